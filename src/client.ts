@@ -77,7 +77,8 @@ export type StreamMethods = {
 
 const LIFECYCLE = new Set<string>(['state', 'reconnect', 'resubscribe', 'gap', 'error', 'close']);
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// The generated subscribe/unsubscribe methods, typed by merging with the class below.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
 export interface StreamClient<C extends Cluster = Cluster> extends StreamMethods {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging

@@ -1,0 +1,10 @@
+/** Redis Streams fan-out: one WebSocket per cluster, many workers. */
+export {
+  RedisSink,
+  DEFAULT_MAX_BUFFER,
+  DEFAULT_STREAM_KEY,
+  type RedisSinkOptions,
+  type RedisSinkStats,
+} from './sink.js';
+export { StreamReader, readStream, type ReadStreamOptions, type StreamEntry } from './reader.js';
+export { redactUrl } from './connection.js';

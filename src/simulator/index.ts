@@ -1,0 +1,12 @@
+/** The embedded Polygon.io WebSocket simulator: the server tests and offline development use. */
+export { startSimulator, DEFAULT_MAX_CONNECTIONS_MESSAGE } from './server.js';
+export { GENERATORS, generatorFor } from './generators.js';
+export { Universe } from './universe.js';
+export type {
+  ReplayOptions,
+  SimConnection,
+  Simulator,
+  SimulatorEvents,
+  SimulatorFaults,
+  SimulatorOptions,
+} from './types.js';

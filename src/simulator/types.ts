@@ -1,0 +1,98 @@
+/** The simulator's public types. */
+import type { EventEmitter } from 'node:events';
+import type { ClientMessage } from '../codec.js';
+
+export interface ReplayOptions {
+  /** Recorded events, one object per event as received (status events are skipped). */
+  events: Iterable<object> | AsyncIterable<object>;
+  /** Playback speed: a factor on the recorded pace (2 = twice as fast), or 'max'. Default 1. */
+  speed?: number | 'max';
+  /** Start over at the end. */
+  loop?: boolean;
+}
+
+export interface SimulatorOptions {
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Keys that authenticate; default 'any' (any non-empty key). */
+  apiKeys?: 'any' | readonly string[];
+  /** Generated events per second per connection, across its subscriptions. Default 200. */
+  eventsPerSecond?: number;
+  /** PRNG seed: the same seed gives the same symbols and price sequence. Default 1. */
+  seed?: number;
+  /** Frame cadence of generated data in ms. Default 50. */
+  tickMs?: number;
+  /** No auth within this → `auth_timeout` and close. Default 10000. */
+  authTimeoutMs?: number;
+  /** `bufferedAmount` above this when sending → `slow_consumer` and close. Default 4 MiB. */
+  slowConsumerBytes?: number;
+  /** Serve recorded events instead of generated ones. */
+  replay?: ReplayOptions;
+  /** Text of the `max_connections` status sent to an evicted connection. */
+  maxConnectionsMessage?: string;
+}
+
+/** Server-wide fault knobs, read live. */
+export interface SimulatorFaults {
+  /** Delay every subscribe/unsubscribe reply by this many ms. */
+  ackDelayMs: number;
+  /** Topics that get no ack at all (but are still subscribed / unsubscribed). */
+  silentTopics: Set<string>;
+  /** Topic → error text: the subscription is refused with `{"status":"error","message":text}`. */
+  rejectTopics: Map<string, string>;
+  /** Stop answering pings on every connection. */
+  stallPongs: boolean;
+}
+
+export interface SimConnection {
+  readonly id: number;
+  readonly cluster: string;
+  readonly apiKey: string | undefined;
+  readonly authenticated: boolean;
+  /** Server-side current topic set, as the client spelled the topics. */
+  readonly subscriptions: ReadonlySet<string>;
+  /** Every well-formed client message, in order. */
+  readonly received: readonly ClientMessage[];
+  /** Destroy the TCP socket abruptly (no close frame). */
+  drop(): void;
+  /** This connection stops (or resumes, with false) answering pings. */
+  stallPongs(on?: boolean): void;
+  /** Stop (or resume, with false) sending generated or replayed data. */
+  pauseData(on?: boolean): void;
+  /** Send a text frame exactly as given. */
+  sendRaw(text: string): void;
+  /** Send one status event; then close with `close.code` when given. */
+  sendStatus(status: string, message: string, close?: { code: number; reason?: string }): void;
+  /** `force_disconnect` status, then close (code 1001). */
+  forceDisconnect(message?: string): void;
+}
+
+export interface SimulatorEvents {
+  connection: [conn: SimConnection];
+  authenticated: [conn: SimConnection];
+  message: [conn: SimConnection, msg: ClientMessage];
+  close: [conn: SimConnection];
+  /** Replay reached the end of its events (not emitted when looping). */
+  replayEnd: [];
+  /** Replay source failed; emitted only when someone listens. */
+  error: [err: Error];
+}
+
+export interface Simulator extends EventEmitter<SimulatorEvents> {
+  /** `ws://HOST:PORT`; clients connect to `${url}/${cluster}`. */
+  readonly url: string;
+  readonly port: number;
+  readonly faults: SimulatorFaults;
+  /** Terminate every socket, stop all timers; resolves when the server is closed. */
+  close(): Promise<void>;
+  /** Currently open connections. */
+  connections(): SimConnection[];
+  /** Resolve with the first connection satisfying `predicate` (checked now and on every change). */
+  waitFor(predicate: (c: SimConnection) => boolean, timeoutMs?: number): Promise<SimConnection>;
+  /** Send these events to every authenticated connection on the cluster subscribed to their
+   * topic (one frame per connection). Returns the number of events delivered. */
+  publish(cluster: string, events: object[]): number;
+  setEventsPerSecond(n: number): void;
+}

@@ -1,0 +1,350 @@
+/**
+ * The simulated market: a seeded PRNG, a symbol universe per cluster and a price walk per symbol.
+ * Every stream of a cluster draws from the same symbol state, so trades, quotes and aggregates of
+ * one symbol agree with each other.
+ */
+import type { Cluster } from '../streams.js';
+import { canonicalSymbol } from './topics.js';
+
+/** mulberry32: small, fast, good enough for market noise, and reproducible from a seed. */
+export class Prng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+}
+
+/** FNV-1a: a stable number from a string (seeds prices of symbols outside the universe). */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Running OHLCV of one aggregate window. */
+export interface AggWindow {
+  start: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  notional: number;
+  trades: number;
+}
+
+export interface SymbolState {
+  readonly cluster: Cluster;
+  /** The symbol as it appears in topics: `AAPL`, `O:SPY251219C00650000`, `C:EUR-USD`, `X:BTC-USD`. */
+  readonly symbol: string;
+  /** Forex and crypto: the two legs (`EUR`, `USD`); empty otherwise. */
+  readonly base: string;
+  readonly quote: string;
+  /** Stocks: SIP tape (1 NYSE, 2 NYSE American/Arca, 3 Nasdaq); 0 elsewhere. */
+  readonly tape: number;
+  readonly otc: boolean;
+  readonly anchor: number;
+  price: number;
+  /** Today's official open. */
+  readonly open: number;
+  dayVolume: number;
+  dayNotional: number;
+  /** Last sequence number handed out (`q`); rises with gaps. */
+  seq: number;
+  /** Last trade id handed out. */
+  tradeId: number;
+  readonly windows: Map<number, AggWindow>;
+}
+
+interface Listing {
+  symbol: string;
+  price: number;
+  tape?: number;
+  otc?: boolean;
+}
+
+const STOCKS: Listing[] = [
+  { symbol: 'AAPL', price: 228, tape: 3 },
+  { symbol: 'MSFT', price: 415, tape: 3 },
+  { symbol: 'NVDA', price: 128, tape: 3 },
+  { symbol: 'AMZN', price: 186, tape: 3 },
+  { symbol: 'GOOGL', price: 166, tape: 3 },
+  { symbol: 'META', price: 560, tape: 3 },
+  { symbol: 'TSLA', price: 248, tape: 3 },
+  { symbol: 'AMD', price: 152, tape: 3 },
+  { symbol: 'NFLX', price: 705, tape: 3 },
+  { symbol: 'INTC', price: 22, tape: 3 },
+  { symbol: 'SPY', price: 572, tape: 2 },
+  { symbol: 'QQQ', price: 488, tape: 3 },
+  { symbol: 'IWM', price: 220, tape: 2 },
+  { symbol: 'JPM', price: 212, tape: 1 },
+  { symbol: 'BAC', price: 40, tape: 1 },
+  { symbol: 'V', price: 282, tape: 1 },
+  { symbol: 'KO', price: 71, tape: 1 },
+  { symbol: 'DIS', price: 95, tape: 1 },
+  { symbol: 'XOM', price: 117, tape: 1 },
+  { symbol: 'WMT', price: 80, tape: 1 },
+  { symbol: 'F', price: 10.6, tape: 1 },
+  { symbol: 'SIRI', price: 2.5, tape: 3 },
+  { symbol: 'TCEHY', price: 51, tape: 3, otc: true },
+  { symbol: 'NSRGY', price: 99, tape: 3, otc: true },
+];
+
+const FOREX: Listing[] = [
+  { symbol: 'EUR-USD', price: 1.0845 },
+  { symbol: 'GBP-USD', price: 1.2712 },
+  { symbol: 'USD-JPY', price: 151.42 },
+  { symbol: 'USD-CHF', price: 0.8812 },
+  { symbol: 'AUD-USD', price: 0.6634 },
+  { symbol: 'USD-CAD', price: 1.3581 },
+  { symbol: 'NZD-USD', price: 0.6102 },
+  { symbol: 'EUR-GBP', price: 0.8531 },
+  { symbol: 'EUR-JPY', price: 164.21 },
+  { symbol: 'USD-CNH', price: 7.2413 },
+];
+
+const CRYPTO: Listing[] = [
+  { symbol: 'BTC-USD', price: 64210 },
+  { symbol: 'ETH-USD', price: 3390 },
+  { symbol: 'SOL-USD', price: 148.2 },
+  { symbol: 'XRP-USD', price: 0.5412 },
+  { symbol: 'DOGE-USD', price: 0.1523 },
+  { symbol: 'ADA-USD', price: 0.4481 },
+  { symbol: 'LTC-USD', price: 81.3 },
+  { symbol: 'ETH-BTC', price: 0.05281 },
+];
+
+const INDICES: Listing[] = [
+  { symbol: 'SPX', price: 5712.4 },
+  { symbol: 'NDX', price: 20104.9 },
+  { symbol: 'DJI', price: 42110.3 },
+  { symbol: 'RUT', price: 2201.6 },
+  { symbol: 'VIX', price: 16.42 },
+  { symbol: 'COMP', price: 18190.2 },
+];
+
+/** Underlyings of the options universe, with strike spacing. */
+const OPTION_UNDERLYINGS: [symbol: string, step: number][] = [
+  ['SPY', 5],
+  ['QQQ', 5],
+  ['AAPL', 5],
+  ['TSLA', 10],
+  ['NVDA', 5],
+];
+
+/** Per-event volatility of the log price, by cluster. */
+const STEP_VOL: Record<Cluster, number> = {
+  stocks: 0.0006,
+  options: 0.008,
+  forex: 0.00006,
+  crypto: 0.0009,
+  indices: 0.0002,
+};
+
+/** Volume already traded today when the simulator starts, by cluster. */
+const BASE_VOLUME: Record<Cluster, number> = {
+  stocks: 1_000_000,
+  options: 200,
+  forex: 5_000,
+  crypto: 2_000,
+  indices: 0,
+};
+
+/** Decimals a price is quoted with, by asset class and magnitude. */
+export function priceDecimals(cluster: Cluster, price: number, symbol = ''): number {
+  if (cluster === 'forex') return symbol.includes('JPY') ? 3 : 5;
+  if (cluster === 'crypto') return price >= 1000 ? 2 : price >= 1 ? 4 : 6;
+  if (cluster === 'stocks') return price >= 1 ? 2 : 4;
+  return 2;
+}
+
+/** Round a price the way the asset class quotes it. */
+export function roundPrice(cluster: Cluster, price: number, symbol = ''): number {
+  return round(price, priceDecimals(cluster, price, symbol));
+}
+
+export function round(value: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+}
+
+/** YYMMDD of the third Friday of the month `monthsAhead` after `now`'s month. */
+function monthlyExpiry(now: Date, monthsAhead: number): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + monthsAhead, 1));
+  const firstFriday = 1 + ((5 - d.getUTCDay() + 7) % 7);
+  d.setUTCDate(firstFriday + 14);
+  const yy = String(d.getUTCFullYear() % 100).padStart(2, '0');
+  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(d.getUTCDate()).padStart(2, '0');
+  return `${yy}${mm}${dd}`;
+}
+
+const OCC = /^O:([A-Z]+\d?)(\d{6})([CP])(\d{8})$/;
+
+/** The fair-ish value of an option contract from its underlying price (intrinsic + time value). */
+function optionPrice(contract: string, underlying: number | undefined): number {
+  const m = OCC.exec(contract);
+  if (!m) return 5;
+  const strike = Number(m[4]) / 1000;
+  const spot = underlying ?? strike;
+  const intrinsic = m[3] === 'C' ? Math.max(0, spot - strike) : Math.max(0, strike - spot);
+  const timeValue = spot * 0.03 * Math.exp(-(((spot - strike) / (spot * 0.08)) ** 2) / 2);
+  return Math.max(0.05, intrinsic + timeValue);
+}
+
+export class Universe {
+  readonly prng: Prng;
+  private readonly lists = new Map<Cluster, SymbolState[]>();
+  /** Every symbol state by cluster and canonical key (see topics.ts). */
+  private readonly byKey = new Map<string, SymbolState>();
+
+  constructor(seed: number, now = new Date()) {
+    this.prng = new Prng(seed);
+    this.lists.set(
+      'stocks',
+      STOCKS.map((l) => this.add('stocks', l)),
+    );
+    this.lists.set(
+      'forex',
+      FOREX.map((l) => this.add('forex', { ...l, symbol: `C:${l.symbol}` })),
+    );
+    this.lists.set(
+      'crypto',
+      CRYPTO.map((l) => this.add('crypto', { ...l, symbol: `X:${l.symbol}` })),
+    );
+    this.lists.set(
+      'indices',
+      INDICES.map((l) => this.add('indices', { ...l, symbol: `I:${l.symbol}` })),
+    );
+    const contracts: SymbolState[] = [];
+    for (const [underlying, step] of OPTION_UNDERLYINGS) {
+      const spot = STOCKS.find((s) => s.symbol === underlying)?.price ?? 100;
+      const atm = Math.round(spot / step) * step;
+      for (const months of [0, 1]) {
+        const expiry = monthlyExpiry(now, months + 1);
+        for (const k of [-1, 0, 1]) {
+          const strike = atm + k * step;
+          for (const right of ['C', 'P']) {
+            const strikeCode = String(Math.round(strike * 1000)).padStart(8, '0');
+            const symbol = `O:${underlying}${expiry}${right}${strikeCode}`;
+            contracts.push(this.add('options', { symbol, price: optionPrice(symbol, spot) }));
+          }
+        }
+      }
+    }
+    this.lists.set('options', contracts);
+  }
+
+  /** The cluster's built-in symbols (what a `*` subscription streams). */
+  symbols(cluster: Cluster): readonly SymbolState[] {
+    return this.lists.get(cluster) ?? [];
+  }
+
+  /**
+   * The state of a symbol, created on first use when it is outside the built-in universe (an
+   * explicit subscription to any symbol streams data, priced from a hash of its name).
+   */
+  resolve(cluster: Cluster, symbol: string): SymbolState {
+    const key = `${cluster}\u0000${canonicalSymbol(cluster, symbol)}`;
+    const known = this.byKey.get(key);
+    if (known) return known;
+    const h = hashString(symbol);
+    let price: number;
+    if (cluster === 'options') {
+      const underlying = /^O:([A-Z]+)/.exec(symbol)?.[1];
+      price = optionPrice(symbol, underlying ? this.findPrice('stocks', underlying) : undefined);
+    } else if (cluster === 'forex') price = 0.5 + (h % 1500) / 1000;
+    else if (cluster === 'crypto') price = 0.1 + (h % 100000) / 100;
+    else if (cluster === 'indices') price = 1000 + (h % 9000);
+    else price = 5 + (h % 49500) / 100;
+    return this.add(cluster, { symbol, price, tape: 1 + (h % 3) });
+  }
+
+  private findPrice(cluster: Cluster, symbol: string): number | undefined {
+    return this.byKey.get(`${cluster}\u0000${canonicalSymbol(cluster, symbol)}`)?.price;
+  }
+
+  /** Move the symbol's price one step (log-normal walk, pulled back toward its anchor). */
+  step(s: SymbolState): number {
+    const vol = STEP_VOL[s.cluster];
+    const pull = 0.002 * Math.log(s.anchor / s.price);
+    s.price = s.price * Math.exp(pull + vol * this.prng.normal());
+    return s.price;
+  }
+
+  /** Next sequence number for the symbol: strictly increasing, sometimes with gaps. */
+  nextSeq(s: SymbolState): number {
+    s.seq += this.prng.chance(0.8) ? 1 : this.prng.int(2, 5);
+    return s.seq;
+  }
+
+  /** The symbol's aggregate window of `size` ms containing `now`, reset when a new one starts. */
+  window(s: SymbolState, size: number, now: number): AggWindow {
+    const start = Math.floor(now / size) * size;
+    let w = s.windows.get(size);
+    if (!w || w.start !== start) {
+      const p = s.price;
+      w = { start, open: p, high: p, low: p, close: p, volume: 0, notional: 0, trades: 0 };
+      s.windows.set(size, w);
+    }
+    return w;
+  }
+
+  private add(cluster: Cluster, l: Listing): SymbolState {
+    const [base = '', quote = ''] =
+      cluster === 'forex' || cluster === 'crypto' ? l.symbol.slice(2).split('-') : [];
+    const h = hashString(l.symbol);
+    const dayVolume =
+      BASE_VOLUME[cluster] === 0 ? 0 : BASE_VOLUME[cluster] + (h % (BASE_VOLUME[cluster] * 20));
+    const state: SymbolState = {
+      cluster,
+      symbol: l.symbol,
+      base,
+      quote,
+      tape: cluster === 'stocks' ? (l.tape ?? 3) : 0,
+      otc: l.otc ?? false,
+      anchor: l.price,
+      price: l.price,
+      open: l.price,
+      dayVolume,
+      dayNotional: dayVolume * l.price * (0.995 + (h % 100) / 10000),
+      seq: 1000 + (h % 100000),
+      tradeId: 10000 + (h % 1000000),
+      windows: new Map(),
+    };
+    this.byKey.set(`${cluster}\u0000${canonicalSymbol(cluster, l.symbol)}`, state);
+    return state;
+  }
+}
