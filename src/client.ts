@@ -205,7 +205,10 @@ export class StreamClient<C extends Cluster = Cluster> {
   on(name: string, listener: (event: WireEvent) => unknown, options?: ListenOptions): () => void;
   on(name: string, listener: (payload: never) => unknown, options: ListenOptions = {}): () => void {
     if (typeof listener !== 'function') {
-      throw new PolygonStreamError(ErrorCode.InvalidOption, `on('${name}', listener): listener must be a function`);
+      throw new PolygonStreamError(
+        ErrorCode.InvalidOption,
+        `on('${name}', listener): listener must be a function`,
+      );
     }
     if (LIFECYCLE.has(name)) {
       const set = this.lifecycle.get(name) ?? new Set();
@@ -213,7 +216,8 @@ export class StreamClient<C extends Cluster = Cluster> {
       return () => set.delete(listener);
     }
     const fn = listener as (event: WireEvent) => unknown;
-    if (options.queue) return this.dispatcher.listenQueued(name, fn, options.queue === true ? {} : options.queue);
+    if (options.queue)
+      return this.dispatcher.listenQueued(name, fn, options.queue === true ? {} : options.queue);
     return this.dispatcher.listen(name, fn);
   }
 
@@ -227,11 +231,18 @@ export class StreamClient<C extends Cluster = Cluster> {
   }
 
   /** @internal generated subscribe/unsubscribe methods land here. */
-  streamRequest(action: 'subscribe' | 'unsubscribe', method: StreamMethod, symbols: Symbols, options?: SymbolOptions): Promise<SubscriptionResult> {
+  streamRequest(
+    action: 'subscribe' | 'unsubscribe',
+    method: StreamMethod,
+    symbols: Symbols,
+    options?: SymbolOptions,
+  ): Promise<SubscriptionResult> {
     const spec = streamFor(method, this.cluster);
     if (spec === undefined) {
       const offered = STREAMS.filter((s) => s.method === method).map((s) => s.cluster);
-      const here = [...new Set(STREAMS.filter((s) => s.cluster === this.cluster).map((s) => s.method))];
+      const here = [
+        ...new Set(STREAMS.filter((s) => s.cluster === this.cluster).map((s) => s.method)),
+      ];
       throw new PolygonStreamError(
         ErrorCode.StreamNotOnCluster,
         `${action}${method} is not offered on the ${this.cluster} cluster (it exists on: ${offered.join(', ')}). Streams on ${this.cluster}: ${here.join(', ')}.`,
@@ -241,12 +252,22 @@ export class StreamClient<C extends Cluster = Cluster> {
     return this.request(action, topicsFor(spec, symbols, options));
   }
 
-  private request(action: 'subscribe' | 'unsubscribe', topics: string[]): Promise<SubscriptionResult> {
+  private request(
+    action: 'subscribe' | 'unsubscribe',
+    topics: string[],
+  ): Promise<SubscriptionResult> {
     if (this.state === 'closing' || this.state === 'closed') {
-      throw new PolygonStreamError(ErrorCode.ClientClosed, `Cannot ${action}: the stream is ${this.state}`);
+      throw new PolygonStreamError(
+        ErrorCode.ClientClosed,
+        `Cannot ${action}: the stream is ${this.state}`,
+      );
     }
     const online = this.state === 'open';
-    const { send, done } = this.store[action](topics, online, Date.now() + this.config.subscribeTimeoutMs);
+    const { send, done } = this.store[action](
+      topics,
+      online,
+      Date.now() + this.config.subscribeTimeoutMs,
+    );
     this.sendBatches(action, send);
     this.armAckTimer();
     return done;
@@ -287,7 +308,11 @@ export class StreamClient<C extends Cluster = Cluster> {
       last = event;
     }
     const ts = last?.['t'] ?? last?.['s'];
-    this.statsCollector.recordFrame(raw.length, events.length, typeof ts === 'number' ? ts : undefined);
+    this.statsCollector.recordFrame(
+      raw.length,
+      events.length,
+      typeof ts === 'number' ? ts : undefined,
+    );
   }
 
   /** Data for a topic still waiting for its ack proves the subscription (acks can go missing). */
@@ -340,11 +365,14 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.ackTimer = undefined;
     const next = this.store.nextDeadline();
     if (next === undefined) return;
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = undefined;
-      for (const error of this.store.expire(Date.now())) this.report(error);
-      this.armAckTimer();
-    }, Math.max(0, next - Date.now()));
+    this.ackTimer = setTimeout(
+      () => {
+        this.ackTimer = undefined;
+        for (const error of this.store.expire(Date.now())) this.report(error);
+        this.armAckTimer();
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 
   private closed(code: number, reason: string, error: PolygonStreamError | undefined): void {
@@ -367,7 +395,9 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   private emit<K extends keyof LifecycleEvents>(name: K, payload: LifecycleEvents[K]): void {
     const listeners = this.lifecycle.get(name);
-    if (listeners) for (const l of [...listeners]) this.safely(() => (l as (p: LifecycleEvents[K]) => unknown)(payload));
+    if (listeners)
+      for (const l of [...listeners])
+        this.safely(() => (l as (p: LifecycleEvents[K]) => unknown)(payload));
   }
 
   private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
@@ -375,7 +405,12 @@ export class StreamClient<C extends Cluster = Cluster> {
       handler(this, raw);
     } catch (err) {
       this.report(
-        new PolygonStreamError(ErrorCode.HandlerError, `onMessage threw: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err }),
+        new PolygonStreamError(
+          ErrorCode.HandlerError,
+          `onMessage threw: ${err instanceof Error ? err.message : String(err)}`,
+          {},
+          { cause: err },
+        ),
       );
     }
   }

@@ -83,9 +83,7 @@ export function decodeFrame(text: string): unknown[] {
 }
 
 export function isWireEvent(value: unknown): value is WireEvent {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as WireEvent).ev === 'string'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as WireEvent).ev === 'string';
 }
 
 export function isStatus(event: WireEvent): event is WireEvent & StatusMessage {
@@ -95,10 +93,15 @@ export function isStatus(event: WireEvent): event is WireEvent & StatusMessage {
 const SUBSCRIBED = /^(subscribed|unsubscribed) to:\s*(.+)$/i;
 
 /** `subscribed to: T.AAPL` → { action: 'subscribe', topic: 'T.AAPL' }. */
-export function parseAck(message: string): { action: 'subscribe' | 'unsubscribe'; topic: string } | undefined {
+export function parseAck(
+  message: string,
+): { action: 'subscribe' | 'unsubscribe'; topic: string } | undefined {
   const m = SUBSCRIBED.exec(message.trim());
   if (!m) return undefined;
-  return { action: m[1]!.toLowerCase() === 'subscribed' ? 'subscribe' : 'unsubscribe', topic: m[2]!.trim() };
+  return {
+    action: m[1]!.toLowerCase() === 'subscribed' ? 'subscribe' : 'unsubscribe',
+    topic: m[2]!.trim(),
+  };
 }
 
 export function ackMessage(action: 'subscribe' | 'unsubscribe', topic: string): string {
@@ -108,9 +111,14 @@ export function ackMessage(action: 'subscribe' | 'unsubscribe', topic: string): 
 const SNIPPET = 120;
 
 function malformed(reason: string, text: string): PolygonStreamError {
-  const snippet = text.length > SNIPPET ? `${text.slice(0, SNIPPET)}… (${text.length} chars)` : text;
-  return new PolygonStreamError(ErrorCode.MalformedFrame, `Malformed frame: ${reason}: ${snippet}`, {
-    reason,
-    length: text.length,
-  });
+  const snippet =
+    text.length > SNIPPET ? `${text.slice(0, SNIPPET)}… (${text.length} chars)` : text;
+  return new PolygonStreamError(
+    ErrorCode.MalformedFrame,
+    `Malformed frame: ${reason}: ${snippet}`,
+    {
+      reason,
+      length: text.length,
+    },
+  );
 }

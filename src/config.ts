@@ -153,7 +153,7 @@ export function resolveStart(options: StartOptions = {}): StartConfig {
 function resolveReconnect(partial: Partial<ReconnectPolicy>): ReconnectPolicy {
   const p = { ...DEFAULT_RECONNECT, ...partial };
   for (const key of Object.keys(DEFAULT_RECONNECT) as (keyof ReconnectPolicy)[]) {
-    num(p[key], DEFAULT_RECONNECT[key], `reconnect.${key}`, key === 'maxAttempts' ? 0 : undefined);
+    num(p[key], DEFAULT_RECONNECT[key], `reconnect.${key}`, key === 'maxAttempts' || key === 'jitter' ? 0 : undefined);
   }
   if (p.jitter > 1) throw option(`reconnect.jitter must be between 0 and 1 (got ${p.jitter})`);
   if (p.factor < 1) throw option(`reconnect.factor must be at least 1 (got ${p.factor})`);

@@ -64,6 +64,8 @@ export class Connection {
   private everAuthenticated = false;
   /** Last time any frame (or pong) arrived. */
   private lastFrameAt = 0;
+  /** Last time a message frame arrived (pongs are not data: the idle timeout ignores them). */
+  private lastMessageAt = 0;
   private pingSentAt = 0;
   /** When the previous connection last heard from the server (the start of a gap). */
   private disconnectedSince = 0;
@@ -134,7 +136,8 @@ export class Connection {
 
   /** A server status about the connection itself (acks and refusals are the client's). */
   status(status: string, message: string): void {
-    const text = message ?? '';
+    // Server text is quoted in errors and logs: mask the key in case the server echoes it.
+    const text = redact(message ?? '', this.config.apiKey);
     switch (status) {
       case 'connected':
         this.log.info('server: connected', { message: text });
@@ -206,7 +209,7 @@ export class Connection {
     ws.on('open', () => this.ws === ws && this.opened(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.ws !== ws) return;
-      this.lastFrameAt = Date.now();
+      this.lastFrameAt = this.lastMessageAt = Date.now();
       this.hooks.frame(isBinary ? data.toString('utf8') : data.toString());
     });
     ws.on('pong', () => {
@@ -229,7 +232,7 @@ export class Connection {
 
   private opened(ws: WebSocket): void {
     this.transition('authenticating');
-    this.lastFrameAt = Date.now();
+    this.lastFrameAt = this.lastMessageAt = Date.now();
     this.log.info('open; sending auth');
     ws.send(encodeAction('auth', this.config.apiKey));
     this.authTimer = setTimeout(
@@ -281,7 +284,7 @@ export class Connection {
   }
 
   private checkIdle(): void {
-    const idle = Date.now() - this.lastFrameAt;
+    const idle = Date.now() - this.lastMessageAt;
     if (this.current !== 'open' || !this.hooks.subscribed() || idle < this.config.idleTimeoutMs) return;
     this.drop(
       new PolygonStreamError(ErrorCode.IdleTimeout, `No data for ${idle} ms while subscribed (idleTimeoutMs ${this.config.idleTimeoutMs}); reconnecting`, {

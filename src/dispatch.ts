@@ -37,7 +37,10 @@ interface Consumer {
 
 /** `X:BTC-USD`, `BTC-USD`, `btcusd` → `BTCUSD`; `C:EUR-USD` and the quote's `EUR/USD` → `EURUSD`. */
 function normalizeSymbol(symbol: string): string {
-  return symbol.toUpperCase().replace(/^[A-Z]:/, '').replace(/[^A-Z0-9]/g, '');
+  return symbol
+    .toUpperCase()
+    .replace(/^[A-Z]:/, '')
+    .replace(/[^A-Z0-9]/g, '');
 }
 
 export class Dispatcher {
@@ -82,8 +85,12 @@ export class Dispatcher {
 
   /** A bounded queue of the events matching `options`; it leaves the dispatcher when it ends. */
   consume(options: EventsOptions): BoundedQueue<WireEvent> {
-    const evs = options.ev === undefined ? undefined : new Set(typeof options.ev === 'string' ? [options.ev] : options.ev);
-    const symbols = options.symbols === undefined ? undefined : new Set(options.symbols.map(normalizeSymbol));
+    const evs =
+      options.ev === undefined
+        ? undefined
+        : new Set(typeof options.ev === 'string' ? [options.ev] : options.ev);
+    const symbols =
+      options.symbols === undefined ? undefined : new Set(options.symbols.map(normalizeSymbol));
     let consumer: Consumer | undefined = undefined;
     const queue = new BoundedQueue<WireEvent>({
       ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
@@ -156,5 +163,10 @@ export class Dispatcher {
 
 function handlerError(err: unknown): PolygonStreamError {
   const message = err instanceof Error ? err.message : String(err);
-  return new PolygonStreamError(ErrorCode.HandlerError, `An event listener threw: ${message}`, {}, { cause: err });
+  return new PolygonStreamError(
+    ErrorCode.HandlerError,
+    `An event listener threw: ${message}`,
+    {},
+    { cause: err },
+  );
 }

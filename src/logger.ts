@@ -27,7 +27,10 @@ export function redactingLogger(logger: Logger, secret: string): Logger {
   const wrap =
     (level: LogLevel) =>
     (message: string, fields?: Record<string, unknown>): void => {
-      const safe = fields === undefined ? undefined : (JSON.parse(redact(JSON.stringify(fields), secret)) as Record<string, unknown>);
+      const safe =
+        fields === undefined
+          ? undefined
+          : (JSON.parse(redact(JSON.stringify(fields), secret)) as Record<string, unknown>);
       logger[level](redact(message, secret), safe);
     };
   return Object.fromEntries(LEVELS.map((l) => [l, wrap(l)])) as unknown as Logger;

@@ -16,7 +16,11 @@ export interface SymbolOptions {
 }
 
 /** The topics a subscribe method sends for `symbols` on `spec`'s stream. */
-export function topicsFor(spec: StreamSpec, symbols: Symbols, options: SymbolOptions = {}): string[] {
+export function topicsFor(
+  spec: StreamSpec,
+  symbols: Symbols,
+  options: SymbolOptions = {},
+): string[] {
   const where = `${spec.method} (${spec.cluster})`;
   if (symbols === undefined || symbols === null || symbols === 'all') return [`${spec.prefix}.*`];
   if (typeof symbols === 'string') {
@@ -53,7 +57,10 @@ export function checkTopics(topics: unknown, where: string): string[] {
   for (const topic of list as unknown[]) {
     checkSymbol(topic, where);
     if (!/^[^.\s]+\.\S+$/.test(topic)) {
-      throw invalid(`${where}: topic '${topic}' is not of the form 'PREFIX.SYMBOL' (e.g. 'T.AAPL', 'Q.*')`, topics);
+      throw invalid(
+        `${where}: topic '${topic}' is not of the form 'PREFIX.SYMBOL' (e.g. 'T.AAPL', 'Q.*')`,
+        topics,
+      );
     }
   }
   return [...new Set(list as string[])];

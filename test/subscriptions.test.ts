@@ -67,9 +67,15 @@ describe('SubscriptionStore (no socket)', () => {
     const a = store.subscribe(['T.A'], true, T0);
     const b = store.subscribe(['T.B', 'T.C'], true, T0);
     assert.deepEqual(store.refuse('not authorized: T.C'), ['T.C']);
-    await assert.rejects(b.done, (e: PolygonStreamError) => e.code === ErrorCode.SubscribeFailed && /T\.C/.test(e.message));
+    await assert.rejects(
+      b.done,
+      (e: PolygonStreamError) => e.code === ErrorCode.SubscribeFailed && /T\.C/.test(e.message),
+    );
     assert.deepEqual(store.refuse('not authorized'), ['T.A']);
-    await assert.rejects(a.done, (e: PolygonStreamError) => e.details['serverMessage'] === 'not authorized');
+    await assert.rejects(
+      a.done,
+      (e: PolygonStreamError) => e.details['serverMessage'] === 'not authorized',
+    );
     assert.deepEqual(stateOf(store), { 'T.A': 'failed', 'T.B': 'pending', 'T.C': 'failed' });
     assert.deepEqual(store.intended(), ['T.B'], 'refused topics are not re-subscribed');
   });
