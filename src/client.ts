@@ -57,6 +57,8 @@ export interface LifecycleEvents {
   gap: Gap;
   error: PolygonStreamError;
   close: { code: number; reason: string; error: PolygonStreamError | undefined };
+  /** The events of one frame, statuses included, after they were dispatched (for sinks). */
+  frame: readonly WireEvent[];
 }
 
 export type ClientEvents<C extends Cluster> = LifecycleEvents & {
@@ -75,7 +77,15 @@ export type StreamMethods = {
   [M in StreamMethod as `subscribe${M}` | `unsubscribe${M}`]: SubscribeMethod;
 } & { [A in keyof typeof UNSUBSCRIBE_ALIASES]: SubscribeMethod };
 
-const LIFECYCLE = new Set<string>(['state', 'reconnect', 'resubscribe', 'gap', 'error', 'close']);
+const LIFECYCLE = new Set<string>([
+  'state',
+  'reconnect',
+  'resubscribe',
+  'gap',
+  'error',
+  'close',
+  'frame',
+]);
 
 // The generated subscribe/unsubscribe methods, typed by merging with the class below.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
@@ -281,9 +291,10 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   /** One text frame from the server: raw handler first, then (if anyone wants them) decoded events. */
   private frame(raw: string): void {
+    const decoding = this.dispatcher.active || (this.lifecycle.get('frame')?.size ?? 0) > 0;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
-    else if (!this.dispatcher.active) this.callRaw(defaultOnMessage, raw);
-    if (!this.dispatcher.active && !STATUS_FRAME.test(raw)) {
+    else if (!decoding) this.callRaw(defaultOnMessage, raw);
+    if (!decoding && !STATUS_FRAME.test(raw)) {
       this.statsCollector.recordFrame(raw.length, 0);
       return;
     }
@@ -296,10 +307,11 @@ export class StreamClient<C extends Cluster = Cluster> {
       return;
     }
     let last: WireEvent | undefined;
+    let skipped = 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       if (!isWireEvent(event)) {
-        this.statsCollector.recordDrop('malformed');
+        skipped++;
         continue;
       }
       if (event.ev === 'status') this.status(event);
@@ -307,12 +319,16 @@ export class StreamClient<C extends Cluster = Cluster> {
       this.dispatcher.dispatch(event);
       last = event;
     }
+    if (skipped > 0) this.statsCollector.recordDrop('malformed', skipped);
     const ts = last?.['t'] ?? last?.['s'];
     this.statsCollector.recordFrame(
       raw.length,
-      events.length,
+      events.length - skipped,
       typeof ts === 'number' ? ts : undefined,
     );
+    if (decoding && this.lifecycle.has('frame')) {
+      this.emit('frame', (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[]);
+    }
   }
 
   /** Data for a topic still waiting for its ack proves the subscription (acks can go missing). */

@@ -40,6 +40,45 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** What each code means and where it surfaces (the README's error table is generated from this). */
+export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
+  INVALID_API_KEY: 'thrown by the constructor: the API key is missing or empty',
+  UNKNOWN_CLUSTER:
+    'thrown by the constructor: the cluster is not stocks, options, forex, crypto or indices',
+  INVALID_HOST: 'thrown by the constructor: host is neither a host name nor a ws:// / wss:// URL',
+  STREAM_NOT_ON_CLUSTER:
+    "thrown by a subscribe method whose stream the client's cluster does not carry",
+  INVALID_SYMBOLS: 'thrown by a subscribe method: symbols not strings, empty, or containing commas',
+  INVALID_OPTION: 'thrown at the call: an option out of range, startStreamThread called twice, …',
+  DUPLICATE_CLIENT:
+    'thrown by startStreamThread: another open client has the same host, cluster and key',
+  CLIENT_CLOSED: 'thrown when using a closed client; rejects what was waiting when it closed',
+  AUTH_FAILED: 'fatal: the server refused the key (startStreamThread rejects, no reconnect)',
+  AUTH_TIMEOUT: 'the server (or the client) timed out waiting for auth; reconnects',
+  MAX_CONNECTIONS:
+    "another connection took this cluster and key over; stops (or reclaims, with onMaxConnections: 'reclaim')",
+  SLOW_CONSUMER:
+    'the server dropped the client for reading too slowly; carries figures; reconnects',
+  FORCE_DISCONNECT: 'the server forced a disconnect; reconnects (a reconnect cause)',
+  SERVER_ERROR: 'an error status that names no waiting subscription',
+  SUBSCRIBE_FAILED: "the server refused a subscribe/unsubscribe; quotes the server's words",
+  SUBSCRIBE_TIMEOUT: 'no acknowledgement in subscribeTimeoutMs; the topics stay in the set',
+  CONNECTION_FAILED: 'refused, unresolvable host, TLS or handshake failure (a reconnect cause)',
+  CONNECTION_CLOSED: 'the server closed the socket (a reconnect cause)',
+  HEARTBEAT_TIMEOUT:
+    'no pong or data within pingTimeout of a ping: half-open socket (a reconnect cause)',
+  IDLE_TIMEOUT: 'no data for idleTimeoutMs while subscribed (a reconnect cause; off by default)',
+  RECONNECT_EXHAUSTED: 'fatal: the last reconnect attempt failed; `cause` holds the last error',
+  MALFORMED_FRAME:
+    'a frame that is not a JSON array; skipped and counted (stats().drops.malformed)',
+  QUEUE_OVERFLOW: "an events() iterator or queued listener with overflow: 'error' overflowed",
+  HANDLER_ERROR: 'your listener or onMessage threw; the stream goes on',
+  REDIS_UNAVAILABLE: 'the Redis sink or reader cannot reach Redis',
+  SINK_OVERFLOW:
+    "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
+  REPLAY_ERROR: 'a replay source could not be read',
+};
+
 export class PolygonStreamError extends Error {
   override readonly name = 'PolygonStreamError';
   readonly code: ErrorCode;

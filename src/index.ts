@@ -25,3 +25,5 @@ export { symbolOf, topicOf } from './symbol.js';
 export type { SymbolOptions, Symbols } from './topics.js';
 export type { WireEvent } from './codec.js';
 export * from './simulator/index.js';
+export * from './redis/index.js';
+export { ERROR_DOCS } from './errors.js';
