@@ -279,6 +279,20 @@ describe('StreamClient', () => {
     await third.closeStream();
   });
 
+  test('compression: true negotiates permessage-deflate; the default does not', async () => {
+    const seen = new Set<number>();
+    for (const compression of [true, false]) {
+      await using c = client('forex', { compression });
+      await c.startStreamThread();
+      const conn = await sim.waitFor(
+        (x) => x.cluster === 'forex' && x.authenticated && !seen.has(x.id),
+      );
+      seen.add(conn.id);
+      assert.equal(conn.compressed, compression);
+      await c.subscribeForexQuotes(['EUR-USD']);
+    }
+  });
+
   test('generic subscribe reaches any topic (launchpad, future feeds)', async () => {
     const c = client();
     await c.startStreamThread();

@@ -58,6 +58,11 @@ export class Session implements SimConnection {
   private readonly ackTimers = new Set<NodeJS.Timeout>();
   private readonly feed: DataFeed;
 
+  /** Whether the client negotiated permessage-deflate. */
+  get compressed(): boolean {
+    return this.ws.extensions.includes('permessage-deflate');
+  }
+
   constructor(
     readonly id: number,
     readonly cluster: Cluster,

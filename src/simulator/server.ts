@@ -130,7 +130,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
       this.upgrade(req, socket, head),
     );
     this.http.on('clientError', (_err, socket: Duplex) => socket.destroy());
-    this.wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: false });
+    this.wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: true });
   }
 
   listen(port: number, host: string): Promise<void> {

@@ -51,6 +51,8 @@ export interface SimConnection {
   readonly cluster: string;
   readonly apiKey: string | undefined;
   readonly authenticated: boolean;
+  /** The client negotiated permessage-deflate (only when it asked: the server offers it). */
+  readonly compressed: boolean;
   /** Server-side current topic set, as the client spelled the topics. */
   readonly subscriptions: ReadonlySet<string>;
   /** Every well-formed client message, in order. */

@@ -1,0 +1,77 @@
+/**
+ * Argument parsers for commander (each throws InvalidArgumentError, which commander turns into
+ * "option '--x <v>' argument 'y' is invalid. <why>"), and the usage error the commands throw for
+ * checks that span several flags. Every usage error exits with code 2.
+ */
+import { InvalidArgumentError } from 'commander';
+
+/** A mistake in how the CLI was called: the message names the flag; exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `30s`, `1.5m`, `2h`, or a bare number of seconds → milliseconds (> 0). */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  const ms = match ? Number(match[1]) * UNITS[(match[2] ?? 's').toLowerCase()]! : NaN;
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new InvalidArgumentError(
+      'Expected a positive duration such as 500ms, 30s, 5m or 1h (a bare number means seconds).',
+    );
+  }
+  return Math.round(ms);
+}
+
+/** A positive integer (`--max-events 100`). */
+export function parsePositiveInt(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('Expected a positive integer.');
+  }
+  return n;
+}
+
+/** A non-negative integer (`--seed 0`, `--events-per-second 0`). */
+export function parseNonNegativeInt(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('Expected a whole number >= 0.');
+  }
+  return n;
+}
+
+/** A TCP port, 0 (any free port) to 65535. */
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || n > 65_535) {
+    throw new InvalidArgumentError('Expected a port number from 0 (any free port) to 65535.');
+  }
+  return n;
+}
+
+/** Replay speed: a positive factor (`1`, `10`, `0.5`) or `max`. */
+export function parseSpeed(text: string): number | 'max' {
+  if (text.trim().toLowerCase() === 'max') return 'max';
+  const n = Number(text.replace(/x$/i, ''));
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError("Expected a positive factor (1, 10, 0.5) or 'max'.");
+  }
+  return n;
+}
+
+/** Split a comma-separated list, dropping blanks. */
+export function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** A repeatable comma-separated list option (`--subscribe T.AAPL --subscribe Q.*`). */
+export function collectList(text: string, previous: string[] | undefined): string[] {
+  const items = splitList(text);
+  if (items.length === 0) throw new InvalidArgumentError('Expected a comma-separated list.');
+  return [...(previous ?? []), ...items];
+}

@@ -1,0 +1,204 @@
+/**
+ * The `polygon-stream` command line: commander wiring only. Exit codes: 0 done (Ctrl-C,
+ * --duration, --max-events), 1 runtime failure (auth failed, connection lost for good …),
+ * 2 usage error (bad flag or value).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { isPolygonStreamError } from '../errors.js';
+import { CLUSTERS } from '../streams.js';
+import {
+  collectList,
+  parseDuration,
+  parseNonNegativeInt,
+  parsePort,
+  parsePositiveInt,
+  parseSpeed,
+  splitList,
+  UsageError,
+} from './args.js';
+import { FORMATS } from './format.js';
+import { runSimulate, type SimulateFlags } from './simulate.js';
+import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
+
+const STREAM_GROUP = 'Streams (seed-style; [symbols] is a comma-separated list, left off = all):';
+
+function version(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function addStreamOptions(cmd: Command): Command {
+  cmd
+    .addOption(
+      new Option('-c, --cluster <cluster>', 'cluster to stream from')
+        .choices(CLUSTERS)
+        .default('stocks'),
+    )
+    .option(
+      '-s, --subscribe <topics>',
+      'topics, comma-separated (T.AAPL,Q.*); repeatable',
+      collectList,
+    )
+    .option('-k, --key <key>', 'API key (default: $POLYGON_API_KEY; none: embedded simulator)')
+    .addOption(
+      new Option(
+        '--host <host>',
+        'host name or ws:// / wss:// URL (default socket.polygon.io)',
+      ).conflicts('delayed'),
+    )
+    .option('--delayed', 'use the 15-minute delayed feed (delayed.polygon.io)')
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'stdout format (default: pretty on a TTY, else ndjson)',
+      ).choices(FORMATS),
+    )
+    .option('-o, --out <file>', 'also write every event to FILE as NDJSON (the recording format)')
+    .option('-q, --quiet', 'print no events on stdout')
+    .option('-d, --duration <duration>', 'stop after this long (500ms, 30s, 5m, 1h)', parseDuration)
+    .option('-n, --max-events <n>', 'stop after N data events', parsePositiveInt)
+    .option('--stats', 'stats line on stderr (live on a TTY, one line per second otherwise)')
+    .option('--no-stats', 'no stats line, even on a TTY')
+    .option('--compression', 'negotiate permessage-deflate')
+    .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
+    .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
+    .option('-v, --verbose', 'connection-level logs on stderr');
+  for (const seed of SEED_FLAGS) {
+    cmd.addOption(
+      new Option(`--${seed.flag} [symbols]`, `${seed.title} (${seed.clusters.join(', ')})`)
+        .argParser(collectList)
+        .helpGroup(STREAM_GROUP),
+    );
+  }
+  return cmd.addHelpText(
+    'after',
+    `
+With no API key the embedded simulator is started and streamed from. With no --subscribe and no
+stream flag, the cluster's first two streams are subscribed (stocks: T.*,Q.*).
+Status events go to stdout in pretty format, to stderr otherwise; --out files hold data events.
+
+Examples:
+  $ polygon-stream stream
+  $ polygon-stream stream --stock-trades AAPL,MSFT --stock-quotes AAPL --duration 30s
+  $ polygon-stream stream -c crypto --crypto-level2-book BTC-USD --format json
+  $ POLYGON_API_KEY=... polygon-stream stream -s 'T.*' --format ndjson | jq .p
+  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000`,
+  );
+}
+
+function seedsOf(cmd: Command): SeedRequest[] {
+  const opts = cmd.opts<Record<string, unknown>>();
+  const seeds: SeedRequest[] = [];
+  for (const seed of SEED_FLAGS) {
+    const option = cmd.options.find((o) => o.long === `--${seed.flag}`);
+    const value = option ? opts[option.attributeName()] : undefined;
+    // `--stock-trades` alone is `true` (every symbol); with symbols, the collected list.
+    if (value === true) seeds.push({ flag: seed.flag, method: seed.method, symbols: ['*'] });
+    else if (Array.isArray(value))
+      seeds.push({ flag: seed.flag, method: seed.method, symbols: value });
+  }
+  return seeds;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('polygon-stream')
+    .description(
+      'Stream, record and replay Polygon.io (Massive.com) real-time market data, or serve simulated data.',
+    )
+    .version(version())
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  addStreamOptions(
+    program.command('stream').description('stream events to stdout (and optionally a file)'),
+  ).action(async (_opts: unknown, cmd: Command) => {
+    setExit(await runStream(cmd.opts<StreamFlags>(), seedsOf(cmd)));
+  });
+
+  addStreamOptions(
+    program
+      .command('record')
+      .description('record events to an NDJSON file: stream --out FILE')
+      .argument('[file]', 'the NDJSON file to write (or --out FILE)'),
+  ).action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
+    const flags = cmd.opts<StreamFlags>();
+    if (file !== undefined && flags.out !== undefined && file !== flags.out) {
+      throw new UsageError(`record: give the file once (got ${file} and --out ${flags.out})`);
+    }
+    const out = file ?? flags.out;
+    if (out === undefined) {
+      throw new UsageError(
+        'record needs a file: polygon-stream record FILE.ndjson (or --out FILE)',
+      );
+    }
+    setExit(await runStream({ ...flags, out }, seedsOf(cmd)));
+  });
+
+  program
+    .command('simulate')
+    .description('run the simulator as a WebSocket server for your own code, until Ctrl-C')
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', parsePort, 8765)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--keys <keys>', 'accepted API keys, comma-separated (default: any key)', splitList)
+    .option(
+      '--events-per-second <n>',
+      'generated events per second per connection (default 200)',
+      parseNonNegativeInt,
+    )
+    .option('--seed <n>', 'PRNG seed: same seed, same data (default 1)', parseNonNegativeInt)
+    .option('--replay <file>', 'replay a recorded NDJSON file instead of generating data')
+    .option('--speed <speed>', "replay speed: a factor (1, 10) or 'max' (default 1)", parseSpeed)
+    .option('--loop', 'replay the file again and again')
+    .option('-q, --quiet', 'no connection log on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ polygon-stream simulate --port 8765
+  $ polygon-stream record day.ndjson --duration 5m && polygon-stream simulate --replay day.ndjson --speed 10`,
+    )
+    .action(async (opts: SimulateFlags) => {
+      setExit(await runSimulate(opts));
+    });
+
+  return program;
+}
+
+/** Parse and run; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // message already printed
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n(add --help for usage)\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const tag = isPolygonStreamError(err) ? ` [${err.code}]` : '';
+    process.stderr.write(`error${tag}: ${message}\n`);
+    return 1;
+  }
+}
+
+/** Exit once stdout has taken everything written to it (pipes may be asynchronous). */
+function exit(code: number): void {
+  process.exitCode = code;
+  if (process.stdout.destroyed || process.stdout.writableEnded) process.exit(code);
+  setTimeout(() => process.exit(code), 2_000).unref();
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv).then(exit, (err: unknown) => {
+  process.stderr.write(`internal error: ${String(err)}\n`);
+  process.exit(1);
+});

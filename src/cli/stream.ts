@@ -1,0 +1,337 @@
+/**
+ * `polygon-stream stream` / `record`: connect (to Polygon.io, or to the embedded simulator when no
+ * API key is given), subscribe, print events in the chosen format, optionally record NDJSON, and
+ * stop gracefully on Ctrl-C, --duration or --max-events.
+ */
+import type { WireEvent } from '../codec.js';
+import { StreamClient } from '../client.js';
+import { isPolygonStreamError, PolygonStreamError } from '../errors.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
+import { type Cluster, Host, STREAM_METHODS, type StreamMethod, STREAMS } from '../streams.js';
+import { UsageError } from './args.js';
+import {
+  clockTime,
+  type Format,
+  formatJson,
+  formatNdjson,
+  formatPretty,
+  wantColor,
+} from './format.js';
+import { LineWriter, openLineFile } from './output.js';
+import { StatusLine } from './status-line.js';
+
+export interface StreamFlags {
+  cluster: Cluster;
+  subscribe?: string[];
+  host?: string;
+  delayed?: boolean;
+  format?: Format;
+  out?: string;
+  quiet?: boolean;
+  duration?: number;
+  maxEvents?: number;
+  /** true: --stats, false: --no-stats, undefined: live line on a TTY only. */
+  stats?: boolean;
+  compression?: boolean;
+  key?: string;
+  color?: boolean;
+  reconnect?: boolean;
+  verbose?: boolean;
+}
+
+/** One seed-style flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
+export interface SeedFlag {
+  /** Flag name without dashes: the seed's name kebab-cased (`stock-trades`). */
+  readonly flag: string;
+  readonly method: StreamMethod;
+  readonly title: string;
+  readonly clusters: readonly Cluster[];
+}
+
+function kebab(method: string): string {
+  return method.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
+}
+
+export const SEED_FLAGS: readonly SeedFlag[] = STREAM_METHODS.map((method) => {
+  const rows = STREAMS.filter((s) => s.method === method);
+  const seedName = rows[0]?.seedName;
+  return {
+    flag: seedName ? seedName.replace(/_/g, '-') : kebab(method),
+    method,
+    title: rows[0]?.title ?? method,
+    clusters: rows.map((s) => s.cluster),
+  };
+});
+
+/** A seed flag as given: its symbols (`['*']` when the value was left off). */
+export interface SeedRequest {
+  readonly flag: string;
+  readonly method: StreamMethod;
+  readonly symbols: readonly string[];
+}
+
+/** The default subscription of a cluster: its first two market-feed streams, every symbol. */
+export function defaultStreams(cluster: Cluster): StreamMethod[] {
+  return STREAMS.filter((s) => s.cluster === cluster && s.feed === 'market')
+    .slice(0, 2)
+    .map((s) => s.method);
+}
+
+/** Caller mistakes the client throws (bad host, stream not on cluster …) → a usage error. */
+function asUsage(flag: string, err: unknown): unknown {
+  if (!isPolygonStreamError(err)) return err;
+  const caller = [
+    'INVALID_API_KEY',
+    'UNKNOWN_CLUSTER',
+    'INVALID_HOST',
+    'STREAM_NOT_ON_CLUSTER',
+    'INVALID_SYMBOLS',
+    'INVALID_OPTION',
+  ];
+  if (!caller.includes(err.code)) return err;
+  const offered = err.details['offeredOn'];
+  const hint =
+    err.code === 'STREAM_NOT_ON_CLUSTER' && Array.isArray(offered) && offered.length > 0
+      ? ` Use --cluster ${String(offered[0])}.`
+      : '';
+  return new UsageError(`${flag}: [${err.code}] ${err.message}${hint}`);
+}
+
+const noop = (): void => undefined;
+
+export interface StreamIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Run the stream until it is stopped; resolves with the exit code (0 stopped, 1 runtime failure). */
+export async function runStream(
+  flags: StreamFlags,
+  seeds: readonly SeedRequest[],
+  io: StreamIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
+  const run = new StreamRun(flags, seeds, io);
+  return run.start();
+}
+
+class StreamRun {
+  private client: StreamClient | undefined;
+  private sim: Simulator | undefined;
+  private file: LineWriter | undefined;
+  private readonly stdout: LineWriter | undefined;
+  private statusLine: StatusLine | undefined;
+  private readonly format: Format;
+  private readonly color: boolean;
+  private readonly errColor: boolean;
+  private count = 0;
+  private defaultNote: string | undefined;
+  private symbolWidth = 6;
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private done!: (code: number) => void;
+  private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
+  private readonly signals: [NodeJS.Signals, () => void][] = [];
+
+  constructor(
+    private readonly flags: StreamFlags,
+    private readonly seeds: readonly SeedRequest[],
+    private readonly io: StreamIO,
+  ) {
+    const tty = io.stdout.isTTY === true;
+    this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
+    this.color = wantColor(tty, io.env, flags.color ?? true);
+    this.errColor = wantColor(io.stderr.isTTY === true, io.env, flags.color ?? true);
+    if (!flags.quiet) {
+      this.stdout = new LineWriter(io.stdout, {
+        owns: false,
+        around: (write) => (this.statusLine && tty ? this.statusLine.above(write) : write()),
+        onError: (err) => {
+          // The reader went away (`| head`): stop quietly. Anything else is a failure.
+          if (err.code !== 'EPIPE') this.note(`error: writing to stdout failed: ${err.message}`);
+          void this.stop(err.code === 'EPIPE' ? 0 : 1);
+        },
+      });
+    }
+  }
+
+  async start(): Promise<number> {
+    const { flags } = this;
+    const key = flags.key?.trim() || this.io.env['POLYGON_API_KEY']?.trim() || undefined;
+    if (key === undefined && (flags.host !== undefined || flags.delayed)) {
+      throw new UsageError(
+        `${flags.host !== undefined ? '--host' : '--delayed'} needs an API key: pass --key or set POLYGON_API_KEY (leave out both to stream from the embedded simulator)`,
+      );
+    }
+    if (flags.out !== undefined) {
+      this.file = openLineFile(flags.out, '--out', (err) => {
+        this.note(`error: writing ${flags.out} failed: ${err.message}`);
+        void this.stop(1);
+      });
+    }
+    try {
+      let host = flags.delayed ? Host.Delayed : flags.host;
+      if (key === undefined) {
+        this.sim = await startSimulator({ port: 0 });
+        host = this.sim.url;
+      }
+      this.client = this.createClient(key ?? 'simulator', host);
+      this.subscribeAll(this.client);
+      if (this.sim) {
+        this.note(
+          `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url}`,
+        );
+      }
+      if (this.defaultNote) this.note(this.defaultNote);
+    } catch (err) {
+      await this.cleanup();
+      throw err;
+    }
+    this.listen(this.client);
+    this.startStatusLine(this.client);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = (): void => {
+        if (this.stopping) process.exit(130); // a second Ctrl-C: give up waiting
+        void this.stop(0);
+      };
+      process.on(signal, handler);
+      this.signals.push([signal, handler]);
+    }
+    if (flags.duration !== undefined)
+      this.timer = setTimeout(() => void this.stop(0), flags.duration);
+    this.client.startStreamThread().catch(noop); // failures arrive as 'close' with an error
+    return this.finished;
+  }
+
+  private createClient(key: string, host: string | undefined): StreamClient {
+    try {
+      return new StreamClient(key, this.flags.cluster, {
+        ...(host === undefined ? {} : { host }),
+        compression: this.flags.compression === true,
+        ...(this.flags.reconnect === false ? { reconnect: false as const } : {}),
+        enableConnectionLogs: this.flags.verbose === true,
+        onError: (_client, error) => {
+          const code = (error as PolygonStreamError).code;
+          this.note(`error${code ? ` [${code}]` : ''}: ${error.message}`);
+        },
+        onClose: noop,
+      });
+    } catch (err) {
+      throw asUsage(
+        this.flags.delayed ? '--delayed' : this.flags.host ? '--host' : '--cluster',
+        err,
+      );
+    }
+  }
+
+  /** Seed flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
+  private subscribeAll(client: StreamClient): void {
+    const methods = client as unknown as Record<string, (s: readonly string[]) => Promise<unknown>>;
+    for (const seed of this.seeds) {
+      try {
+        methods[`subscribe${seed.method}`]!.call(client, seed.symbols).catch(noop);
+      } catch (err) {
+        throw asUsage(`--${seed.flag}`, err);
+      }
+    }
+    if (this.flags.subscribe !== undefined) {
+      try {
+        client.subscribe(this.flags.subscribe).catch(noop);
+      } catch (err) {
+        throw asUsage('--subscribe', err);
+      }
+    }
+    if (this.seeds.length === 0 && this.flags.subscribe === undefined) {
+      const streams = defaultStreams(this.flags.cluster);
+      for (const method of streams) methods[`subscribe${method}`]!.call(client, []).catch(noop);
+      const topics = [...client.subscriptions().keys()].join(',');
+      this.defaultNote = `polygon-stream: no --subscribe given; subscribing to ${topics} on ${this.flags.cluster}`;
+    }
+  }
+
+  private listen(client: StreamClient): void {
+    client.on('*', (event: WireEvent) => this.event(event));
+    client.on('reconnect', (info) =>
+      this.note(
+        `reconnecting (attempt ${info.attempt}, in ${info.delayMs} ms): ${info.cause.message}`,
+      ),
+    );
+    client.on('gap', (gap) =>
+      this.note(
+        `reconnected: no data from ${clockTime(gap.from)} to ${clockTime(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`,
+      ),
+    );
+    client.on('close', ({ error }) => {
+      // An error was printed by onError already; a clean close we did not ask for is odd but fine.
+      if (!this.stopping) void this.stop(error ? 1 : 0);
+    });
+  }
+
+  private startStatusLine(client: StreamClient): void {
+    const live = this.io.stderr.isTTY === true && this.flags.stats !== false;
+    if (!live && this.flags.stats !== true) return;
+    this.statusLine = new StatusLine({
+      stream: this.io.stderr,
+      snapshot: () => client.stats(),
+      live,
+    });
+    this.statusLine.start();
+  }
+
+  private event(event: WireEvent): void {
+    if (this.stopping) return;
+    if (event.ev === 'status') {
+      if (this.format === 'pretty' && this.stdout) {
+        this.stdout.write(formatPretty(event, { color: this.color }));
+      } else this.note(formatPretty(event, { color: this.errColor }));
+      return;
+    }
+    this.count++;
+    this.file?.write(formatNdjson(event));
+    this.stdout?.write(this.render(event));
+    if (this.flags.maxEvents !== undefined && this.count >= this.flags.maxEvents) void this.stop(0);
+  }
+
+  private render(event: WireEvent): string {
+    if (this.format === 'ndjson') return formatNdjson(event);
+    if (this.format === 'json') return formatJson(event);
+    const symbol = event['sym'] ?? event['T'] ?? event['pair'] ?? event['p'];
+    if (typeof symbol === 'string' && symbol.length > this.symbolWidth) {
+      this.symbolWidth = Math.min(symbol.length, 24);
+    }
+    return formatPretty(event, { color: this.color, symbolWidth: this.symbolWidth });
+  }
+
+  /** One line on stderr, out of the live status line's way. */
+  private note(text: string): void {
+    const print = (): void => void this.io.stderr.write(`${text}\n`);
+    if (this.statusLine) this.statusLine.above(print);
+    else print();
+  }
+
+  private async stop(code: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.cleanup();
+    const failed =
+      this.file?.failed ??
+      (this.stdout?.failed?.code === 'EPIPE' ? undefined : this.stdout?.failed);
+    if (this.flags.out !== undefined && !this.file?.failed) {
+      this.note(`polygon-stream: recorded ${this.file?.lines ?? 0} events to ${this.flags.out}`);
+    }
+    this.done(failed ? 1 : code);
+  }
+
+  private async cleanup(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    for (const [signal, handler] of this.signals) process.off(signal, handler);
+    this.statusLine?.stop();
+    const summary = this.statusLine !== undefined && this.client !== undefined;
+    if (this.client) await this.client.closeStream().catch(noop);
+    await this.sim?.close().catch(noop);
+    await this.file?.end();
+    await this.stdout?.end();
+    if (summary) this.note(`stats: ${this.statusLine!.final()}`);
+  }
+}
