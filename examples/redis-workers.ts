@@ -1,17 +1,19 @@
 /**
- * Fan-out through Redis Streams: this process publishes events with a RedisSink and forks worker
- * processes that share one consumer group, so each event is handled by exactly one worker.
+ * Fan-out through Redis Streams: one WebSocket, many workers. This process streams trades from
+ * the embedded simulator with a StreamClient, publishes every frame to a Redis Stream with a
+ * RedisSink, and forks worker processes that share one consumer group, so each event is handled
+ * by exactly one worker. At the end it checks that, by (symbol, sequence number).
  *
  *   node --import tsx examples/redis-workers.ts --redis redis://127.0.0.1:6379 --events 10000
  *
- * The event source is `eventFrames` below (a local generator of trades); swap it for the client's
- * frames to fan out the real feed.
+ * For the real feed, drop the simulator and give the client your key:
+ * `new StreamClient(process.env.POLYGON_API_KEY!, 'stocks')`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import type { WireEvent } from '../src/codec.js';
+import { startSimulator, StreamClient, type WireEvent } from '../src/index.js';
 import { RedisSink, readStream } from '../src/redis/index.js';
 
 const GROUP = 'workers';
@@ -27,19 +29,10 @@ const { values } = parseArgs({
   },
 });
 
-/** The event source: frames (arrays of events) as the WebSocket would deliver them. */
-async function* eventFrames(total: number): AsyncGenerator<WireEvent[]> {
-  const syms = ['AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMZN'];
-  let q = 0;
-  while (q < total) {
-    const n = Math.min(total - q, 1 + Math.floor(Math.random() * 50));
-    yield Array.from({ length: n }, () => {
-      q++;
-      const p = Math.round((100 + Math.random() * 10) * 100) / 100;
-      return { ev: 'T', sym: syms[q % syms.length], x: 4, p, s: 100, c: [0, 12], t: Date.now(), q };
-    });
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+/** What a worker reports when it stops: its count and the `sym:q` of every event it handled. */
+interface Final {
+  final: number;
+  seen: string[];
 }
 
 async function runWorker(url: string, key: string, index: string): Promise<void> {
@@ -47,71 +40,120 @@ async function runWorker(url: string, key: string, index: string): Promise<void>
   process.on('message', (m) => {
     if (m === 'stop') ac.abort();
   });
-  let count = 0;
-  const progress = setInterval(() => process.send?.({ count }), 100);
-  for await (const _event of readStream({
+  process.on('disconnect', () => ac.abort()); // the publisher went away
+  const seen: string[] = [];
+  const progress = setInterval(() => process.send?.({ count: seen.length }), 100);
+  for await (const event of readStream({
     url,
     key,
     group: GROUP,
     consumer: `worker-${index}-${process.pid}`,
-    start: '0',
+    start: '0', // the whole stream, whether this worker starts before or after the first XADD
+    count: 500,
     blockMs: 200,
     signal: ac.signal,
   })) {
-    count++; // handle the event here
+    seen.push(`${String(event['sym'])}:${String(event['q'])}`); // handle the event here
   }
   clearInterval(progress);
-  console.log(`worker ${index} (pid ${process.pid}): ${count} events`);
-  process.send?.({ final: count }, () => process.disconnect());
+  console.log(`worker ${index} (pid ${process.pid}): ${seen.length} events`);
+  process.send?.({ final: seen.length, seen } satisfies Final, () => process.disconnect());
 }
 
 async function runPublisher(url: string, total: number, workerCount: number): Promise<number> {
-  const key = `polygon:example:${process.pid}`;
-  const sink = new RedisSink({ url, streamKey: key });
+  const sink = new RedisSink({
+    url,
+    cluster: 'stocks',
+    streamKey: `polygon:{cluster}:${process.pid}`,
+  });
+  const key = sink.key;
   sink.on('error', (err: Error) => console.error(`sink: ${err.message}`));
   await sink.connect();
+
+  // The workers: forked first; they create the group from the start of the stream.
   const script = fileURLToPath(import.meta.url);
   const progress = new Map<ChildProcess, number>();
-  const finals: number[] = [];
-  let stopped = false;
+  const finals: Final[] = [];
   const workers: ChildProcess[] = [];
+  let published = -1; // known once the sink is closed
+  let stopped = false;
   const stopAll = (): void => {
     if (stopped) return;
     stopped = true;
-    for (const w of workers) w.send('stop');
+    for (const w of workers) if (w.connected) w.send('stop');
+  };
+  const checkDone = (): void => {
+    let sum = 0;
+    for (const c of progress.values()) sum += c;
+    if (published >= 0 && sum >= published) stopAll();
   };
   const exited = Array.from({ length: workerCount }, (_, i) => {
     const w = fork(script, ['--worker', String(i + 1), '--redis', url, '--key', key], {
       execArgv: ['--import', 'tsx'],
     });
     workers.push(w);
-    w.on('message', (m: { count?: number; final?: number }) => {
-      if (m.final !== undefined) finals.push(m.final);
-      if (m.count !== undefined) progress.set(w, m.count);
-      let sum = 0;
-      for (const c of progress.values()) sum += c;
-      if (sum >= total) stopAll();
+    w.on('message', (m: { count?: number } | Final) => {
+      if ('final' in m) finals.push(m);
+      else if (m.count !== undefined) progress.set(w, m.count);
+      checkDone();
     });
     return new Promise<void>((resolve) => w.once('exit', () => resolve()));
   });
   const giveUp = setTimeout(stopAll, 60_000);
 
+  // The source: the simulator's trades through a real client; one sink write per frame.
+  const sim = await startSimulator({ eventsPerSecond: 20_000 });
+  const client = new StreamClient('any-key', 'stocks', { host: sim.url, onClose: () => {} });
+  const sent = new Set<string>();
+  let done!: () => void;
+  const enough = new Promise<void>((resolve) => (done = resolve));
+  client.on('frame', (events) => {
+    const data: WireEvent[] = [];
+    for (const event of events) {
+      if (event.ev !== 'T' || sent.size >= total) continue;
+      data.push(event);
+      sent.add(`${String(event['sym'])}:${String(event['q'])}`);
+    }
+    sink.writeFrame(data);
+    if (sent.size >= total) done();
+  });
   const started = Date.now();
-  for await (const frame of eventFrames(total)) sink.writeFrame(frame);
+  await client.startStreamThread();
+  await client.subscribe(['T.*']);
+  await enough;
+  await client.closeStream();
+  await sim.close();
   await sink.close();
   const s = sink.stats();
+  published = s.written;
   console.log(
     `published ${s.written} events to ${key} in ${Date.now() - started} ms (dropped ${s.dropped})`,
   );
+  checkDone();
 
   await Promise.all(exited);
   clearTimeout(giveUp);
-  const handled = finals.reduce((a, b) => a + b, 0);
-  console.log(`workers handled ${handled} of ${total} events (${finals.join(' + ')})`);
   const admin = new Redis(url);
   await admin.del(key);
   await admin.quit();
-  return handled === total ? 0 : 1;
+
+  // Exactly once: every published (sym, q) handled by one worker, nothing else handled.
+  const handled = new Map<string, number>();
+  for (const f of finals) for (const id of f.seen) handled.set(id, (handled.get(id) ?? 0) + 1);
+  const counts = finals.map((f) => f.final);
+  const sum = counts.reduce((a, b) => a + b, 0);
+  console.log(`workers handled ${sum} of ${sent.size} events (${counts.join(' + ')})`);
+  const missing = [...sent].filter((id) => !handled.has(id)).length;
+  const twice = [...handled.values()].filter((n) => n > 1).length;
+  const unknown = [...handled.keys()].filter((id) => !sent.has(id)).length;
+  if (missing + twice + unknown === 0 && s.dropped === 0 && finals.length === workerCount) {
+    console.log(`exactly once: all ${sent.size} events handled by exactly one worker`);
+    return 0;
+  }
+  console.log(
+    `NOT exactly once: ${missing} missing, ${twice} handled twice, ${unknown} unknown, ${s.dropped} dropped by the sink`,
+  );
+  return 1;
 }
 
 const url = values.redis;

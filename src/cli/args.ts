@@ -75,3 +75,40 @@ export function collectList(text: string, previous: string[] | undefined): strin
   if (items.length === 0) throw new InvalidArgumentError('Expected a comma-separated list.');
   return [...(previous ?? []), ...items];
 }
+
+/** `--sink`: a redis:// or rediss:// URL (shown without its password when refused). */
+export function parseRedisUrl(text: string): string {
+  let protocol = '';
+  try {
+    protocol = new URL(text.trim()).protocol;
+  } catch {
+    // not a URL
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new InvalidArgumentError(
+      'Expected a Redis URL: redis://[:password@]host:port[/db] (or rediss:// for TLS).',
+    );
+  }
+  return text.trim();
+}
+
+/**
+ * `--maxlen ~N` or `--maxlen N`: cap the stream at about N entries. The sink always trims with
+ * `XTRIM MAXLEN ~` (whole radix-tree nodes, cheap), so both spellings give approximate trimming.
+ */
+export function parseMaxLen(text: string): number {
+  const match = /^\s*~?\s*(\d+)\s*$/.exec(text);
+  const n = match ? Number(match[1]) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError('Expected a positive entry count: ~N (approximate) or N.');
+  }
+  return n;
+}
+
+/** `--stream-key`: a non-empty Redis key; `{cluster}` is filled in. */
+export function parseStreamKey(text: string): string {
+  if (text.trim().length === 0) {
+    throw new InvalidArgumentError('Expected a key such as polygon:{cluster}.');
+  }
+  return text;
+}

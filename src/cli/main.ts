@@ -12,8 +12,11 @@ import {
   parseDuration,
   parseNonNegativeInt,
   parsePort,
+  parseMaxLen,
   parsePositiveInt,
+  parseRedisUrl,
   parseSpeed,
+  parseStreamKey,
   splitList,
   UsageError,
 } from './args.js';
@@ -22,6 +25,7 @@ import { runSimulate, type SimulateFlags } from './simulate.js';
 import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
 
 const STREAM_GROUP = 'Streams (seed-style; [symbols] is a comma-separated list, left off = all):';
+const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';
 
 function version(): string {
   try {
@@ -68,6 +72,22 @@ function addStreamOptions(cmd: Command): Command {
     .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
     .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
     .option('-v, --verbose', 'connection-level logs on stderr');
+  for (const option of [
+    new Option(
+      '--sink <url>',
+      'also publish every data event to Redis: redis://[:pw@]host:port[/db]',
+    ).argParser(parseRedisUrl),
+    new Option(
+      '--stream-key <key>',
+      'the stream key; {cluster} is filled in (default polygon:{cluster})',
+    ).argParser(parseStreamKey),
+    new Option(
+      '--maxlen <~n>',
+      'trim the stream to about N entries (~N or N; always approximate)',
+    ).argParser(parseMaxLen),
+  ]) {
+    cmd.addOption(option.helpGroup(SINK_GROUP));
+  }
   for (const seed of SEED_FLAGS) {
     cmd.addOption(
       new Option(`--${seed.flag} [symbols]`, `${seed.title} (${seed.clusters.join(', ')})`)
@@ -87,7 +107,8 @@ Examples:
   $ polygon-stream stream --stock-trades AAPL,MSFT --stock-quotes AAPL --duration 30s
   $ polygon-stream stream -c crypto --crypto-level2-book BTC-USD --format json
   $ POLYGON_API_KEY=... polygon-stream stream -s 'T.*' --format ndjson | jq .p
-  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000`,
+  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000
+  $ polygon-stream stream -s 'T.*' -q --sink redis://127.0.0.1:6379 --maxlen ~1000000`,
   );
 }
 

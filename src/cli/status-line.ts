@@ -13,6 +13,8 @@ export interface StatusLineOptions {
   snapshot: () => StatsSnapshot;
   /** true: redraw in place (TTY); false: a plain line per interval. */
   live: boolean;
+  /** More figures appended to the line (the Redis sink's). */
+  extra?: () => string;
   /** Default 250 ms live, 1000 ms plain. */
   intervalMs?: number;
 }
@@ -60,7 +62,7 @@ export class StatusLine {
 
   /** The current figures as one plain line (for a summary at exit). */
   final(): string {
-    return formatStats(this.options.snapshot());
+    return this.line();
   }
 
   /** Run `print` (which writes to the terminal) with the live line lifted out of the way. */
@@ -73,12 +75,12 @@ export class StatusLine {
 
   private tick(): void {
     if (this.options.live) this.draw();
-    else this.options.stream.write(`stats: ${formatStats(this.options.snapshot())}\n`);
+    else this.options.stream.write(`stats: ${this.line()}\n`);
   }
 
   /** Draw the line: fresh figures, or (`fresh` false) the last text again. */
   private draw(fresh = true): void {
-    if (fresh || this.text === '') this.text = formatStats(this.options.snapshot());
+    if (fresh || this.text === '') this.text = this.line();
     let text = this.text;
     const columns = this.options.stream.columns;
     if (columns !== undefined && columns > 1 && text.length >= columns) {
@@ -86,6 +88,11 @@ export class StatusLine {
     }
     this.options.stream.write(CLEAR + text);
     this.drawn = true;
+  }
+
+  private line(): string {
+    const stats = formatStats(this.options.snapshot());
+    return this.options.extra ? `${stats} · ${this.options.extra()}` : stats;
   }
 
   private clear(): void {

@@ -18,9 +18,10 @@ import {
   wantColor,
 } from './format.js';
 import { LineWriter, openLineFile } from './output.js';
+import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
 import { StatusLine } from './status-line.js';
 
-export interface StreamFlags {
+export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
   subscribe?: string[];
   host?: string;
@@ -119,6 +120,7 @@ class StreamRun {
   private client: StreamClient | undefined;
   private sim: Simulator | undefined;
   private file: LineWriter | undefined;
+  private sink: CliSink | undefined;
   private readonly stdout: LineWriter | undefined;
   private statusLine: StatusLine | undefined;
   private readonly format: Format;
@@ -128,6 +130,8 @@ class StreamRun {
   private defaultNote: string | undefined;
   private symbolWidth = 6;
   private stopping = false;
+  /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
+  private streaming = false;
   private timer: NodeJS.Timeout | undefined;
   private done!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
@@ -163,11 +167,22 @@ class StreamRun {
         `${flags.host !== undefined ? '--host' : '--delayed'} needs an API key: pass --key or set POLYGON_API_KEY (leave out both to stream from the embedded simulator)`,
       );
     }
+    checkSinkFlags(flags);
+    if (flags.sink !== undefined) {
+      this.sink = await CliSink.open({ ...flags, sink: flags.sink }, flags.cluster, (message) =>
+        this.note(message),
+      );
+    }
     if (flags.out !== undefined) {
-      this.file = openLineFile(flags.out, '--out', (err) => {
-        this.note(`error: writing ${flags.out} failed: ${err.message}`);
-        void this.stop(1);
-      });
+      try {
+        this.file = openLineFile(flags.out, '--out', (err) => {
+          this.note(`error: writing ${flags.out} failed: ${err.message}`);
+          void this.stop(1);
+        });
+      } catch (err) {
+        await this.sink?.close();
+        throw err;
+      }
     }
     try {
       let host = flags.delayed ? Host.Delayed : flags.host;
@@ -183,11 +198,17 @@ class StreamRun {
         );
       }
       if (this.defaultNote) this.note(this.defaultNote);
+      if (this.sink) {
+        this.note(
+          `polygon-stream: publishing to Redis stream ${this.sink.key} at ${this.sink.url}`,
+        );
+      }
     } catch (err) {
       await this.cleanup();
       throw err;
     }
     this.listen(this.client);
+    this.streaming = true;
     this.startStatusLine(this.client);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = (): void => {
@@ -251,6 +272,9 @@ class StreamRun {
 
   private listen(client: StreamClient): void {
     client.on('*', (event: WireEvent) => this.event(event));
+    // One pipelined write per frame: the data events of the frame that were printed / recorded.
+    const sink = this.sink;
+    if (sink) client.on('frame', () => sink.endFrame());
     client.on('reconnect', (info) =>
       this.note(
         `reconnecting (attempt ${info.attempt}, in ${info.delayMs} ms): ${info.cause.message}`,
@@ -274,6 +298,7 @@ class StreamRun {
       stream: this.io.stderr,
       snapshot: () => client.stats(),
       live,
+      ...(this.sink ? { extra: this.sink.status.bind(this.sink) } : {}),
     });
     this.statusLine.start();
   }
@@ -288,6 +313,7 @@ class StreamRun {
     }
     this.count++;
     this.file?.write(formatNdjson(event));
+    this.sink?.add(event);
     this.stdout?.write(this.render(event));
     if (this.flags.maxEvents !== undefined && this.count >= this.flags.maxEvents) void this.stop(0);
   }
@@ -330,6 +356,9 @@ class StreamRun {
     const summary = this.statusLine !== undefined && this.client !== undefined;
     if (this.client) await this.client.closeStream().catch(noop);
     await this.sim?.close().catch(noop);
+    // After the socket: nothing more arrives, so what the sink holds can be flushed.
+    const sinkSummary = await this.sink?.close();
+    if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
     await this.file?.end();
     await this.stdout?.end();
     if (summary) this.note(`stats: ${this.statusLine!.final()}`);

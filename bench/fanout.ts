@@ -1,0 +1,300 @@
+/**
+ * `node --import tsx bench/fanout.ts [--events N] [--seconds S] [--consumers C] [--rate R]
+ * [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with the same flags; `--long`
+ * is accepted and changes nothing here):
+ * the fan-out path end to end. The simulator (a child process, generating as fast as asked) feeds
+ * a StreamClient here; every frame goes through a RedisSink into a private redis-server; C
+ * consumer processes share one consumer group. Measured: events/s from the first publish to the
+ * last event handled by any consumer, and lost / duplicated events by (symbol, sequence number)
+ * — the simulator's `q` rises per symbol, this process records every (sym, q) the sink wrote, the
+ * consumers report every (sym, q) they got.
+ *
+ * Prints one table row on stdout (details on stderr); exits 1 when anything was lost or dropped.
+ * Bounded: N events (default 200k) or S seconds of publishing (default 20), then a drain limit.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSimulator, StreamClient, type WireEvent } from '../src/index.js';
+import { readStream, RedisSink } from '../src/redis/index.js';
+import { startRedis, type RedisServer } from '../test/helpers/redis.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    seconds: { type: 'string' },
+    consumers: { type: 'string', default: '4' },
+    rate: { type: 'string', default: '1000000' },
+    // Shared with bench/run.ts: --quick = a tenth of the events; --json = a JSON line, not a row.
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    long: { type: 'boolean', default: false },
+    // Internal: the role of a forked child.
+    role: { type: 'string' },
+    redis: { type: 'string' },
+    key: { type: 'string' },
+  },
+});
+
+const GROUP = 'bench';
+/** After publishing stopped: how long the consumers get to catch up. */
+const DRAIN_LIMIT_MS = 60_000;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+/** Wall-clock ms with sub-ms resolution, comparable across processes on one machine. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Sequence numbers by symbol. */
+type Seqs = Record<string, number[]>;
+type FromConsumer =
+  | { type: 'progress'; count: number }
+  | { type: 'final'; count: number; lastAt: number; seen: Seqs };
+type FromSim = { type: 'ready'; url: string };
+
+// ---- child: the simulator ----
+
+async function simChild(rate: number): Promise<void> {
+  const sim = await startSimulator({
+    eventsPerSecond: rate,
+    tickMs: 10,
+    slowConsumerBytes: 1 << 30, // the client may lag behind while it publishes: do not cut it off
+  });
+  const stop = (): void => void sim.close().finally(() => process.exit(0));
+  process.on('disconnect', stop);
+  process.on('message', (m) => m === 'stop' && stop());
+  process.send?.({ type: 'ready', url: sim.url } satisfies FromSim);
+}
+
+// ---- child: one consumer of the group ----
+
+async function consumerChild(url: string, key: string): Promise<void> {
+  const ac = new AbortController();
+  process.on('message', (m) => m === 'stop' && ac.abort());
+  process.on('disconnect', () => ac.abort());
+  const seen: Seqs = {};
+  let count = 0;
+  let lastAt = 0;
+  const progress = setInterval(() => process.send?.({ type: 'progress', count }), 50);
+  for await (const event of readStream({
+    url,
+    key,
+    group: GROUP,
+    consumer: `consumer-${process.pid}`,
+    start: '0',
+    count: 1_000,
+    blockMs: 100,
+    signal: ac.signal,
+  })) {
+    const sym = String(event['sym']);
+    (seen[sym] ??= []).push(event['q'] as number);
+    count++;
+    lastAt = now();
+  }
+  clearInterval(progress);
+  const final: FromConsumer = { type: 'final', count, lastAt, seen };
+  process.send?.(final, () => process.disconnect());
+}
+
+// ---- parent ----
+
+function forkSelf(args: string[]): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+interface Published {
+  seqs: Map<string, number[]>;
+  count: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/** Stream T.* from the simulator into the sink until `max` events or `seconds` have passed. */
+async function publish(simUrl: string, sink: RedisSink, max: number, seconds: number) {
+  const out: Published = { seqs: new Map(), count: 0, firstAt: 0, lastAt: 0 };
+  const client = new StreamClient('bench', 'stocks', { host: simUrl, onClose: () => {} });
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  let timer: NodeJS.Timeout | undefined;
+  client.on('frame', (events) => {
+    if (out.count >= max) return;
+    const data: WireEvent[] = [];
+    for (const event of events) {
+      if (event.ev !== 'T') continue;
+      data.push(event);
+      const sym = String(event['sym']);
+      let list = out.seqs.get(sym);
+      if (!list) out.seqs.set(sym, (list = []));
+      list.push(event['q'] as number);
+      if (++out.count >= max) break;
+    }
+    if (data.length === 0) return;
+    if (out.firstAt === 0) {
+      out.firstAt = now();
+      timer = setTimeout(() => {
+        max = out.count;
+        done();
+      }, seconds * 1000);
+    }
+    sink.writeFrame(data);
+    out.lastAt = now();
+    if (out.count >= max) done();
+  });
+  client.on('close', ({ error }) => {
+    if (error) log(`fan-out: client closed: ${error.message}`);
+    done();
+  });
+  await client.startStreamThread();
+  await client.subscribe(['T.*']);
+  await finished;
+  clearTimeout(timer);
+  await client.closeStream();
+  return out;
+}
+
+async function main(): Promise<number> {
+  const max = Number(values.events ?? (values.quick ? 20_000 : 200_000));
+  const seconds = Number(values.seconds ?? (values.quick ? 5 : 20));
+  if (!(Number.isSafeInteger(max) && max > 0 && seconds > 0)) {
+    throw new Error('--events and --seconds must be positive numbers');
+  }
+  const consumerCount = Number(values.consumers);
+  const rate = Number(values.rate);
+  const children: ChildProcess[] = [];
+  let redis: RedisServer | undefined;
+  let sink: RedisSink | undefined;
+  try {
+    redis = await startRedis();
+    const key = 'polygon:stocks';
+    sink = new RedisSink({
+      url: redis.url,
+      cluster: 'stocks',
+      maxBuffer: max + 1, // measure throughput, not the overflow policy
+      closeTimeoutMs: DRAIN_LIMIT_MS,
+    });
+    sink.on('error', (err: Error) => log(`fan-out: ${err.message}`));
+    await sink.connect();
+
+    // Consumers first: the group starts at the beginning of the stream either way.
+    const finals: Extract<FromConsumer, { type: 'final' }>[] = [];
+    const progress = new Map<ChildProcess, number>();
+    let wake: (() => void) | undefined;
+    const consumers = Array.from({ length: consumerCount }, () => {
+      const child = forkSelf(['--role', 'consumer', '--redis', redis!.url, '--key', key]);
+      children.push(child);
+      child.on('message', (m: FromConsumer) => {
+        if (m.type === 'final') finals.push(m);
+        else progress.set(child, m.count);
+        wake?.();
+      });
+      return child;
+    });
+    const received = (): number => [...progress.values()].reduce((a, b) => a + b, 0);
+
+    const sim = forkSelf(['--role', 'sim', '--rate', String(rate)]);
+    children.push(sim);
+    const simUrl = await new Promise<string>((resolve, reject) => {
+      sim.once('message', (m: FromSim) => resolve(m.url));
+      sim.once('exit', (code) => reject(new Error(`simulator exited (code ${code})`)));
+    });
+
+    const pub = await publish(simUrl, sink, max, seconds);
+    sim.send('stop');
+    const publishMs = pub.lastAt - pub.firstAt;
+    await sink.close();
+    const writtenAt = now();
+    const s = sink.stats();
+    log(
+      `fan-out: client→sink ${fmt(pub.count)} events in ${fmt(publishMs)} ms ` +
+        `(${fmt(pub.count / (publishMs / 1000))} ev/s); sink wrote ${fmt(s.written)} by +${fmt(writtenAt - pub.firstAt)} ms, dropped ${s.dropped}`,
+    );
+
+    // Wait for the consumers to have seen everything written (or give up), then stop them.
+    const target = s.written;
+    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    while (received() < target && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+    for (const c of consumers) if (c.connected) c.send('stop');
+    await Promise.all(consumers.map(exitOf));
+
+    // Lost / duplicated by (sym, q).
+    const got = new Map<string, Map<number, number>>();
+    let total = 0;
+    let lastAt = 0;
+    for (const f of finals) {
+      total += f.count;
+      lastAt = Math.max(lastAt, f.lastAt);
+      for (const [sym, qs] of Object.entries(f.seen)) {
+        let m = got.get(sym);
+        if (!m) got.set(sym, (m = new Map()));
+        for (const q of qs) m.set(q, (m.get(q) ?? 0) + 1);
+      }
+    }
+    let lost = 0;
+    let dup = 0;
+    let unknown = 0;
+    for (const [sym, qs] of pub.seqs) {
+      const m = got.get(sym);
+      for (const q of qs) if (!m?.has(q)) lost++;
+    }
+    for (const [sym, m] of got) {
+      const sent = new Set(pub.seqs.get(sym));
+      for (const [q, n] of m) {
+        dup += n - 1;
+        if (!sent.has(q)) unknown++;
+      }
+    }
+    const seconds2 = (lastAt - pub.firstAt) / 1000;
+    const perConsumer = finals.map((f) => fmt(f.count)).join(' + ');
+    log(
+      `fan-out: consumers got ${fmt(total)} (${perConsumer}); ${pub.seqs.size} symbols; ` +
+        `first publish → last handled ${(seconds2 * 1000).toFixed(0)} ms` +
+        (unknown > 0 ? `; ${unknown} never published` : ''),
+    );
+    const evPerSec = pub.count / seconds2;
+    if (values.json) {
+      const fanout = { consumers: consumerCount, events: pub.count, evPerSec, lost, dup };
+      console.log(
+        JSON.stringify({ fanout: { ...fanout, dropped: s.dropped, ms: seconds2 * 1000 } }),
+      );
+    } else {
+      console.log(
+        `fan-out  simulator→client→Redis→${consumerCount} consumers  ${fmt(pub.count)} events  ` +
+          `${fmt(evPerSec)} ev/s  lost ${lost}  dup ${dup}`,
+      );
+    }
+    return lost === 0 && unknown === 0 && s.dropped === 0 && finals.length === consumerCount
+      ? 0
+      : 1;
+  } finally {
+    await sink?.close();
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await redis?.dispose();
+  }
+}
+
+if (values.role === 'sim') {
+  await simChild(Number(values.rate));
+} else if (values.role === 'consumer') {
+  await consumerChild(values.redis ?? '', values.key ?? '');
+} else {
+  const code = await main().catch((err: unknown) => {
+    log(`fan-out: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  });
+  process.exit(code);
+}
