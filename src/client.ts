@@ -340,7 +340,7 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   private status(event: WireEvent): void {
     const status = String(event['status'] ?? '');
-    const message = String(event['message'] ?? '');
+    const message = redact(String(event['message'] ?? ''), this.config.apiKey);
     if (status === 'success') {
       const ack = parseAck(message);
       if (ack) {
@@ -404,7 +404,9 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.safely(() => this.onClose(this, code, reason));
   }
 
+  /** Every runtime error reaches the user through here: the one place the key is masked. */
   private report(error: PolygonStreamError): void {
+    error.message = redact(error.message, this.config.apiKey);
     this.emit('error', error);
     this.safely(() => this.onError(this, error));
   }

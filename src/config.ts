@@ -99,7 +99,11 @@ export const DEFAULTS = {
 
 const MIN_RECLAIM_MS = 60_000;
 
-export function resolveConfig(apiKey: unknown, cluster: unknown, options: ClientOptions<never> = {}): ClientConfig {
+export function resolveConfig(
+  apiKey: unknown,
+  cluster: unknown,
+  options: ClientOptions<never> = {},
+): ClientConfig {
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new PolygonStreamError(
       ErrorCode.InvalidApiKey,
@@ -115,7 +119,9 @@ export function resolveConfig(apiKey: unknown, cluster: unknown, options: Client
   }
   const reclaimAfterMs = num(options.reclaimAfterMs, DEFAULTS.reclaimAfterMs, 'reclaimAfterMs');
   if (reclaimAfterMs < MIN_RECLAIM_MS) {
-    throw option(`reclaimAfterMs must be at least ${MIN_RECLAIM_MS} (got ${reclaimAfterMs}): reclaiming sooner fights the other connection`);
+    throw option(
+      `reclaimAfterMs must be at least ${MIN_RECLAIM_MS} (got ${reclaimAfterMs}): reclaiming sooner fights the other connection`,
+    );
   }
   const policy = options.onMaxConnections ?? DEFAULTS.onMaxConnections;
   if (policy !== 'stop' && policy !== 'reclaim') {
@@ -126,7 +132,11 @@ export function resolveConfig(apiKey: unknown, cluster: unknown, options: Client
     cluster: cluster as Cluster,
     url: clusterUrl(options.host ?? Host.RealTime, cluster),
     reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect ?? {}),
-    subscribeTimeoutMs: num(options.subscribeTimeoutMs, DEFAULTS.subscribeTimeoutMs, 'subscribeTimeoutMs'),
+    subscribeTimeoutMs: num(
+      options.subscribeTimeoutMs,
+      DEFAULTS.subscribeTimeoutMs,
+      'subscribeTimeoutMs',
+    ),
     authTimeoutMs: num(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs'),
     idleTimeoutMs: num(options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 'idleTimeoutMs', 0),
     onMaxConnections: policy,
@@ -153,7 +163,12 @@ export function resolveStart(options: StartOptions = {}): StartConfig {
 function resolveReconnect(partial: Partial<ReconnectPolicy>): ReconnectPolicy {
   const p = { ...DEFAULT_RECONNECT, ...partial };
   for (const key of Object.keys(DEFAULT_RECONNECT) as (keyof ReconnectPolicy)[]) {
-    num(p[key], DEFAULT_RECONNECT[key], `reconnect.${key}`, key === 'maxAttempts' || key === 'jitter' ? 0 : undefined);
+    num(
+      p[key],
+      DEFAULT_RECONNECT[key],
+      `reconnect.${key}`,
+      key === 'maxAttempts' || key === 'jitter' ? 0 : undefined,
+    );
   }
   if (p.jitter > 1) throw option(`reconnect.jitter must be between 0 and 1 (got ${p.jitter})`);
   if (p.factor < 1) throw option(`reconnect.factor must be at least 1 (got ${p.factor})`);
@@ -163,13 +178,19 @@ function resolveReconnect(partial: Partial<ReconnectPolicy>): ReconnectPolicy {
 /** wss://HOST/CLUSTER for a host name; URL/CLUSTER for a full ws:// or wss:// URL. */
 export function clusterUrl(host: unknown, cluster: string): string {
   if (typeof host !== 'string' || host.trim() === '') {
-    throw new PolygonStreamError(ErrorCode.InvalidHost, 'host must be a host name or a ws:// / wss:// URL');
+    throw new PolygonStreamError(
+      ErrorCode.InvalidHost,
+      'host must be a host name or a ws:// / wss:// URL',
+    );
   }
   if (/^wss?:\/\//i.test(host)) {
     try {
       new URL(host);
     } catch {
-      throw new PolygonStreamError(ErrorCode.InvalidHost, `host ${JSON.stringify(host)} is not a valid URL`);
+      throw new PolygonStreamError(
+        ErrorCode.InvalidHost,
+        `host ${JSON.stringify(host)} is not a valid URL`,
+      );
     }
     return `${host.replace(/\/+$/, '')}/${cluster}`;
   }
@@ -185,7 +206,9 @@ export function clusterUrl(host: unknown, cluster: string): string {
 function num(value: unknown, fallback: number, name: string, min = Number.MIN_VALUE): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
-    throw option(`${name} must be a number ${min === 0 ? '>= 0' : '> 0'} (got ${JSON.stringify(value)})`);
+    throw option(
+      `${name} must be a number ${min === 0 ? '>= 0' : '> 0'} (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }

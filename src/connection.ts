@@ -11,13 +11,7 @@ import type { Logger } from './logger.js';
 import { Backoff } from './reconnect.js';
 
 export type ConnectionState =
-  | 'idle'
-  | 'connecting'
-  | 'authenticating'
-  | 'open'
-  | 'reconnecting'
-  | 'closing'
-  | 'closed';
+  'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
 const NEXT: Record<ConnectionState, readonly ConnectionState[]> = {
   idle: ['connecting', 'closed'],
@@ -66,7 +60,6 @@ export class Connection {
   private lastFrameAt = 0;
   /** Last time a message frame arrived (pongs are not data: the idle timeout ignores them). */
   private lastMessageAt = 0;
-  private pingSentAt = 0;
   /** When the previous connection last heard from the server (the start of a gap). */
   private disconnectedSince = 0;
   private readonly closeWaiters: (() => void)[] = [];
@@ -109,7 +102,8 @@ export class Connection {
   /** Send a client message; false when there is no open socket. */
   send(action: 'subscribe' | 'unsubscribe', params: string): boolean {
     const ws = this.ws;
-    if (this.current !== 'open' || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    if (this.current !== 'open' || ws === undefined || ws.readyState !== WebSocket.OPEN)
+      return false;
     this.log.debug(`send ${action}`, { params });
     ws.send(encodeAction(action, params));
     return true;
@@ -151,25 +145,51 @@ export class Connection {
         this.authenticated();
         return;
       case 'auth_failed':
-        return this.drop(this.error(ErrorCode.AuthFailed, `Authentication failed: server said "${text}". Check your API key.`, text), true);
-      case 'auth_timeout':
-        return this.drop(this.error(ErrorCode.AuthTimeout, `Server timed out waiting for authentication: "${text}"`, text), false);
-      case 'max_connections':
-        return this.maxConnections(text);
-      case 'force_disconnect':
-        return this.drop(this.error(ErrorCode.ForceDisconnect, `Server forced a disconnect: "${text}"; reconnecting`, text), false);
-      case 'slow_consumer':
         return this.drop(
-          new PolygonStreamError(
-            ErrorCode.SlowConsumer,
-            `Server disconnected this client as a slow consumer ("${text}"): the stream was not read fast enough. Make handlers faster or use a queued listener / events() iterator with an overflow policy. Figures: ${JSON.stringify(this.hooks.figures())}`,
-            { serverMessage: text, ...this.hooks.figures() },
+          this.error(
+            ErrorCode.AuthFailed,
+            `Authentication failed: server said "${text}". Check your API key.`,
+            text,
+          ),
+          true,
+        );
+      case 'auth_timeout':
+        return this.drop(
+          this.error(
+            ErrorCode.AuthTimeout,
+            `Server timed out waiting for authentication: "${text}"`,
+            text,
           ),
           false,
         );
+      case 'max_connections':
+        return this.maxConnections(text);
+      case 'force_disconnect':
+        return this.drop(
+          this.error(
+            ErrorCode.ForceDisconnect,
+            `Server forced a disconnect: "${text}"; reconnecting`,
+            text,
+          ),
+          false,
+        );
+      case 'slow_consumer': {
+        const figures = this.hooks.figures();
+        const error = new PolygonStreamError(
+          ErrorCode.SlowConsumer,
+          `Server disconnected this client as a slow consumer ("${text}"): the stream was not read fast enough. Make handlers faster or use a queued listener / events() iterator with an overflow policy. Figures: ${JSON.stringify(figures)}`,
+          { serverMessage: text, ...figures },
+        );
+        // Actionable for the user (unlike a plain drop): report it, not only as the reconnect cause.
+        this.hooks.error(error);
+        return this.drop(error, false);
+      }
       case 'error':
         if (this.current === 'authenticating') {
-          return this.drop(this.error(ErrorCode.AuthFailed, `Authentication failed: server said "${text}"`, text), true);
+          return this.drop(
+            this.error(ErrorCode.AuthFailed, `Authentication failed: server said "${text}"`, text),
+            true,
+          );
         }
         this.hooks.error(this.error(ErrorCode.ServerError, `Server error: "${text}"`, text));
         return;
@@ -221,13 +241,21 @@ export class Connection {
       this.closeCause = {
         error: new PolygonStreamError(
           ErrorCode.ConnectionFailed,
-          `Connection to ${this.config.url} failed: ${redact(err.message, this.config.apiKey)}`,
+          `Connection to ${this.config.url} failed: ${redact(err.message, this.config.apiKey)}${
+            code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+              ? ` (a frame was larger than maxFrameBytes, ${this.config.maxFrameBytes} bytes)`
+              : ''
+          }`,
           { url: this.config.url, ...(code ? { errno: code } : {}) },
         ),
         fatal: false,
       };
     });
-    ws.on('close', (code: number, reason: Buffer) => this.ws === ws && this.socketClosed(code, reason.toString()));
+    ws.on(
+      'close',
+      (code: number, reason: Buffer) =>
+        this.ws === ws && this.socketClosed(code, reason.toString()),
+    );
   }
 
   private opened(ws: WebSocket): void {
@@ -236,7 +264,15 @@ export class Connection {
     this.log.info('open; sending auth');
     ws.send(encodeAction('auth', this.config.apiKey));
     this.authTimer = setTimeout(
-      () => this.drop(this.error(ErrorCode.AuthTimeout, `No answer to auth within ${this.config.authTimeoutMs} ms`, ''), false),
+      () =>
+        this.drop(
+          this.error(
+            ErrorCode.AuthTimeout,
+            `No answer to auth within ${this.config.authTimeoutMs} ms`,
+            '',
+          ),
+          false,
+        ),
       this.config.authTimeoutMs,
     );
     const start = this.start!;
@@ -244,7 +280,10 @@ export class Connection {
       this.pingTimer = setInterval(() => this.ping(ws), start.pingInterval * 1000);
     }
     if (this.config.idleTimeoutMs > 0) {
-      this.idleTimer = setInterval(() => this.checkIdle(), Math.max(10, this.config.idleTimeoutMs / 4));
+      this.idleTimer = setInterval(
+        () => this.checkIdle(),
+        Math.max(10, this.config.idleTimeoutMs / 4),
+      );
     }
   }
 
@@ -257,39 +296,53 @@ export class Connection {
     this.transition('open');
     this.log.info('authenticated');
     if (this.backoff && this.config.reconnect) {
-      this.stableTimer = setTimeout(() => this.backoff!.reset(), this.config.reconnect.stableAfterMs);
+      this.stableTimer = setTimeout(
+        () => this.backoff!.reset(),
+        this.config.reconnect.stableAfterMs,
+      );
     }
     this.hooks.authenticated(reconnect);
   }
 
-
   private ping(ws: WebSocket): void {
     const start = this.start!;
-    this.pingSentAt = Date.now();
+    const sentAt = Date.now();
     ws.ping(start.pingPayload);
     if (this.pongTimer !== undefined) return;
     this.pongTimer = setTimeout(() => {
       this.pongTimer = undefined;
-      // Any frame since the ping proves the connection alive: a late pong behind data is backlog.
-      if (this.lastFrameAt >= this.pingSentAt) return;
-      this.drop(
-        new PolygonStreamError(
-          ErrorCode.HeartbeatTimeout,
-          `No pong or data within ${start.pingTimeout} s of a ping: the connection is dead (half-open); reconnecting`,
-          { pingTimeout: start.pingTimeout },
-        ),
-        false,
-      );
+      // Timers run before the loop reads sockets: after a busy stretch the pong may be waiting
+      // unread. Decide on the check phase, once pending I/O has been read.
+      setImmediate(() => {
+        // Any frame since the ping that armed this timer proves the connection alive (a late
+        // pong behind data is backlog). Not since the latest ping: with pingTimeout >=
+        // pingInterval a ping sent just before this check would count as unanswered.
+        if (this.ws !== ws || ws.readyState !== WebSocket.OPEN || this.lastFrameAt >= sentAt)
+          return;
+        this.drop(
+          new PolygonStreamError(
+            ErrorCode.HeartbeatTimeout,
+            `No pong or data within ${start.pingTimeout} s of a ping: the connection is dead (half-open); reconnecting`,
+            { pingTimeout: start.pingTimeout },
+          ),
+          false,
+        );
+      });
     }, start.pingTimeout * 1000);
   }
 
   private checkIdle(): void {
     const idle = Date.now() - this.lastMessageAt;
-    if (this.current !== 'open' || !this.hooks.subscribed() || idle < this.config.idleTimeoutMs) return;
+    if (this.current !== 'open' || !this.hooks.subscribed() || idle < this.config.idleTimeoutMs)
+      return;
     this.drop(
-      new PolygonStreamError(ErrorCode.IdleTimeout, `No data for ${idle} ms while subscribed (idleTimeoutMs ${this.config.idleTimeoutMs}); reconnecting`, {
-        idleMs: idle,
-      }),
+      new PolygonStreamError(
+        ErrorCode.IdleTimeout,
+        `No data for ${idle} ms while subscribed (idleTimeoutMs ${this.config.idleTimeoutMs}); reconnecting`,
+        {
+          idleMs: idle,
+        },
+      ),
       false,
     );
   }
@@ -297,16 +350,21 @@ export class Connection {
   /** End the current socket for `error`; fatal errors end the stream, others reconnect. */
   private drop(error: PolygonStreamError, fatal: boolean, delayMs?: number): void {
     const ws = this.ws;
-    if (this.closeCause === undefined) this.closeCause = { error, fatal, ...(delayMs === undefined ? {} : { delayMs }) };
+    if (this.closeCause === undefined)
+      this.closeCause = { error, fatal, ...(delayMs === undefined ? {} : { delayMs }) };
     this.log.warn(error.message, { code: error.code });
     if (ws === undefined) return;
-    if (ws.readyState === WebSocket.OPEN) {
+    // A heartbeat timeout means the peer is gone (half-open): a close handshake would only wait
+    // out the grace period, so cut the socket at once.
+    if (ws.readyState === WebSocket.OPEN && error.code !== ErrorCode.HeartbeatTimeout) {
       ws.close(fatal ? 1000 : 4000, error.code);
       this.closeTimer ??= setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
     } else ws.terminate();
   }
 
-  private socketClosed(code: number, reason: string): void {
+  private socketClosed(code: number, rawReason: string): void {
+    // The close reason is server text, quoted in errors and passed to onClose: mask the key.
+    const reason = redact(rawReason, this.config.apiKey);
     this.clearTimers();
     this.disconnectedSince = this.lastFrameAt || Date.now();
     this.log.info('socket closed', { code, reason });
@@ -317,14 +375,22 @@ export class Connection {
     if (cause?.fatal) return this.finish(code, reason, cause.error);
     const error =
       cause?.error ??
-      new PolygonStreamError(ErrorCode.ConnectionClosed, `Connection closed by the server (code ${code}${reason ? `, "${reason}"` : ''})`, {
-        closeCode: code,
-        reason,
-      });
-    this.scheduleReconnect(error, cause?.delayMs);
+      new PolygonStreamError(
+        ErrorCode.ConnectionClosed,
+        `Connection closed by the server (code ${code}${reason ? `, "${reason}"` : ''})`,
+        {
+          closeCode: code,
+          reason,
+        },
+      );
+    this.scheduleReconnect(error, cause?.delayMs, { code, reason });
   }
 
-  private scheduleReconnect(cause: PolygonStreamError, fixedDelay?: number): void {
+  private scheduleReconnect(
+    cause: PolygonStreamError,
+    fixedDelay: number | undefined,
+    closed: { code: number; reason: string },
+  ): void {
     const delay = fixedDelay ?? this.backoff?.next();
     if (delay === undefined) {
       const error = this.backoff
@@ -335,6 +401,8 @@ export class Connection {
             { cause },
           )
         : cause;
+      // Without reconnects (the seed's behaviour) onClose gets the socket's own close code.
+      if (!this.backoff) return this.finish(closed.code, closed.reason || cause.message, error);
       return this.finish(1006, cause.message, error);
     }
     this.reconnects++;

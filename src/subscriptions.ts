@@ -83,7 +83,10 @@ export class SubscriptionStore {
         if (online) send.push(topic);
       }
     }
-    return { send, done: this.wait('subscribe', [...topics], waiting, online ? deadline : undefined) };
+    return {
+      send,
+      done: this.wait('subscribe', [...topics], waiting, online ? deadline : undefined),
+    };
   }
 
   /**
@@ -110,6 +113,9 @@ export class SubscriptionStore {
     if (action === 'subscribe') {
       const current = this.topics.get(topic);
       if (current) this.topics.set(topic, { state: 'active' });
+      // A refusal naming no topic charges every topic of the oldest request; the server then
+      // confirming one of them means it holds it after all: keep it, or client and server drift.
+      else if (this.failed.delete(topic)) this.topics.set(topic, { state: 'active' });
     }
     this.settle(topic, action);
   }
@@ -218,11 +224,15 @@ export class SubscriptionStore {
       if (!r.waiting.has(topic)) continue;
       this.remove(r);
       r.reject(
-        new PolygonStreamError(ErrorCode.SubscribeFailed, `Server refused ${r.action}: ${message}`, {
-          action: r.action,
-          topics: [...r.waiting],
-          serverMessage: message,
-        }),
+        new PolygonStreamError(
+          ErrorCode.SubscribeFailed,
+          `Server refused ${r.action}: ${message}`,
+          {
+            action: r.action,
+            topics: [...r.waiting],
+            serverMessage: message,
+          },
+        ),
       );
     }
   }

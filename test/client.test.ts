@@ -94,10 +94,12 @@ describe('StreamClient', () => {
     await waitUntil(() => raws.some(([, raw]) => raw === 'not json'));
     assert.equal(errors.length, 0);
     c.on('*', () => {});
-    conn.sendRaw('not json');
+    conn.sendRaw(`not json, and it echoes the key ${KEY}`);
     await waitUntil(() => errors.length > 0);
     assert.equal(errors[0]![0], c);
-    assert.equal((errors[0]![1] as PolygonStreamError).code, ErrorCode.MalformedFrame);
+    const malformed = errors[0]![1] as PolygonStreamError;
+    assert.equal(malformed.code, ErrorCode.MalformedFrame);
+    assert.match(malformed.message, /echoes the key \*\*\*/);
     assert.equal(c.state, 'open', 'a malformed frame does not end the stream');
     await c.closeStream();
     assert.deepEqual(closes, [[c, 1000, 'closed by client']], 'onClose once, on close');
