@@ -11,55 +11,26 @@ import {
   resolveStart,
   type StartOptions,
 } from './config.js';
-import { Connection, type ConnectionState, type ReconnectInfo } from './connection.js';
+import { Connection, type ConnectionState } from './connection.js';
 import { defaultOnClose, defaultOnError, defaultOnMessage, stderrLogger } from './defaults.js';
 import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatch.js';
 import { ErrorCode, PolygonStreamError, redact } from './errors.js';
 import type { EventOf, EvOf, StreamEvent } from './events.js';
+import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
+
+export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
+import { installStreamMethods, type StreamMethods } from './methods.js';
 import * as registry from './registry.js';
 import { Stats, type StatsSnapshot } from './stats.js';
 import { topicOf } from './symbol.js';
-import {
-  type Cluster,
-  STREAM_METHODS,
-  type StreamMethod,
-  STREAMS,
-  streamFor,
-  UNSUBSCRIBE_ALIASES,
-} from './streams.js';
+import { type Cluster, type StreamMethod, STREAMS, streamFor } from './streams.js';
 import { type SubscriptionResult, SubscriptionStore, type TopicStatus } from './subscriptions.js';
 import { checkTopics, type SymbolOptions, type Symbols, topicsFor } from './topics.js';
 
 /** Topics per subscribe message when (re)subscribing a large set. */
 const MAX_TOPICS_PER_MESSAGE = 500;
 const STATUS_FRAME = /^\s*\[\s*\{\s*"ev"\s*:\s*"status"/;
-
-export interface Gap {
-  /** Last time the previous connection heard from the server (ms since epoch). */
-  from: number;
-  /** When the new connection was authenticated: data in between was not delivered. */
-  to: number;
-  /** The topics affected (the re-subscribed set). */
-  topics: string[];
-}
-
-export interface StateChange {
-  state: ConnectionState;
-  previous: ConnectionState;
-}
-
-/** Lifecycle notifications, next to the data events (`'T'`, `'Q'`, `'status'`, `'*'` …). */
-export interface LifecycleEvents {
-  state: StateChange;
-  reconnect: ReconnectInfo;
-  resubscribe: { topics: string[] };
-  gap: Gap;
-  error: PolygonStreamError;
-  close: { code: number; reason: string; error: PolygonStreamError | undefined };
-  /** The events of one frame, statuses included, after they were dispatched (for sinks). */
-  frame: readonly WireEvent[];
-}
 
 export type ClientEvents<C extends Cluster> = LifecycleEvents & {
   [E in EvOf<C>]: EventOf<C, E>;
@@ -69,23 +40,6 @@ export interface ListenOptions {
   /** Run the listener behind a bounded queue, awaiting each call (for async/slow handlers). */
   queue?: QueueOptions | true;
 }
-
-type SubscribeMethod = (symbols?: Symbols, options?: SymbolOptions) => Promise<SubscriptionResult>;
-
-/** `subscribeStockTrades`, `unsubscribeStockTrades`, … one pair per stream in the table. */
-export type StreamMethods = {
-  [M in StreamMethod as `subscribe${M}` | `unsubscribe${M}`]: SubscribeMethod;
-} & { [A in keyof typeof UNSUBSCRIBE_ALIASES]: SubscribeMethod };
-
-const LIFECYCLE = new Set<string>([
-  'state',
-  'reconnect',
-  'resubscribe',
-  'gap',
-  'error',
-  'close',
-  'frame',
-]);
 
 // The generated subscribe/unsubscribe methods, typed by merging with the class below.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
@@ -101,7 +55,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly store = new SubscriptionStore();
   private readonly dispatcher: Dispatcher;
   private readonly statsCollector: Stats;
-  private readonly lifecycle = new Map<string, Set<(payload: never) => unknown>>();
+  private readonly lifecycle = new Lifecycle((err) => this.callbackThrew(err));
   private readonly onMessage: ((client: this, raw: string) => void) | undefined;
   private readonly onError: (client: this, error: Error) => void;
   private readonly onClose: (client: this, code: number, reason: string) => void;
@@ -131,10 +85,10 @@ export class StreamClient<C extends Cluster = Cluster> {
         this.ackTimer = undefined;
         this.store.disconnected();
       },
-      state: (state, previous) => this.emit('state', { state, previous }),
+      state: (state, previous) => this.lifecycle.emit('state', { state, previous }),
       reconnecting: (info) => {
         this.statsCollector.recordReconnect();
-        this.emit('reconnect', info);
+        this.lifecycle.emit('reconnect', info);
       },
       error: (error) => this.report(error),
       closed: (code, reason, error) => this.closed(code, reason, error),
@@ -220,10 +174,8 @@ export class StreamClient<C extends Cluster = Cluster> {
         `on('${name}', listener): listener must be a function`,
       );
     }
-    if (LIFECYCLE.has(name)) {
-      const set = this.lifecycle.get(name) ?? new Set();
-      this.lifecycle.set(name, set.add(listener));
-      return () => set.delete(listener);
+    if (Lifecycle.isName(name)) {
+      return this.lifecycle.on(name, listener);
     }
     const fn = listener as (event: WireEvent) => unknown;
     if (options.queue)
@@ -291,7 +243,7 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   /** One text frame from the server: raw handler first, then (if anyone wants them) decoded events. */
   private frame(raw: string): void {
-    const decoding = this.dispatcher.active || (this.lifecycle.get('frame')?.size ?? 0) > 0;
+    const decoding = this.dispatcher.active || this.lifecycle.has('frame');
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
     else if (!decoding) this.callRaw(defaultOnMessage, raw);
     if (!decoding && !STATUS_FRAME.test(raw)) {
@@ -326,8 +278,11 @@ export class StreamClient<C extends Cluster = Cluster> {
       events.length - skipped,
       typeof ts === 'number' ? ts : undefined,
     );
-    if (decoding && this.lifecycle.has('frame')) {
-      this.emit('frame', (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[]);
+    if (this.lifecycle.has('frame')) {
+      this.lifecycle.emit(
+        'frame',
+        (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[],
+      );
     }
   }
 
@@ -369,8 +324,8 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.store.sent(Date.now() + this.config.subscribeTimeoutMs);
     this.armAckTimer();
     if (reconnect) {
-      this.emit('resubscribe', { topics });
-      this.emit('gap', { from: reconnect.since, to: Date.now(), topics });
+      this.lifecycle.emit('resubscribe', { topics });
+      this.lifecycle.emit('gap', { from: reconnect.since, to: Date.now(), topics });
     }
     this.ready?.resolve();
     this.ready = undefined;
@@ -400,22 +355,15 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.dispatcher.closeAll(error);
     this.ready?.reject(ended);
     this.ready = undefined;
-    this.emit('close', { code, reason, error });
+    this.lifecycle.emit('close', { code, reason, error });
     this.safely(() => this.onClose(this, code, reason));
   }
 
   /** Every runtime error reaches the user through here: the one place the key is masked. */
   private report(error: PolygonStreamError): void {
     error.message = redact(error.message, this.config.apiKey);
-    this.emit('error', error);
+    this.lifecycle.emit('error', error);
     this.safely(() => this.onError(this, error));
-  }
-
-  private emit<K extends keyof LifecycleEvents>(name: K, payload: LifecycleEvents[K]): void {
-    const listeners = this.lifecycle.get(name);
-    if (listeners)
-      for (const l of [...listeners])
-        this.safely(() => (l as (p: LifecycleEvents[K]) => unknown)(payload));
   }
 
   private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
@@ -438,28 +386,13 @@ export class StreamClient<C extends Cluster = Cluster> {
     try {
       fn();
     } catch (err) {
-      this.log.error(`a user callback threw: ${err instanceof Error ? err.message : String(err)}`);
+      this.callbackThrew(err);
     }
+  }
+
+  private callbackThrew(err: unknown): void {
+    this.log.error(`a user callback threw: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-for (const method of STREAM_METHODS) {
-  for (const action of ['subscribe', 'unsubscribe'] as const) {
-    Object.defineProperty(StreamClient.prototype, `${action}${method}`, {
-      value: function (this: StreamClient, symbols?: Symbols, options?: SymbolOptions) {
-        return this.streamRequest(action, method, symbols, options);
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
-}
-for (const [alias, method] of Object.entries(UNSUBSCRIBE_ALIASES)) {
-  Object.defineProperty(StreamClient.prototype, alias, {
-    value: function (this: StreamClient, symbols?: Symbols, options?: SymbolOptions) {
-      return this.streamRequest('unsubscribe', method, symbols, options);
-    },
-    writable: true,
-    configurable: true,
-  });
-}
+installStreamMethods(StreamClient.prototype);

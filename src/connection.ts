@@ -9,6 +9,7 @@ import type { ClientConfig, StartConfig } from './config.js';
 import { ErrorCode, PolygonStreamError, redact } from './errors.js';
 import type { Logger } from './logger.js';
 import { Backoff } from './reconnect.js';
+import { interpretStatus } from './statuses.js';
 
 export type ConnectionState =
   'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closing' | 'closed';
@@ -132,85 +133,24 @@ export class Connection {
   status(status: string, message: string): void {
     // Server text is quoted in errors and logs: mask the key in case the server echoes it.
     const text = redact(message ?? '', this.config.apiKey);
-    switch (status) {
-      case 'connected':
-        this.log.info('server: connected', { message: text });
-        return;
-      case 'success':
-        // The connect status has been seen as `success`; very old servers answered auth with it.
-        if (this.current === 'authenticating' && !/connect/i.test(text)) this.authenticated();
-        else this.log.info('server: connected', { message: text });
-        return;
-      case 'auth_success':
-        this.authenticated();
-        return;
-      case 'auth_failed':
-        return this.drop(
-          this.error(
-            ErrorCode.AuthFailed,
-            `Authentication failed: server said "${text}". Check your API key.`,
-            text,
-          ),
-          true,
-        );
-      case 'auth_timeout':
-        return this.drop(
-          this.error(
-            ErrorCode.AuthTimeout,
-            `Server timed out waiting for authentication: "${text}"`,
-            text,
-          ),
-          false,
-        );
-      case 'max_connections':
-        return this.maxConnections(text);
-      case 'force_disconnect':
-        return this.drop(
-          this.error(
-            ErrorCode.ForceDisconnect,
-            `Server forced a disconnect: "${text}"; reconnecting`,
-            text,
-          ),
-          false,
-        );
-      case 'slow_consumer': {
-        const figures = this.hooks.figures();
-        const error = new PolygonStreamError(
-          ErrorCode.SlowConsumer,
-          `Server disconnected this client as a slow consumer ("${text}"): the stream was not read fast enough. Make handlers faster or use a queued listener / events() iterator with an overflow policy. Figures: ${JSON.stringify(figures)}`,
-          { serverMessage: text, ...figures },
-        );
-        // Actionable for the user (unlike a plain drop): report it, not only as the reconnect cause.
-        this.hooks.error(error);
-        return this.drop(error, false);
-      }
-      case 'error':
-        if (this.current === 'authenticating') {
-          return this.drop(
-            this.error(ErrorCode.AuthFailed, `Authentication failed: server said "${text}"`, text),
-            true,
-          );
-        }
-        this.hooks.error(this.error(ErrorCode.ServerError, `Server error: "${text}"`, text));
-        return;
-      default:
-        this.log.info(`server status ${status}`, { message: text });
+    const verdict = interpretStatus(status, text, {
+      authenticating: this.current === 'authenticating',
+      cluster: this.config.cluster,
+      reclaimAfterMs:
+        this.config.onMaxConnections === 'reclaim' ? this.config.reclaimAfterMs : undefined,
+      figures: this.hooks.figures,
+    });
+    switch (verdict.kind) {
+      case 'log':
+        return this.log.info(`server status ${status}`, { message: text });
+      case 'authenticated':
+        return this.authenticated();
+      case 'report':
+        return this.hooks.error(verdict.error);
+      case 'end':
+        if (verdict.report) this.hooks.error(verdict.error);
+        return this.drop(verdict.error, verdict.fatal, verdict.delayMs);
     }
-  }
-
-  private maxConnections(text: string): void {
-    const reclaim = this.config.onMaxConnections === 'reclaim';
-    const error = new PolygonStreamError(
-      ErrorCode.MaxConnections,
-      `Server said: "${text}". The provider allows one connection per cluster and API key; another connection on ${this.config.cluster} with this key took over and this one was dropped. ${
-        reclaim
-          ? `Reclaiming the connection in ${Math.round(this.config.reclaimAfterMs / 1000)} s (onMaxConnections: 'reclaim').`
-          : "Stopping (no reconnect fight). Close the other connection, or pass onMaxConnections: 'reclaim' to take it back."
-      }`,
-      { serverMessage: text, cluster: this.config.cluster },
-    );
-    if (reclaim) this.hooks.error(error);
-    this.drop(error, !reclaim, reclaim ? this.config.reclaimAfterMs : undefined);
   }
 
   private connect(): void {
@@ -266,10 +206,9 @@ export class Connection {
     this.authTimer = setTimeout(
       () =>
         this.drop(
-          this.error(
+          new PolygonStreamError(
             ErrorCode.AuthTimeout,
             `No answer to auth within ${this.config.authTimeoutMs} ms`,
-            '',
           ),
           false,
         ),
@@ -447,9 +386,5 @@ export class Connection {
     clearTimeout(this.closeTimer);
     this.reconnectTimer = this.authTimer = this.pingTimer = this.pongTimer = undefined;
     this.idleTimer = this.stableTimer = this.closeTimer = undefined;
-  }
-
-  private error(code: ErrorCode, message: string, serverMessage: string): PolygonStreamError {
-    return new PolygonStreamError(code, redact(message, this.config.apiKey), { serverMessage });
   }
 }

@@ -1,12 +1,7 @@
 export { StreamClient } from './client.js';
-export type {
-  ClientEvents,
-  Gap,
-  LifecycleEvents,
-  ListenOptions,
-  StateChange,
-  StreamMethods,
-} from './client.js';
+export type { ClientEvents, ListenOptions } from './client.js';
+export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
+export type { StreamMethods } from './methods.js';
 export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './config.js';
 export { DEFAULT_RECONNECT, DEFAULTS } from './config.js';
 export type { ConnectionState, ReconnectInfo } from './connection.js';
