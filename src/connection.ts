@@ -63,6 +63,8 @@ export class Connection {
   private lastMessageAt = 0;
   /** When the previous connection last heard from the server (the start of a gap). */
   private disconnectedSince = 0;
+  /** The last status the server sent on this socket (logged with the close). */
+  private lastStatus = '';
   private readonly closeWaiters: (() => void)[] = [];
   /** Why the current socket is going away, decided before its close event arrives. */
   private closeCause: { error: PolygonStreamError; fatal: boolean; delayMs?: number } | undefined;
@@ -133,6 +135,7 @@ export class Connection {
   status(status: string, message: string): void {
     // Server text is quoted in errors and logs: mask the key in case the server echoes it.
     const text = redact(message ?? '', this.config.apiKey);
+    this.lastStatus = `${status}: ${text}`;
     const verdict = interpretStatus(status, text, {
       authenticating: this.current === 'authenticating',
       cluster: this.config.cluster,
@@ -306,7 +309,8 @@ export class Connection {
     const reason = redact(rawReason, this.config.apiKey);
     this.clearTimers();
     this.disconnectedSince = this.lastFrameAt || Date.now();
-    this.log.info('socket closed', { code, reason });
+    this.log.info('socket closed', { code, reason, lastStatus: this.lastStatus });
+    this.lastStatus = '';
     this.hooks.disconnected();
     const cause = this.closeCause;
     this.closeCause = undefined;

@@ -295,6 +295,30 @@ describe('StreamClient', () => {
     }
   });
 
+  test('a pluggable logger gets close codes, reasons and the last status text, never the key', async () => {
+    const lines: string[] = [];
+    const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+      lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    const logger = {
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    };
+    const c = client('indices', { logger, reconnect: false });
+    await c.startStreamThread();
+    await c.subscribeIndexValue(['SPX']);
+    const conn = await sim.waitFor((x) => x.cluster === 'indices' && x.authenticated);
+    conn.forceDisconnect('maintenance');
+    await waitUntil(() => c.state === 'closed');
+    const closed = lines.find((l) => l.startsWith('info socket closed'));
+    assert.ok(closed, lines.join('\n'));
+    assert.match(closed, /"code":1001/);
+    assert.match(closed, /"lastStatus":"force_disconnect: maintenance"/);
+    assert.ok(lines.some((l) => l.startsWith('debug send subscribe') && l.includes('V.I:SPX')));
+    assert.ok(lines.every((l) => !l.includes(KEY)));
+  });
+
   test('generic subscribe reaches any topic (launchpad, future feeds)', async () => {
     const c = client();
     await c.startStreamThread();
