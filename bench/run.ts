@@ -21,7 +21,7 @@ const SCALE = args.has('--quick') ? 0.1 : 1;
 const REPS = 7;
 const FEEDS: { feed: Feed; count: number; label: string }[] = [
   { feed: 'T20', count: 500_000 * SCALE, label: 'trades, 20 events/frame' },
-  { feed: 'T1', count: 150_000 * SCALE, label: 'trades, 1 event/frame' },
+  { feed: 'T1', count: 300_000 * SCALE, label: 'trades, 1 event/frame' },
   { feed: 'mix', count: 300_000 * SCALE, label: 'trades+quotes (1:3), 20 events/frame' },
 ];
 const LATENCY = { rate: 200_000, count: 500_000, skip: 100_000 };
@@ -195,26 +195,10 @@ function table(head: string[], rows: string[][]): string[] {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-interface Summary {
-  feed: Feed;
-  mode: Mode;
-  runs: Measured[];
-  eventsPerSec: number;
-  /** Median over repetitions of (this run ÷ the baseline run of the same repetition). */
-  ratio: number;
-  /** Min and max of the per-repetition ratios (ev/s for the baseline row). */
-  range: [number, number];
-  cpuUsPerEvent: number;
-  cpuRatio: number;
-  util: number;
-  serverCpuShare: number;
-  /** CPU used by other processes on the machine during the runs, in cores. */
-  otherCores: number;
-  peakHeapMB: number;
-  retainedMB: number;
-}
+/** One row: medians over the repetitions, ratios paired with the same repetition's baseline. */
+type Summary = ReturnType<typeof summarize>;
 
-function summarize(feed: Feed, mode: Mode, runs: Measured[], base: Measured[]): Summary {
+function summarize(feed: Feed, mode: Mode, runs: Measured[], base: Measured[]) {
   const rates = runs.map((r) => r.eventsPerSec);
   const eventsPerSec = median(rates);
   return {
@@ -230,6 +214,7 @@ function summarize(feed: Feed, mode: Mode, runs: Measured[], base: Measured[]): 
     cpuRatio: median(runs.map((r, i) => r.cpuUsPerEvent / base[i]!.cpuUsPerEvent)),
     util: median(runs.map((r) => r.cpuMs / r.ms)),
     serverCpuShare: median(runs.map((r) => r.serverCpuMs / r.ms)),
+    // CPU used by other processes on the machine meanwhile, in cores
     otherCores: median(runs.map((r) => (r.machineBusyMs - r.cpuMs - r.serverCpuMs) / r.ms)),
     peakHeapMB: Math.max(...runs.map((r) => r.peakHeapMB - r.heapBeforeMB)),
     retainedMB: Math.max(...runs.map((r) => r.heapAfterGcMB - r.heapBeforeMB)),
@@ -246,11 +231,8 @@ async function throughput(rig: Rig): Promise<Summary[]> {
         const order = rep % 2 === 0 ? MODES : [...MODES].reverse();
         for (const mode of order) {
           const r = await measure(rig, mode, { feed, count });
-          if (r.error) log(`  ${feed} ${mode} #${rep + 1}: ERROR ${r.error}`);
-          else
-            log(
-              `  ${feed} ${mode.padEnd(8)} #${rep + 1}: ${kev(r.eventsPerSec)} ev/s, ${fmt(r.cpuUsPerEvent, 3)} µs CPU/ev`,
-            );
+          const figures = `${kev(r.eventsPerSec)} ev/s, ${fmt(r.cpuUsPerEvent, 3)} µs CPU/ev`;
+          log(`  ${feed} ${mode.padEnd(8)} #${rep + 1}: ${r.error ? `ERROR ${r.error}` : figures}`);
           runs.get(mode)!.push(r);
         }
       }
@@ -358,11 +340,11 @@ async function longRun(rig: Rig): Promise<Measured> {
   );
   const body = r.marks.map((m) => [
     kev(m.events),
-    fmt(m.heapMB, 2),
-    fmt(m.heapAfterGcMB, 2),
+    fmt(m.heapMB),
+    fmt(m.heapAfterGcMB),
     kev(m.rate),
   ]);
-  for (const line of table(['events', 'heap MB', 'after GC MB', 'ev/s since last'], body))
+  for (const line of table('events|heap MB|after GC MB|ev/s since last'.split('|'), body))
     out(line);
   const first = r.marks[0];
   const lastMark = r.marks[r.marks.length - 1];
