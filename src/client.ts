@@ -31,6 +31,10 @@ import { checkTopics, type SymbolOptions, type Symbols, topicsFor } from './topi
 /** Topics per subscribe message when (re)subscribing a large set. */
 const MAX_TOPICS_PER_MESSAGE = 500;
 const STATUS_FRAME = /^\s*\[\s*\{\s*"ev"\s*:\s*"status"/;
+/** The canonical `[{"ev":"status"` prefix without a regex; the regex only for unusual spacing. */
+function isStatusFrame(raw: string): boolean {
+  return raw.startsWith('[{"ev":"') ? raw.startsWith('status"', 8) : STATUS_FRAME.test(raw);
+}
 
 export type ClientEvents<C extends Cluster> = LifecycleEvents & {
   [E in EvOf<C>]: EventOf<C, E>;
@@ -78,7 +82,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     );
     this.statsCollector.setQueueDepth(() => this.dispatcher.queueDepth);
     this.connection = new Connection(this.config, this.log, {
-      frame: (raw) => this.frame(raw),
+      frame: (raw, now) => this.frame(raw, now),
       authenticated: (reconnect) => this.authenticated(reconnect),
       disconnected: () => {
         clearTimeout(this.ackTimer);
@@ -242,12 +246,12 @@ export class StreamClient<C extends Cluster = Cluster> {
   }
 
   /** One text frame from the server: raw handler first, then (if anyone wants them) decoded events. */
-  private frame(raw: string): void {
-    const decoding = this.dispatcher.active || this.lifecycle.has('frame');
+  private frame(raw: string, now: number): void {
+    const decoding = this.dispatcher.active || this.lifecycle.framed;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
     else if (!decoding) this.callRaw(defaultOnMessage, raw);
-    if (!decoding && !STATUS_FRAME.test(raw)) {
-      this.statsCollector.recordFrame(raw.length, 0);
+    if (!decoding && !isStatusFrame(raw)) {
+      this.statsCollector.recordFrame(raw.length, 0, undefined, now);
       return;
     }
     let events: unknown[];
@@ -277,8 +281,9 @@ export class StreamClient<C extends Cluster = Cluster> {
       raw.length,
       events.length - skipped,
       typeof ts === 'number' ? ts : undefined,
+      now,
     );
-    if (this.lifecycle.has('frame')) {
+    if (this.lifecycle.framed) {
       this.lifecycle.emit(
         'frame',
         (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[],

@@ -32,7 +32,7 @@ export interface ReconnectInfo {
 
 export interface ConnectionHooks {
   /** Every text frame, after liveness bookkeeping. */
-  frame(raw: string): void;
+  frame(raw: string, now: number): void;
   /** auth_success: `since` is when the previous connection last heard from the server. */
   authenticated(reconnect: { since: number } | undefined): void;
   /** The socket is gone (a reconnect may follow). */
@@ -172,8 +172,9 @@ export class Connection {
     ws.on('open', () => this.ws === ws && this.opened(ws));
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (this.ws !== ws) return;
-      this.lastFrameAt = this.lastMessageAt = Date.now();
-      this.hooks.frame(isBinary ? data.toString('utf8') : data.toString());
+      const now = Date.now();
+      this.lastFrameAt = this.lastMessageAt = now;
+      this.hooks.frame(isBinary ? data.toString('utf8') : data.toString(), now);
     });
     ws.on('pong', () => {
       if (this.ws === ws) this.lastFrameAt = Date.now();

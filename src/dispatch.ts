@@ -46,6 +46,9 @@ function normalizeSymbol(symbol: string): string {
 export class Dispatcher {
   private readonly byEv = new Map<string, Listener[]>();
   private readonly consumers = new Set<Consumer>();
+  /** Hot-path snapshots, rebuilt by refresh(): '*' listeners and the consumers as an array. */
+  private all: Listener[] | undefined = undefined;
+  private consumerList: Consumer[] = [];
   private droppedTotal = 0;
   /** Whether anything wants decoded events (otherwise raw mode can skip decoding). */
   active = false;
@@ -72,11 +75,19 @@ export class Dispatcher {
   listenQueued(ev: string, listener: Listener, options: QueueOptions): () => void {
     const queue = this.consume({ ev: ev === '*' ? undefined : ev, ...options });
     void (async () => {
-      for await (const event of queue) {
-        try {
-          await listener(event);
-        } catch (err) {
-          this.reportError(handlerError(err));
+      try {
+        for await (const event of queue) {
+          try {
+            await listener(event);
+          } catch (err) {
+            this.reportError(handlerError(err));
+          }
+        }
+      } catch (err) {
+        // The queue failed: its own overflow is news to the user; an error that ended the stream
+        // was already reported when it did. Either way, never an unhandled rejection.
+        if (err instanceof PolygonStreamError && err.code === ErrorCode.QueueOverflow) {
+          this.reportError(err);
         }
       }
     })();
@@ -115,10 +126,11 @@ export class Dispatcher {
   dispatch(event: WireEvent): void {
     const listeners = this.byEv.get(event.ev);
     if (listeners !== undefined) this.call(listeners, event);
-    const all = this.byEv.get('*');
+    const all = this.all;
     if (all !== undefined) this.call(all, event);
-    if (this.consumers.size === 0) return;
-    for (const c of this.consumers) {
+    const consumers = this.consumerList;
+    for (let i = 0; i < consumers.length; i++) {
+      const c = consumers[i]!;
       if (c.evs !== undefined && !c.evs.has(event.ev)) continue;
       if (c.symbols !== undefined) {
         const symbol = symbolOf(event);
@@ -158,6 +170,8 @@ export class Dispatcher {
 
   private refresh(): void {
     this.active = this.byEv.size > 0 || this.consumers.size > 0;
+    this.all = this.byEv.get('*');
+    this.consumerList = [...this.consumers];
   }
 }
 

@@ -46,6 +46,8 @@ type Listener = (payload: never) => unknown;
 
 export class Lifecycle {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** The 'frame' set once created: read per frame without a Map lookup. */
+  private frames: Set<Listener> | undefined;
 
   constructor(private readonly listenerThrew: (err: unknown) => void) {}
 
@@ -56,12 +58,18 @@ export class Lifecycle {
   on(name: keyof LifecycleEvents, listener: Listener): () => void {
     const set = this.listeners.get(name) ?? new Set();
     this.listeners.set(name, set.add(listener));
+    if (name === 'frame') this.frames = set;
     return () => set.delete(listener);
   }
 
   /** Whether anyone listens to `name` (the frame event costs a filter when nobody does not). */
   has(name: keyof LifecycleEvents): boolean {
     return (this.listeners.get(name)?.size ?? 0) > 0;
+  }
+
+  /** `has('frame')` for the per-frame hot path. */
+  get framed(): boolean {
+    return this.frames !== undefined && this.frames.size > 0;
   }
 
   emit<K extends keyof LifecycleEvents>(name: K, payload: LifecycleEvents[K]): void {

@@ -103,9 +103,12 @@ export class Stats {
   readonly #bucketMs: number;
   readonly #buckets: Float64Array;
   #bucket: number; // absolute bucket number (floor(now / bucketMs)) the ring's current slot holds
+  #slot = 0; // #bucket % ring length
+  #bucketEnd = 0; // when #bucket ends (ms): recordFrame only rotates past it
 
   readonly #latency: Float64Array;
   #latencyCount = 0; // samples ever recorded
+  #latencyIndex = 0; // next ring slot (#latencyCount % length)
   #latencyLast = 0;
 
   constructor(options: StatsOptions = {}) {
@@ -118,6 +121,7 @@ export class Stats {
     this.#latency = new Float64Array(positiveInt(options.latencySamples, 1024, 'latencySamples'));
     this.startedAt = this.#now();
     this.#bucket = Math.floor(this.startedAt / this.#bucketMs);
+    this.#advance(this.startedAt);
   }
 
   /**
@@ -125,16 +129,17 @@ export class Stats {
    * event timestamp (any unit; e.g. the last event's `t`) for a latency sample. The timestamp may
    * be passed straight from the event: anything but a positive finite number is ignored.
    */
-  recordFrame(bytes: number, eventCount: number, lastTimestamp?: unknown): void {
-    const now = this.#now();
+  recordFrame(bytes: number, eventCount: number, lastTimestamp?: unknown, now = this.#now()): void {
     this.#frames++;
     this.#bytes += bytes;
     this.#events += eventCount;
     this.#lastFrameAt = now;
-    this.#buckets[this.#advance(now)]! += eventCount;
+    if (now >= this.#bucketEnd) this.#advance(now);
+    this.#buckets[this.#slot]! += eventCount;
     if (typeof lastTimestamp === 'number' && lastTimestamp > 0 && lastTimestamp < Infinity) {
       const sample = now - timestampToMs(lastTimestamp);
-      this.#latency[this.#latencyCount % this.#latency.length] = sample;
+      this.#latency[this.#latencyIndex] = sample;
+      if (++this.#latencyIndex === this.#latency.length) this.#latencyIndex = 0;
       this.#latencyCount++;
       this.#latencyLast = sample;
     }
@@ -194,7 +199,9 @@ export class Stats {
       this.#bucket = b;
     }
     // A clock stepping back keeps counting in the current bucket.
-    return this.#bucket % n;
+    this.#slot = this.#bucket % n;
+    this.#bucketEnd = (this.#bucket + 1) * this.#bucketMs;
+    return this.#slot;
   }
 
   #latencySnapshot(): LatencySnapshot | null {

@@ -159,3 +159,34 @@ async function until(predicate: () => boolean, timeoutMs = 4_000): Promise<void>
     await sleep(5);
   }
 }
+
+describe('queued listeners when their queue fails', () => {
+  test('overflow or a fatal close is reported, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const sim = await startSimulator({ eventsPerSecond: 5_000, tickMs: 5 });
+    try {
+      const errors: PolygonStreamError[] = [];
+      const c = new StreamClient('q1', 'stocks', {
+        host: sim.url,
+        ...quiet,
+        reconnect: false,
+        onError: (_c, e) => errors.push(e as PolygonStreamError),
+      });
+      c.on('T', () => sleep(20), { queue: { capacity: 3, overflow: 'error' } });
+      c.on('Q', () => sleep(20), { queue: { capacity: 1000 } });
+      await c.startStreamThread();
+      await c.subscribe(['T.*', 'Q.*']);
+      await until(() => errors.some((e) => e.code === ErrorCode.QueueOverflow));
+      (await sim.waitFor((x) => x.apiKey === 'q1' && x.authenticated)).drop();
+      await until(() => c.state === 'closed');
+      await sleep(50);
+      assert.deepEqual(unhandled, []);
+      assert.ok(errors.some((e) => e.code === ErrorCode.ConnectionClosed));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await sim.close();
+    }
+  });
+});
