@@ -3,7 +3,14 @@
  * heartbeats, typed events, async iteration and stats. Subscribe methods are generated from the
  * stream table (streams.ts); the socket state machine lives in connection.ts.
  */
-import { decodeFrame, encodeTopics, isWireEvent, parseAck, type WireEvent } from './codec.js';
+import {
+  decodeFrame,
+  encodeTopics,
+  isStatusFrame,
+  isWireEvent,
+  parseAck,
+  type WireEvent,
+} from './codec.js';
 import {
   type ClientConfig,
   type ClientOptions,
@@ -30,11 +37,6 @@ import { checkTopics, type SymbolOptions, type Symbols, topicsFor } from './topi
 
 /** Topics per subscribe message when (re)subscribing a large set. */
 const MAX_TOPICS_PER_MESSAGE = 500;
-const STATUS_FRAME = /^\s*\[\s*\{\s*"ev"\s*:\s*"status"/;
-/** The canonical `[{"ev":"status"` prefix without a regex; the regex only for unusual spacing. */
-function isStatusFrame(raw: string): boolean {
-  return raw.startsWith('[{"ev":"') ? raw.startsWith('status"', 8) : STATUS_FRAME.test(raw);
-}
 
 export type ClientEvents<C extends Cluster> = LifecycleEvents & {
   [E in EvOf<C>]: EventOf<C, E>;
@@ -300,6 +302,7 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   private status(event: WireEvent): void {
     const status = String(event['status'] ?? '');
+    // Server text is quoted in errors, details and logs (here and in connection.ts): masked once, here.
     const message = redact(String(event['message'] ?? ''), this.config.apiKey);
     if (status === 'success') {
       const ack = parseAck(message);
@@ -314,7 +317,7 @@ export class StreamClient<C extends Cluster = Cluster> {
       this.report(
         new PolygonStreamError(
           topics.length > 0 ? ErrorCode.SubscribeFailed : ErrorCode.ServerError,
-          `Server error: "${redact(message, this.config.apiKey)}"${topics.length > 0 ? ` (refused: ${topics.join(',')})` : ''}`,
+          `Server error: "${message}"${topics.length > 0 ? ` (refused: ${topics.join(',')})` : ''}`,
           { serverMessage: message, topics },
         ),
       );

@@ -82,6 +82,16 @@ export function decodeFrame(text: string): unknown[] {
   return value;
 }
 
+const STATUS_FRAME = /^\s*\[\s*\{\s*"ev"\s*:\s*"status"/;
+
+/**
+ * Whether a raw frame carries status events, without decoding it: the canonical `[{"ev":"status"`
+ * prefix by string compare (the hot path in raw mode), the regex only for unusual spacing.
+ */
+export function isStatusFrame(raw: string): boolean {
+  return raw.startsWith('[{"ev":"') ? raw.startsWith('status"', 8) : STATUS_FRAME.test(raw);
+}
+
 export function isWireEvent(value: unknown): value is WireEvent {
   return typeof value === 'object' && value !== null && typeof (value as WireEvent).ev === 'string';
 }

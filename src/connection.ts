@@ -131,10 +131,11 @@ export class Connection {
     return closed;
   }
 
-  /** A server status about the connection itself (acks and refusals are the client's). */
-  status(status: string, message: string): void {
-    // Server text is quoted in errors and logs: mask the key in case the server echoes it.
-    const text = redact(message ?? '', this.config.apiKey);
+  /**
+   * A server status about the connection itself (acks and refusals are the client's). `text` is
+   * the server's message with the key already masked by the client, which decodes statuses.
+   */
+  status(status: string, text: string): void {
     this.lastStatus = `${status}: ${text}`;
     const verdict = interpretStatus(status, text, {
       authenticating: this.current === 'authenticating',

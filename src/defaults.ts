@@ -2,11 +2,12 @@
  * The only place the library prints: the seed's default handlers (message, error, close) and the
  * opt-in connection log. Users who pass their own handlers or logger never see output from us.
  */
+import { isStatusFrame } from './codec.js';
 import type { LogLevel, Logger } from './logger.js';
 
 export function defaultOnMessage(_client: unknown, raw: string): void {
   // The seed's `_default_on_msg`: status messages are reported as such, everything else printed.
-  if (raw.startsWith('[{"ev":"status"')) console.log(`status: ${raw}`);
+  if (isStatusFrame(raw)) console.log(`status: ${raw}`);
   else console.log(raw);
 }
 
