@@ -3,93 +3,26 @@
  * would, against simulators on loopback: the embedded one (no key) or one started here (--host).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Simulator, startSimulator } from '../src/index.js';
+import {
+  CLI,
+  killAll,
+  type Result,
+  type Running,
+  type SpawnOptions,
+  spawnNode,
+} from './helpers/spawn.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const children = new Set<ChildProcess>();
 let dir = '';
 let sim: Simulator;
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  child: ChildProcess;
-  result: Promise<Result>;
-  /** Resolves once stdout (or stderr) matches. */
-  waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number): Promise<string>;
-  stdout(): string;
-}
-
-/** Spawn the CLI; killed after `timeoutMs` (a bounded test), and in `after` if still running. */
-function start(
-  args: string[],
-  { timeoutMs = 15_000, env = {} as NodeJS.ProcessEnv } = {},
-): Running {
-  const cleanEnv = { ...process.env, ...env };
-  if (!('POLYGON_API_KEY' in env)) delete cleanEnv['POLYGON_API_KEY'];
-  delete cleanEnv['FORCE_COLOR'];
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: cleanEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  const watchers = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    for (const w of watchers) w();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    for (const w of watchers) w();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const result = new Promise<Result>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  const waitFor = (
-    pattern: RegExp,
-    stream: 'stdout' | 'stderr' = 'stdout',
-    ms = 10_000,
-  ): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const text = stream === 'stdout' ? stdout : stderr;
-        const match = pattern.exec(text);
-        if (match) {
-          watchers.delete(check);
-          clearTimeout(t);
-          resolve(match[0]);
-        }
-      };
-      const t = setTimeout(() => {
-        watchers.delete(check);
-        reject(
-          new Error(
-            `timed out waiting for ${pattern} on ${stream}; stdout: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)}`,
-          ),
-        );
-      }, ms);
-      watchers.add(check);
-      check();
-    });
-  return { child, result, waitFor, stdout: () => stdout };
+/** Spawn the built CLI; killed after `timeoutMs` (a bounded test), and in `after` if still running. */
+function start(args: string[], options: SpawnOptions = {}): Running {
+  return spawnNode([CLI, ...args], options);
 }
 
 function run(
@@ -113,7 +46,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killAll();
   await sim?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

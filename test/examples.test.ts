@@ -1,43 +1,15 @@
 /**
  * Every example runs to completion by itself (against the embedded simulator), exits 0 and prints
- * what it promises. examples/redis-workers.ts needs Redis and is tested in redis.test.ts.
+ * what it promises. examples/redis-workers.ts needs Redis and is tested in redis-cli.test.ts.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { killAll, type Result, spawnNode } from './helpers/spawn.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const children = new Set<ChildProcess>();
+after(killAll);
 
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function runExample(
-  name: string,
-  timeoutMs = 20_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env['POLYGON_API_KEY'];
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}`], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runExample(name: string, timeoutMs = 20_000): Promise<Result> {
+  return spawnNode(['--import', 'tsx', `examples/${name}`], { timeoutMs }).result;
 }
 
 describe('examples', { concurrency: true }, () => {

@@ -4,72 +4,24 @@
  * (test/helpers/redis.ts); and examples/redis-workers.ts against the same server.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { freePort, startRedis, type RedisServer } from './helpers/redis.js';
+import { CLI, killAll, type Result, type Running, spawnNode } from './helpers/spawn.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 const T = { timeout: 60_000 };
-const children = new Set<ChildProcess>();
 const servers: RedisServer[] = [];
 const admins: Redis[] = [];
 let server: RedisServer;
 let admin: Redis;
 let dir = '';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  result: Promise<Result>;
-  /** Resolves once stderr matches. */
-  waitForStderr(pattern: RegExp, ms?: number): Promise<void>;
-}
-
-/** Spawn `node [args]` from the repo root, no API key; SIGKILLed after `timeoutMs`. */
-function start(args: string[], timeoutMs = 30_000): Running {
-  const env = { ...process.env };
-  delete env['POLYGON_API_KEY'];
-  delete env['FORCE_COLOR'];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const result = new Promise<Result>((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  const waitForStderr = async (pattern: RegExp, ms = 10_000): Promise<void> => {
-    const deadline = Date.now() + ms;
-    while (!pattern.test(stderr)) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`no ${pattern} on stderr: ${stderr.slice(-500)}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { result, waitForStderr };
-}
+/** `node [args]` from the repo root, no API key; SIGKILLed after `timeoutMs`. */
+const start = (args: string[], timeoutMs = 30_000): Running => spawnNode(args, { timeoutMs });
 
 const cli = (args: string[], timeoutMs?: number): Promise<Result> =>
   start([CLI, ...args], timeoutMs).result;
@@ -88,7 +40,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killAll();
   for (const a of admins) a.disconnect();
   await Promise.all(servers.map((s) => s.dispose()));
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -214,7 +166,7 @@ describe('stream --sink', { concurrency: true }, () => {
       const out = join(dir, 'restart.ndjson');
       const args = ['stream', '--sink', own.server.url, '-d', '4s', '-q', '--out', out];
       const run = start([CLI, ...args]);
-      await run.waitForStderr(/publishing to Redis stream/);
+      await run.waitFor(/publishing to Redis stream/, 'stderr');
       await new Promise((r) => setTimeout(r, 1_000));
       await own.server.restart(); // SHUTDOWN SAVE, start again: what was written survives
       const r = await run.result;
