@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'examples/**', 'bench/**', 'test/**', 'src/defaults.ts'],
+    files: ['src/cli/**', 'examples/**', 'bench/**', 'test/**', 'src/client/print-handlers.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,19 +1,27 @@
 import { defineConfig } from 'tsup';
 
+const library = {
+  index: 'src/index.ts',
+  simulator: 'src/simulator/index.ts',
+  redis: 'src/redis/index.ts',
+};
+
+// ESM: the three library entries and the CLI share chunks, so the CLI imports the library code
+// instead of carrying its own copy. CJS: the library entries only. No source maps in the package.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
+    entry: { ...library, 'cli/main': 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: { entry: library },
+    splitting: true,
     clean: true,
     target: 'node20',
   },
   {
-    entry: { 'cli/main': 'src/cli/main.ts' },
-    format: ['esm'],
-    sourcemap: true,
+    entry: library,
+    format: ['cjs'],
+    dts: true,
+    splitting: true,
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -15,7 +15,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSimulator, StreamClient, type WireEvent } from '../src/index.js';
+import { StreamClient, type WireEvent } from '../src/index.js';
+import { startSimulator } from '../src/simulator/index.js';
 import { readStream, RedisSink } from '../src/redis/index.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis.js';
 

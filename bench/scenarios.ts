@@ -27,7 +27,7 @@ interface BenchEvent {
   bt?: unknown;
 }
 type Sink = (event: BenchEvent) => void;
-type ClientModule = typeof import('../src/client.js');
+type ClientModule = typeof import('../src/client/stream-client.js');
 
 const QUEUE = { capacity: 10_000, overflow: 'error' } as const;
 const SOCKET_OPTIONS = { perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 64 << 20 };

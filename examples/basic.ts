@@ -6,7 +6,8 @@
  *
  * For the real feed: `new StreamClient(process.env.POLYGON_API_KEY!, 'stocks', { onMessage })`.
  */
-import { startSimulator, StreamClient } from '../src/index.js';
+import { StreamClient } from '../src/index.js';
+import { startSimulator } from '../src/simulator/index.js';
 
 const WANTED = 10;
 

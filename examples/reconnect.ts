@@ -5,7 +5,8 @@
  *
  *   node --import tsx examples/reconnect.ts
  */
-import { startSimulator, StreamClient } from '../src/index.js';
+import { StreamClient } from '../src/index.js';
+import { startSimulator } from '../src/simulator/index.js';
 
 const sim = await startSimulator();
 const client = new StreamClient('any-key', 'stocks', {

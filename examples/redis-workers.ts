@@ -13,7 +13,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { startSimulator, StreamClient, type WireEvent } from '../src/index.js';
+import { StreamClient, type WireEvent } from '../src/index.js';
+import { startSimulator } from '../src/simulator/index.js';
 import { RedisSink, readStream } from '../src/redis/index.js';
 
 const GROUP = 'workers';

@@ -4,7 +4,8 @@
  *
  *   node --import tsx examples/typed-events.ts
  */
-import { startSimulator, StreamClient, symbolOf } from '../src/index.js';
+import { StreamClient, symbolOf } from '../src/index.js';
+import { startSimulator } from '../src/simulator/index.js';
 
 const sim = await startSimulator();
 const client = new StreamClient('any-key', 'stocks', { host: sim.url });

@@ -1,11 +1,11 @@
 /**
- * The README's generated sections: the stream/method table (from src/streams.ts) and the error
- * table (from src/errors.ts). `npm run docs` rewrites them; test/readme.test.ts fails when stale.
+ * The README's generated sections: the stream/method table (from src/protocol/streams.ts) and the error
+ * table (from src/errors.ts). `npm run docs` rewrites them; test/unit/readme.test.ts fails when stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_DOCS } from '../src/errors.js';
-import { STREAMS, UNSUBSCRIBE_ALIASES } from '../src/streams.js';
+import { STREAMS, UNSUBSCRIBE_ALIASES } from '../src/protocol/streams.js';
 
 export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 

@@ -37,6 +37,8 @@ export const ErrorCode = {
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   SinkOverflow: 'SINK_OVERFLOW',
   ReplayError: 'REPLAY_ERROR',
+  // Packaging.
+  MissingDependency: 'MISSING_DEPENDENCY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -77,6 +79,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   SINK_OVERFLOW:
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
   REPLAY_ERROR: 'a replay source could not be read',
+  MISSING_DEPENDENCY:
+    'an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out)',
 };
 
 export class PolygonStreamError extends Error {

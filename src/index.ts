@@ -1,24 +1,25 @@
-export { StreamClient } from './client.js';
-export type { ClientEvents, ListenOptions } from './client.js';
-export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
-export type { StreamMethods } from './methods.js';
-export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './config.js';
-export { DEFAULT_RECONNECT, DEFAULTS } from './config.js';
-export type { ConnectionState, ReconnectInfo } from './connection.js';
-export type { EventFilter, EventsOptions, QueueOptions } from './dispatch.js';
-export { ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';
-export type * from './events.js';
-export type { LogLevel, Logger } from './logger.js';
-export type { DropReason, OverflowPolicy } from './queue.js';
-export { OVERFLOW_POLICIES } from './queue.js';
-export type { ReconnectPolicy } from './reconnect.js';
-export type { LatencySnapshot, StatsSnapshot } from './stats.js';
-export { Cluster, CLUSTERS, Host, STREAMS } from './streams.js';
-export type { Feed, StreamMethod, StreamSpec } from './streams.js';
-export type { SubscriptionResult, TopicState, TopicStatus } from './subscriptions.js';
-export { symbolOf, topicOf } from './symbol.js';
-export type { SymbolOptions, Symbols } from './topics.js';
-export type { WireEvent } from './codec.js';
-export * from './simulator/index.js';
-export * from './redis/index.js';
-export { ERROR_DOCS } from './errors.js';
+/**
+ * The client: `import { StreamClient } from 'polygon-stream'`. It loads neither the simulator
+ * (`polygon-stream/simulator`) nor the Redis fan-out (`polygon-stream/redis`).
+ */
+export { StreamClient } from './client/stream-client.js';
+export type { ClientEvents, ListenOptions } from './client/stream-client.js';
+export type { Gap, LifecycleEvents, StateChange } from './client/lifecycle.js';
+export type { StreamMethods } from './client/stream-methods.js';
+export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';
+export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
+export type { ConnectionState, ReconnectInfo } from './client/connection.js';
+export type { EventFilter, EventsOptions, QueueOptions } from './client/dispatcher.js';
+export { ERROR_DOCS, ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';
+export type * from './protocol/events.js';
+export type { LogLevel, Logger } from './client/logger.js';
+export type { DropReason, OverflowPolicy } from './client/bounded-queue.js';
+export { OVERFLOW_POLICIES } from './client/bounded-queue.js';
+export type { ReconnectPolicy } from './client/backoff.js';
+export type { LatencySnapshot, StatsSnapshot } from './client/stats.js';
+export { Cluster, CLUSTERS, Host, STREAMS } from './protocol/streams.js';
+export type { Feed, StreamMethod, StreamSpec } from './protocol/streams.js';
+export type { SubscriptionResult, TopicState, TopicStatus } from './client/subscription-store.js';
+export { symbolOf, topicOf } from './protocol/symbols.js';
+export type { SymbolOptions, Symbols } from './protocol/topics.js';
+export type { WireEvent } from './protocol/codec.js';

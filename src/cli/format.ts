@@ -6,8 +6,8 @@
  *   event type, coloured with `node:util` styleText when asked.
  */
 import { styleText } from 'node:util';
-import { timestampToMs } from '../stats.js';
-import { symbolOf } from '../symbol.js';
+import { timestampToMs } from '../client/stats.js';
+import { symbolOf } from '../protocol/symbols.js';
 
 export const FORMATS = ['pretty', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { isPolygonStreamError } from '../errors.js';
-import { CLUSTERS } from '../streams.js';
+import { CLUSTERS } from '../protocol/streams.js';
 import {
   collectList,
   parseDuration,

@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { startSimulator, type Simulator } from '../simulator/index.js';
-import { CLUSTERS } from '../streams.js';
+import { CLUSTERS } from '../protocol/streams.js';
 import { UsageError } from './args.js';
 
 export interface SimulateFlags {

@@ -4,7 +4,7 @@
  * before streaming (an unreachable Redis fails the command); afterwards it never holds the socket
  * up: while Redis is away it buffers up to its bound and counts what it drops.
  */
-import type { WireEvent } from '../codec.js';
+import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, isPolygonStreamError, PolygonStreamError } from '../errors.js';
 import { DEFAULT_STREAM_KEY, RedisSink, redactUrl } from '../redis/index.js';
 import { UsageError } from './args.js';

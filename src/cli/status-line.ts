@@ -3,7 +3,7 @@
  * asked for with --stats on a pipe. Messages and stdout lines that share the terminal go through
  * `above()`, which lifts the line, prints, and draws it again.
  */
-import type { StatsSnapshot } from '../stats.js';
+import type { StatsSnapshot } from '../client/stats.js';
 
 const CLEAR = '\r\x1b[2K';
 

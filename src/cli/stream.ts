@@ -3,11 +3,17 @@
  * API key is given), subscribe, print events in the chosen format, optionally record NDJSON, and
  * stop gracefully on Ctrl-C, --duration or --max-events.
  */
-import type { WireEvent } from '../codec.js';
-import { StreamClient } from '../client.js';
+import type { WireEvent } from '../protocol/codec.js';
+import { StreamClient } from '../client/stream-client.js';
 import { isPolygonStreamError, PolygonStreamError } from '../errors.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
-import { type Cluster, Host, STREAM_METHODS, type StreamMethod, STREAMS } from '../streams.js';
+import {
+  type Cluster,
+  Host,
+  STREAM_METHODS,
+  type StreamMethod,
+  STREAMS,
+} from '../protocol/streams.js';
 import { UsageError } from './args.js';
 import {
   clockTime,

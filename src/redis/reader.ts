@@ -6,9 +6,9 @@
  * consumer. Delivery is at least once.
  */
 import type { Redis } from 'ioredis';
-import type { WireEvent } from '../codec.js';
+import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { checkRedisUrl, closeRedis, openRedis } from './connection.js';
+import { checkRedisUrl, closeRedis, openRedis } from './open-redis.js';
 
 export interface ReadStreamOptions {
   url: string;

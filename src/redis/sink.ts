@@ -9,10 +9,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import type { WireEvent } from '../codec.js';
+import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { symbolOf } from '../symbol.js';
-import { checkRedisUrl, closeRedis, isTransient, openRedis, redactUrl } from './connection.js';
+import { symbolOf } from '../protocol/symbols.js';
+import { checkRedisUrl, closeRedis, isTransient, openRedis, redactUrl } from './open-redis.js';
 
 export interface RedisSinkOptions {
   /** `redis://[:password@]host:port[/db]`. */

@@ -2,8 +2,8 @@
  * Aggregate events (second and minute bars): the running window of a symbol advanced one step per
  * event, in the three shapes the provider uses (stock-style with day figures, pair bars, index bars).
  */
-import type { WireEvent } from '../codec.js';
-import type { Cluster } from '../streams.js';
+import type { WireEvent } from '../protocol/codec.js';
+import type { Cluster } from '../protocol/streams.js';
 import { round, roundPrice, type AggWindow, type SymbolState, type Universe } from './universe.js';
 
 export interface GenContext {

@@ -2,10 +2,10 @@
  * Generated data for one connection: which (stream, symbol) pairs its subscriptions cover, and the
  * events of one tick drawn among them at the configured rate (quotes and trades weigh more).
  */
-import type { WireEvent } from '../codec.js';
-import { streamsOfCluster, type Cluster } from '../streams.js';
+import type { WireEvent } from '../protocol/codec.js';
+import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
 import { generatorFor, weightOf, type Generator } from './generators.js';
-import { displaySymbol, splitTopic } from './topics.js';
+import { displaySymbol, splitTopic } from '../protocol/symbols.js';
 import type { SymbolState, Universe } from './universe.js';
 
 interface Pair {

@@ -3,8 +3,8 @@
  * websocket.json. Generators are built from a handful of shapes (trade, quote, aggregate, value…)
  * and produce every field of their schema with values drawn from the symbol's price walk.
  */
-import type { WireEvent } from '../codec.js';
-import { STREAMS, type StreamSpec } from '../streams.js';
+import type { WireEvent } from '../protocol/codec.js';
+import { STREAMS, type StreamSpec } from '../protocol/streams.js';
 import {
   addVolume,
   fullAggregate,

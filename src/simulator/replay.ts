@@ -3,7 +3,7 @@
  * by the speed, or as fast as the sockets take them with speed 'max'. Events due within the same
  * millisecond go out together; the server routes each batch to the subscribed connections.
  */
-import { isWireEvent, type WireEvent } from '../codec.js';
+import { isWireEvent, type WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { ReplayOptions } from './types.js';
 

@@ -1,19 +1,19 @@
 /**
  * The simulator's server: HTTP listener, routing of `/CLUSTER` upgrades (404 otherwise), the
  * connection registry (one connection per cluster and API key), publish(), replay routing, waiters
- * and shutdown. Each connection's protocol lives in connection.ts.
+ * and shutdown. Each connection's protocol lives in session.ts.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientMessage, WireEvent } from '../codec.js';
+import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { CLUSTERS, type Cluster } from '../streams.js';
-import { Session, type SessionHost } from './connection.js';
+import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import { Session, type SessionHost } from './session.js';
 import { Replayer } from './replay.js';
-import { clusterOfEvent, eventKey } from './topics.js';
+import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
 import type {
   SimConnection,
   Simulator,

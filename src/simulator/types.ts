@@ -1,6 +1,6 @@
 /** The simulator's public types. */
 import type { EventEmitter } from 'node:events';
-import type { ClientMessage } from '../codec.js';
+import type { ClientMessage } from '../protocol/codec.js';
 
 export interface ReplayOptions {
   /** Recorded events, one object per event as received (status events are skipped). */

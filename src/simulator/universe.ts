@@ -3,8 +3,8 @@
  * Every stream of a cluster draws from the same symbol state, so trades, quotes and aggregates of
  * one symbol agree with each other.
  */
-import type { Cluster } from '../streams.js';
-import { canonicalSymbol } from './topics.js';
+import type { Cluster } from '../protocol/streams.js';
+import { canonicalSymbol } from '../protocol/symbols.js';
 
 /** mulberry32: small, fast, good enough for market noise, and reproducible from a seed. */
 export class Prng {
@@ -227,7 +227,7 @@ function optionPrice(contract: string, underlying: number | undefined): number {
 export class Universe {
   readonly prng: Prng;
   private readonly lists = new Map<Cluster, SymbolState[]>();
-  /** Every symbol state by cluster and canonical key (see topics.ts). */
+  /** Every symbol state by cluster and canonical key (see protocol/symbols.ts). */
   private readonly byKey = new Map<string, SymbolState>();
 
   constructor(seed: number, now = new Date()) {

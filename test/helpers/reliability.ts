@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { StreamClient, type Gap } from '../../src/client.js';
-import type { ClientMessage } from '../../src/codec.js';
-import type { ClientOptions } from '../../src/config.js';
-import type { ConnectionState, ReconnectInfo } from '../../src/connection.js';
+import { StreamClient, type Gap } from '../../src/client/stream-client.js';
+import type { ClientMessage } from '../../src/protocol/codec.js';
+import type { ClientOptions } from '../../src/client/config.js';
+import type { ConnectionState, ReconnectInfo } from '../../src/client/connection.js';
 import { PolygonStreamError } from '../../src/errors.js';
 import {
   startSimulator,

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientMessage } from '../../src/codec.js';
-import type { Logger } from '../../src/logger.js';
+import type { ClientMessage } from '../../src/protocol/codec.js';
+import type { Logger } from '../../src/client/logger.js';
 import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 // ---- recording logger -----------------------------------------------------------------------

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import type { WireEvent } from '../../src/codec.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
 import {
   startSimulator,
   type Simulator,

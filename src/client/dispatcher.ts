@@ -1,0 +1,180 @@
+/**
+ * Delivery of decoded events to user code. Plain listeners run inline, the fast path: one Map
+ * lookup per event, no copying or wrapping. Queued listeners and `events()` iterators each get a
+ * bounded queue, so a slow consumer costs bounded memory and never stalls the socket reader.
+ */
+import type { WireEvent } from '../protocol/codec.js';
+import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { BoundedQueue, type DropReason, type OverflowPolicy } from './bounded-queue.js';
+import { symbolOf, topicOf } from '../protocol/symbols.js';
+
+export type Listener = (event: WireEvent) => unknown;
+
+export interface QueueOptions {
+  /** Most events pending for this consumer (default 10 000). */
+  capacity?: number;
+  /** What happens when it is full (default 'drop-oldest'; see README "Slow consumers"). */
+  overflow?: OverflowPolicy;
+}
+
+export interface EventFilter {
+  /** Only these event types (`'T'`, `['Q', 'T']`). */
+  ev?: string | readonly string[];
+  /** Only these symbols, with or without the cluster prefix (`'AAPL'`, `'X:BTC-USD'`, `'BTC-USD'`). */
+  symbols?: readonly string[];
+}
+
+export interface EventsOptions extends EventFilter, QueueOptions {
+  /** Aborting ends the iteration. */
+  signal?: AbortSignal;
+}
+
+interface Consumer {
+  readonly queue: BoundedQueue<WireEvent>;
+  readonly evs: ReadonlySet<string> | undefined;
+  readonly symbols: ReadonlySet<string> | undefined;
+}
+
+/** `X:BTC-USD`, `BTC-USD`, `btcusd` → `BTCUSD`; `C:EUR-USD` and the quote's `EUR/USD` → `EURUSD`. */
+function normalizeSymbol(symbol: string): string {
+  return symbol
+    .toUpperCase()
+    .replace(/^[A-Z]:/, '')
+    .replace(/[^A-Z0-9]/g, '');
+}
+
+export class Dispatcher {
+  private readonly byEv = new Map<string, Listener[]>();
+  private readonly consumers = new Set<Consumer>();
+  /** Hot-path snapshots, rebuilt by refresh(): '*' listeners and the consumers as an array. */
+  private all: Listener[] | undefined = undefined;
+  private consumerList: Consumer[] = [];
+  /** Whether anything wants decoded events (otherwise raw mode can skip decoding). */
+  active = false;
+
+  constructor(
+    private readonly reportError: (error: PolygonStreamError) => void,
+    private readonly dropped: (reason: DropReason) => void,
+  ) {}
+
+  /** An inline listener for `ev` (or `'*'` for every event). Returns its remover. */
+  listen(ev: string, listener: Listener): () => void {
+    const list = this.byEv.get(ev) ?? [];
+    this.byEv.set(ev, [...list, listener]);
+    this.refresh();
+    return () => {
+      const now = this.byEv.get(ev)?.filter((l) => l !== listener) ?? [];
+      if (now.length > 0) this.byEv.set(ev, now);
+      else this.byEv.delete(ev);
+      this.refresh();
+    };
+  }
+
+  /** A listener behind its own bounded queue, awaited one event at a time. */
+  listenQueued(ev: string, listener: Listener, options: QueueOptions): () => void {
+    const queue = this.consume({ ev: ev === '*' ? undefined : ev, ...options });
+    void (async () => {
+      try {
+        for await (const event of queue) {
+          try {
+            await listener(event);
+          } catch (err) {
+            this.reportError(handlerError(err));
+          }
+        }
+      } catch (err) {
+        // The queue failed: its own overflow is news to the user; an error that ended the stream
+        // was already reported when it did. Either way, never an unhandled rejection.
+        if (err instanceof PolygonStreamError && err.code === ErrorCode.QueueOverflow) {
+          this.reportError(err);
+        }
+      }
+    })();
+    return () => queue.close();
+  }
+
+  /** A bounded queue of the events matching `options`; it leaves the dispatcher when it ends. */
+  consume(options: EventsOptions): BoundedQueue<WireEvent> {
+    const evs =
+      options.ev === undefined
+        ? undefined
+        : new Set(typeof options.ev === 'string' ? [options.ev] : options.ev);
+    const symbols =
+      options.symbols === undefined ? undefined : new Set(options.symbols.map(normalizeSymbol));
+    let consumer: Consumer | undefined = undefined;
+    const queue = new BoundedQueue<WireEvent>({
+      ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+      ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      keyOf: topicOf,
+      onDrop: (_event, reason) => {
+        this.dropped(reason);
+      },
+      onEnd: () => {
+        if (consumer) this.consumers.delete(consumer);
+        this.refresh();
+      },
+    });
+    consumer = { queue, evs, symbols };
+    if (queue.open) this.consumers.add(consumer);
+    this.refresh();
+    return queue;
+  }
+
+  dispatch(event: WireEvent): void {
+    const listeners = this.byEv.get(event.ev);
+    if (listeners !== undefined) this.call(listeners, event);
+    const all = this.all;
+    if (all !== undefined) this.call(all, event);
+    const consumers = this.consumerList;
+    for (let i = 0; i < consumers.length; i++) {
+      const c = consumers[i]!;
+      if (c.evs !== undefined && !c.evs.has(event.ev)) continue;
+      if (c.symbols !== undefined) {
+        const symbol = symbolOf(event);
+        if (symbol === undefined || !c.symbols.has(normalizeSymbol(symbol))) continue;
+      }
+      c.queue.push(event);
+    }
+  }
+
+  /** End every queue (the client closed). */
+  closeAll(error?: PolygonStreamError): void {
+    for (const c of [...this.consumers]) {
+      if (error) c.queue.fail(error);
+      else c.queue.close();
+    }
+  }
+
+  get queueDepth(): number {
+    let depth = 0;
+    for (const c of this.consumers) depth += c.queue.size;
+    return depth;
+  }
+
+  private call(listeners: readonly Listener[], event: WireEvent): void {
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(event);
+      } catch (err) {
+        this.reportError(handlerError(err));
+      }
+    }
+  }
+
+  private refresh(): void {
+    this.active = this.byEv.size > 0 || this.consumers.size > 0;
+    this.all = this.byEv.get('*');
+    this.consumerList = [...this.consumers];
+  }
+}
+
+function handlerError(err: unknown): PolygonStreamError {
+  const message = err instanceof Error ? err.message : String(err);
+  return new PolygonStreamError(
+    ErrorCode.HandlerError,
+    `An event listener threw: ${message}`,
+    {},
+    { cause: err },
+  );
+}

@@ -1,0 +1,81 @@
+/**
+ * Lifecycle notifications (state changes, reconnects, gaps, errors, close, frames): their types
+ * and a small emitter that never lets a throwing listener break the client.
+ */
+import type { WireEvent } from '../protocol/codec.js';
+import type { ConnectionState, ReconnectInfo } from './connection.js';
+import type { PolygonStreamError } from '../errors.js';
+
+export interface Gap {
+  /** Last time the previous connection heard from the server (ms since epoch). */
+  from: number;
+  /** When the new connection was authenticated: data in between was not delivered. */
+  to: number;
+  /** The topics affected (the re-subscribed set). */
+  topics: string[];
+}
+
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+}
+
+/** Lifecycle notifications, next to the data events (`'T'`, `'Q'`, `'status'`, `'*'` …). */
+export interface LifecycleEvents {
+  state: StateChange;
+  reconnect: ReconnectInfo;
+  resubscribe: { topics: string[] };
+  gap: Gap;
+  error: PolygonStreamError;
+  close: { code: number; reason: string; error: PolygonStreamError | undefined };
+  /** The events of one frame, statuses included, after they were dispatched (for sinks). */
+  frame: readonly WireEvent[];
+}
+
+const NAMES: ReadonlySet<string> = new Set<keyof LifecycleEvents>([
+  'state',
+  'reconnect',
+  'resubscribe',
+  'gap',
+  'error',
+  'close',
+  'frame',
+]);
+
+type Listener = (payload: never) => unknown;
+
+export class Lifecycle {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  /** The 'frame' set once created: read per frame without a Map lookup. */
+  private frames: Set<Listener> | undefined;
+
+  constructor(private readonly listenerThrew: (err: unknown) => void) {}
+
+  static isName(name: string): name is keyof LifecycleEvents {
+    return NAMES.has(name);
+  }
+
+  on(name: keyof LifecycleEvents, listener: Listener): () => void {
+    const set = this.listeners.get(name) ?? new Set();
+    this.listeners.set(name, set.add(listener));
+    if (name === 'frame') this.frames = set;
+    return () => set.delete(listener);
+  }
+
+  /** Whether anyone listens to 'frame' (read per frame on the hot path). */
+  get framed(): boolean {
+    return this.frames !== undefined && this.frames.size > 0;
+  }
+
+  emit<K extends keyof LifecycleEvents>(name: K, payload: LifecycleEvents[K]): void {
+    const set = this.listeners.get(name);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (p: LifecycleEvents[K]) => unknown)(payload);
+      } catch (err) {
+        this.listenerThrew(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,415 @@
+/**
+ * StreamClient: the seed's callback streaming client (one per cluster), plus reconnects,
+ * heartbeats, typed events, async iteration and stats. Subscribe methods are generated from the
+ * stream table (streams.ts); the socket state machine lives in connection.ts.
+ */
+import {
+  decodeFrame,
+  encodeTopics,
+  isStatusFrame,
+  isWireEvent,
+  parseAck,
+  type WireEvent,
+} from '../protocol/codec.js';
+import {
+  type ClientConfig,
+  type ClientOptions,
+  resolveConfig,
+  resolveStart,
+  type StartOptions,
+} from './config.js';
+import { Connection, type ConnectionState } from './connection.js';
+import {
+  defaultOnClose,
+  defaultOnError,
+  defaultOnMessage,
+  stderrLogger,
+} from './print-handlers.js';
+import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatcher.js';
+import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
+import type { EventOf, EvOf, StreamEvent } from '../protocol/events.js';
+import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
+
+export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
+import { type Logger, redactingLogger, silentLogger } from './logger.js';
+import { installStreamMethods, type StreamMethods } from './stream-methods.js';
+import * as registry from './registry.js';
+import { Stats, type StatsSnapshot } from './stats.js';
+import { topicOf } from '../protocol/symbols.js';
+import { type Cluster, type StreamMethod, STREAMS, streamFor } from '../protocol/streams.js';
+import {
+  type SubscriptionResult,
+  SubscriptionStore,
+  type TopicStatus,
+} from './subscription-store.js';
+import { checkTopics, type SymbolOptions, type Symbols, topicsFor } from '../protocol/topics.js';
+
+/** Topics per subscribe message when (re)subscribing a large set. */
+const MAX_TOPICS_PER_MESSAGE = 500;
+
+export type ClientEvents<C extends Cluster> = LifecycleEvents & {
+  [E in EvOf<C>]: EventOf<C, E>;
+} & { '*': StreamEvent<C> };
+
+export interface ListenOptions {
+  /** Run the listener behind a bounded queue, awaiting each call (for async/slow handlers). */
+  queue?: QueueOptions | true;
+}
+
+// The generated subscribe/unsubscribe methods, typed by merging with the class below.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+export interface StreamClient<C extends Cluster = Cluster> extends StreamMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class StreamClient<C extends Cluster = Cluster> {
+  readonly cluster: C;
+  readonly url: string;
+  private readonly config: ClientConfig;
+  private readonly log: Logger;
+  private readonly connection: Connection;
+  private readonly store = new SubscriptionStore();
+  private readonly dispatcher: Dispatcher;
+  private readonly statsCollector: Stats;
+  private readonly lifecycle = new Lifecycle((err) => this.callbackThrew(err));
+  private readonly onMessage: ((client: this, raw: string) => void) | undefined;
+  private readonly onError: (client: this, error: Error) => void;
+  private readonly onClose: (client: this, code: number, reason: string) => void;
+  private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+
+  constructor(apiKey: string, cluster: C | `${C}`, options: ClientOptions<StreamClient<C>> = {}) {
+    this.config = resolveConfig(apiKey, cluster, options as ClientOptions<never>);
+    this.cluster = this.config.cluster as C;
+    this.url = this.config.url;
+    const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
+    this.log = redactingLogger(base, this.config.apiKey);
+    this.onMessage = options.onMessage;
+    this.onError = options.onError ?? defaultOnError;
+    this.onClose = options.onClose ?? defaultOnClose;
+    this.statsCollector = new Stats();
+    this.dispatcher = new Dispatcher(
+      (error) => this.report(error),
+      (reason) => this.statsCollector.recordDrop(reason),
+    );
+    this.statsCollector.setQueueDepth(() => this.dispatcher.queueDepth);
+    this.connection = new Connection(this.config, this.log, {
+      frame: (raw, now) => this.frame(raw, now),
+      authenticated: (reconnect) => this.authenticated(reconnect),
+      disconnected: () => {
+        clearTimeout(this.ackTimer);
+        this.ackTimer = undefined;
+        this.store.disconnected();
+      },
+      state: (state, previous) => this.lifecycle.emit('state', { state, previous }),
+      reconnecting: (info) => {
+        this.statsCollector.recordReconnect();
+        this.lifecycle.emit('reconnect', info);
+      },
+      error: (error) => this.report(error),
+      closed: (code, reason, error) => this.closed(code, reason, error),
+      subscribed: () => this.store.size > 0,
+      figures: () => {
+        const s = this.stats();
+        return {
+          eventsPerSecond: Math.round(s.eventsPerSecond),
+          queueDepth: s.queueDepth,
+          dropped: s.dropped,
+          latencyP99Ms: s.latencyMs?.p99,
+          socketBufferedBytes: this.connection.bufferedAmount,
+        };
+      },
+    });
+  }
+
+  /** 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closing' | 'closed'. */
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /**
+   * Connect and authenticate, without blocking the caller: resolves on `auth_success`, rejects
+   * with AUTH_FAILED (or the error that ended the stream before it was ever open).
+   */
+  startStreamThread(options: StartOptions = {}): Promise<void> {
+    const start = resolveStart(options);
+    if (this.state !== 'idle') {
+      throw new PolygonStreamError(
+        this.state === 'closed' ? ErrorCode.ClientClosed : ErrorCode.InvalidOption,
+        `startStreamThread() was already called (state: ${this.state}); create a new StreamClient to stream again`,
+      );
+    }
+    registry.claim(this.url, this.config.apiKey, this, this.config.allowDuplicateClient);
+    const ready = new Promise<void>((resolve, reject) => (this.ready = { resolve, reject }));
+    ready.catch(() => undefined);
+    this.connection.open(start);
+    return ready;
+  }
+
+  /** Close gracefully; resolves once the socket is closed. */
+  async closeStream(): Promise<void> {
+    await this.connection.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeStream();
+  }
+
+  /** Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`): launchpad, futures, new feeds. */
+  subscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
+    return this.request('subscribe', checkTopics(topics, 'subscribe'));
+  }
+
+  unsubscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
+    return this.request('unsubscribe', checkTopics(topics, 'unsubscribe'));
+  }
+
+  /** Every topic in the subscription set (and refused ones) with its state. */
+  subscriptions(): Map<string, TopicStatus> {
+    return this.store.snapshot();
+  }
+
+  stats(): StatsSnapshot {
+    return this.statsCollector.snapshot();
+  }
+
+  /**
+   * Listen to a data event type (`'T'`, `'Q'`, `'status'`, `'*'` for all) or a lifecycle event
+   * (`'state'`, `'reconnect'`, `'resubscribe'`, `'gap'`, `'error'`, `'close'`). Returns a remover.
+   */
+  on<K extends keyof ClientEvents<C>>(
+    name: K,
+    listener: (payload: ClientEvents<C>[K]) => unknown,
+    options?: ListenOptions,
+  ): () => void;
+  on(name: string, listener: (event: WireEvent) => unknown, options?: ListenOptions): () => void;
+  on(name: string, listener: (payload: never) => unknown, options: ListenOptions = {}): () => void {
+    if (typeof listener !== 'function') {
+      throw new PolygonStreamError(
+        ErrorCode.InvalidOption,
+        `on('${name}', listener): listener must be a function`,
+      );
+    }
+    if (Lifecycle.isName(name)) {
+      return this.lifecycle.on(name, listener);
+    }
+    const fn = listener as (event: WireEvent) => unknown;
+    if (options.queue)
+      return this.dispatcher.listenQueued(name, fn, options.queue === true ? {} : options.queue);
+    return this.dispatcher.listen(name, fn);
+  }
+
+  /** Async iteration over events, optionally scoped (`{ ev: 'T', symbols: ['AAPL'], signal }`). */
+  events(options: EventsOptions = {}): AsyncIterableIterator<StreamEvent<C>, undefined, undefined> {
+    return this.dispatcher.consume(options)[Symbol.asyncIterator]() as AsyncIterableIterator<
+      StreamEvent<C>,
+      undefined,
+      undefined
+    >;
+  }
+
+  /** @internal generated subscribe/unsubscribe methods land here. */
+  streamRequest(
+    action: 'subscribe' | 'unsubscribe',
+    method: StreamMethod,
+    symbols: Symbols,
+    options?: SymbolOptions,
+  ): Promise<SubscriptionResult> {
+    const spec = streamFor(method, this.cluster);
+    if (spec === undefined) {
+      const offered = STREAMS.filter((s) => s.method === method).map((s) => s.cluster);
+      const here = [
+        ...new Set(STREAMS.filter((s) => s.cluster === this.cluster).map((s) => s.method)),
+      ];
+      throw new PolygonStreamError(
+        ErrorCode.StreamNotOnCluster,
+        `${action}${method} is not offered on the ${this.cluster} cluster (it exists on: ${offered.join(', ')}). Streams on ${this.cluster}: ${here.join(', ')}.`,
+        { method, cluster: this.cluster, offeredOn: offered },
+      );
+    }
+    return this.request(action, topicsFor(spec, symbols, options));
+  }
+
+  private request(
+    action: 'subscribe' | 'unsubscribe',
+    topics: string[],
+  ): Promise<SubscriptionResult> {
+    if (this.state === 'closing' || this.state === 'closed') {
+      throw new PolygonStreamError(
+        ErrorCode.ClientClosed,
+        `Cannot ${action}: the stream is ${this.state}`,
+      );
+    }
+    const online = this.state === 'open';
+    const { send, done } = this.store[action](
+      topics,
+      online,
+      Date.now() + this.config.subscribeTimeoutMs,
+    );
+    this.sendBatches(action, send);
+    this.armAckTimer();
+    return done;
+  }
+
+  private sendBatches(action: 'subscribe' | 'unsubscribe', topics: string[]): void {
+    for (let i = 0; i < topics.length; i += MAX_TOPICS_PER_MESSAGE) {
+      this.connection.send(action, encodeTopics(topics.slice(i, i + MAX_TOPICS_PER_MESSAGE)));
+    }
+  }
+
+  /** One text frame from the server: raw handler first, then (if anyone wants them) decoded events. */
+  private frame(raw: string, now: number): void {
+    const decoding = this.dispatcher.active || this.lifecycle.framed;
+    if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
+    else if (!decoding) this.callRaw(defaultOnMessage, raw);
+    if (!decoding && !isStatusFrame(raw)) {
+      this.statsCollector.recordFrame(raw.length, 0, undefined, now);
+      return;
+    }
+    let events: unknown[];
+    try {
+      events = decodeFrame(raw);
+    } catch (err) {
+      this.statsCollector.recordDrop('malformed');
+      this.report(err as PolygonStreamError);
+      return;
+    }
+    let last: WireEvent | undefined;
+    let skipped = 0;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (!isWireEvent(event)) {
+        skipped++;
+        continue;
+      }
+      if (event.ev === 'status') this.status(event);
+      else if (this.store.waitingCount > 0) this.sawData(event);
+      this.dispatcher.dispatch(event);
+      last = event;
+    }
+    if (skipped > 0) this.statsCollector.recordDrop('malformed', skipped);
+    const ts = last?.['t'] ?? last?.['s'];
+    this.statsCollector.recordFrame(
+      raw.length,
+      events.length - skipped,
+      typeof ts === 'number' ? ts : undefined,
+      now,
+    );
+    if (this.lifecycle.framed) {
+      this.lifecycle.emit(
+        'frame',
+        (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[],
+      );
+    }
+  }
+
+  /** Data for a topic still waiting for its ack proves the subscription (acks can go missing). */
+  private sawData(event: WireEvent): void {
+    this.store.sawData(`${event.ev}.*`);
+    const topic = topicOf(event);
+    if (topic !== undefined) this.store.sawData(topic);
+  }
+
+  private status(event: WireEvent): void {
+    const status = String(event['status'] ?? '');
+    // Server text is quoted in errors, details and logs (here and in connection.ts): masked once, here.
+    const message = redact(String(event['message'] ?? ''), this.config.apiKey);
+    if (status === 'success') {
+      const ack = parseAck(message);
+      if (ack) {
+        this.log.debug(`server: ${message}`);
+        this.store.ack(ack.action, ack.topic);
+        return;
+      }
+    }
+    if (status === 'error' && this.state === 'open') {
+      const topics = this.store.refuse(message);
+      this.report(
+        new PolygonStreamError(
+          topics.length > 0 ? ErrorCode.SubscribeFailed : ErrorCode.ServerError,
+          `Server error: "${message}"${topics.length > 0 ? ` (refused: ${topics.join(',')})` : ''}`,
+          { serverMessage: message, topics },
+        ),
+      );
+      return;
+    }
+    this.connection.status(status, message);
+  }
+
+  private authenticated(reconnect: { since: number } | undefined): void {
+    const topics = this.store.intended();
+    this.sendBatches('subscribe', topics);
+    this.store.sent(Date.now() + this.config.subscribeTimeoutMs);
+    this.armAckTimer();
+    if (reconnect) {
+      this.lifecycle.emit('resubscribe', { topics });
+      this.lifecycle.emit('gap', { from: reconnect.since, to: Date.now(), topics });
+    }
+    this.ready?.resolve();
+    this.ready = undefined;
+  }
+
+  private armAckTimer(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const next = this.store.nextDeadline();
+    if (next === undefined) return;
+    this.ackTimer = setTimeout(
+      () => {
+        this.ackTimer = undefined;
+        for (const error of this.store.expire(Date.now())) this.report(error);
+        this.armAckTimer();
+      },
+      Math.max(0, next - Date.now()),
+    );
+  }
+
+  private closed(code: number, reason: string, error: PolygonStreamError | undefined): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    registry.release(this.url, this.config.apiKey, this);
+    const ended = error ?? new PolygonStreamError(ErrorCode.ClientClosed, 'The stream was closed');
+    this.store.abort(ended);
+    this.dispatcher.closeAll(error);
+    this.ready?.reject(ended);
+    this.ready = undefined;
+    this.lifecycle.emit('close', { code, reason, error });
+    this.safely(() => this.onClose(this, code, reason));
+  }
+
+  /** Every runtime error reaches the user through here: the one place the key is masked. */
+  private report(error: PolygonStreamError): void {
+    error.message = redact(error.message, this.config.apiKey);
+    this.lifecycle.emit('error', error);
+    this.safely(() => this.onError(this, error));
+  }
+
+  private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
+    try {
+      handler(this, raw);
+    } catch (err) {
+      this.report(
+        new PolygonStreamError(
+          ErrorCode.HandlerError,
+          `onMessage threw: ${err instanceof Error ? err.message : String(err)}`,
+          {},
+          { cause: err },
+        ),
+      );
+    }
+  }
+
+  /** User callbacks must never break the client. */
+  private safely(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      this.callbackThrew(err);
+    }
+  }
+
+  private callbackThrew(err: unknown): void {
+    this.log.error(`a user callback threw: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+installStreamMethods(StreamClient.prototype);
