@@ -1,6 +1,6 @@
 /**
  * Unit tests of the CLI's pure parts: the formatters (pretty line per event type, colour on and
- * off, json/ndjson), the argument parsers, the stats line, and the line writer's graceful end.
+ * off, json/ndjson), the argument parsers, and the line writer's graceful end.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -25,8 +25,6 @@ import {
   wantColor,
 } from '../src/cli/format.js';
 import { openLineFile } from '../src/cli/output.js';
-import { formatStats } from '../src/cli/status-line.js';
-import type { StatsSnapshot } from '../src/stats.js';
 
 const ANSI = /\x1b\[/; // eslint-disable-line no-control-regex
 const T = 1_700_000_000_123;
@@ -234,32 +232,6 @@ describe('argument parsers', () => {
     assert.deepEqual(collectList('MSFT', ['AAPL']), ['AAPL', 'MSFT']);
     assert.throws(() => collectList(' , ', undefined), InvalidArgumentError);
   });
-});
-
-test('stats line shows rate, total, reconnects, drops and latency', () => {
-  const snapshot: StatsSnapshot = {
-    startedAt: 0,
-    uptimeMs: 1000,
-    frames: 10,
-    events: 12345,
-    bytes: 1,
-    eventsPerSecond: 201.4,
-    rateWindowMs: 10_000,
-    reconnects: 1,
-    dropped: 2,
-    drops: { oldest: 2 },
-    queueDepth: 0,
-    latencyMs: { samples: 5, p50: 2.4, p99: 11, min: 1, max: 12, last: 3 },
-    lastFrameAt: 0,
-  };
-  assert.equal(
-    formatStats(snapshot),
-    '201 ev/s · 12,345 events · 1 reconnect · 2 drops · latency p50 2ms p99 11ms',
-  );
-  assert.match(
-    formatStats({ ...snapshot, latencyMs: null, eventsPerSecond: 0 }),
-    /^0\.0 ev\/s .* latency -$/,
-  );
 });
 
 describe('NDJSON file writer', () => {

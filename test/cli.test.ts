@@ -87,7 +87,7 @@ describe('stream', () => {
     for (const e of events) assert.deepEqual([e.ev, e['sym']], ['T', 'AAPL']);
     assert.match(
       r.stderr,
-      /^stats: [\d.]+ ev\/s · [\d,]+ events · \d+ reconnects? · \d+ drops? · latency/m,
+      /^stats: live · [\d.]+ ev\/s · [\d,]+ events · \d+ reconnects? · \d+ drops? · latency/m,
     );
     assert.doesNotMatch(r.stderr, /simulator/, 'a key was given: no embedded simulator');
     assert.doesNotMatch(r.stderr, /\x1b\[/, 'no escapes on a pipe'); // eslint-disable-line no-control-regex

@@ -17,9 +17,11 @@ import {
   formatPretty,
   wantColor,
 } from './format.js';
+import { DEFAULT_RECONNECT } from '../index.js';
+import { LinkWatch } from './link.js';
 import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
-import { StatusLine } from './status-line.js';
+import { formatStats, formatSummary, StatusLine } from './status-line.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -126,7 +128,7 @@ class StreamRun {
   private readonly format: Format;
   private readonly color: boolean;
   private readonly errColor: boolean;
-  private count = 0;
+  private readonly link: LinkWatch;
   private defaultNote: string | undefined;
   private symbolWidth = 6;
   private stopping = false;
@@ -142,6 +144,9 @@ class StreamRun {
     private readonly seeds: readonly SeedRequest[],
     private readonly io: StreamIO,
   ) {
+    this.link = new LinkWatch(
+      flags.reconnect === false ? undefined : DEFAULT_RECONNECT.maxAttempts,
+    );
     const tty = io.stdout.isTTY === true;
     this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
     this.color = wantColor(tty, io.env, flags.color ?? true);
@@ -271,13 +276,14 @@ class StreamRun {
   }
 
   private listen(client: StreamClient): void {
+    this.link.attach(client);
     client.on('*', (event: WireEvent) => this.event(event));
     // One pipelined write per frame: the data events of the frame that were printed / recorded.
     const sink = this.sink;
     if (sink) client.on('frame', () => sink.endFrame());
     client.on('reconnect', (info) =>
       this.note(
-        `reconnecting (attempt ${info.attempt}, in ${info.delayMs} ms): ${info.cause.message}`,
+        `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
       ),
     );
     client.on('gap', (gap) =>
@@ -294,11 +300,14 @@ class StreamRun {
   private startStatusLine(client: StreamClient): void {
     const live = this.io.stderr.isTTY === true && this.flags.stats !== false;
     if (!live && this.flags.stats !== true) return;
+    const sink = this.sink;
     this.statusLine = new StatusLine({
       stream: this.io.stderr,
-      snapshot: () => client.stats(),
+      text: () => {
+        const stats = formatStats(this.link.figures(), client.stats());
+        return sink ? `${stats} · ${sink.status()}` : stats;
+      },
       live,
-      ...(this.sink ? { extra: this.sink.status.bind(this.sink) } : {}),
     });
     this.statusLine.start();
   }
@@ -311,11 +320,12 @@ class StreamRun {
       } else this.note(formatPretty(event, { color: this.errColor }));
       return;
     }
-    this.count++;
+    this.link.dataEvent();
     this.file?.write(formatNdjson(event));
     this.sink?.add(event);
     this.stdout?.write(this.render(event));
-    if (this.flags.maxEvents !== undefined && this.count >= this.flags.maxEvents) void this.stop(0);
+    if (this.flags.maxEvents !== undefined && this.link.events >= this.flags.maxEvents)
+      void this.stop(0);
   }
 
   private render(event: WireEvent): string {
@@ -361,6 +371,6 @@ class StreamRun {
     if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
     await this.file?.end();
     await this.stdout?.end();
-    if (summary) this.note(`stats: ${this.statusLine!.final()}`);
+    if (summary) this.note(`stats: ${formatSummary(this.link.figures(), this.client!.stats())}`);
   }
 }
