@@ -4,11 +4,12 @@
  * what they say, the embedded simulator's rate, a quiet `record`, and max_connections.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Simulator, startSimulator } from '../src/index.js';
+import { connectAuthed } from './helpers/sim.js';
 import { CLI, killAll, type Result, type SpawnOptions, spawnNode } from './helpers/spawn.js';
 
 let dir = '';
@@ -76,5 +77,123 @@ describe('status line', () => {
     );
     assert.equal(lines.filter((l) => !/ status /.test(l)).length, 5);
     assert.match(r.stderr, /^stats: 5 events in [\d.]+s · 0 reconnects · /m);
+  });
+});
+
+describe('record', () => {
+  test('quiet on stdout, a progress line on stderr; --sim-rate makes it quick', async () => {
+    const file = join(dir, 'quick.ndjson');
+    const started = Date.now();
+    // 3,000 events at the default 200/s would take 15 s.
+    const r = await run(['record', file, '--max-events', '3000', '--sim-rate', '6000'], {
+      timeoutMs: 30_000,
+    });
+    const took = Date.now() - started;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'no events on stdout');
+    assert.ok(took < 10_000, `took ${took} ms`);
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    assert.equal(lines.length, 3000);
+    assert.match(r.stderr, /embedded simulator at ws:\/\/\S+ \(6000 events\/s; --sim-rate/);
+    assert.match(r.stderr, /recorded 3000 events to .*quick\.ndjson/);
+  });
+
+  test('the progress line: state, events written, file, rate', async () => {
+    const file = join(dir, 'progress.ndjson');
+    const cli = start(['record', file, '--sim-rate', '500'], { timeoutMs: 20_000 });
+    const line = await cli.waitFor(/^record: .*$/m, 'stderr');
+    assert.match(
+      line,
+      /^record: live · [\d,]+ events? written to \S*progress\.ndjson · [\d.]+ ev\/s$/,
+    );
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+  });
+
+  test('--echo prints the events as well', async () => {
+    const file = join(dir, 'echo.ndjson');
+    const r = await run(['record', file, '--echo', '--max-events', '20', '--sim-rate', '2000']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, await readFile(file, 'utf8'));
+  });
+});
+
+describe('usage errors of the new flags: exit 2, the flag named', { concurrency: true }, () => {
+  const cases: [string, string[], RegExp][] = [
+    ['--sim-rate 0', ['stream', '--sim-rate', '0'], /--sim-rate.*'0' is invalid.*above 0/],
+    ['--sim-rate fast', ['stream', '--sim-rate', 'fast'], /--sim-rate.*'fast' is invalid/],
+    [
+      '--sim-rate with a key',
+      ['stream', '--sim-rate', '100', '--key', 'k'],
+      /--sim-rate only applies to the embedded simulator/,
+    ],
+    [
+      'unknown max-connections policy',
+      ['stream', '--on-max-connections', 'fight'],
+      /--on-max-connections.*'fight' is invalid.*stop, reclaim/,
+    ],
+    [
+      '--reclaim-after too short',
+      ['stream', '--on-max-connections', 'reclaim', '--reclaim-after', '5s'],
+      /--reclaim-after.*'5s' is invalid.*at least 60s/,
+    ],
+    [
+      '--reclaim-after without reclaim',
+      ['stream', '--reclaim-after', '2m'],
+      /--reclaim-after needs --on-max-connections reclaim/,
+    ],
+    [
+      'record --format without --echo',
+      ['record', join(tmpdir(), 'never.ndjson'), '--format', 'pretty'],
+      /--format is for stdout.*--echo/,
+    ],
+  ];
+  for (const [name, args, message] of cases) {
+    test(name, async () => {
+      const r = await run(args, { timeoutMs: 10_000 });
+      assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    });
+  }
+});
+
+describe('max_connections: another connection takes the key over', () => {
+  /** The CLI streaming from `sim`, then a second connection with the same key on stocks. */
+  async function evicted(args: string[]) {
+    const sim = await simulator();
+    const cli = start(['stream', '--host', sim.url, '--key', 'test', '-q', ...args]);
+    await sim.waitFor((c) => c.authenticated);
+    const other = await connectAuthed(sim, 'stocks', 'test');
+    return { cli, other };
+  }
+
+  test('default (stop): exit 1, and the advice names the CLI flag', async () => {
+    const { cli, other } = await evicted([]);
+    const r = await cli.result;
+    other.close();
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /error \[MAX_CONNECTIONS\]: another connection on stocks with this API/);
+    assert.match(r.stderr, /run with --on-max-connections reclaim to take it back/);
+    assert.doesNotMatch(r.stderr, /onMaxConnections/, 'no library option names');
+  });
+
+  test('--on-max-connections reclaim: keeps running, says when it takes the slot back', async () => {
+    const { cli, other } = await evicted([
+      '--on-max-connections',
+      'reclaim',
+      '--reclaim-after',
+      '90s',
+      '--stats',
+    ]);
+    await cli.waitFor(/Taking it back in 90s \(--on-max-connections reclaim\)/, 'stderr');
+    await cli.waitFor(/^stats: reclaiming · no data/m, 'stderr');
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    other.close();
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /onMaxConnections/);
   });
 });

@@ -10,8 +10,10 @@ const CLEAR = '\r\x1b[2K';
 export interface StatusLineOptions {
   /** Where the line goes (stderr). */
   stream: NodeJS.WritableStream & { columns?: number };
-  /** The figures now, as one line (see formatStats). */
+  /** The figures now, as one line (see formatStats, formatProgress). */
   text: () => string;
+  /** What a plain line starts with (`stats: `, `record: `); default 'stats'. */
+  label?: string;
   /** true: redraw in place (TTY); false: a plain line per interval. */
   live: boolean;
   /** Default 250 ms live, 1000 ms plain. */
@@ -41,17 +43,26 @@ function tail(link: LinkFigures, client: ClientFigures): string[] {
   ];
 }
 
+/** The rate while live; otherwise how long nothing has arrived. */
+function rate(link: LinkFigures): string {
+  const r = link.eventsPerSecond;
+  return link.live
+    ? `${r >= 100 ? Math.round(r) : r.toFixed(1)} ev/s`
+    : `no data ${(link.quietMs / 1000).toFixed(1)}s`;
+}
+
 /**
  * The state first, then the rate — only while live: otherwise how long nothing has arrived —
  * and the totals: `live · 201 ev/s · 1,234 events · 0 reconnects · 0 drops · latency p50 2ms p99
  * 11ms`, or `reconnecting 2/20 · no data 4.2s · 1,234 events · 0 reconnects (2 attempts) · …`.
  */
 export function formatStats(link: LinkFigures, client: ClientFigures): string {
-  const r = link.eventsPerSecond;
-  const rate = link.live
-    ? `${r >= 100 ? Math.round(r) : r.toFixed(1)} ev/s`
-    : `no data ${(link.quietMs / 1000).toFixed(1)}s`;
-  return [link.state, rate, plural(link.events, 'event'), ...tail(link, client)].join(' · ');
+  return [link.state, rate(link), plural(link.events, 'event'), ...tail(link, client)].join(' · ');
+}
+
+/** `record`'s progress: `live · 12,345 events written to day.ndjson · 2,000 ev/s`. */
+export function formatProgress(link: LinkFigures, written: number, file: string): string {
+  return [link.state, `${plural(written, 'event')} written to ${file}`, rate(link)].join(' · ');
 }
 
 /** The line printed at exit: `1,234 events in 12.0s · 1 reconnect (3 attempts) · 0 drops · …`. */
@@ -93,7 +104,7 @@ export class StatusLine {
 
   private tick(): void {
     if (this.options.live) this.draw();
-    else this.options.stream.write(`stats: ${this.options.text()}\n`);
+    else this.options.stream.write(`${this.options.label ?? 'stats'}: ${this.options.text()}\n`);
   }
 
   /** Draw the line: fresh figures, or (`fresh` false) the last text again. */
