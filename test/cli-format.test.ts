@@ -153,12 +153,13 @@ describe('pretty format', () => {
     });
   }
 
-  test('time is the event time (any unit), local HH:MM:SS.mmm', () => {
-    const expected = clockTime(T);
-    for (const t of [T, T * 1000, T * 1e6]) {
-      assert.ok(
-        formatPretty({ ev: 'V', val: 1, T: 'I:X', t }, { color: false }).startsWith(expected),
-      );
+  test('time is when the event arrived, for every type (not the window start of a bar)', () => {
+    const arrived = T + 60_250;
+    const expected = clockTime(arrived);
+    const bar = { ev: 'AM', sym: 'SPY', o: 1, h: 1, l: 1, c: 1, v: 1, s: T, e: T + 60_000 };
+    for (const event of [bar, { ev: 'T', sym: 'SPY', p: 1, s: 1, x: 4, t: T * 1e6 }]) {
+      const line = formatPretty(event, { color: false, now: arrived });
+      assert.ok(line.startsWith(`${expected}  `), line);
     }
     const at = new Date(2024, 0, 2, 3, 4, 5, 6).getTime();
     assert.equal(clockTime(at), '03:04:05.006');

@@ -197,3 +197,28 @@ describe('max_connections: another connection takes the key over', () => {
     assert.doesNotMatch(r.stderr, /onMaxConnections/);
   });
 });
+
+test('pretty lines are in time order: bars print when they arrive, not at their window start', async () => {
+  const r = await run([
+    'stream',
+    '--format',
+    'pretty',
+    '--stock-trades',
+    '--stock-second-aggregates',
+    '--max-events',
+    '400',
+    '--sim-rate',
+    '400',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  const bars = lines.filter((l) => /^\S+ {2}A {3}/.test(l));
+  assert.ok(bars.length > 0, 'second bars arrived');
+  const times = lines.map((l) => l.slice(0, 12));
+  for (let i = 1; i < times.length; i++) {
+    assert.ok(
+      times[i]! >= times[i - 1]!,
+      `line ${i} goes back in time:\n${lines[i - 1]}\n${lines[i]}`,
+    );
+  }
+});

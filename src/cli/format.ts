@@ -3,10 +3,11 @@
  * - `ndjson`: the event exactly as received, one JSON object per line (the recording format);
  * - `json`: the same, pretty-printed;
  * - `pretty`: one aligned line for people — time, ev, symbol and the fields that matter for the
- *   event type, coloured with `node:util` styleText when asked.
+ *   event type, coloured with `node:util` styleText when asked. The time column is when the event
+ *   arrived, for every event type: bars are stamped with their window's start, trades and quotes
+ *   with the exchange's clock, so their own stamps would print out of order between live lines.
  */
 import { styleText } from 'node:util';
-import { timestampToMs } from '../stats.js';
 import { symbolOf } from '../symbol.js';
 
 export const FORMATS = ['pretty', 'json', 'ndjson'] as const;
@@ -20,7 +21,7 @@ export interface PrettyOptions {
   color: boolean;
   /** Width the symbol column is padded to (default 10). */
   symbolWidth?: number;
-  /** Receipt time, used when the event carries no timestamp (default Date.now()). */
+  /** When the event arrived, ms: the time column (default Date.now()). */
   now?: number;
 }
 
@@ -64,15 +65,6 @@ export function clockTime(ms: number): string {
   const d = new Date(ms);
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-
-/** The event's own time in ms (`t`, else the window start `s`), whatever unit it came in. */
-export function eventTime(event: AnyEvent): number | undefined {
-  for (const key of ['t', 's']) {
-    const v = event[key];
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return timestampToMs(v);
-  }
-  return undefined;
 }
 
 /** A price: at least two decimals (40 → 40.00), more only as sent; '-' when not a number. */
@@ -157,7 +149,7 @@ export function details(event: AnyEvent, color: boolean): string {
 /** One aligned line: `HH:MM:SS.mmm  EV    SYMBOL      fields…`. */
 export function formatPretty(event: AnyEvent, options: PrettyOptions): string {
   const { color } = options;
-  const time = clockTime(eventTime(event) ?? options.now ?? Date.now());
+  const time = clockTime(options.now ?? Date.now());
   const ev = paint(color, EV_STYLE[event.ev] ?? 'blue', event.ev.padEnd(4));
   if (event.ev === 'status') {
     return `${paint(color, 'dim', time)}  ${ev}  ${details(event, color)}`;
