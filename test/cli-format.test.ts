@@ -25,6 +25,7 @@ import {
   wantColor,
 } from '../src/cli/format.js';
 import { openLineFile } from '../src/cli/output.js';
+import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from '../src/cli/reference-data.js';
 
 const ANSI = /\x1b\[/; // eslint-disable-line no-control-regex
 const T = 1_700_000_000_123;
@@ -33,13 +34,28 @@ const T = 1_700_000_000_123;
 const CASES: [name: string, event: AnyEvent, expected: string[]][] = [
   [
     'stock trade',
-    { ev: 'T', sym: 'AAPL', x: 4, i: '1', z: 3, p: 187.3, s: 1200, c: [0], t: T, q: 1 },
-    ['T', 'AAPL', '187.30', '1,200', 'ex 4'],
+    { ev: 'T', sym: 'AAPL', x: 12, i: '1', z: 3, p: 187.3, s: 1200, c: [0], t: T, q: 1 },
+    ['T', 'AAPL', '187.30', '1,200', 'Nasdaq', ' @'],
+  ],
+  [
+    'stock trade: exchange and conditions by name, as the tape prints them',
+    { ev: 'T', sym: 'IBM', x: 10, p: 250, s: 7, c: [14, 12, 37], t: T, q: 1 },
+    ['NYSE ', 'F T I'],
+  ],
+  [
+    'stock trade: unknown exchange and condition ids fall back to the number',
+    { ev: 'T', sym: 'IBM', x: 99, p: 250, s: 7, c: [14, 99], t: T, q: 1 },
+    ['ex 99', 'F 99'],
+  ],
+  [
+    'stock trade on Cboe EDGX, no conditions',
+    { ev: 'T', sym: 'IBM', x: 8, p: 250, s: 7, t: T, q: 1 },
+    ['Cboe EDGX'],
   ],
   [
     'option trade',
-    { ev: 'T', sym: 'O:SPY251219C00650000', x: 65, p: 1.25, s: 10, c: [], t: T, q: 2 },
-    ['O:SPY251219C00650000', '1.25', '× 10'],
+    { ev: 'T', sym: 'O:SPY251219C00650000', x: 65, p: 1.25, s: 10, c: [209], t: T, q: 2 },
+    ['O:SPY251219C00650000', '1.25', '× 10', 'ex 65', 'c 209'],
   ],
   [
     'crypto trade',
@@ -163,6 +179,15 @@ describe('pretty format', () => {
     }
     const at = new Date(2024, 0, 2, 3, 4, 5, 6).getTime();
     assert.equal(clockTime(at), '03:04:05.006');
+  });
+
+  test('stock exchanges: every id once, short names unique (the table the lines use)', () => {
+    assert.equal(new Set(STOCK_EXCHANGES.map((r) => r.id)).size, STOCK_EXCHANGES.length);
+    assert.equal(new Set(STOCK_EXCHANGES.map((r) => r.short)).size, STOCK_EXCHANGES.length);
+    const nyse = STOCK_EXCHANGES.find((r) => r.mic === 'XNYS');
+    assert.deepEqual([nyse?.id, nyse?.short], [10, 'NYSE']);
+    const codes = STOCK_TRADE_CONDITIONS.filter((r) => r.code !== '').map((r) => r.code);
+    assert.equal(new Set(codes).size, codes.length, 'one condition per tape code');
   });
 
   test('the symbol column is padded to the width asked for', () => {

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { STOCK_EXCHANGES } from '../src/cli/reference-data.js';
 import { type Simulator, startSimulator } from '../src/index.js';
 import { connectAuthed } from './helpers/sim.js';
 import { CLI, killAll, type Result, type SpawnOptions, spawnNode } from './helpers/spawn.js';
@@ -198,7 +199,7 @@ describe('max_connections: another connection takes the key over', () => {
   });
 });
 
-test('pretty lines are in time order: bars print when they arrive, not at their window start', async () => {
+test('pretty lines: in time order (bars print when they arrive), exchanges by name', async () => {
   const r = await run([
     'stream',
     '--format',
@@ -214,6 +215,15 @@ test('pretty lines are in time order: bars print when they arrive, not at their 
   const lines = r.stdout.trimEnd().split('\n');
   const bars = lines.filter((l) => /^\S+ {2}A {3}/.test(l));
   assert.ok(bars.length > 0, 'second bars arrived');
+  const trades = lines.filter((l) => /^\S+ {2}T {3}/.test(l));
+  assert.ok(trades.length > 0, 'trades arrived');
+  for (const line of trades) {
+    assert.doesNotMatch(line, / ex \d/, `exchange by name: ${line}`);
+    assert.ok(
+      STOCK_EXCHANGES.some((r) => line.includes(` ${r.short} `) || line.endsWith(r.short)),
+      line,
+    );
+  }
   const times = lines.map((l) => l.slice(0, 12));
   for (let i = 1; i < times.length; i++) {
     assert.ok(

@@ -9,6 +9,7 @@
  */
 import { styleText } from 'node:util';
 import { symbolOf } from '../symbol.js';
+import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from './reference-data.js';
 
 export const FORMATS = ['pretty', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -79,6 +80,42 @@ export function id(value: unknown): string {
   return typeof value === 'number' || typeof value === 'string' ? String(value) : '-';
 }
 
+const EXCHANGE_NAMES = new Map(STOCK_EXCHANGES.map((row) => [row.id, row.short]));
+const CONDITION_CODES = new Map(
+  STOCK_TRADE_CONDITIONS.filter((row) => row.code !== '').map((row) => [row.id, row.code]),
+);
+/** The exchange column's width: the longest short name. */
+const VENUE_WIDTH = Math.max(...STOCK_EXCHANGES.map((row) => row.short.length));
+
+/** A stocks-cluster event (the reference table's ids): not an option (`O:`), crypto or forex. */
+function isStock(event: AnyEvent): boolean {
+  return (event.ev === 'T' || event.ev === 'Q') && !String(event['sym'] ?? '').startsWith('O:');
+}
+
+/**
+ * A stock exchange as its short name (`NYSE`, `Cboe EDGX`); any other id as `ex 65`. Padded to
+ * `width` visible columns.
+ */
+export function venue(event: AnyEvent, value: unknown, color: boolean, width = 0): string {
+  const name = isStock(event) && typeof value === 'number' ? EXCHANGE_NAMES.get(value) : undefined;
+  if (name !== undefined) return name.padEnd(width);
+  const n = id(value);
+  return `${paint(color, 'dim', 'ex')} ${n}${' '.repeat(Math.max(0, width - 3 - n.length))}`;
+}
+
+/**
+ * Trade conditions: a stock trade's as the tape prints them (`@ F I`), any id without a code as
+ * its number; other clusters' ids as numbers after `c`. Empty when there are none.
+ */
+export function conditions(event: AnyEvent, value: unknown, color: boolean): string {
+  if (!Array.isArray(value) || value.length === 0) return '';
+  const stock = isStock(event);
+  const codes = value.map((c: unknown) =>
+    stock && typeof c === 'number' ? (CONDITION_CODES.get(c) ?? String(c)) : id(c),
+  );
+  return stock ? codes.join(' ') : `${paint(color, 'dim', 'c')} ${codes.join(' ')}`;
+}
+
 /** A size or volume: integers grouped (12,345), fractions as sent. */
 export function qty(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '-';
@@ -109,9 +146,16 @@ export function details(event: AnyEvent, color: boolean): string {
     return `${paint(color, bad ? 'red' : 'yellow', status)}  ${String(e['message'] ?? '')}`;
   }
   if (TRADE_EVS.has(ev) && typeof e['p'] === 'number') {
-    const c = ev === 'XT' && Array.isArray(e['c']) ? (e['c'] as unknown[]) : [];
-    const side = c.includes(1) ? ' sell' : c.includes(2) ? ' buy' : '';
-    return `${num(e['p']).padStart(10)} × ${qty(e['s']).padEnd(8)} ${label('ex')} ${id(e['x'])}${side}`;
+    const trade = `${num(e['p']).padStart(10)} × ${qty(e['s']).padEnd(8)}`;
+    if (ev === 'XT') {
+      // Crypto trade conditions are the taker's side: 1 sell, 2 buy.
+      const c = Array.isArray(e['c']) ? (e['c'] as unknown[]) : [];
+      const side = c.includes(1) ? ' sell' : c.includes(2) ? ' buy' : '';
+      return `${trade} ${label('ex')} ${id(e['x'])}${side}`;
+    }
+    const cond = conditions(e, e['c'], color);
+    if (cond === '') return `${trade} ${venue(e, e['x'], color)}`;
+    return `${trade} ${venue(e, e['x'], color, VENUE_WIDTH)}  ${cond}`;
   }
   if (QUOTE_EVS.has(ev) || ('bp' in e && 'ap' in e)) {
     return `${bid(`${num(e['bp']).padStart(10)} × ${qty(e['bs']).padEnd(6)}`)} / ${ask(`${num(e['ap'])} × ${qty(e['as'])}`)}`;
