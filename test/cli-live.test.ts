@@ -121,7 +121,7 @@ describe('record', () => {
   });
 });
 
-describe('usage errors of the new flags: exit 2, the flag named', { concurrency: true }, () => {
+describe('usage errors of the new flags: exit 2, the flag named', () => {
   const cases: [string, string[], RegExp][] = [
     ['--sim-rate 0', ['stream', '--sim-rate', '0'], /--sim-rate.*'0' is invalid.*above 0/],
     ['--sim-rate fast', ['stream', '--sim-rate', 'fast'], /--sim-rate.*'fast' is invalid/],

@@ -384,6 +384,9 @@ class StreamRun {
     if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
     await this.file?.end();
     await this.stdout?.end();
-    if (summary) this.note(`stats: ${formatSummary(this.link.figures(), this.client!.stats())}`);
+    if (summary) {
+      const line = formatSummary(this.link.figures(), this.client!.stats());
+      this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
+    }
   }
 }
