@@ -219,7 +219,7 @@ describe('stream', () => {
   });
 });
 
-describe('usage errors: a message naming the flag, exit 2', { concurrency: true }, () => {
+describe('usage errors: a message naming the flag, exit 2', () => {
   const missing = join(tmpdir(), 'polygon-stream-no-such-file.ndjson');
   const cases: [string, string[], RegExp][] = [
     [
