@@ -24,6 +24,17 @@ export function parseDuration(text: string): number {
   return Math.round(ms);
 }
 
+/** `--reclaim-after`: a duration of at least a minute (sooner fights the other connection). */
+export function parseReclaimAfter(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < 60_000) {
+    throw new InvalidArgumentError(
+      'Expected at least 60s: reclaiming sooner fights the other connection for the slot.',
+    );
+  }
+  return ms;
+}
+
 /** A positive integer (`--max-events 100`). */
 export function parsePositiveInt(text: string): number {
   const n = Number(text);
@@ -38,6 +49,17 @@ export function parseNonNegativeInt(text: string): number {
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError('Expected a whole number >= 0.');
+  }
+  return n;
+}
+
+/** `--sim-rate`: generated events per second, a number > 0 (fractions allowed: 0.5 = one per 2 s). */
+export function parseRate(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1_000_000) {
+    throw new InvalidArgumentError(
+      'Expected events per second: a number above 0 and at most 1000000 (default 200).',
+    );
   }
   return n;
 }

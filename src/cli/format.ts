@@ -3,11 +3,13 @@
  * - `ndjson`: the event exactly as received, one JSON object per line (the recording format);
  * - `json`: the same, pretty-printed;
  * - `pretty`: one aligned line for people — time, ev, symbol and the fields that matter for the
- *   event type, coloured with `node:util` styleText when asked.
+ *   event type, coloured with `node:util` styleText when asked. The time column is when the event
+ *   arrived, for every event type: bars are stamped with their window's start, trades and quotes
+ *   with the exchange's clock, so their own stamps would print out of order between live lines.
  */
 import { styleText } from 'node:util';
-import { timestampToMs } from '../client/stats.js';
 import { symbolOf } from '../protocol/symbols.js';
+import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from './reference-data.js';
 
 export const FORMATS = ['pretty', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -20,7 +22,7 @@ export interface PrettyOptions {
   color: boolean;
   /** Width the symbol column is padded to (default 10). */
   symbolWidth?: number;
-  /** Receipt time, used when the event carries no timestamp (default Date.now()). */
+  /** When the event arrived, ms: the time column (default Date.now()). */
   now?: number;
 }
 
@@ -66,15 +68,6 @@ export function clockTime(ms: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-/** The event's own time in ms (`t`, else the window start `s`), whatever unit it came in. */
-export function eventTime(event: AnyEvent): number | undefined {
-  for (const key of ['t', 's']) {
-    const v = event[key];
-    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return timestampToMs(v);
-  }
-  return undefined;
-}
-
 /** A price: at least two decimals (40 → 40.00), more only as sent; '-' when not a number. */
 export function num(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '-';
@@ -85,6 +78,42 @@ export function num(value: unknown): string {
 /** An id (exchange, condition) as sent. */
 export function id(value: unknown): string {
   return typeof value === 'number' || typeof value === 'string' ? String(value) : '-';
+}
+
+const EXCHANGE_NAMES = new Map(STOCK_EXCHANGES.map((row) => [row.id, row.short]));
+const CONDITION_CODES = new Map(
+  STOCK_TRADE_CONDITIONS.filter((row) => row.code !== '').map((row) => [row.id, row.code]),
+);
+/** The exchange column's width: the longest short name. */
+const VENUE_WIDTH = Math.max(...STOCK_EXCHANGES.map((row) => row.short.length));
+
+/** A stocks-cluster event (the reference table's ids): not an option (`O:`), crypto or forex. */
+function isStock(event: AnyEvent): boolean {
+  return (event.ev === 'T' || event.ev === 'Q') && !String(event['sym'] ?? '').startsWith('O:');
+}
+
+/**
+ * A stock exchange as its short name (`NYSE`, `Cboe EDGX`); any other id as `ex 65`. Padded to
+ * `width` visible columns.
+ */
+export function venue(event: AnyEvent, value: unknown, color: boolean, width = 0): string {
+  const name = isStock(event) && typeof value === 'number' ? EXCHANGE_NAMES.get(value) : undefined;
+  if (name !== undefined) return name.padEnd(width);
+  const n = id(value);
+  return `${paint(color, 'dim', 'ex')} ${n}${' '.repeat(Math.max(0, width - 3 - n.length))}`;
+}
+
+/**
+ * Trade conditions: a stock trade's as the tape prints them (`@ F I`), any id without a code as
+ * its number; other clusters' ids as numbers after `c`. Empty when there are none.
+ */
+export function conditions(event: AnyEvent, value: unknown, color: boolean): string {
+  if (!Array.isArray(value) || value.length === 0) return '';
+  const stock = isStock(event);
+  const codes = value.map((c: unknown) =>
+    stock && typeof c === 'number' ? (CONDITION_CODES.get(c) ?? String(c)) : id(c),
+  );
+  return stock ? codes.join(' ') : `${paint(color, 'dim', 'c')} ${codes.join(' ')}`;
 }
 
 /** A size or volume: integers grouped (12,345), fractions as sent. */
@@ -117,9 +146,16 @@ export function details(event: AnyEvent, color: boolean): string {
     return `${paint(color, bad ? 'red' : 'yellow', status)}  ${String(e['message'] ?? '')}`;
   }
   if (TRADE_EVS.has(ev) && typeof e['p'] === 'number') {
-    const c = ev === 'XT' && Array.isArray(e['c']) ? (e['c'] as unknown[]) : [];
-    const side = c.includes(1) ? ' sell' : c.includes(2) ? ' buy' : '';
-    return `${num(e['p']).padStart(10)} × ${qty(e['s']).padEnd(8)} ${label('ex')} ${id(e['x'])}${side}`;
+    const trade = `${num(e['p']).padStart(10)} × ${qty(e['s']).padEnd(8)}`;
+    if (ev === 'XT') {
+      // Crypto trade conditions are the taker's side: 1 sell, 2 buy.
+      const c = Array.isArray(e['c']) ? (e['c'] as unknown[]) : [];
+      const side = c.includes(1) ? ' sell' : c.includes(2) ? ' buy' : '';
+      return `${trade} ${label('ex')} ${id(e['x'])}${side}`;
+    }
+    const cond = conditions(e, e['c'], color);
+    if (cond === '') return `${trade} ${venue(e, e['x'], color)}`;
+    return `${trade} ${venue(e, e['x'], color, VENUE_WIDTH)}  ${cond}`;
   }
   if (QUOTE_EVS.has(ev) || ('bp' in e && 'ap' in e)) {
     return `${bid(`${num(e['bp']).padStart(10)} × ${qty(e['bs']).padEnd(6)}`)} / ${ask(`${num(e['ap'])} × ${qty(e['as'])}`)}`;
@@ -157,7 +193,7 @@ export function details(event: AnyEvent, color: boolean): string {
 /** One aligned line: `HH:MM:SS.mmm  EV    SYMBOL      fields…`. */
 export function formatPretty(event: AnyEvent, options: PrettyOptions): string {
   const { color } = options;
-  const time = clockTime(eventTime(event) ?? options.now ?? Date.now());
+  const time = clockTime(options.now ?? Date.now());
   const ev = paint(color, EV_STYLE[event.ev] ?? 'blue', event.ev.padEnd(4));
   if (event.ev === 'status') {
     return `${paint(color, 'dim', time)}  ${ev}  ${details(event, color)}`;

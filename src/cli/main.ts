@@ -14,6 +14,8 @@ import {
   parsePort,
   parseMaxLen,
   parsePositiveInt,
+  parseRate,
+  parseReclaimAfter,
   parseRedisUrl,
   parseSpeed,
   parseStreamKey,
@@ -26,6 +28,9 @@ import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './str
 
 const STREAM_GROUP = 'Streams (seed-style; [symbols] is a comma-separated list, left off = all):';
 const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';
+
+/** The widest line any --help prints. */
+export const HELP_WIDTH = 100;
 
 function version(): string {
   try {
@@ -71,6 +76,22 @@ function addStreamOptions(cmd: Command): Command {
     .option('--compression', 'negotiate permessage-deflate')
     .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
     .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
+    .addOption(
+      new Option(
+        '--on-max-connections <policy>',
+        'another connection took this key over: stop (default) or reclaim the slot',
+      ).choices(['stop', 'reclaim']),
+    )
+    .option(
+      '--reclaim-after <duration>',
+      'with reclaim: wait this long first (default 60s, at least 60s)',
+      parseReclaimAfter,
+    )
+    .option(
+      '--sim-rate <events/s>',
+      'embedded simulator (no key): generated events per second (default 200)',
+      parseRate,
+    )
     .option('-v, --verbose', 'connection-level logs on stderr');
   for (const option of [
     new Option(
@@ -98,16 +119,19 @@ function addStreamOptions(cmd: Command): Command {
   return cmd.addHelpText(
     'after',
     `
-With no API key the embedded simulator is started and streamed from. With no --subscribe and no
-stream flag, the cluster's first two streams are subscribed (stocks: T.*,Q.*).
-Status events go to stdout in pretty format, to stderr otherwise; --out files hold data events.
+With no API key the embedded simulator is started and streamed from (--sim-rate sets its pace).
+With no --subscribe and no stream flag, the cluster's first two streams are subscribed
+(stocks: T.*,Q.*). Status events go to stdout in pretty format, to stderr otherwise; --out files
+hold data events. Pretty lines start with the time the event arrived (bars too: not their window
+start, so lines stay in time order). The status line leads with the connection state: live,
+connecting, reconnecting n/20 (attempt / attempts allowed), reclaiming, closed.
 
 Examples:
   $ polygon-stream stream
   $ polygon-stream stream --stock-trades AAPL,MSFT --stock-quotes AAPL --duration 30s
   $ polygon-stream stream -c crypto --crypto-level2-book BTC-USD --format json
   $ POLYGON_API_KEY=... polygon-stream stream -s 'T.*' --format ndjson | jq .p
-  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000
+  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000 --sim-rate 5000
   $ polygon-stream stream -s 'T.*' -q --sink redis://127.0.0.1:6379 --maxlen ~1000000`,
   );
 }
@@ -134,7 +158,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(version())
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ outputError: (text, write) => write(text) })
+    // Wrapped at 100 columns whatever the terminal (subcommands inherit it).
+    .configureHelp({ helpWidth: HELP_WIDTH })
+    .addHelpText(
+      'after',
+      `
+With no API key (--key or POLYGON_API_KEY), stream and record start the embedded simulator and
+stream simulated data from it: nothing to set up to try it.
+
+Exit codes:
+  0  stopped: Ctrl-C, --duration or --max-events (or --help, --version)
+  1  runtime failure: authentication failed, reconnects exhausted, Redis unreachable …
+  2  bad usage: an unknown flag or a bad value (the message names it)`,
+    );
 
   addStreamOptions(
     program.command('stream').description('stream events to stdout (and optionally a file)'),
@@ -145,10 +182,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addStreamOptions(
     program
       .command('record')
-      .description('record events to an NDJSON file: stream --out FILE')
-      .argument('[file]', 'the NDJSON file to write (or --out FILE)'),
+      .description(
+        'record events to an NDJSON file, with a progress line on stderr (stdout stays quiet)',
+      )
+      .argument('[file]', 'the NDJSON file to write (or --out FILE)')
+      .option('--echo', 'also print every event on stdout (in --format)'),
   ).action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
-    const flags = cmd.opts<StreamFlags>();
+    const flags = cmd.opts<StreamFlags & { echo?: boolean }>();
+    if (flags.format !== undefined && !flags.echo) {
+      throw new UsageError(
+        'record: --format is for stdout, which record leaves quiet; add --echo to print events too',
+      );
+    }
     if (file !== undefined && flags.out !== undefined && file !== flags.out) {
       throw new UsageError(`record: give the file once (got ${file} and --out ${flags.out})`);
     }
@@ -158,7 +203,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         'record needs a file: polygon-stream record FILE.ndjson (or --out FILE)',
       );
     }
-    setExit(await runStream({ ...flags, out }, seedsOf(cmd)));
+    const quiet = flags.quiet === true || flags.echo !== true;
+    setExit(await runStream({ ...flags, out, quiet, progress: true }, seedsOf(cmd)));
   });
 
   program
@@ -182,7 +228,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       `
 Examples:
   $ polygon-stream simulate --port 8765
-  $ polygon-stream record day.ndjson --duration 5m && polygon-stream simulate --replay day.ndjson --speed 10`,
+  $ polygon-stream record day.ndjson --duration 5m
+  $ polygon-stream simulate --replay day.ndjson --speed 10`,
     )
     .action(async (opts: SimulateFlags) => {
       setExit(await runSimulate(opts));

@@ -5,7 +5,6 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { StreamClient } from '../client/stream-client.js';
-import { isPolygonStreamError, PolygonStreamError } from '../errors.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import {
   type Cluster,
@@ -23,9 +22,12 @@ import {
   formatPretty,
   wantColor,
 } from './format.js';
+import { DEFAULT_RECONNECT, DEFAULTS } from '../index.js';
+import { LinkWatch } from './link.js';
+import { asUsage, errorLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
-import { StatusLine } from './status-line.js';
+import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -44,6 +46,13 @@ export interface StreamFlags extends SinkFlags {
   color?: boolean;
   reconnect?: boolean;
   verbose?: boolean;
+  /** `--sim-rate`: the embedded simulator's events per second. */
+  simRate?: number;
+  onMaxConnections?: 'stop' | 'reclaim';
+  /** `--reclaim-after`, ms. */
+  reclaimAfter?: number;
+  /** `record`: a progress line on stderr (events written, file, rate) unless --stats/--no-stats. */
+  progress?: boolean;
 }
 
 /** One seed-style flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
@@ -84,26 +93,6 @@ export function defaultStreams(cluster: Cluster): StreamMethod[] {
     .map((s) => s.method);
 }
 
-/** Caller mistakes the client throws (bad host, stream not on cluster …) → a usage error. */
-function asUsage(flag: string, err: unknown): unknown {
-  if (!isPolygonStreamError(err)) return err;
-  const caller = [
-    'INVALID_API_KEY',
-    'UNKNOWN_CLUSTER',
-    'INVALID_HOST',
-    'STREAM_NOT_ON_CLUSTER',
-    'INVALID_SYMBOLS',
-    'INVALID_OPTION',
-  ];
-  if (!caller.includes(err.code)) return err;
-  const offered = err.details['offeredOn'];
-  const hint =
-    err.code === 'STREAM_NOT_ON_CLUSTER' && Array.isArray(offered) && offered.length > 0
-      ? ` Use --cluster ${String(offered[0])}.`
-      : '';
-  return new UsageError(`${flag}: [${err.code}] ${err.message}${hint}`);
-}
-
 const noop = (): void => undefined;
 
 export interface StreamIO {
@@ -132,7 +121,7 @@ class StreamRun {
   private readonly format: Format;
   private readonly color: boolean;
   private readonly errColor: boolean;
-  private count = 0;
+  private readonly link: LinkWatch;
   private defaultNote: string | undefined;
   private symbolWidth = 6;
   private stopping = false;
@@ -148,6 +137,9 @@ class StreamRun {
     private readonly seeds: readonly SeedRequest[],
     private readonly io: StreamIO,
   ) {
+    this.link = new LinkWatch(
+      flags.reconnect === false ? undefined : DEFAULT_RECONNECT.maxAttempts,
+    );
     const tty = io.stdout.isTTY === true;
     this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
     this.color = wantColor(tty, io.env, flags.color ?? true);
@@ -173,6 +165,14 @@ class StreamRun {
         `${flags.host !== undefined ? '--host' : '--delayed'} needs an API key: pass --key or set POLYGON_API_KEY (leave out both to stream from the embedded simulator)`,
       );
     }
+    if (key !== undefined && flags.simRate !== undefined) {
+      throw new UsageError(
+        '--sim-rate only applies to the embedded simulator, which runs when no API key is given (--key or POLYGON_API_KEY)',
+      );
+    }
+    if (flags.reclaimAfter !== undefined && flags.onMaxConnections !== 'reclaim') {
+      throw new UsageError('--reclaim-after needs --on-max-connections reclaim');
+    }
     checkSinkFlags(flags);
     if (flags.sink !== undefined) {
       this.sink = await CliSink.open({ ...flags, sink: flags.sink }, flags.cluster, (message) =>
@@ -193,14 +193,17 @@ class StreamRun {
     try {
       let host = flags.delayed ? Host.Delayed : flags.host;
       if (key === undefined) {
-        this.sim = await startSimulator({ port: 0 });
+        this.sim = await startSimulator({
+          port: 0,
+          ...(flags.simRate === undefined ? {} : { eventsPerSecond: flags.simRate }),
+        });
         host = this.sim.url;
       }
       this.client = this.createClient(key ?? 'simulator', host);
       this.subscribeAll(this.client);
       if (this.sim) {
         this.note(
-          `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url}`,
+          `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url} (${flags.simRate ?? 200} events/s; --sim-rate to change)`,
         );
       }
       if (this.defaultNote) this.note(this.defaultNote);
@@ -231,16 +234,18 @@ class StreamRun {
   }
 
   private createClient(key: string, host: string | undefined): StreamClient {
+    const reclaim =
+      this.flags.onMaxConnections === 'reclaim'
+        ? (this.flags.reclaimAfter ?? DEFAULTS.reclaimAfterMs)
+        : undefined;
     try {
       return new StreamClient(key, this.flags.cluster, {
         ...(host === undefined ? {} : { host }),
         compression: this.flags.compression === true,
         ...(this.flags.reconnect === false ? { reconnect: false as const } : {}),
         enableConnectionLogs: this.flags.verbose === true,
-        onError: (_client, error) => {
-          const code = (error as PolygonStreamError).code;
-          this.note(`error${code ? ` [${code}]` : ''}: ${error.message}`);
-        },
+        ...(reclaim ? { onMaxConnections: 'reclaim' as const, reclaimAfterMs: reclaim } : {}),
+        onError: (_client, error) => this.note(errorLine(error, reclaim)),
         onClose: noop,
       });
     } catch (err) {
@@ -277,15 +282,18 @@ class StreamRun {
   }
 
   private listen(client: StreamClient): void {
+    this.link.attach(client);
     client.on('*', (event: WireEvent) => this.event(event));
     // One pipelined write per frame: the data events of the frame that were printed / recorded.
     const sink = this.sink;
     if (sink) client.on('frame', () => sink.endFrame());
-    client.on('reconnect', (info) =>
+    client.on('reconnect', (info) => {
+      // After max_connections the warning already said when the slot is taken back.
+      if (info.cause.code === 'MAX_CONNECTIONS') return;
       this.note(
-        `reconnecting (attempt ${info.attempt}, in ${info.delayMs} ms): ${info.cause.message}`,
-      ),
-    );
+        `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
+      );
+    });
     client.on('gap', (gap) =>
       this.note(
         `reconnected: no data from ${clockTime(gap.from)} to ${clockTime(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`,
@@ -298,15 +306,29 @@ class StreamRun {
   }
 
   private startStatusLine(client: StreamClient): void {
-    const live = this.io.stderr.isTTY === true && this.flags.stats !== false;
-    if (!live && this.flags.stats !== true) return;
-    this.statusLine = new StatusLine({
-      stream: this.io.stderr,
-      snapshot: () => client.stats(),
-      live,
-      ...(this.sink ? { extra: this.sink.status.bind(this.sink) } : {}),
-    });
-    this.statusLine.start();
+    const { stats, progress, out } = this.flags;
+    const live = this.io.stderr.isTTY === true && stats !== false;
+    const file = this.file;
+    // record's progress line replaces the stats line unless --stats / --no-stats says otherwise.
+    if (progress && stats === undefined && file && out !== undefined) {
+      this.statusLine = new StatusLine({
+        stream: this.io.stderr,
+        text: () => formatProgress(this.link.figures(), file.lines, out),
+        label: 'record',
+        live,
+      });
+    } else if (live || stats === true) {
+      const sink = this.sink;
+      this.statusLine = new StatusLine({
+        stream: this.io.stderr,
+        text: () => {
+          const line = formatStats(this.link.figures(), client.stats());
+          return sink ? `${line} · ${sink.status()}` : line;
+        },
+        live,
+      });
+    }
+    this.statusLine?.start();
   }
 
   private event(event: WireEvent): void {
@@ -317,11 +339,12 @@ class StreamRun {
       } else this.note(formatPretty(event, { color: this.errColor }));
       return;
     }
-    this.count++;
+    this.link.dataEvent();
     this.file?.write(formatNdjson(event));
     this.sink?.add(event);
     this.stdout?.write(this.render(event));
-    if (this.flags.maxEvents !== undefined && this.count >= this.flags.maxEvents) void this.stop(0);
+    if (this.flags.maxEvents !== undefined && this.link.events >= this.flags.maxEvents)
+      void this.stop(0);
   }
 
   private render(event: WireEvent): string {
@@ -367,6 +390,9 @@ class StreamRun {
     if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
     await this.file?.end();
     await this.stdout?.end();
-    if (summary) this.note(`stats: ${this.statusLine!.final()}`);
+    if (summary) {
+      const line = formatSummary(this.link.figures(), this.client!.stats());
+      this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
+    }
   }
 }

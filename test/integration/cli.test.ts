@@ -87,7 +87,7 @@ describe('stream', () => {
     for (const e of events) assert.deepEqual([e.ev, e['sym']], ['T', 'AAPL']);
     assert.match(
       r.stderr,
-      /^stats: [\d.]+ ev\/s · [\d,]+ events · \d+ reconnects? · \d+ drops? · latency/m,
+      /^stats: live · [\d.]+ ev\/s · [\d,]+ events · \d+ reconnects? · \d+ drops? · latency/m,
     );
     assert.doesNotMatch(r.stderr, /simulator/, 'a key was given: no embedded simulator');
     assert.doesNotMatch(r.stderr, /\x1b\[/, 'no escapes on a pipe'); // eslint-disable-line no-control-regex
@@ -183,7 +183,7 @@ describe('stream', () => {
 
   test('SIGINT mid-stream: exit 0 and a file whose every line parses', async () => {
     const out = join(dir, 'sigint.ndjson');
-    const p = start(['record', out, '--format', 'ndjson']);
+    const p = start(['record', out, '--echo', '--format', 'ndjson']);
     await p.waitFor(/(.*\n){200}/); // well into the stream
     p.child.kill('SIGINT');
     const r = await p.result;
@@ -219,7 +219,7 @@ describe('stream', () => {
   });
 });
 
-describe('usage errors: a message naming the flag, exit 2', { concurrency: true }, () => {
+describe('usage errors: a message naming the flag, exit 2', () => {
   const missing = join(tmpdir(), 'polygon-stream-no-such-file.ndjson');
   const cases: [string, string[], RegExp][] = [
     [
@@ -282,12 +282,21 @@ describe('usage errors: a message naming the flag, exit 2', { concurrency: true 
     });
   }
 
-  test('--help on every command exits 0', async () => {
+  test('--help on every command exits 0, every line within 100 columns', async () => {
     for (const cmd of [[], ['stream'], ['record'], ['simulate']]) {
       const r = await run([...cmd, '--help']);
       assert.equal(r.code, 0);
       assert.match(r.stdout, /^Usage: polygon-stream/);
+      for (const line of r.stdout.split('\n')) {
+        assert.ok(line.length <= 100, `${cmd.join(' ')} --help: ${line.length} columns: ${line}`);
+      }
     }
+    const top = (await run(['--help'])).stdout;
+    assert.match(top, /With no API key .* embedded simulator/s);
+    assert.match(
+      top,
+      /Exit codes:\n {2}0 {2}stopped.*\n {2}1 {2}runtime failure.*\n {2}2 {2}bad usage/,
+    );
     const help = await run(['stream', '--help']);
     assert.match(help.stdout, /--stock-trades \[symbols\]/);
     assert.match(help.stdout, /--crypto-level2-book \[symbols\]/);

@@ -1,6 +1,6 @@
 /**
  * Unit tests of the CLI's pure parts: the formatters (pretty line per event type, colour on and
- * off, json/ndjson), the argument parsers, the stats line, and the line writer's graceful end.
+ * off, json/ndjson), the argument parsers, and the line writer's graceful end.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -25,8 +25,7 @@ import {
   wantColor,
 } from '../../src/cli/format.js';
 import { openLineFile } from '../../src/cli/output.js';
-import { formatStats } from '../../src/cli/status-line.js';
-import type { StatsSnapshot } from '../../src/client/stats.js';
+import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from '../../src/cli/reference-data.js';
 
 const ANSI = /\x1b\[/; // eslint-disable-line no-control-regex
 const T = 1_700_000_000_123;
@@ -35,13 +34,28 @@ const T = 1_700_000_000_123;
 const CASES: [name: string, event: AnyEvent, expected: string[]][] = [
   [
     'stock trade',
-    { ev: 'T', sym: 'AAPL', x: 4, i: '1', z: 3, p: 187.3, s: 1200, c: [0], t: T, q: 1 },
-    ['T', 'AAPL', '187.30', '1,200', 'ex 4'],
+    { ev: 'T', sym: 'AAPL', x: 12, i: '1', z: 3, p: 187.3, s: 1200, c: [0], t: T, q: 1 },
+    ['T', 'AAPL', '187.30', '1,200', 'Nasdaq', ' @'],
+  ],
+  [
+    'stock trade: exchange and conditions by name, as the tape prints them',
+    { ev: 'T', sym: 'IBM', x: 10, p: 250, s: 7, c: [14, 12, 37], t: T, q: 1 },
+    ['NYSE ', 'F T I'],
+  ],
+  [
+    'stock trade: unknown exchange and condition ids fall back to the number',
+    { ev: 'T', sym: 'IBM', x: 99, p: 250, s: 7, c: [14, 99], t: T, q: 1 },
+    ['ex 99', 'F 99'],
+  ],
+  [
+    'stock trade on Cboe EDGX, no conditions',
+    { ev: 'T', sym: 'IBM', x: 8, p: 250, s: 7, t: T, q: 1 },
+    ['Cboe EDGX'],
   ],
   [
     'option trade',
-    { ev: 'T', sym: 'O:SPY251219C00650000', x: 65, p: 1.25, s: 10, c: [], t: T, q: 2 },
-    ['O:SPY251219C00650000', '1.25', '× 10'],
+    { ev: 'T', sym: 'O:SPY251219C00650000', x: 65, p: 1.25, s: 10, c: [209], t: T, q: 2 },
+    ['O:SPY251219C00650000', '1.25', '× 10', 'ex 65', 'c 209'],
   ],
   [
     'crypto trade',
@@ -155,15 +169,25 @@ describe('pretty format', () => {
     });
   }
 
-  test('time is the event time (any unit), local HH:MM:SS.mmm', () => {
-    const expected = clockTime(T);
-    for (const t of [T, T * 1000, T * 1e6]) {
-      assert.ok(
-        formatPretty({ ev: 'V', val: 1, T: 'I:X', t }, { color: false }).startsWith(expected),
-      );
+  test('time is when the event arrived, for every type (not the window start of a bar)', () => {
+    const arrived = T + 60_250;
+    const expected = clockTime(arrived);
+    const bar = { ev: 'AM', sym: 'SPY', o: 1, h: 1, l: 1, c: 1, v: 1, s: T, e: T + 60_000 };
+    for (const event of [bar, { ev: 'T', sym: 'SPY', p: 1, s: 1, x: 4, t: T * 1e6 }]) {
+      const line = formatPretty(event, { color: false, now: arrived });
+      assert.ok(line.startsWith(`${expected}  `), line);
     }
     const at = new Date(2024, 0, 2, 3, 4, 5, 6).getTime();
     assert.equal(clockTime(at), '03:04:05.006');
+  });
+
+  test('stock exchanges: every id once, short names unique (the table the lines use)', () => {
+    assert.equal(new Set(STOCK_EXCHANGES.map((r) => r.id)).size, STOCK_EXCHANGES.length);
+    assert.equal(new Set(STOCK_EXCHANGES.map((r) => r.short)).size, STOCK_EXCHANGES.length);
+    const nyse = STOCK_EXCHANGES.find((r) => r.mic === 'XNYS');
+    assert.deepEqual([nyse?.id, nyse?.short], [10, 'NYSE']);
+    const codes = STOCK_TRADE_CONDITIONS.filter((r) => r.code !== '').map((r) => r.code);
+    assert.equal(new Set(codes).size, codes.length, 'one condition per tape code');
   });
 
   test('the symbol column is padded to the width asked for', () => {
@@ -234,32 +258,6 @@ describe('argument parsers', () => {
     assert.deepEqual(collectList('MSFT', ['AAPL']), ['AAPL', 'MSFT']);
     assert.throws(() => collectList(' , ', undefined), InvalidArgumentError);
   });
-});
-
-test('stats line shows rate, total, reconnects, drops and latency', () => {
-  const snapshot: StatsSnapshot = {
-    startedAt: 0,
-    uptimeMs: 1000,
-    frames: 10,
-    events: 12345,
-    bytes: 1,
-    eventsPerSecond: 201.4,
-    rateWindowMs: 10_000,
-    reconnects: 1,
-    dropped: 2,
-    drops: { oldest: 2 },
-    queueDepth: 0,
-    latencyMs: { samples: 5, p50: 2.4, p99: 11, min: 1, max: 12, last: 3 },
-    lastFrameAt: 0,
-  };
-  assert.equal(
-    formatStats(snapshot),
-    '201 ev/s · 12,345 events · 1 reconnect · 2 drops · latency p50 2ms p99 11ms',
-  );
-  assert.match(
-    formatStats({ ...snapshot, latencyMs: null, eventsPerSecond: 0 }),
-    /^0\.0 ev\/s .* latency -$/,
-  );
 });
 
 describe('NDJSON file writer', () => {

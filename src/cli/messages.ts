@@ -1,0 +1,46 @@
+/**
+ * Library errors in the CLI's words: caller mistakes become usage errors naming the flag, and
+ * advice that names a client option names the CLI flag instead.
+ */
+import { isPolygonStreamError } from '../errors.js';
+import { UsageError } from './args.js';
+
+/** Caller mistakes the client throws (bad host, stream not on cluster …) → a usage error. */
+export function asUsage(flag: string, err: unknown): unknown {
+  if (!isPolygonStreamError(err)) return err;
+  const caller = [
+    'INVALID_API_KEY',
+    'UNKNOWN_CLUSTER',
+    'INVALID_HOST',
+    'STREAM_NOT_ON_CLUSTER',
+    'INVALID_SYMBOLS',
+    'INVALID_OPTION',
+  ];
+  if (!caller.includes(err.code)) return err;
+  const offered = err.details['offeredOn'];
+  const hint =
+    err.code === 'STREAM_NOT_ON_CLUSTER' && Array.isArray(offered) && offered.length > 0
+      ? ` Use --cluster ${String(offered[0])}.`
+      : '';
+  return new UsageError(`${flag}: [${err.code}] ${err.message}${hint}`);
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * A runtime error as one stderr line. MAX_CONNECTIONS is worded for the command line: what
+ * happened, and the flag that changes it (the library's own text names the client option).
+ */
+export function errorLine(error: Error, reclaimAfterMs: number | undefined): string {
+  if (!isPolygonStreamError(error)) return `error: ${error.message}`;
+  if (error.code !== 'MAX_CONNECTIONS') return `error [${error.code}]: ${error.message}`;
+  const said = error.details['serverMessage'];
+  const cluster = String(error.details['cluster'] ?? 'this cluster');
+  const what = `another connection on ${cluster} with this API key took over (the provider allows one per cluster and key${typeof said === 'string' ? `; server said "${said}"` : ''})`;
+  if (reclaimAfterMs !== undefined) {
+    return `warning [MAX_CONNECTIONS]: ${what}. Taking it back in ${seconds(reclaimAfterMs)} (--on-max-connections reclaim).`;
+  }
+  return `error [MAX_CONNECTIONS]: ${what}. Stopped. Close the other connection, or run with --on-max-connections reclaim to take it back (after --reclaim-after, default 60s).`;
+}

@@ -1,0 +1,148 @@
+/**
+ * The CLI's status line as a unit: what LinkWatch counts from the client's state and reconnect
+ * notifications (driven here by hand, in the order a real client emits them), and how the line
+ * and the exit summary read.
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, test } from 'node:test';
+import type { ConnectionState, ReconnectInfo } from '../../src/index.js';
+import { PolygonStreamError } from '../../src/index.js';
+import { type LinkFigures, LinkWatch } from '../../src/cli/link.js';
+import { formatStats, formatSummary } from '../../src/cli/status-line.js';
+
+/** A stand-in for the client's notifications: `on(name, listener)` like StreamClient's. */
+class Notifier {
+  private readonly emitter = new EventEmitter();
+  private state: ConnectionState = 'idle';
+  on(name: string, listener: (payload: unknown) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+  go(state: ConnectionState): void {
+    this.emitter.emit('state', { state, previous: this.state });
+    this.state = state;
+  }
+  retry(attempt: number, code = 'CONNECTION_FAILED'): void {
+    this.go('reconnecting');
+    const info: ReconnectInfo = {
+      attempt,
+      delayMs: 1000,
+      cause: new PolygonStreamError(code as 'CONNECTION_FAILED', 'gone'),
+    };
+    this.emitter.emit('reconnect', info);
+  }
+}
+
+function watched(max: number | undefined = 20) {
+  let now = 1_000_000;
+  const link = new LinkWatch(max, () => now);
+  const client = new Notifier();
+  link.attach(client as never);
+  return { link, client, tick: (ms: number) => (now += ms) };
+}
+
+describe('LinkWatch', () => {
+  test('connecting, then live; only data events count', () => {
+    const { link, client } = watched();
+    assert.equal(link.figures().state, 'connecting');
+    client.go('connecting');
+    client.go('authenticating');
+    assert.equal(link.figures().state, 'connecting');
+    client.go('open');
+    for (let i = 0; i < 5; i++) link.dataEvent();
+    const f = link.figures();
+    assert.deepEqual(
+      [f.state, f.live, f.events, f.reconnects, f.attempts],
+      ['live', true, 5, 0, 0],
+    );
+  });
+
+  test('one outage that took three attempts is one reconnect (three attempts)', () => {
+    const { link, client, tick } = watched();
+    client.go('connecting');
+    client.go('authenticating');
+    client.go('open');
+    link.dataEvent();
+    for (const attempt of [1, 2, 3]) {
+      client.retry(attempt);
+      assert.equal(link.figures().state, `reconnecting ${attempt}/20`);
+      client.go('connecting');
+      assert.equal(link.figures().state, `reconnecting ${attempt}/20`, 'while the attempt runs');
+      tick(1500);
+    }
+    const during = link.figures();
+    assert.equal(during.live, false);
+    assert.equal(during.quietMs, 4500);
+    assert.deepEqual([during.reconnects, during.attempts], [0, 3]);
+    client.go('authenticating');
+    client.go('open');
+    const after = link.figures();
+    assert.deepEqual([after.state, after.reconnects, after.attempts], ['live', 1, 3]);
+    client.go('closing');
+    client.go('closed');
+    assert.equal(link.figures().state, 'closed');
+  });
+
+  test('max_connections with reclaim: reclaiming until live again', () => {
+    const { link, client } = watched();
+    client.go('connecting');
+    client.go('authenticating');
+    client.go('open');
+    client.retry(0, 'MAX_CONNECTIONS');
+    assert.equal(link.figures().state, 'reclaiming');
+    client.go('connecting');
+    assert.equal(link.figures().state, 'reclaiming');
+    client.go('authenticating');
+    client.go('open');
+    assert.deepEqual([link.figures().state, link.figures().attempts], ['live', 0]);
+    assert.equal(link.figures().reconnects, 1);
+  });
+});
+
+const figures: LinkFigures = {
+  state: 'live',
+  live: true,
+  events: 12345,
+  eventsPerSecond: 201.4,
+  reconnects: 1,
+  attempts: 1,
+  quietMs: 20,
+  uptimeMs: 61_000,
+};
+const client = {
+  dropped: 2,
+  latencyMs: { samples: 5, p50: 2.4, p99: 11, min: 1, max: 12, last: 3 },
+};
+
+describe('status line', () => {
+  test('live: state first, then rate, data events, reconnects, drops, latency', () => {
+    assert.equal(
+      formatStats(figures, client),
+      'live · 201 ev/s · 12,345 events · 1 reconnect · 2 drops · latency p50 2ms p99 11ms',
+    );
+    assert.match(
+      formatStats({ ...figures, eventsPerSecond: 0 }, { dropped: 0, latencyMs: null }),
+      /^live · 0\.0 ev\/s .* latency -$/,
+    );
+  });
+
+  test('during an outage: no rate, how long nothing has arrived, the attempts', () => {
+    const line = formatStats(
+      { ...figures, state: 'reconnecting 2/20', live: false, quietMs: 4_210, attempts: 3 },
+      client,
+    );
+    assert.equal(
+      line,
+      'reconnecting 2/20 · no data 4.2s · 12,345 events · 1 reconnect (3 attempts) · 2 drops · latency p50 2ms p99 11ms',
+    );
+    assert.doesNotMatch(line, /ev\/s/);
+  });
+
+  test('summary at exit: events and how long, no state', () => {
+    assert.equal(
+      formatSummary({ ...figures, events: 5, state: 'closed', live: false }, client),
+      '5 events in 61.0s · 1 reconnect · 2 drops · latency p50 2ms p99 11ms',
+    );
+  });
+});
