@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { StreamClient } from '../../src/client/stream-client.js';
 import type { HistoryOptions } from '../../src/client/history.js';
-import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
+import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../../src/errors.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
 import type { Cluster } from '../../src/protocol/streams.js';
 import { type RestReply, type RestRequest, startRestServer } from '../helpers/rest-server.js';
 import { errorText, recordingLogger } from '../helpers/servers.js';
@@ -38,7 +39,7 @@ function client<C extends Cluster>(
   lines?: string[],
 ): StreamClient<C> {
   const logger = lines ? recordingLogger(lines) : undefined;
-  return new StreamClient(KEY, cluster, { host, history, logger });
+  return new StreamClient<C>(KEY, cluster, { host, history, logger });
 }
 
 /** A v3 trade row at `ms` + `subNs` nanoseconds. */
@@ -53,6 +54,9 @@ function tradeRow(ms: number, q: number, subNs = 123_456): Record<string, unknow
     id: `${q}`,
   };
 }
+
+/** The typed events as plain records, to read fields by name. */
+const asWire = (events: readonly object[]): WireEvent[] => events as WireEvent[];
 
 async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp): Promise<Error> {
   const err = await p.then(
@@ -78,7 +82,7 @@ describe('client.history', () => {
       return { body: { status: 'OK', results, ...(next ? { next_url: next } : {}) } };
     });
     const c = client('stocks', server.wsHost);
-    const events = await c.history('T.AAPL', { from: FROM, to: TO });
+    const events = asWire(await c.history('T.AAPL', { from: FROM, to: TO }));
     assert.equal(c.state, 'idle', 'the stream was never opened');
     assert.deepEqual(
       events.map((e) => [e.ev, e['sym'], e['t'], e['q'], e['p']]),
@@ -188,7 +192,7 @@ describe('client.history', () => {
       /Q\.AAPL.*HTTP 401.*not entitled.*plan does not include/,
     );
     assert.equal(server.requests.length, 1, 'no retry');
-    assert.equal((err as { details: { status: number } }).details.status, 401);
+    assert.equal((err as PolygonStreamError).details['status'], 401);
   });
 
   it('500 twice, then success', T, async () => {
@@ -198,7 +202,7 @@ describe('client.history', () => {
         : { body: { status: 'OK', results: [tradeRow(FROM, 7)] } },
     );
     const c = client('stocks', server.wsHost);
-    const events = await c.history('T.AAPL', { from: FROM, to: TO });
+    const events = asWire(await c.history('T.AAPL', { from: FROM, to: TO }));
     assert.deepEqual(
       events.map((e) => e['q']),
       [7],
