@@ -136,8 +136,7 @@ type Attempt =
 
 /** REST history for one client: one gate, one key, one base URL. */
 export class HistoryFetcher {
-  /** HTTP requests sent so far, retries included. */
-  requests = 0;
+  private sent = 0;
   private readonly apiKey: string;
   private readonly cluster: Cluster;
   private readonly feed: Feed;
@@ -159,6 +158,11 @@ export class HistoryFetcher {
     this.base = new URL(restUrlOption(options.restUrl) ?? restBaseUrl(client.url));
     this.gate = new RequestGate(this.settings.concurrency, this.settings.requestsPerSecond);
     this.log = redactingLogger(logger, client.apiKey);
+  }
+
+  /** HTTP requests sent so far, retries included. */
+  get requests(): number {
+    return this.sent;
   }
 
   /** A per-symbol topic of this client's cluster and feed, or NO_HISTORY saying why not. */
@@ -185,7 +189,8 @@ export class HistoryFetcher {
         if (event && inWindow(event, window)) yield event;
         else dropped++;
       }
-      if (dropped > 0) this.log.debug(`history ${t.topic}: ${dropped} rows outside the window`);
+      if (dropped > 0)
+        this.log.debug(`history ${t.topic}: ${dropped} rows outside the window or untimed`);
       url = page.next === undefined ? undefined : this.resolve(page.next);
       if (url && fetched.has(url.href)) {
         throw failed(`${t.topic}: the server's next_url repeats ${this.mask(url.href)}`, t.topic);
@@ -255,7 +260,7 @@ export class HistoryFetcher {
   private async attempt(url: URL, topic: string, signal?: AbortSignal): Promise<Attempt> {
     const shown = this.mask(url.href);
     const timeout = AbortSignal.timeout(this.settings.timeoutMs);
-    this.requests++;
+    this.sent++;
     this.log.debug(`history GET ${shown}`);
     let status: number;
     let text: string;

@@ -13,6 +13,7 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import type { Cluster } from '../../src/protocol/streams.js';
 import { type RestReply, type RestRequest, startRestServer } from '../helpers/rest-server.js';
 import { errorText, recordingLogger } from '../helpers/servers.js';
+import { until } from '../helpers/reliability.js';
 
 const KEY = 'SECRET-KEY-123';
 const T = { timeout: 10_000 };
@@ -295,6 +296,20 @@ describe('client.history', () => {
     const at = server.requests.map((r) => r.at);
     // 400 ms of spacing; arrival times jitter by a connection set-up.
     assert.ok(at[4]! - at[0]! >= 300, `5 requests at 10/s took ${at[4]! - at[0]!} ms`);
+  });
+
+  it('an aborted call rejects with the signal reason at once and frees its slot', T, async () => {
+    const server = await serve((req) =>
+      req.n === 0 ? { hang: true } : { body: { status: 'OK', results: [tradeRow(FROM, 1)] } },
+    );
+    const c = client('stocks', server.wsHost, { ...FAST, concurrency: 1 });
+    const abort = new AbortController();
+    const first = c.history('T.AAPL', { from: FROM, to: TO, signal: abort.signal });
+    const second = c.history('T.MSFT', { from: FROM, to: TO });
+    await until(() => server.requests.length > 0, 'the first request');
+    abort.abort(new Error('caller gave up'));
+    await assert.rejects(first, /caller gave up/);
+    assert.equal(asWire(await second).length, 1);
   });
 
   it('more rows than maxRows → HISTORY_FAILED', T, async () => {
