@@ -37,6 +37,10 @@ export const ErrorCode = {
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   SinkOverflow: 'SINK_OVERFLOW',
   ReplayError: 'REPLAY_ERROR',
+  // REST history.
+  NoHistory: 'NO_HISTORY',
+  HistoryUnavailable: 'HISTORY_UNAVAILABLE',
+  HistoryFailed: 'HISTORY_FAILED',
   // Packaging.
   MissingDependency: 'MISSING_DEPENDENCY',
 } as const;
@@ -79,6 +83,12 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   SINK_OVERFLOW:
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
   REPLAY_ERROR: 'a replay source could not be read',
+  NO_HISTORY:
+    'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',
+  HISTORY_UNAVAILABLE:
+    "history(): the REST API refused the key (401/403): the plan does not include this history; quotes the server's words",
+  HISTORY_FAILED:
+    'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows',
   MISSING_DEPENDENCY:
     'an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out)',
 };

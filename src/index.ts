@@ -8,6 +8,7 @@ export type { Gap, LifecycleEvents, StateChange } from './client/lifecycle.js';
 export type { StreamMethods } from './client/stream-methods.js';
 export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';
 export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
+export { HISTORY_DEFAULTS, type HistoryOptions, type HistoryQuery } from './client/history.js';
 export type { ConnectionState, ReconnectInfo } from './client/connection.js';
 export type { EventFilter, EventsOptions, QueueOptions } from './client/dispatcher.js';
 export { ERROR_DOCS, ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';

@@ -6,6 +6,7 @@ import type { ClientOptions as WsClientOptions } from 'ws';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { ReconnectPolicy } from './backoff.js';
+import type { HistoryOptions } from './history.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
@@ -49,6 +50,8 @@ export interface ClientOptions<Self = unknown> {
   maxFrameBytes?: number;
   /** Passed through to `ws` (agent for proxies, headers, TLS options …). */
   ws?: WsClientOptions;
+  /** REST history (`history()`): base URL, concurrency, rate limit, retries, timeouts. */
+  history?: HistoryOptions;
 }
 
 export interface StartOptions {
@@ -203,7 +206,13 @@ export function clusterUrl(host: unknown, cluster: string): string {
   return `wss://${host}/${cluster}`;
 }
 
-function num(value: unknown, fallback: number, name: string, min = Number.MIN_VALUE): number {
+/** `value` if it is a number >= min (> 0 by default), `fallback` if undefined; else INVALID_OPTION. */
+export function num(
+  value: unknown,
+  fallback: number,
+  name: string,
+  min = Number.MIN_VALUE,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
     throw option(

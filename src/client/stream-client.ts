@@ -27,7 +27,8 @@ import {
 } from './print-handlers.js';
 import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatcher.js';
 import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
-import type { EventOf, EvOf, StreamEvent } from '../protocol/events.js';
+import type { DataEvent, EventOf, EvOf, StreamEvent } from '../protocol/events.js';
+import { HistoryFetcher, type HistoryQuery } from './history.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
 
 export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
@@ -76,6 +77,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
+  private readonly historyFetcher: HistoryFetcher;
 
   constructor(apiKey: string, cluster: C | `${C}`, options: ClientOptions<StreamClient<C>> = {}) {
     this.config = resolveConfig(apiKey, cluster, options as ClientOptions<never>);
@@ -83,6 +85,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.url = this.config.url;
     const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
     this.log = redactingLogger(base, this.config.apiKey);
+    this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
     this.onMessage = options.onMessage;
     this.onError = options.onError ?? defaultOnError;
     this.onClose = options.onClose ?? defaultOnClose;
@@ -166,6 +169,11 @@ export class StreamClient<C extends Cluster = Cluster> {
   /** Every topic in the subscription set (and refused ones) with its state. */
   subscriptions(): Map<string, TopicStatus> {
     return this.store.snapshot();
+  }
+
+  /** REST history of one topic in [from, to) ms as stream events, oldest first (README: History). */
+  history(topic: string, query: HistoryQuery): Promise<DataEvent<C>[]> {
+    return this.historyFetcher.collect(topic, query) as Promise<DataEvent<C>[]>;
   }
 
   stats(): StatsSnapshot {

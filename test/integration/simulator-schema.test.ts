@@ -3,60 +3,15 @@
  * PREFIX.* on the stream's cluster) and straight from the generator table (every field covered).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { GENERATORS, startSimulator, Universe, type Simulator } from '../../src/simulator/index.js';
 import { STREAMS, streamsOfCluster, type StreamSpec } from '../../src/protocol/streams.js';
 import { connect, isData, type TestClient } from '../helpers/sim.js';
+import { loadSpec, propertiesOf, schemaOf, type Spec, validatorOf } from '../helpers/schema.js';
 
-/** websocket.json, vendored from the provider's description. */
-const SPEC_PATH = fileURLToPath(new URL('../fixtures/websocket.json', import.meta.url));
-
-const SPEC_ID = 'websocket.json';
 const T = { timeout: 10_000 };
-
-interface JsonSchema {
-  properties?: Record<string, unknown>;
-  allOf?: JsonSchema[];
-}
-
-type Spec = {
-  paths: Record<
-    string,
-    { get: { responses: { '200': { content: { 'application/json': { schema: JsonSchema } } } } } }
-  >;
-};
-
-function loadSpec(): { spec: Spec; ajv: Ajv } {
-  const spec = JSON.parse(readFileSync(SPEC_PATH as string, 'utf8')) as Spec;
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  for (const f of ['double', 'float', 'int64', 'int32']) ajv.addFormat(f, () => true);
-  // The whole document as one schema, so that `$ref: #/components/schemas/...` resolve if present.
-  ajv.addSchema({ ...spec, $id: SPEC_ID });
-  return { spec, ajv };
-}
-
-function schemaOf(spec: Spec, path: string): JsonSchema {
-  const entry = spec.paths[path];
-  assert.ok(entry, `websocket.json has no path ${path}`);
-  return entry.get.responses['200'].content['application/json'].schema;
-}
-
-/** JSON pointer to a path's event schema inside the document. */
-function pointerOf(path: string): string {
-  const esc = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
-  return `${SPEC_ID}#/paths/${esc(path)}/get/responses/200/content/${esc('application/json')}/schema`;
-}
-
-/** Every property a schema names, through `allOf`. */
-function propertiesOf(schema: JsonSchema): Set<string> {
-  const out = new Set(Object.keys(schema.properties ?? {}));
-  for (const part of schema.allOf ?? []) for (const p of propertiesOf(part)) out.add(p);
-  return out;
-}
 
 const MS_FIELDS = ['t', 'r', 'trft', 's', 'e'];
 
@@ -114,7 +69,7 @@ describe('simulator events match websocket.json', () => {
   });
 
   it('the validator rejects a wrong type and a wrong ev (sanity)', () => {
-    const v = ajv.getSchema(pointerOf('/stocks/T')) as ValidateFunction;
+    const v = validatorOf(ajv, '/stocks/T');
     assert.equal(v({ ev: 'T', sym: 'AAPL', s: 1.5 }), false);
     assert.equal(v({ ev: 'Q', sym: 'AAPL' }), false);
     assert.equal(v({ ev: 'T', sym: 'AAPL', s: 100, p: 1.5, c: [0] }), true);
@@ -125,7 +80,7 @@ describe('simulator events match websocket.json', () => {
       it(stream.schemaPath, () => {
         const schema = schemaOf(spec, stream.schemaPath);
         const props = propertiesOf(schema);
-        const v = ajv.getSchema(pointerOf(stream.schemaPath)) as ValidateFunction;
+        const v = validatorOf(ajv, stream.schemaPath);
         const gen = GENERATORS[stream.schemaPath];
         assert.ok(gen && v, stream.schemaPath);
         const u = new Universe(5);
@@ -154,7 +109,7 @@ describe('simulator events match websocket.json', () => {
     for (const stream of STREAMS) {
       const served = streamsOfCluster(stream.cluster).includes(stream);
       it(`${stream.schemaPath} (${stream.cluster} ${stream.prefix}.*)`, T, async () => {
-        const v = ajv.getSchema(pointerOf(stream.schemaPath)) as ValidateFunction;
+        const v = validatorOf(ajv, stream.schemaPath);
         const props = propertiesOf(schemaOf(spec, stream.schemaPath));
         const c = await connect(sim, stream.cluster);
         clients.push(c);

@@ -1,0 +1,31 @@
+/** The REST base and feed a client's WebSocket URL implies (history needs no socket). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clusterUrl } from '../../src/client/config.js';
+import { feedOfUrl, restBaseUrl } from '../../src/client/history.js';
+import { Host } from '../../src/protocol/streams.js';
+
+test('REST base: the provider API of each host family; ws → http and wss → https elsewhere', () => {
+  const cases: [string, string][] = [
+    [Host.RealTime, 'https://api.polygon.io'],
+    [Host.Delayed, 'https://api.polygon.io'],
+    [Host.Business, 'https://api.polygon.io'],
+    [Host.Launchpad, 'https://api.polygon.io'],
+    [Host.MassiveRealTime, 'https://api.massive.com'],
+    [Host.MassiveDelayed, 'https://api.massive.com'],
+    [Host.MassiveBusiness, 'https://api.massive.com'],
+    [Host.MassiveLaunchpad, 'https://api.massive.com'],
+    ['ws://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['wss://proxy.example.com:8443/market', 'https://proxy.example.com:8443/market'],
+    ['feeds.example.com', 'https://feeds.example.com'],
+  ];
+  for (const [host, base] of cases)
+    assert.equal(restBaseUrl(clusterUrl(host, 'stocks')), base, host);
+});
+
+test('feed: business and launchpad hosts serve theirs; every other host the market feed', () => {
+  assert.equal(feedOfUrl(clusterUrl(Host.Business, 'stocks')), 'business');
+  assert.equal(feedOfUrl(clusterUrl(Host.MassiveLaunchpad, 'crypto')), 'launchpad');
+  assert.equal(feedOfUrl(clusterUrl(Host.Delayed, 'stocks')), 'market');
+  assert.equal(feedOfUrl(clusterUrl('ws://127.0.0.1:1', 'stocks')), 'market');
+});
