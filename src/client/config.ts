@@ -28,6 +28,11 @@ export interface ClientOptions<Self = unknown> {
   logger?: Logger;
   /** Reconnect policy, or false to never reconnect. */
   reconnect?: Partial<ReconnectPolicy> | false;
+  /**
+   * A client never connected yet (likely a wrong host or key) gives up after this long, ms:
+   * startStreamThread rejects with CONNECTION_FAILED. Infinity: retry under `reconnect`.
+   */
+  firstConnectTimeoutMs?: number;
   /** How long a subscribe/unsubscribe waits for the server's acknowledgements, ms. */
   subscribeTimeoutMs?: number;
   /** How long to wait for the server's answer to auth, ms. */
@@ -65,6 +70,7 @@ export interface ClientConfig {
   readonly cluster: Cluster;
   readonly url: string;
   readonly reconnect: ReconnectPolicy | false;
+  readonly firstConnectTimeoutMs: number;
   readonly subscribeTimeoutMs: number;
   readonly authTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -88,6 +94,7 @@ export const DEFAULT_RECONNECT: Readonly<ReconnectPolicy> = {
 };
 
 export const DEFAULTS = {
+  firstConnectTimeoutMs: 10_000,
   subscribeTimeoutMs: 10_000,
   authTimeoutMs: 10_000,
   idleTimeoutMs: 0,
@@ -132,6 +139,11 @@ export function resolveConfig(
     cluster: cluster as Cluster,
     url: clusterUrl(options.host ?? Host.RealTime, cluster),
     reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect ?? {}),
+    firstConnectTimeoutMs: num(
+      options.firstConnectTimeoutMs,
+      DEFAULTS.firstConnectTimeoutMs,
+      'firstConnectTimeoutMs',
+    ),
     subscribeTimeoutMs: num(
       options.subscribeTimeoutMs,
       DEFAULTS.subscribeTimeoutMs,

@@ -128,7 +128,7 @@ describe('bad servers and networks', () => {
       assert.equal(w.client.state, 'closed');
       assert.deepEqual(
         w.errors.map((e) => e.code),
-        [ErrorCode.ReconnectExhausted],
+        [ErrorCode.ConnectionFailed, ErrorCode.ReconnectExhausted],
       );
       assert.equal(w.closes.length, 1);
     },

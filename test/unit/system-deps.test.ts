@@ -23,7 +23,7 @@ const SCRIPT = `
   console.log(JSON.stringify(found));
 `;
 
-function run(env: Record<string, string>) {
+function run(env: NodeJS.ProcessEnv) {
   const base = { ...process.env };
   delete base['CI'];
   delete base['REQUIRE_FAKE'];
