@@ -2,13 +2,19 @@
  * Client configuration: every option, its default (applied here and nowhere else) and its
  * validation. A StreamClient only exists once its config is valid.
  */
-import type { ClientOptions as WsClientOptions } from 'ws';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { ReconnectPolicy } from './backoff.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
+
+/**
+ * Options passed through to the `ws` WebSocket constructor (its `ClientOptions`: `agent` for a
+ * proxy, `headers`, TLS options such as `ca` or `rejectUnauthorized` …). Typed loosely on purpose:
+ * the published types do not depend on `@types/ws`.
+ */
+export type WsOptions = Readonly<Record<string, unknown>>;
 
 export interface ClientOptions<Self = unknown> {
   /**
@@ -53,7 +59,7 @@ export interface ClientOptions<Self = unknown> {
   /** Largest frame accepted, bytes; larger frames close the connection (and it reconnects). */
   maxFrameBytes?: number;
   /** Passed through to `ws` (agent for proxies, headers, TLS options …). */
-  ws?: WsClientOptions;
+  ws?: WsOptions;
 }
 
 export interface StartOptions {
@@ -79,7 +85,7 @@ export interface ClientConfig {
   readonly allowDuplicateClient: boolean;
   readonly compression: boolean;
   readonly maxFrameBytes: number;
-  readonly ws: WsClientOptions;
+  readonly ws: WsOptions;
 }
 
 export type StartConfig = Required<StartOptions>;
