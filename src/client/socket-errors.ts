@@ -42,7 +42,7 @@ export function connectionFailed(
       case 'ECONNREFUSED':
         return `connection refused: nothing is listening at ${at} (ECONNREFUSED)`;
       case 'ECONNRESET':
-        return `the connection to ${at} was reset (ECONNRESET)`;
+        return `the connection to ${at} was reset (ECONNRESET${protocol === 'wss:' ? '; with wss://, likely a TLS failure: is it a plain ws:// server?' : ''})`;
       case 'ETIMEDOUT':
         return `no TCP connection to ${at} in time (ETIMEDOUT)`;
       case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
