@@ -1,11 +1,13 @@
 /**
- * The README's generated sections: the stream/method table (from src/protocol/streams.ts) and the error
- * table (from src/errors.ts). `npm run docs` rewrites them; test/unit/readme.test.ts fails when stale.
+ * The README's generated sections: the stream/method table (from src/protocol/streams.ts), the error
+ * table (from src/errors.ts) and the reconnect budget (from the defaults in src/client/config.ts). `npm run docs` rewrites them; test/unit/readme.test.ts fails when stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_DOCS } from '../src/errors.js';
 import { STREAMS, UNSUBSCRIBE_ALIASES } from '../src/protocol/streams.js';
+import { totalDelayMs } from '../src/client/backoff.js';
+import { DEFAULT_RECONNECT, DEFAULTS } from '../src/client/config.js';
 
 export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
@@ -50,9 +52,31 @@ export function errorsTable(): string {
   ].join('\n');
 }
 
+const seconds = (ms: number): string => `${+(ms / 1000).toFixed(1)} s`;
+
+export function reconnectText(): string {
+  const p = DEFAULT_RECONNECT;
+  const delays: string[] = [];
+  for (let n = 0; n < p.maxAttempts; n++) {
+    const delay = seconds(Math.min(p.maxDelayMs, p.initialDelayMs * p.factor ** n));
+    if (delays.at(-1) === delay) break;
+    delays.push(delay);
+  }
+  const total = totalDelayMs(p);
+  return [
+    'Delay before attempt _n_ = min(`maxDelayMs`, `initialDelayMs` × `factor`^(n−1)) × (1 − `jitter` × random):',
+    `${delays.join(', ')} …; with the defaults, ${p.maxAttempts} attempts wait ${seconds(total.min)} to ${seconds(total.max)} in all`,
+    `(${seconds(total.mean)} on average, about ${Math.round(total.mean / 60_000)} minutes), plus the time the attempts themselves take,`,
+    'before `RECONNECT_EXHAUSTED`. That budget is for a client that was streaming. A client that has',
+    `never been connected (likely a wrong host, port or key) reports its first failure at once and gives up`,
+    `after \`firstConnectTimeoutMs\` (${seconds(DEFAULTS.firstConnectTimeoutMs)}): \`startStreamThread()\` rejects with \`CONNECTION_FAILED\`.`,
+  ].join('\n');
+}
+
 export const SECTIONS: Record<string, () => string> = {
   streams: streamsTable,
   errors: errorsTable,
+  reconnect: reconnectText,
 };
 
 /** README text with every generated section replaced by its current content. */

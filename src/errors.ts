@@ -69,7 +69,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   SERVER_ERROR: 'an error status that names no waiting subscription',
   SUBSCRIBE_FAILED: "the server refused a subscribe/unsubscribe; quotes the server's words",
   SUBSCRIBE_TIMEOUT: 'no acknowledgement in subscribeTimeoutMs; the topics stay in the set',
-  CONNECTION_FAILED: 'refused, unresolvable host, TLS or handshake failure (a reconnect cause)',
+  CONNECTION_FAILED:
+    'refused, unresolvable host, TLS or handshake failure, HTTP status of a refused upgrade (a reconnect cause); fatal for a client never connected within firstConnectTimeoutMs',
   CONNECTION_CLOSED: 'the server closed the socket (a reconnect cause)',
   HEARTBEAT_TIMEOUT:
     'no pong or data within pingTimeout of a ping: half-open socket (a reconnect cause)',

@@ -3,16 +3,21 @@
  * (`polygon-stream/simulator`) nor the Redis fan-out (`polygon-stream/redis`).
  */
 export { StreamClient } from './client/stream-client.js';
-export type { ClientEvents, ListenOptions } from './client/stream-client.js';
+export type { ClientEvents, EventIterator, ListenOptions } from './client/stream-client.js';
 export type { Gap, LifecycleEvents, StateChange } from './client/lifecycle.js';
 export type { StreamMethods } from './client/stream-methods.js';
-export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';
+export type {
+  ClientOptions,
+  MaxConnectionsPolicy,
+  StartOptions,
+  WsOptions,
+} from './client/config.js';
 export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
 export { HISTORY_DEFAULTS, type HistoryOptions, type HistoryQuery } from './client/history.js';
 export type { ConnectionState, ReconnectInfo } from './client/connection.js';
 export type { EventFilter, EventsOptions, QueueOptions } from './client/dispatcher.js';
 export { ERROR_DOCS, ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';
-export type * from './protocol/events.js';
+export * from './protocol/events.js';
 export type { LogLevel, Logger } from './client/logger.js';
 export type { DropReason, OverflowPolicy } from './client/bounded-queue.js';
 export { OVERFLOW_POLICIES } from './client/bounded-queue.js';

@@ -283,7 +283,7 @@ class StreamRun {
 
   private listen(client: StreamClient): void {
     this.link.attach(client);
-    client.on('*', (event: WireEvent) => this.event(event));
+    client.on('*', (event) => this.event(event as WireEvent));
     // One pipelined write per frame: the data events of the frame that were printed / recorded.
     const sink = this.sink;
     if (sink) client.on('frame', () => sink.endFrame());

@@ -46,3 +46,16 @@ export class Backoff {
     this.attempts = 0;
   }
 }
+
+/**
+ * The sum of every delay before the policy gives up, ms: least (jitter at its fullest), mean and
+ * most (no jitter). The README's reconnect figure is computed from this.
+ */
+export function totalDelayMs(policy: ReconnectPolicy): { min: number; mean: number; max: number } {
+  if (!Number.isFinite(policy.maxAttempts)) return { min: Infinity, mean: Infinity, max: Infinity };
+  let max = 0;
+  for (let n = 0; n < policy.maxAttempts; n++) {
+    max += Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** n);
+  }
+  return { min: max * (1 - policy.jitter), mean: max * (1 - policy.jitter / 2), max };
+}

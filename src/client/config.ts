@@ -2,7 +2,6 @@
  * Client configuration: every option, its default (applied here and nowhere else) and its
  * validation. A StreamClient only exists once its config is valid.
  */
-import type { ClientOptions as WsClientOptions } from 'ws';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { Logger } from './logger.js';
 import type { ReconnectPolicy } from './backoff.js';
@@ -10,6 +9,13 @@ import type { HistoryOptions } from './history.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
+
+/**
+ * Options passed through to the `ws` WebSocket constructor (its `ClientOptions`: `agent` for a
+ * proxy, `headers`, TLS options such as `ca` or `rejectUnauthorized` …). Typed loosely on purpose:
+ * the published types do not depend on `@types/ws`.
+ */
+export type WsOptions = Readonly<Record<string, unknown>>;
 
 export interface ClientOptions<Self = unknown> {
   /**
@@ -29,6 +35,11 @@ export interface ClientOptions<Self = unknown> {
   logger?: Logger;
   /** Reconnect policy, or false to never reconnect. */
   reconnect?: Partial<ReconnectPolicy> | false;
+  /**
+   * A client never connected yet (likely a wrong host or key) gives up after this long, ms:
+   * startStreamThread rejects with CONNECTION_FAILED. Infinity: retry under `reconnect`.
+   */
+  firstConnectTimeoutMs?: number;
   /** How long a subscribe/unsubscribe waits for the server's acknowledgements, ms. */
   subscribeTimeoutMs?: number;
   /** How long to wait for the server's answer to auth, ms. */
@@ -49,7 +60,7 @@ export interface ClientOptions<Self = unknown> {
   /** Largest frame accepted, bytes; larger frames close the connection (and it reconnects). */
   maxFrameBytes?: number;
   /** Passed through to `ws` (agent for proxies, headers, TLS options …). */
-  ws?: WsClientOptions;
+  ws?: WsOptions;
   /** REST history (`history()`): base URL, concurrency, rate limit, retries, timeouts. */
   history?: HistoryOptions;
 }
@@ -68,6 +79,7 @@ export interface ClientConfig {
   readonly cluster: Cluster;
   readonly url: string;
   readonly reconnect: ReconnectPolicy | false;
+  readonly firstConnectTimeoutMs: number;
   readonly subscribeTimeoutMs: number;
   readonly authTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -76,7 +88,7 @@ export interface ClientConfig {
   readonly allowDuplicateClient: boolean;
   readonly compression: boolean;
   readonly maxFrameBytes: number;
-  readonly ws: WsClientOptions;
+  readonly ws: WsOptions;
 }
 
 export type StartConfig = Required<StartOptions>;
@@ -91,6 +103,7 @@ export const DEFAULT_RECONNECT: Readonly<ReconnectPolicy> = {
 };
 
 export const DEFAULTS = {
+  firstConnectTimeoutMs: 10_000,
   subscribeTimeoutMs: 10_000,
   authTimeoutMs: 10_000,
   idleTimeoutMs: 0,
@@ -135,6 +148,11 @@ export function resolveConfig(
     cluster: cluster as Cluster,
     url: clusterUrl(options.host ?? Host.RealTime, cluster),
     reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect ?? {}),
+    firstConnectTimeoutMs: num(
+      options.firstConnectTimeoutMs,
+      DEFAULTS.firstConnectTimeoutMs,
+      'firstConnectTimeoutMs',
+    ),
     subscribeTimeoutMs: num(
       options.subscribeTimeoutMs,
       DEFAULTS.subscribeTimeoutMs,

@@ -10,6 +10,7 @@ import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
 import type { Logger } from './logger.js';
 import { Backoff } from './backoff.js';
 import { interpretStatus } from '../protocol/statuses.js';
+import { connectionFailed, firstConnectError } from './socket-errors.js';
 
 export type ConnectionState =
   'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closing' | 'closed';
@@ -56,6 +57,8 @@ export class Connection {
   private start: StartConfig | undefined;
   private readonly backoff: Backoff | undefined;
   private everAuthenticated = false;
+  /** Before the first auth_success: the last failure, and whether the first one was reported. */
+  private firstFailure: { last: PolygonStreamError; attempts: number } | undefined;
   /** Last time any frame (or pong) arrived. */
   private lastFrameAt = 0;
   /** Last time a message frame arrived (pongs are not data: the idle timeout ignores them). */
@@ -75,6 +78,8 @@ export class Connection {
   private idleTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
+  /** Bounds a client that was never connected (firstConnectTimeoutMs); outlives each socket. */
+  private firstConnectTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ClientConfig,
@@ -94,6 +99,12 @@ export class Connection {
 
   open(start: StartConfig): void {
     this.start = start;
+    if (Number.isFinite(this.config.firstConnectTimeoutMs)) {
+      this.firstConnectTimer = setTimeout(
+        () => this.firstConnectExpired(),
+        this.config.firstConnectTimeoutMs,
+      );
+    }
     this.connect();
   }
 
@@ -177,19 +188,7 @@ export class Connection {
     });
     ws.on('error', (err: Error) => {
       if (this.ws !== ws || this.closeCause) return;
-      const code = (err as NodeJS.ErrnoException).code;
-      this.closeCause = {
-        error: new PolygonStreamError(
-          ErrorCode.ConnectionFailed,
-          `Connection to ${this.config.url} failed: ${redact(err.message, this.config.apiKey)}${
-            code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-              ? ` (a frame was larger than maxFrameBytes, ${this.config.maxFrameBytes} bytes)`
-              : ''
-          }`,
-          { url: this.config.url, ...(code ? { errno: code } : {}) },
-        ),
-        fatal: false,
-      };
+      this.closeCause = { error: connectionFailed(err, this.config), fatal: false };
     });
     ws.on(
       'close',
@@ -229,7 +228,8 @@ export class Connection {
   private authenticated(): void {
     if (this.current !== 'authenticating') return;
     clearTimeout(this.authTimer);
-    this.authTimer = undefined;
+    clearTimeout(this.firstConnectTimer);
+    this.authTimer = this.firstConnectTimer = this.firstFailure = undefined;
     const reconnect = this.everAuthenticated ? { since: this.disconnectedSince } : undefined;
     this.everAuthenticated = true;
     this.transition('open');
@@ -345,6 +345,11 @@ export class Connection {
       if (!this.backoff) return this.finish(closed.code, closed.reason || cause.message, error);
       return this.finish(1006, cause.message, error);
     }
+    if (!this.everAuthenticated) {
+      // Never connected: most likely a wrong host or key. Say so at once, not at the last attempt.
+      if (this.firstFailure === undefined) this.hooks.error(cause);
+      this.firstFailure = { last: cause, attempts: (this.firstFailure?.attempts ?? 0) + 1 };
+    }
     this.transition('reconnecting');
     const attempt = this.backoff?.attempt ?? 0;
     this.log.info(`reconnecting in ${delay} ms`, { attempt, cause: cause.code });
@@ -355,8 +360,24 @@ export class Connection {
     }, delay);
   }
 
+  /** firstConnectTimeoutMs passed without an auth_success: end the stream with the last cause. */
+  private firstConnectExpired(): void {
+    this.firstConnectTimer = undefined;
+    if (this.current === 'closing' || this.current === 'closed') return;
+    const failed = this.firstFailure?.attempts ?? 0;
+    const attempts = failed + (this.current === 'reconnecting' ? 0 : 1);
+    const { url, firstConnectTimeoutMs } = this.config;
+    const error = firstConnectError(url, firstConnectTimeoutMs, attempts, this.firstFailure?.last);
+    if (this.ws === undefined || this.ws.readyState === WebSocket.CLOSED)
+      return this.finish(1006, error.message, error);
+    this.closeCause = undefined;
+    this.drop(error, true);
+  }
+
   private finish(code: number, reason: string, error: PolygonStreamError | undefined): void {
     if (this.current === 'closed') return;
+    clearTimeout(this.firstConnectTimer);
+    this.firstConnectTimer = undefined;
     this.clearTimers();
     this.ws?.removeAllListeners('message');
     this.ws = undefined;

@@ -17,14 +17,17 @@ export interface QueueOptions {
   overflow?: OverflowPolicy;
 }
 
-export interface EventFilter {
+/** `Ev`: the event types that may be named (a client's are its cluster's known `ev` values). */
+export interface EventFilter<Ev extends string = string> {
   /** Only these event types (`'T'`, `['Q', 'T']`). */
-  ev?: string | readonly string[];
+  ev?: Ev | readonly Ev[];
+  /** Only these event types this version has no type for (a new feed's `ev`): `UnknownEvent`s. */
+  unknown?: string | readonly string[];
   /** Only these symbols, with or without the cluster prefix (`'AAPL'`, `'X:BTC-USD'`, `'BTC-USD'`). */
   symbols?: readonly string[];
 }
 
-export interface EventsOptions extends EventFilter, QueueOptions {
+export interface EventsOptions<Ev extends string = string> extends EventFilter<Ev>, QueueOptions {
   /** Aborting ends the iteration. */
   signal?: AbortSignal;
 }
@@ -95,10 +98,9 @@ export class Dispatcher {
 
   /** A bounded queue of the events matching `options`; it leaves the dispatcher when it ends. */
   consume(options: EventsOptions): BoundedQueue<WireEvent> {
+    const named = [options.ev, options.unknown].flatMap((e) => (e === undefined ? [] : e));
     const evs =
-      options.ev === undefined
-        ? undefined
-        : new Set(typeof options.ev === 'string' ? [options.ev] : options.ev);
+      options.ev === undefined && options.unknown === undefined ? undefined : new Set(named);
     const symbols =
       options.symbols === undefined ? undefined : new Set(options.symbols.map(normalizeSymbol));
     let consumer: Consumer | undefined = undefined;

@@ -27,7 +27,14 @@ import {
 } from './print-handlers.js';
 import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatcher.js';
 import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
-import type { DataEvent, EventOf, EvOf, StreamEvent } from '../protocol/events.js';
+import type {
+  DataEvent,
+  EventOf,
+  EvOf,
+  StreamEvent,
+  UnknownEv,
+  UnknownEvent,
+} from '../protocol/events.js';
 import { HistoryFetcher, type HistoryQuery } from './history.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
 
@@ -51,6 +58,9 @@ const MAX_TOPICS_PER_MESSAGE = 500;
 export type ClientEvents<C extends Cluster> = LifecycleEvents & {
   [E in EvOf<C>]: EventOf<C, E>;
 } & { '*': StreamEvent<C> };
+
+/** What `events()` returns: `for await (const event of client.events(…))`. */
+export type EventIterator<T> = AsyncIterableIterator<T, undefined, undefined>;
 
 export interface ListenOptions {
   /** Run the listener behind a bounded queue, awaiting each call (for async/slow handlers). */
@@ -181,23 +191,34 @@ export class StreamClient<C extends Cluster = Cluster> {
   }
 
   /**
-   * Listen to a data event type (`'T'`, `'Q'`, `'status'`, `'*'` for all) or a lifecycle event
-   * (`'state'`, `'reconnect'`, `'resubscribe'`, `'gap'`, `'error'`, `'close'`). Returns a remover.
+   * Listen to a data event type of the client's cluster (`'T'`, `'Q'`, `'status'`, `'*'` for all)
+   * or a lifecycle event (`'state'`, `'reconnect'`, `'resubscribe'`, `'gap'`, `'error'`,
+   * `'close'`, `'frame'`); `{ unknown: 'FOO' }` for an `ev` this version has no type for.
+   * Returns a remover.
    */
   on<K extends keyof ClientEvents<C>>(
     name: K,
     listener: (payload: ClientEvents<C>[K]) => unknown,
     options?: ListenOptions,
   ): () => void;
-  on(name: string, listener: (event: WireEvent) => unknown, options?: ListenOptions): () => void;
-  on(name: string, listener: (payload: never) => unknown, options: ListenOptions = {}): () => void {
-    if (typeof listener !== 'function') {
+  on(
+    name: UnknownEv,
+    listener: (event: UnknownEvent) => unknown,
+    options?: ListenOptions,
+  ): () => void;
+  on(
+    what: string | UnknownEv,
+    listener: (payload: never) => unknown,
+    options: ListenOptions = {},
+  ): () => void {
+    const name = typeof what === 'object' && what !== null ? what.unknown : what;
+    if (typeof name !== 'string' || typeof listener !== 'function') {
       throw new PolygonStreamError(
         ErrorCode.InvalidOption,
-        `on('${name}', listener): listener must be a function`,
+        `on(${JSON.stringify(what)}, listener): the name must be an event type (or { unknown: 'EV' }) and the listener a function`,
       );
     }
-    if (Lifecycle.isName(name)) {
+    if (name === what && Lifecycle.isName(name)) {
       return this.lifecycle.on(name, listener);
     }
     const fn = listener as (event: WireEvent) => unknown;
@@ -206,13 +227,20 @@ export class StreamClient<C extends Cluster = Cluster> {
     return this.dispatcher.listen(name, fn);
   }
 
-  /** Async iteration over events, optionally scoped (`{ ev: 'T', symbols: ['AAPL'], signal }`). */
-  events(options: EventsOptions = {}): AsyncIterableIterator<StreamEvent<C>, undefined, undefined> {
-    return this.dispatcher.consume(options)[Symbol.asyncIterator]() as AsyncIterableIterator<
-      StreamEvent<C>,
-      undefined,
-      undefined
-    >;
+  /**
+   * Async iteration over events, optionally scoped (`{ ev: 'T', symbols: ['AAPL'], signal }`):
+   * typed by `ev` (`{ ev: 'Q' }` yields the cluster's quotes); `{ unknown: 'FOO' }` yields the
+   * events of an `ev` this version has no type for.
+   */
+  events<E extends EvOf<C>>(
+    options: EventsOptions<E> & { ev: E | readonly E[]; unknown?: undefined },
+  ): EventIterator<EventOf<C, E>>;
+  events(
+    options: EventsOptions<never> & { unknown: string | readonly string[] },
+  ): EventIterator<UnknownEvent>;
+  events(options?: EventsOptions<never>): EventIterator<StreamEvent<C>>;
+  events(options: EventsOptions = {}): EventIterator<WireEvent> {
+    return this.dispatcher.consume(options)[Symbol.asyncIterator]();
   }
 
   /** @internal generated subscribe/unsubscribe methods land here. */

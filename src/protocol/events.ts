@@ -8,7 +8,9 @@
  * Every field is `readonly`: one parsed event object is shared by every listener.
  *
  * Events whose `ev` is not in the map (new feeds, futures) pass through as `UnknownEvent`, untyped
- * but never dropped. Narrow with `isKnownEvent` before switching on `ev`.
+ * but never dropped: `on('*')` sees them, and `on({ unknown: 'FOO' })` / `events({ unknown: 'FOO' })`
+ * name one explicitly (a known `ev` misspelt is a compile error instead). Narrow with
+ * `isKnownEvent` before switching on `ev`.
  */
 import type { WireEvent } from './codec.js';
 import { STREAMS, type Cluster } from './streams.js';
@@ -340,11 +342,24 @@ export interface EventMap {
   };
 }
 
-/** The `ev` values known on cluster `C` (including `'status'`). */
-export type EvOf<C extends Cluster> = keyof EventMap[C] & string;
+/**
+ * The `ev` values known on cluster `C` (including `'status'`); for a union of clusters, those
+ * known on any of them.
+ */
+export type EvOf<C extends Cluster> = C extends Cluster ? keyof EventMap[C] & string : never;
 
-/** The shape of event `E` on cluster `C`: `EventOf<'options', 'T'>` is `OptionTrade`. */
-export type EventOf<C extends Cluster, E extends EvOf<C>> = EventMap[C][E];
+/**
+ * The shape of event `E` on cluster `C`: `EventOf<'options', 'T'>` is `OptionTrade`; unions of
+ * events or clusters give the union of their shapes.
+ */
+export type EventOf<C extends Cluster, E extends EvOf<C>> = C extends Cluster
+  ? EventMap[C][E & keyof EventMap[C]]
+  : never;
+
+/** Names an `ev` this version has no type for (a new feed): its events arrive as `UnknownEvent`. */
+export interface UnknownEv {
+  readonly unknown: string;
+}
 
 /**
  * Every known event on cluster `C`, discriminated on `ev`; for a union of clusters, every known

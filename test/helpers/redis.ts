@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireSystemBinary, type SystemBinary } from './system-deps.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -21,6 +22,15 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** Stop and remove the dir. Safe to call twice. */
   dispose(): Promise<void>;
+}
+
+/** Call at the top of a Redis test file: `describe(name, { skip: redis.skip }, …)`. */
+export function requireRedis(): SystemBinary {
+  return requireSystemBinary('redis-server', {
+    env: 'REQUIRE_REDIS',
+    install: 'apt-get install redis-server',
+    what: 'the Redis tests',
+  });
 }
 
 const START_TIMEOUT_MS = 10_000;

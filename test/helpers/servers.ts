@@ -1,9 +1,11 @@
 /**
  * Purpose-built tiny servers for the reliability tests, for what the simulator deliberately does
  * not do: old status spellings, a peer that goes silent at the TCP level (half-open), a server that
- * hangs up mid-handshake, a port nobody listens on. Plus a logger that records every line.
+ * hangs up mid-handshake, one that never answers it, one that refuses the upgrade with an HTTP
+ * status, a port nobody listens on. Plus a logger that records every line.
  */
 import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -185,6 +187,22 @@ export function startBlackHoleServer(): Promise<RawServer> {
 export function startHangupServer(): Promise<RawServer> {
   return rawServer((socket) => {
     socket.once('data', () => socket.destroy());
+  });
+}
+
+/** A server that accepts TCP and never answers: the WebSocket handshake hangs. */
+export function startSilentServer(): Promise<RawServer> {
+  return rawServer(() => undefined);
+}
+
+/** An HTTP server that answers every WebSocket upgrade with `status` (404, 401 …). */
+export async function startHttpStatusServer(status: number): Promise<RawServer> {
+  return rawServer((socket) => {
+    socket.once('data', () =>
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      ),
+    );
   });
 }
 

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis.js';
+import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { CLI, killAll, type Result, type Running, spawnNode } from '../helpers/spawn.js';
+
+const redis = requireRedis();
 
 const T = { timeout: 60_000 };
 const servers: RedisServer[] = [];
@@ -35,6 +37,7 @@ async function newServer(): Promise<{ server: RedisServer; admin: Redis }> {
 }
 
 before(async () => {
+  if (redis.skip) return;
   dir = await mkdtemp(join(tmpdir(), 'polygon-stream-redis-cli-'));
   ({ server, admin } = await newServer());
 });
@@ -60,7 +63,7 @@ async function lines(file: string): Promise<string[]> {
   return (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
 }
 
-describe('stream --sink', { concurrency: true }, () => {
+describe('stream --sink', { concurrency: true, skip: redis.skip }, () => {
   test(
     'every event reaches polygon:{cluster} with every field, in the order of --out',
     T,
@@ -197,7 +200,7 @@ describe('stream --sink', { concurrency: true }, () => {
   );
 });
 
-describe('examples/redis-workers.ts', () => {
+describe('examples/redis-workers.ts', { skip: redis.skip }, () => {
   test('simulator → client → sink → 4 workers: every event handled exactly once', T, async () => {
     const args = ['--import', 'tsx', 'examples/redis-workers.ts', '--redis', server.url];
     const r = await start([...args, '--events', '10000'], 50_000).result;

@@ -71,18 +71,21 @@ describe('typed events', () => {
     assert.equal(c.stats().queueDepth, 0, 'ended iterators leave no queue behind');
   });
 
-  test('unknown event types pass through untyped, never dropped', async () => {
+  test('unknown event types pass through untyped, never dropped; { unknown } names one', async () => {
     await using c = new StreamClient('k3', 'indices', { host: sim.url, ...quiet });
     const any: unknown[] = [];
     const zz: unknown[] = [];
     c.on('*', (e) => any.push(e));
-    c.on('ZZ', (e) => zz.push(e));
+    c.on({ unknown: 'ZZ' }, (e) => zz.push(e));
+    const iterated = c.events({ unknown: 'ZZ' });
     await c.startStreamThread();
     const conn = await sim.waitFor((x) => x.cluster === 'indices' && x.authenticated);
     conn.sendRaw('[{"ev":"ZZ","sym":"I:NEW","x":1},{"ev":"V","T":"I:SPX","val":1,"t":2}]');
     await until(() => zz.length === 1 && any.length >= 2);
     assert.deepEqual(zz, [{ ev: 'ZZ', sym: 'I:NEW', x: 1 }]);
     assert.equal(symbolOf(zz[0] as { ev: string }), 'I:NEW');
+    assert.deepEqual((await iterated.next()).value, { ev: 'ZZ', sym: 'I:NEW', x: 1 });
+    await iterated.return?.();
   });
 
   test('a handler 10x slower than the feed: bounded memory, counted drops, no slow_consumer', async () => {

@@ -1,0 +1,58 @@
+/**
+ * Tests that need a system program (redis-server, a browser …) call `requireSystemBinary` at the
+ * top of their file. On a machine without it they skip, after one line on stderr naming what to
+ * install; where it must be present (`CI` set, or the program's own variable such as
+ * `REQUIRE_REDIS=1`), a missing program fails the file instead.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export interface SystemBinaryOptions {
+  /** Environment variable that makes the program mandatory, as `CI` does (`REQUIRE_REDIS`). */
+  env: string;
+  /** How to install it (`apt-get install redis-server`). */
+  install: string;
+  /** What is skipped without it (`the Redis tests`). */
+  what: string;
+}
+
+export interface SystemBinary {
+  /** Absolute path of the program, when found on PATH. */
+  path: string | undefined;
+  /** For `describe(name, { skip }, …)`: true when the program is missing and not required. */
+  skip: boolean;
+}
+
+/** The first executable file called `name` in a PATH list. */
+export function findOnPath(name: string, pathList = process.env['PATH'] ?? ''): string | undefined {
+  for (const dir of pathList.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function isSet(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+export function requireSystemBinary(name: string, options: SystemBinaryOptions): SystemBinary {
+  const path = findOnPath(name);
+  if (path !== undefined) return { path, skip: false };
+  const required = isSet(process.env['CI']) || isSet(process.env[options.env]);
+  if (required) {
+    throw new Error(
+      `${name} not found on PATH, and ${options.what} are required here (CI or ${options.env} is set): install it (${options.install})`,
+    );
+  }
+  process.stderr.write(
+    `${name} not found: skipping ${options.what} (install: ${options.install}; set ${options.env}=1 to make this a failure)\n`,
+  );
+  return { path: undefined, skip: true };
+}

@@ -1,0 +1,135 @@
+/**
+ * The published types as a consumer gets them, from a copy of the built package (`npm test`
+ * builds first) in a project with `ws` and `@types/node` but no `@types/ws`: every value the
+ * `.d.ts` declares exists in the ES module and CommonJS builds, and a strict project with
+ * `skipLibCheck: false` compiles against the types, narrowing included.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let consumer: string;
+let pkg: string;
+
+before(() => {
+  consumer = mkdtempSync(join(tmpdir(), 'polygon-stream-types-'));
+  pkg = join(consumer, 'node_modules', 'polygon-stream');
+  mkdirSync(join(consumer, 'node_modules', '@types'), { recursive: true });
+  for (const entry of ['dist', 'package.json'])
+    cpSync(join(root, entry), join(pkg, entry), { recursive: true });
+  for (const dep of ['ws', 'commander', '@types/node']) {
+    symlinkSync(join(root, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
+  }
+  writeFileSync(
+    join(consumer, 'package.json'),
+    '{"name":"consumer","private":true,"type":"module"}',
+  );
+});
+after(() => rmSync(consumer, { recursive: true, force: true }));
+
+/** The names a declaration file exports as values (not types), by the TypeScript compiler. */
+function declaredValues(file: string): string[] {
+  const program = ts.createProgram([file], { strict: true, noEmit: true, types: [] });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  return checker
+    .getExportsOfModule(module)
+    .filter((symbol) => {
+      const target =
+        symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      return (target.flags & ts.SymbolFlags.Value) !== 0;
+    })
+    .map((symbol) => symbol.name)
+    .sort();
+}
+
+test('every value the .d.ts / .d.cts declare is exported by the ESM / CJS build, and no more', () => {
+  const esmDeclared = declaredValues(join(pkg, 'dist', 'index.d.ts'));
+  const cjsDeclared = declaredValues(join(pkg, 'dist', 'index.d.cts'));
+  for (const name of ['isKnownEvent', 'isStatusEvent', 'knownEvs', 'StreamClient', 'Cluster'])
+    assert.ok(esmDeclared.includes(name), `${name} is declared`);
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import * as esm from 'polygon-stream';
+       import { createRequire } from 'node:module';
+       const cjs = createRequire(import.meta.url)('polygon-stream');
+       console.log(JSON.stringify({ esm: Object.keys(esm).sort(), cjs: Object.keys(cjs).sort() }));`,
+    ],
+    { cwd: consumer, encoding: 'utf8', timeout: 20_000 },
+  );
+  const { esm, cjs } = JSON.parse(out) as { esm: string[]; cjs: string[] };
+  assert.deepEqual(esm, esmDeclared);
+  assert.deepEqual(cjs, cjsDeclared);
+});
+
+const CONSUMER_TS = `
+import { StreamClient, isKnownEvent, type StockQuote } from 'polygon-stream';
+
+export async function main(key: string): Promise<number> {
+  const client = new StreamClient(key, 'stocks', { ws: { headers: { 'user-agent': 'consumer' } } });
+  client.on('T', (trade) => console.log(trade.sym, trade.p));
+  client.on({ unknown: 'FOO' }, (event) => console.log(event.ev));
+  // @ts-expect-error a misspelt ev
+  client.on('TT', () => undefined);
+  let spread = 0;
+  for await (const q of client.events({ ev: 'Q' })) {
+    const quote: StockQuote = q;
+    spread += quote.ap - q.bp;
+  }
+  for await (const e of client.events()) if (isKnownEvent('stocks', e) && e.ev === 'T') spread += e.p;
+  return spread;
+}
+`;
+
+const CONSUMER_CTS = `
+import { StreamClient, type CryptoTrade } from 'polygon-stream';
+export function listen(client: StreamClient<'crypto'>): void {
+  client.on('XT', (t: CryptoTrade) => t.p);
+  // @ts-expect-error stock trades are not on the crypto cluster
+  client.on('T', () => undefined);
+}
+`;
+
+test('a strict consumer without @types/ws and with skipLibCheck: false compiles', () => {
+  assert.throws(
+    () => createRequire(join(consumer, 'x.js')).resolve('@types/ws/package.json'),
+    /Cannot find module/,
+    '@types/ws must not be reachable from the consumer',
+  );
+  writeFileSync(join(consumer, 'main.ts'), CONSUMER_TS);
+  writeFileSync(join(consumer, 'listen.cts'), CONSUMER_CTS);
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        target: 'ES2022',
+        lib: ['ES2022'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        types: ['node'],
+      },
+      files: ['main.ts', 'listen.cts'],
+    }),
+  );
+  const r = spawnSync(process.execPath, [TSC, '-p', consumer], {
+    cwd: consumer,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.stdout + r.stderr, '');
+  assert.equal(r.status, 0);
+});

@@ -1,0 +1,75 @@
+/**
+ * test/helpers/system-deps.ts in a child node whose PATH holds only a directory we control: a
+ * missing program skips with one line naming what to install, or fails under CI / REQUIRE_*.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HELPER = new URL('../helpers/system-deps.ts', import.meta.url).href;
+const bin = mkdtempSync(join(tmpdir(), 'polygon-stream-path-'));
+after(() => rmSync(bin, { recursive: true, force: true }));
+
+const SCRIPT = `
+  import { requireSystemBinary } from ${JSON.stringify(HELPER)};
+  const found = requireSystemBinary('fake-service', {
+    env: 'REQUIRE_FAKE', install: 'apt-get install fake-service', what: 'the fake tests',
+  });
+  console.log(JSON.stringify(found));
+`;
+
+function run(env: NodeJS.ProcessEnv) {
+  const base = { ...process.env };
+  delete base['CI'];
+  delete base['REQUIRE_FAKE'];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
+    cwd: ROOT,
+    env: { ...base, PATH: bin, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('missing program: one stderr line naming it and how to install it; the tests skip', () => {
+  const r = run({});
+  assert.equal(r.code, 0);
+  assert.deepEqual(JSON.parse(r.stdout), { skip: true });
+  assert.equal(
+    r.stderr,
+    'fake-service not found: skipping the fake tests (install: apt-get install fake-service; set REQUIRE_FAKE=1 to make this a failure)\n',
+  );
+});
+
+for (const env of [{ CI: 'true' }, { REQUIRE_FAKE: '1' }]) {
+  test(`missing program with ${Object.keys(env)[0]} set: the file fails, naming the program`, () => {
+    const r = run(env);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      /Error: fake-service not found on PATH.*install it \(apt-get install fake-service\)/,
+    );
+  });
+}
+
+test('program on PATH: found, not skipped, nothing printed (even under CI)', () => {
+  const program = join(bin, 'fake-service');
+  writeFileSync(program, '#!/bin/sh\n');
+  chmodSync(program, 0o755);
+  try {
+    for (const env of [{}, { CI: 'true' }]) {
+      const r = run(env);
+      assert.equal(r.code, 0);
+      assert.deepEqual(JSON.parse(r.stdout), { path: program, skip: false });
+      assert.equal(r.stderr, '');
+    }
+  } finally {
+    rmSync(program);
+  }
+});
