@@ -8,7 +8,6 @@ import {
   encodeTopics,
   isStatusFrame,
   isWireEvent,
-  parseAck,
   type WireEvent,
 } from '../protocol/codec.js';
 import {
@@ -26,7 +25,9 @@ import {
   stderrLogger,
 } from './print-handlers.js';
 import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatcher.js';
-import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
+import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { redactError } from '../redact.js';
+import { interpretStatus, refusalError } from '../protocol/statuses.js';
 import type { EventOf, EvOf, StreamEvent } from '../protocol/events.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
 
@@ -72,6 +73,8 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly statsCollector: Stats;
   private readonly lifecycle = new Lifecycle((err) => this.callbackThrew(err));
   private readonly onMessage: ((client: this, raw: string) => void) | undefined;
+  /** The default message handler, printing frames (used only without handlers of the user's). */
+  private readonly printMessage: (client: this, raw: string) => void;
   private readonly onError: (client: this, error: Error) => void;
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
@@ -84,6 +87,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
     this.log = redactingLogger(base, this.config.apiKey);
     this.onMessage = options.onMessage;
+    this.printMessage = defaultOnMessage(this.config.apiKey);
     this.onError = options.onError ?? defaultOnError;
     this.onClose = options.onClose ?? defaultOnClose;
     this.statsCollector = new Stats();
@@ -108,16 +112,6 @@ export class StreamClient<C extends Cluster = Cluster> {
       error: (error) => this.report(error),
       closed: (code, reason, error) => this.closed(code, reason, error),
       subscribed: () => this.store.size > 0,
-      figures: () => {
-        const s = this.stats();
-        return {
-          eventsPerSecond: Math.round(s.eventsPerSecond),
-          queueDepth: s.queueDepth,
-          dropped: s.dropped,
-          latencyP99Ms: s.latencyMs?.p99,
-          socketBufferedBytes: this.connection.bufferedAmount,
-        };
-      },
     });
   }
 
@@ -260,7 +254,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private frame(raw: string, now: number): void {
     const decoding = this.dispatcher.active || this.lifecycle.framed;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
-    else if (!decoding) this.callRaw(defaultOnMessage, raw);
+    else if (!decoding) this.callRaw(this.printMessage, raw);
     if (!decoding && !isStatusFrame(raw)) {
       this.statsCollector.recordFrame(raw.length, 0, undefined, now);
       return;
@@ -309,30 +303,38 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (topic !== undefined) this.store.sawData(topic);
   }
 
+  /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
   private status(event: WireEvent): void {
-    const status = String(event['status'] ?? '');
-    // Server text is quoted in errors, details and logs (here and in connection.ts): masked once, here.
-    const message = redact(String(event['message'] ?? ''), this.config.apiKey);
-    if (status === 'success') {
-      const ack = parseAck(message);
-      if (ack) {
-        this.log.debug(`server: ${message}`);
-        this.store.ack(ack.action, ack.topic);
-        return;
-      }
+    const verdict = interpretStatus(event, {
+      authenticating: this.state === 'authenticating',
+      open: this.state === 'open',
+      secret: this.config.apiKey,
+      cluster: this.config.cluster,
+      reclaimAfterMs:
+        this.config.onMaxConnections === 'reclaim' ? this.config.reclaimAfterMs : undefined,
+      figures: () => this.figures(),
+    });
+    switch (verdict.kind) {
+      case 'ack':
+        this.log.debug(`server: ${verdict.text}`);
+        return this.store.ack(verdict.action, verdict.topic);
+      case 'refusal':
+        return this.report(refusalError(verdict.text, this.store.refuse(verdict.text)));
+      default:
+        return this.connection.status(verdict);
     }
-    if (status === 'error' && this.state === 'open') {
-      const topics = this.store.refuse(message);
-      this.report(
-        new PolygonStreamError(
-          topics.length > 0 ? ErrorCode.SubscribeFailed : ErrorCode.ServerError,
-          `Server error: "${message}"${topics.length > 0 ? ` (refused: ${topics.join(',')})` : ''}`,
-          { serverMessage: message, topics },
-        ),
-      );
-      return;
-    }
-    this.connection.status(status, message);
+  }
+
+  /** Figures for the slow-consumer error (events/s, queue depth, drops, latency). */
+  private figures(): Record<string, unknown> {
+    const s = this.stats();
+    return {
+      eventsPerSecond: Math.round(s.eventsPerSecond),
+      queueDepth: s.queueDepth,
+      dropped: s.dropped,
+      latencyP99Ms: s.latencyMs?.p99,
+      socketBufferedBytes: this.connection.bufferedAmount,
+    };
   }
 
   private authenticated(reconnect: { since: number } | undefined): void {
@@ -378,7 +380,7 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   /** Every runtime error reaches the user through here: the one place the key is masked. */
   private report(error: PolygonStreamError): void {
-    error.message = redact(error.message, this.config.apiKey);
+    redactError(error, this.config.apiKey);
     this.lifecycle.emit('error', error);
     this.safely(() => this.onError(this, error));
   }
