@@ -30,6 +30,7 @@ import { redactError } from '../redact.js';
 import { interpretStatus, refusalError } from '../protocol/statuses.js';
 import type { EventOf, EvOf, StreamEvent } from '../protocol/events.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
+import { handlerError, invoke, thrownText } from './callbacks.js';
 
 export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
@@ -71,7 +72,12 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly store = new SubscriptionStore();
   private readonly dispatcher: Dispatcher;
   private readonly statsCollector: Stats;
-  private readonly lifecycle = new Lifecycle((err) => this.callbackThrew(err));
+  private readonly lifecycle = new Lifecycle((err, name) =>
+    // A failing 'error' listener is only logged: reporting it would call it again.
+    name === 'error'
+      ? this.callbackThrew(err)
+      : this.report(handlerError(`A '${name}' listener`, err)),
+  );
   private readonly onMessage: ((client: this, raw: string) => void) | undefined;
   /** The default message handler, printing frames (used only without handlers of the user's). */
   private readonly printMessage: (client: this, raw: string) => void;
@@ -375,42 +381,32 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.ready?.reject(ended);
     this.ready = undefined;
     this.lifecycle.emit('close', { code, reason, error });
-    this.safely(() => this.onClose(this, code, reason));
+    invoke(
+      () => this.onClose(this, code, reason),
+      (err) => this.report(handlerError('onClose', err)),
+    );
   }
 
   /** Every runtime error reaches the user through here: the one place the key is masked. */
   private report(error: PolygonStreamError): void {
     redactError(error, this.config.apiKey);
     this.lifecycle.emit('error', error);
-    this.safely(() => this.onError(this, error));
+    // A failing onError is only logged: reporting it would call it again.
+    invoke(
+      () => this.onError(this, error),
+      (err) => this.callbackThrew(err),
+    );
   }
 
   private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
-    try {
-      handler(this, raw);
-    } catch (err) {
-      this.report(
-        new PolygonStreamError(
-          ErrorCode.HandlerError,
-          `onMessage threw: ${err instanceof Error ? err.message : String(err)}`,
-          {},
-          { cause: err },
-        ),
-      );
-    }
-  }
-
-  /** User callbacks must never break the client. */
-  private safely(fn: () => unknown): void {
-    try {
-      fn();
-    } catch (err) {
-      this.callbackThrew(err);
-    }
+    invoke(
+      () => handler(this, raw),
+      (err) => this.report(handlerError('onMessage', err)),
+    );
   }
 
   private callbackThrew(err: unknown): void {
-    this.log.error(`a user callback threw: ${err instanceof Error ? err.message : String(err)}`);
+    this.log.error(`a user callback threw: ${thrownText(err)}`);
   }
 }
 
