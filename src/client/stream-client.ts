@@ -31,6 +31,8 @@ import { interpretStatus, refusalError } from '../protocol/statuses.js';
 import type { EventOf, EvOf, StreamEvent } from '../protocol/events.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
 import { handlerError, invoke, thrownText } from './callbacks.js';
+import * as v from '../validate.js';
+import { describe } from '../validate.js';
 
 export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
@@ -183,12 +185,10 @@ export class StreamClient<C extends Cluster = Cluster> {
   ): () => void;
   on(name: string, listener: (event: WireEvent) => unknown, options?: ListenOptions): () => void;
   on(name: string, listener: (payload: never) => unknown, options: ListenOptions = {}): () => void {
-    if (typeof listener !== 'function') {
-      throw new PolygonStreamError(
-        ErrorCode.InvalidOption,
-        `on('${name}', listener): listener must be a function`,
-      );
-    }
+    const where = `on(${describe(name)})`;
+    v.string(where, 'name', name);
+    v.fn(where, 'listener', listener);
+    v.plainObject(where, 'options', options);
     if (Lifecycle.isName(name)) {
       return this.lifecycle.on(name, listener);
     }
@@ -198,13 +198,15 @@ export class StreamClient<C extends Cluster = Cluster> {
     return this.dispatcher.listen(name, fn);
   }
 
-  /** Async iteration over events, optionally scoped (`{ ev: 'T', symbols: ['AAPL'], signal }`). */
+  /**
+   * Async iteration over events, optionally scoped (`{ ev: 'T', symbols: ['AAPL'], signal }`).
+   * On a closed client the iteration ends at once.
+   */
   events(options: EventsOptions = {}): AsyncIterableIterator<StreamEvent<C>, undefined, undefined> {
-    return this.dispatcher.consume(options)[Symbol.asyncIterator]() as AsyncIterableIterator<
-      StreamEvent<C>,
-      undefined,
-      undefined
-    >;
+    const queue = this.dispatcher.consume(checkEventsOptions(options));
+    if (this.state === 'closed') queue.close();
+    const iterator = queue[Symbol.asyncIterator]();
+    return iterator as AsyncIterableIterator<StreamEvent<C>, undefined, undefined>;
   }
 
   /** @internal generated subscribe/unsubscribe methods land here. */
@@ -408,6 +410,25 @@ export class StreamClient<C extends Cluster = Cluster> {
   private callbackThrew(err: unknown): void {
     this.log.error(`a user callback threw: ${thrownText(err)}`);
   }
+}
+
+/** events() options: the filter's shape here, capacity and overflow in the queue. */
+function checkEventsOptions(given: unknown): EventsOptions {
+  const where = 'events';
+  const options = v.plainObject<EventsOptions>(where, 'options', given);
+  const { ev, symbols, signal } = options;
+  const strings = (x: unknown): boolean =>
+    Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (ev !== undefined && typeof ev !== 'string' && !strings(ev)) {
+    throw v.invalidOption(where, 'ev', "an event type or an array of them (['T', 'Q'])", ev);
+  }
+  if (symbols !== undefined && !strings(symbols)) {
+    throw v.invalidOption(where, 'symbols', "an array of symbols (['AAPL'])", symbols);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw v.invalidOption(where, 'signal', 'an AbortSignal', signal);
+  }
+  return options;
 }
 
 installStreamMethods(StreamClient.prototype);
