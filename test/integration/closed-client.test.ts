@@ -11,7 +11,7 @@ import { startScriptedServer } from '../helpers/servers.js';
 
 const quiet = { onMessage: () => undefined, onError: () => undefined, onClose: () => undefined };
 
-async function drain(client: StreamClient): Promise<unknown[]> {
+async function drain(client: StreamClient<'stocks'>): Promise<unknown[]> {
   const seen: unknown[] = [];
   for await (const event of client.events({ ev: 'T' })) seen.push(event);
   return seen;

@@ -14,9 +14,9 @@ import { startSimulator } from '../../src/simulator/index.js';
 import { parseDuration } from '../../src/cli/args.js';
 
 const HOST = 'ws://127.0.0.1:1';
-const client = (options: unknown): StreamClient =>
+const client = (options: unknown): StreamClient<'stocks'> =>
   new StreamClient('k', 'stocks', { host: HOST, ...(options as object) });
-const idle = (): StreamClient => client({});
+const idle = (): StreamClient<'stocks'> => client({});
 
 /** [what, the call, the message it must throw]. */
 const CASES: [string, () => unknown, RegExp][] = [
