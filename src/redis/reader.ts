@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { checkRedisUrl, closeRedis, openRedis } from './open-redis.js';
-import { duration, integer, invalidOption, plainObject } from '../validate.js';
+import { duration, fn, integer, invalidOption, plainObject } from '../validate.js';
 
 export interface ReadStreamOptions {
   url: string;
@@ -81,6 +81,10 @@ export class StreamReader<E = WireEvent> {
       ),
       start: options.start ?? '$',
     };
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw invalidOption('readStream', 'signal', 'an AbortSignal', options.signal);
+    }
+    if (options.onError !== undefined) fn('readStream', 'onError', options.onError);
     this.#signal = options.signal;
     this.#onError = options.onError;
     this.#connectTimeoutMs =

@@ -11,7 +11,7 @@ import { decodeFrame, isWireEvent } from '../../src/protocol/codec.js';
 import { interpretStatus, type StatusContext } from '../../src/protocol/statuses.js';
 import { ErrorCode } from '../../src/errors.js';
 import { MASK, redactText, redactValue } from '../../src/redact.js';
-import { RedisSink } from '../../src/redis/index.js';
+import { readStream, RedisSink } from '../../src/redis/index.js';
 import { STREAM_METHODS } from '../../src/protocol/streams.js';
 import { codedOrFine, optionsOf, RUNS, SEED, statusEvent } from '../helpers/arbitraries.js';
 
@@ -133,14 +133,19 @@ test('any arguments into startStreamThread, events, on and subscribe*: fine or c
   await idle.closeStream();
 });
 
-test('any options into new RedisSink: a sink or a coded error', () => {
+test('any options into new RedisSink and readStream: coded errors only', () => {
   const keys = ['url', 'streamKey', 'cluster', 'maxLen', 'maxBuffer', 'batchSize', 'onError'];
-  const withUrl = fc.oneof(
-    optionsOf(keys),
-    optionsOf(keys).map((o) => ({ ...(o as object), url: 'redis://127.0.0.1:1' })),
-  );
+  const readKeys = ['url', 'key', 'group', 'consumer', 'count', 'blockMs', 'claimIdleMs', 'signal'];
+  const withUrl = (k: string[]): fc.Arbitrary<unknown> =>
+    fc.oneof(
+      optionsOf(k),
+      optionsOf(k).map((o) => ({ ...(o as object), url: 'redis://127.0.0.1:1' })),
+    );
   fc.assert(
-    fc.property(withUrl, (options) => codedOrFine(() => new RedisSink(options as never))),
+    fc.property(withUrl(keys), withUrl(readKeys), (sink, reader) => {
+      codedOrFine(() => new RedisSink(sink as never));
+      codedOrFine(() => readStream(reader as never));
+    }),
     params,
   );
 });
