@@ -6,8 +6,8 @@ import type { ClientOptions as WsClientOptions } from 'ws';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { LOG_LEVELS, type Logger } from './logger.js';
 import * as v from '../validate.js';
-import { describe } from '../validate.js';
 import type { ReconnectPolicy } from './backoff.js';
+import type { EventsOptions } from './dispatcher.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
@@ -116,7 +116,7 @@ export function resolveConfig(
   if (typeof cluster !== 'string' || !(CLUSTERS as readonly string[]).includes(cluster)) {
     throw new PolygonStreamError(
       ErrorCode.UnknownCluster,
-      `Unknown cluster ${describe(cluster)}; allowed: ${CLUSTERS.join(', ')}`,
+      `Unknown cluster ${v.describe(cluster)}; allowed: ${CLUSTERS.join(', ')}`,
       { cluster },
     );
   }
@@ -173,6 +173,25 @@ export function resolveStart(given: StartOptions | undefined = {}): StartConfig 
   };
 }
 
+/** events() options: the filter's shape here, capacity and overflow in the queue. */
+export function resolveEvents(given: unknown): EventsOptions {
+  const where = 'events';
+  const options = v.plainObject<EventsOptions>(where, 'options', given);
+  const { ev, symbols, signal } = options;
+  const strings = (x: unknown): boolean =>
+    Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (ev !== undefined && typeof ev !== 'string' && !strings(ev)) {
+    throw v.invalidOption(where, 'ev', "an event type or an array of them (['T', 'Q'])", ev);
+  }
+  if (symbols !== undefined && !strings(symbols)) {
+    throw v.invalidOption(where, 'symbols', "an array of symbols (['AAPL'])", symbols);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw v.invalidOption(where, 'signal', 'an AbortSignal', signal);
+  }
+  return options;
+}
+
 function resolveReconnect(given: Partial<ReconnectPolicy> | undefined): ReconnectPolicy {
   const p = v.plainObject<Partial<ReconnectPolicy>>(WHERE, 'reconnect', given);
   const d = DEFAULT_RECONNECT;
@@ -210,13 +229,13 @@ export function clusterUrl(host: unknown, cluster: string): string {
     } catch {
       throw new PolygonStreamError(
         ErrorCode.InvalidHost,
-        `host ${describe(host)} is not a valid URL`,
+        `host ${v.describe(host)} is not a valid URL`,
       );
     }
     if (url.search !== '' || url.hash !== '' || /[?#]/.test(host)) {
       throw new PolygonStreamError(
         ErrorCode.InvalidHost,
-        `host ${describe(host)} must be a ws:// or wss:// URL without a query string or fragment (the cluster is appended to its path)`,
+        `host ${v.describe(host)} must be a ws:// or wss:// URL without a query string or fragment (the cluster is appended to its path)`,
       );
     }
     return `${host.replace(/\/+$/, '')}/${cluster}`;
@@ -224,7 +243,7 @@ export function clusterUrl(host: unknown, cluster: string): string {
   if (/^[a-z]+:\/\//i.test(host) || /[/\s]/.test(host)) {
     throw new PolygonStreamError(
       ErrorCode.InvalidHost,
-      `host ${describe(host)} must be a host name (socket.polygon.io) or a ws:// / wss:// URL`,
+      `host ${v.describe(host)} must be a host name (socket.polygon.io) or a ws:// / wss:// URL`,
     );
   }
   return `wss://${host}/${cluster}`;

@@ -14,6 +14,7 @@ import {
   type ClientConfig,
   type ClientOptions,
   resolveConfig,
+  resolveEvents,
   resolveStart,
   type StartOptions,
 } from './config.js';
@@ -32,7 +33,6 @@ import type { EventOf, EvOf, StreamEvent } from '../protocol/events.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
 import { handlerError, invoke, thrownText } from './callbacks.js';
 import * as v from '../validate.js';
-import { describe } from '../validate.js';
 
 export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
@@ -185,7 +185,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   ): () => void;
   on(name: string, listener: (event: WireEvent) => unknown, options?: ListenOptions): () => void;
   on(name: string, listener: (payload: never) => unknown, options: ListenOptions = {}): () => void {
-    const where = `on(${describe(name)})`;
+    const where = `on(${v.describe(name)})`;
     v.string(where, 'name', name);
     v.fn(where, 'listener', listener);
     v.plainObject(where, 'options', options);
@@ -203,7 +203,7 @@ export class StreamClient<C extends Cluster = Cluster> {
    * On a closed client the iteration ends at once.
    */
   events(options: EventsOptions = {}): AsyncIterableIterator<StreamEvent<C>, undefined, undefined> {
-    const queue = this.dispatcher.consume(checkEventsOptions(options));
+    const queue = this.dispatcher.consume(resolveEvents(options));
     if (this.state === 'closed') queue.close();
     const iterator = queue[Symbol.asyncIterator]();
     return iterator as AsyncIterableIterator<StreamEvent<C>, undefined, undefined>;
@@ -410,25 +410,6 @@ export class StreamClient<C extends Cluster = Cluster> {
   private callbackThrew(err: unknown): void {
     this.log.error(`a user callback threw: ${thrownText(err)}`);
   }
-}
-
-/** events() options: the filter's shape here, capacity and overflow in the queue. */
-function checkEventsOptions(given: unknown): EventsOptions {
-  const where = 'events';
-  const options = v.plainObject<EventsOptions>(where, 'options', given);
-  const { ev, symbols, signal } = options;
-  const strings = (x: unknown): boolean =>
-    Array.isArray(x) && x.every((s) => typeof s === 'string');
-  if (ev !== undefined && typeof ev !== 'string' && !strings(ev)) {
-    throw v.invalidOption(where, 'ev', "an event type or an array of them (['T', 'Q'])", ev);
-  }
-  if (symbols !== undefined && !strings(symbols)) {
-    throw v.invalidOption(where, 'symbols', "an array of symbols (['AAPL'])", symbols);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw v.invalidOption(where, 'signal', 'an AbortSignal', signal);
-  }
-  return options;
 }
 
 installStreamMethods(StreamClient.prototype);
