@@ -115,9 +115,3 @@ export class PolygonStreamError extends Error {
 export function isPolygonStreamError(err: unknown, code?: ErrorCode): err is PolygonStreamError {
   return err instanceof PolygonStreamError && (code === undefined || err.code === code);
 }
-
-/** Replace every occurrence of `secret` in `text` (API keys must never reach a log or an error). */
-export function redact(text: string, secret: string | undefined): string {
-  if (!secret) return text;
-  return text.split(secret).join('***');
-}

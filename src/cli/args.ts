@@ -4,6 +4,7 @@
  * checks that span several flags. Every usage error exits with code 2.
  */
 import { InvalidArgumentError } from 'commander';
+import { MAX_TIMER_MS } from '../validate.js';
 
 /** A mistake in how the CLI was called: the message names the flag; exit code 2. */
 export class UsageError extends Error {
@@ -12,16 +13,19 @@ export class UsageError extends Error {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
-/** `500ms`, `30s`, `1.5m`, `2h`, or a bare number of seconds → milliseconds (> 0). */
+/**
+ * `500ms`, `30s`, `1.5m`, `2h`, or a bare number of seconds → milliseconds: at least 1 ms and at
+ * most what a timer honours (MAX_TIMER_MS, about 24.8 days).
+ */
 export function parseDuration(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/i.exec(text);
-  const ms = match ? Number(match[1]) * UNITS[(match[2] ?? 's').toLowerCase()]! : NaN;
-  if (!Number.isFinite(ms) || ms <= 0) {
+  const ms = match ? Math.round(Number(match[1]) * UNITS[(match[2] ?? 's').toLowerCase()]!) : NaN;
+  if (!Number.isFinite(ms) || ms < 1 || ms > MAX_TIMER_MS) {
     throw new InvalidArgumentError(
-      'Expected a positive duration such as 500ms, 30s, 5m or 1h (a bare number means seconds).',
+      `Expected a duration from 1ms to ${MAX_TIMER_MS}ms (about 24 days) such as 500ms, 30s, 5m or 1h (a bare number means seconds).`,
     );
   }
-  return Math.round(ms);
+  return ms;
 }
 
 /** `--reclaim-after`: a duration of at least a minute (sooner fights the other connection). */

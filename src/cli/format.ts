@@ -10,6 +10,7 @@
 import { styleText } from 'node:util';
 import { symbolOf } from '../protocol/symbols.js';
 import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from './reference-data.js';
+import { textOf } from '../validate.js';
 
 export const FORMATS = ['pretty', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -141,9 +142,9 @@ export function details(event: AnyEvent, color: boolean): string {
   const label = (text: string): string => paint(color, 'dim', text);
   const ev = e.ev;
   if (ev === 'status') {
-    const status = String(e['status'] ?? '');
+    const status = textOf(e['status']);
     const bad = /fail|error|timeout|max_conn|disconnect|slow|required/.test(status);
-    return `${paint(color, bad ? 'red' : 'yellow', status)}  ${String(e['message'] ?? '')}`;
+    return `${paint(color, bad ? 'red' : 'yellow', status)}  ${textOf(e['message'])}`;
   }
   if (TRADE_EVS.has(ev) && typeof e['p'] === 'number') {
     const trade = `${num(e['p']).padStart(10)} × ${qty(e['s']).padEnd(8)}`;
@@ -176,7 +177,7 @@ export function details(event: AnyEvent, color: boolean): string {
   if (ev === 'LULD') return `${label('limit up')} ${num(e['h'])} / ${label('down')} ${num(e['l'])}`;
   if (ev === 'NOI') {
     const at = typeof e['at'] === 'number' ? String(e['at']).padStart(4, '0') : '';
-    const auction = `${String(e['a'] ?? '')} ${at.slice(0, 2)}:${at.slice(2)}`;
+    const auction = `${textOf(e['a'])} ${at.slice(0, 2)}:${at.slice(2)}`;
     return `${label('imbalance')} ${qty(e['o'])}  ${label('paired')} ${qty(e['p'])}  ${label('@')} ${num(e['b'])}  ${label('auction')} ${auction}`;
   }
   if (AGGREGATE_EVS.has(ev) || ('o' in e && 'h' in e && 'l' in e && 'c' in e)) {
@@ -194,7 +195,11 @@ export function details(event: AnyEvent, color: boolean): string {
 export function formatPretty(event: AnyEvent, options: PrettyOptions): string {
   const { color } = options;
   const time = clockTime(options.now ?? Date.now());
-  const ev = paint(color, EV_STYLE[event.ev] ?? 'blue', event.ev.padEnd(4));
+  const ev = paint(
+    color,
+    (Object.hasOwn(EV_STYLE, event.ev) && EV_STYLE[event.ev]) || 'blue',
+    event.ev.padEnd(4),
+  );
   if (event.ev === 'status') {
     return `${paint(color, 'dim', time)}  ${ev}  ${details(event, color)}`;
   }

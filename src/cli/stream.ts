@@ -5,6 +5,7 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { StreamClient } from '../client/stream-client.js';
+import { redactValue } from '../redact.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import {
   type Cluster,
@@ -113,6 +114,8 @@ export async function runStream(
 
 class StreamRun {
   private client: StreamClient | undefined;
+  /** The API key, masked in the statuses printed (a server may quote it). */
+  private key: string | undefined;
   private sim: Simulator | undefined;
   private file: LineWriter | undefined;
   private sink: CliSink | undefined;
@@ -199,6 +202,7 @@ class StreamRun {
         });
         host = this.sim.url;
       }
+      this.key = key;
       this.client = this.createClient(key ?? 'simulator', host);
       this.subscribeAll(this.client);
       if (this.sim) {
@@ -334,9 +338,10 @@ class StreamRun {
   private event(event: WireEvent): void {
     if (this.stopping) return;
     if (event.ev === 'status') {
+      const status = redactValue(event, this.key);
       if (this.format === 'pretty' && this.stdout) {
-        this.stdout.write(formatPretty(event, { color: this.color }));
-      } else this.note(formatPretty(event, { color: this.errColor }));
+        this.stdout.write(formatPretty(status, { color: this.color }));
+      } else this.note(formatPretty(status, { color: this.errColor }));
       return;
     }
     this.link.dataEvent();

@@ -20,6 +20,7 @@
  * streams keyed by topic.
  */
 import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { fn, integer, invalidOption, oneOf } from '../validate.js';
 
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'latest' | 'error';
 
@@ -89,14 +90,11 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   constructor(options: BoundedQueueOptions<T> = {}) {
     const capacity = options.capacity ?? DEFAULT_QUEUE_CAPACITY;
     const policy = options.overflow ?? DEFAULT_OVERFLOW_POLICY;
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw invalid(`queue capacity must be an integer ≥ 1, got ${String(capacity)}`, { capacity });
-    }
-    if (!OVERFLOW_POLICIES.includes(policy)) {
-      throw invalid(`unknown overflow policy ${String(policy)}`, { overflow: policy });
-    }
-    if (policy === 'latest' && typeof options.keyOf !== 'function') {
-      throw invalid("overflow policy 'latest' needs a keyOf function", { overflow: policy });
+    integer('queue', 'capacity', capacity, { min: 1 });
+    oneOf('queue', 'overflow', policy, OVERFLOW_POLICIES);
+    if (policy === 'latest') fn('queue', "keyOf (for overflow 'latest')", options.keyOf);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw invalidOption('queue', 'signal', 'an AbortSignal', options.signal);
     }
     this.capacity = capacity;
     this.policy = policy;
@@ -320,8 +318,4 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   #detach(): void {
     this.#signal?.removeEventListener('abort', this.#onAbort);
   }
-}
-
-function invalid(message: string, details: Record<string, unknown>): PolygonStreamError {
-  return new PolygonStreamError(ErrorCode.InvalidOption, message, details);
 }

@@ -3,8 +3,10 @@
  * validation. A StreamClient only exists once its config is valid.
  */
 import { ErrorCode, PolygonStreamError } from '../errors.js';
-import type { Logger } from './logger.js';
+import { LOG_LEVELS, type Logger } from './logger.js';
+import * as v from '../validate.js';
 import type { ReconnectPolicy } from './backoff.js';
+import type { EventsOptions } from './dispatcher.js';
 import type { HistoryOptions } from './history.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 
@@ -114,11 +116,12 @@ export const DEFAULTS = {
 } as const;
 
 const MIN_RECLAIM_MS = 60_000;
+const WHERE = 'StreamClient';
 
 export function resolveConfig(
   apiKey: unknown,
   cluster: unknown,
-  options: ClientOptions<never> = {},
+  given: ClientOptions<never> | undefined = {},
 ): ClientConfig {
   if (typeof apiKey !== 'string' || apiKey.trim() === '') {
     throw new PolygonStreamError(
@@ -129,71 +132,110 @@ export function resolveConfig(
   if (typeof cluster !== 'string' || !(CLUSTERS as readonly string[]).includes(cluster)) {
     throw new PolygonStreamError(
       ErrorCode.UnknownCluster,
-      `Unknown cluster ${JSON.stringify(cluster)}; allowed: ${CLUSTERS.join(', ')}`,
+      `Unknown cluster ${v.describe(cluster)}; allowed: ${CLUSTERS.join(', ')}`,
       { cluster },
     );
   }
-  const reclaimAfterMs = num(options.reclaimAfterMs, DEFAULTS.reclaimAfterMs, 'reclaimAfterMs');
-  if (reclaimAfterMs < MIN_RECLAIM_MS) {
-    throw option(
-      `reclaimAfterMs must be at least ${MIN_RECLAIM_MS} (got ${reclaimAfterMs}): reclaiming sooner fights the other connection`,
-    );
+  const options = v.plainObject<ClientOptions<never>>(WHERE, 'options', given);
+  for (const name of ['onMessage', 'onError', 'onClose'] as const) {
+    if (options[name] !== undefined) v.fn(WHERE, name, options[name]);
   }
-  const policy = options.onMaxConnections ?? DEFAULTS.onMaxConnections;
-  if (policy !== 'stop' && policy !== 'reclaim') {
-    throw option(`onMaxConnections must be 'stop' or 'reclaim' (got ${JSON.stringify(policy)})`);
+  if (options.logger !== undefined) {
+    const logger = v.plainObject<Record<string, unknown>>(WHERE, 'logger', options.logger);
+    for (const level of LOG_LEVELS) v.fn(WHERE, `logger.${level}`, logger[level]);
   }
+  for (const name of ['enableConnectionLogs', 'allowDuplicateClient', 'compression'] as const) {
+    if (options[name] !== undefined) v.boolean(WHERE, name, options[name]);
+  }
+  const ms = (name: keyof typeof DEFAULTS & `${string}Ms`, min = 1): number =>
+    v.optional(options[name], DEFAULTS[name], (x) => v.duration(WHERE, name, x, { min }));
   return Object.freeze({
     apiKey,
     cluster: cluster as Cluster,
     url: clusterUrl(options.host ?? Host.RealTime, cluster),
-    reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect ?? {}),
-    firstConnectTimeoutMs: num(
+    reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect),
+    firstConnectTimeoutMs: v.optional(
       options.firstConnectTimeoutMs,
       DEFAULTS.firstConnectTimeoutMs,
-      'firstConnectTimeoutMs',
+      (x) => (x === Infinity ? x : v.duration(WHERE, 'firstConnectTimeoutMs', x, { min: 1 })),
     ),
-    subscribeTimeoutMs: num(
-      options.subscribeTimeoutMs,
-      DEFAULTS.subscribeTimeoutMs,
-      'subscribeTimeoutMs',
+    subscribeTimeoutMs: ms('subscribeTimeoutMs'),
+    authTimeoutMs: ms('authTimeoutMs'),
+    idleTimeoutMs: ms('idleTimeoutMs', 0),
+    onMaxConnections: v.optional(options.onMaxConnections, DEFAULTS.onMaxConnections, (x) =>
+      v.oneOf(WHERE, 'onMaxConnections', x, ['stop', 'reclaim'] as const),
     ),
-    authTimeoutMs: num(options.authTimeoutMs, DEFAULTS.authTimeoutMs, 'authTimeoutMs'),
-    idleTimeoutMs: num(options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 'idleTimeoutMs', 0),
-    onMaxConnections: policy,
-    reclaimAfterMs,
+    // Reclaiming sooner than a minute fights the other connection.
+    reclaimAfterMs: ms('reclaimAfterMs', MIN_RECLAIM_MS),
     allowDuplicateClient: options.allowDuplicateClient ?? false,
     compression: options.compression ?? false,
-    maxFrameBytes: num(options.maxFrameBytes, DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
-    ws: options.ws ?? {},
+    maxFrameBytes: v.optional(options.maxFrameBytes, DEFAULTS.maxFrameBytes, (x) =>
+      v.integer(WHERE, 'maxFrameBytes', x, { min: 1 }),
+    ),
+    ws: v.plainObject<WsOptions>(WHERE, 'ws', options.ws),
   });
 }
 
-export function resolveStart(options: StartOptions = {}): StartConfig {
+export function resolveStart(given: StartOptions | undefined = {}): StartConfig {
+  const where = 'startStreamThread';
+  const options = v.plainObject<StartOptions>(where, 'options', given);
   const d = DEFAULTS.start;
-  const pingPayload = options.pingPayload ?? d.pingPayload;
-  if (typeof pingPayload !== 'string') throw option('pingPayload must be a string');
+  const seconds = (name: 'pingInterval' | 'pingTimeout', min: number): number =>
+    v.optional(options[name], d[name], (x) => v.duration(where, name, x, { min, unit: 's' }));
   return {
-    pingInterval: num(options.pingInterval, d.pingInterval, 'pingInterval', 0),
-    pingTimeout: num(options.pingTimeout, d.pingTimeout, 'pingTimeout'),
-    pingPayload,
-    skipUtf8Validation: options.skipUtf8Validation ?? d.skipUtf8Validation,
+    pingInterval: seconds('pingInterval', 0),
+    pingTimeout: seconds('pingTimeout', 0.001),
+    pingPayload: v.optional(options.pingPayload, d.pingPayload, (x) =>
+      v.string(where, 'pingPayload', x),
+    ),
+    skipUtf8Validation: v.optional(options.skipUtf8Validation, d.skipUtf8Validation, (x) =>
+      v.boolean(where, 'skipUtf8Validation', x),
+    ),
   };
 }
 
-function resolveReconnect(partial: Partial<ReconnectPolicy>): ReconnectPolicy {
-  const p = { ...DEFAULT_RECONNECT, ...partial };
-  for (const key of Object.keys(DEFAULT_RECONNECT) as (keyof ReconnectPolicy)[]) {
-    num(
-      p[key],
-      DEFAULT_RECONNECT[key],
-      `reconnect.${key}`,
-      key === 'maxAttempts' || key === 'jitter' ? 0 : undefined,
-    );
+/** events() options: the filter's shape here, capacity and overflow in the queue. */
+export function resolveEvents(given: unknown): EventsOptions {
+  const where = 'events';
+  const options = v.plainObject<EventsOptions>(where, 'options', given);
+  const { ev, unknown, symbols, signal } = options;
+  const strings = (x: unknown): boolean =>
+    Array.isArray(x) && x.every((s) => typeof s === 'string');
+  if (ev !== undefined && typeof ev !== 'string' && !strings(ev)) {
+    throw v.invalidOption(where, 'ev', "an event type or an array of them (['T', 'Q'])", ev);
   }
-  if (p.jitter > 1) throw option(`reconnect.jitter must be between 0 and 1 (got ${p.jitter})`);
-  if (p.factor < 1) throw option(`reconnect.factor must be at least 1 (got ${p.factor})`);
-  return p;
+  if (unknown !== undefined && typeof unknown !== 'string' && !strings(unknown)) {
+    throw v.invalidOption(where, 'unknown', "an event type or an array of them (['FOO'])", unknown);
+  }
+  if (symbols !== undefined && !strings(symbols)) {
+    throw v.invalidOption(where, 'symbols', "an array of symbols (['AAPL'])", symbols);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw v.invalidOption(where, 'signal', 'an AbortSignal', signal);
+  }
+  return options;
+}
+
+function resolveReconnect(given: Partial<ReconnectPolicy> | undefined): ReconnectPolicy {
+  const p = v.plainObject<Partial<ReconnectPolicy>>(WHERE, 'reconnect', given);
+  const d = DEFAULT_RECONNECT;
+  const ms = (name: 'initialDelayMs' | 'maxDelayMs' | 'stableAfterMs'): number =>
+    v.optional(p[name], d[name], (x) => v.duration(WHERE, `reconnect.${name}`, x, { min: 1 }));
+  const maxAttempts = v.optional(p.maxAttempts, d.maxAttempts, (x) =>
+    x === Infinity ? x : v.integer(WHERE, 'reconnect.maxAttempts', x, { min: 0 }),
+  );
+  return {
+    initialDelayMs: ms('initialDelayMs'),
+    maxDelayMs: ms('maxDelayMs'),
+    factor: v.optional(p.factor, d.factor, (x) =>
+      v.number(WHERE, 'reconnect.factor', x, { min: 1, max: 1_000 }),
+    ),
+    jitter: v.optional(p.jitter, d.jitter, (x) =>
+      v.number(WHERE, 'reconnect.jitter', x, { min: 0, max: 1 }),
+    ),
+    maxAttempts,
+    stableAfterMs: ms('stableAfterMs'),
+  };
 }
 
 /** wss://HOST/CLUSTER for a host name; URL/CLUSTER for a full ws:// or wss:// URL. */
@@ -205,12 +247,19 @@ export function clusterUrl(host: unknown, cluster: string): string {
     );
   }
   if (/^wss?:\/\//i.test(host)) {
+    let url: URL;
     try {
-      new URL(host);
+      url = new URL(host);
     } catch {
       throw new PolygonStreamError(
         ErrorCode.InvalidHost,
-        `host ${JSON.stringify(host)} is not a valid URL`,
+        `host ${v.describe(host)} is not a valid URL`,
+      );
+    }
+    if (url.search !== '' || url.hash !== '' || /[?#]/.test(host)) {
+      throw new PolygonStreamError(
+        ErrorCode.InvalidHost,
+        `host ${v.describe(host)} must be a ws:// or wss:// URL without a query string or fragment (the cluster is appended to its path)`,
       );
     }
     return `${host.replace(/\/+$/, '')}/${cluster}`;
@@ -218,28 +267,8 @@ export function clusterUrl(host: unknown, cluster: string): string {
   if (/^[a-z]+:\/\//i.test(host) || /[/\s]/.test(host)) {
     throw new PolygonStreamError(
       ErrorCode.InvalidHost,
-      `host ${JSON.stringify(host)} must be a host name (socket.polygon.io) or a ws:// / wss:// URL`,
+      `host ${v.describe(host)} must be a host name (socket.polygon.io) or a ws:// / wss:// URL`,
     );
   }
   return `wss://${host}/${cluster}`;
-}
-
-/** `value` if it is a number >= min (> 0 by default), `fallback` if undefined; else INVALID_OPTION. */
-export function num(
-  value: unknown,
-  fallback: number,
-  name: string,
-  min = Number.MIN_VALUE,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
-    throw option(
-      `${name} must be a number ${min === 0 ? '>= 0' : '> 0'} (got ${JSON.stringify(value)})`,
-    );
-  }
-  return value;
-}
-
-function option(message: string): PolygonStreamError {
-  return new PolygonStreamError(ErrorCode.InvalidOption, message);
 }

@@ -6,11 +6,15 @@
 import WebSocket from 'ws';
 import { encodeAction } from '../protocol/codec.js';
 import type { ClientConfig, StartConfig } from './config.js';
-import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
+import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { Logger } from './logger.js';
 import { Backoff } from './backoff.js';
-import { interpretStatus } from '../protocol/statuses.js';
+import type { StatusVerdict } from '../protocol/statuses.js';
+import { redactText } from '../redact.js';
 import { connectionFailed, firstConnectError } from './socket-errors.js';
+
+/** The verdicts the connection acts on. */
+export type ConnectionVerdict = Exclude<StatusVerdict, { kind: 'ack' | 'refusal' }>;
 
 export type ConnectionState =
   'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closing' | 'closed';
@@ -45,8 +49,6 @@ export interface ConnectionHooks {
   closed(code: number, reason: string, error: PolygonStreamError | undefined): void;
   /** Whether any topic is subscribed (for the idle timeout). */
   subscribed(): boolean;
-  /** Figures for the slow-consumer error. */
-  figures(): Record<string, unknown>;
 }
 
 const CLOSE_GRACE_MS = 2_000;
@@ -137,22 +139,12 @@ export class Connection {
     return closed;
   }
 
-  /**
-   * A server status about the connection itself (acks and refusals are the client's). `text` is
-   * the server's message with the key already masked by the client, which decodes statuses.
-   */
-  status(status: string, text: string): void {
-    this.lastStatus = `${status}: ${text}`;
-    const verdict = interpretStatus(status, text, {
-      authenticating: this.current === 'authenticating',
-      cluster: this.config.cluster,
-      reclaimAfterMs:
-        this.config.onMaxConnections === 'reclaim' ? this.config.reclaimAfterMs : undefined,
-      figures: this.hooks.figures,
-    });
+  /** Act on a server status about the connection itself (acks and refusals are the client's). */
+  status(verdict: ConnectionVerdict): void {
+    this.lastStatus = `${verdict.status}: ${verdict.text}`;
     switch (verdict.kind) {
       case 'log':
-        return this.log.info(`server status ${status}`, { message: text });
+        return this.log.info(`server status ${verdict.status}`, { message: verdict.text });
       case 'authenticated':
         return this.authenticated();
       case 'report':
@@ -303,7 +295,7 @@ export class Connection {
 
   private socketClosed(code: number, rawReason: string): void {
     // The close reason is server text, quoted in errors and passed to onClose: mask the key.
-    const reason = redact(rawReason, this.config.apiKey);
+    const reason = redactText(rawReason, this.config.apiKey);
     this.clearTimers();
     this.disconnectedSince = this.lastFrameAt || Date.now();
     this.log.info('socket closed', { code, reason, lastStatus: this.lastStatus });

@@ -7,6 +7,7 @@ import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { BoundedQueue, type DropReason, type OverflowPolicy } from './bounded-queue.js';
 import { symbolOf, topicOf } from '../protocol/symbols.js';
+import { handlerError, settle } from './callbacks.js';
 
 export type Listener = (event: WireEvent) => unknown;
 
@@ -82,7 +83,7 @@ export class Dispatcher {
           try {
             await listener(event);
           } catch (err) {
-            this.reportError(handlerError(err));
+            this.reportError(handlerError('An event listener', err));
           }
         }
       } catch (err) {
@@ -157,26 +158,21 @@ export class Dispatcher {
   private call(listeners: readonly Listener[], event: WireEvent): void {
     for (let i = 0; i < listeners.length; i++) {
       try {
-        listeners[i]!(event);
+        const result = listeners[i]!(event);
+        // An async listener: its rejection is reported like a throw, never left unhandled.
+        if (typeof result === 'object' && result !== null) settle(result, this.listenerFailed);
       } catch (err) {
-        this.reportError(handlerError(err));
+        this.listenerFailed(err);
       }
     }
   }
+
+  private readonly listenerFailed = (err: unknown): void =>
+    this.reportError(handlerError('An event listener', err));
 
   private refresh(): void {
     this.active = this.byEv.size > 0 || this.consumers.size > 0;
     this.all = this.byEv.get('*');
     this.consumerList = [...this.consumers];
   }
-}
-
-function handlerError(err: unknown): PolygonStreamError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new PolygonStreamError(
-    ErrorCode.HandlerError,
-    `An event listener threw: ${message}`,
-    {},
-    { cause: err },
-  );
 }

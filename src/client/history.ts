@@ -6,8 +6,9 @@
  * `Authorization: Bearer` header; URLs are masked before any log line or error. Runtime-neutral:
  * the global `fetch`, AbortSignal and timers, no Node modules.
  */
-import { num } from './config.js';
-import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
+import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { redactUrlText } from '../redact.js';
+import * as v from '../validate.js';
 import type { WireEvent } from '../protocol/codec.js';
 import {
   type HistoryRoute,
@@ -205,7 +206,9 @@ export class HistoryFetcher {
   collect(topic: string, query: HistoryQuery): Promise<WireEvent[]> {
     const t = this.topic(topic);
     checkWindow(query);
-    const maxRows = num(query?.maxRows, HISTORY_DEFAULTS.maxRows, 'history maxRows');
+    const maxRows = v.optional(query?.maxRows, HISTORY_DEFAULTS.maxRows, (x) =>
+      v.integer('history', 'maxRows', x, { min: 1 }),
+    );
     return this.drain(t, query, maxRows);
   }
 
@@ -313,27 +316,27 @@ export class HistoryFetcher {
 
   /** A URL or server text with every apiKey parameter and the key itself masked. */
   private mask(text: string): string {
-    const masked = text.replace(/([?&]apiKey=)[^&#\s"]*/gi, '$1***');
-    return redact(redact(masked, this.apiKey), encodeURIComponent(this.apiKey));
+    return redactUrlText(text, this.apiKey);
   }
 }
 
 function resolveHistoryOptions(o: HistoryOptions): Settings {
   const d = HISTORY_DEFAULTS;
-  const pageLimit = num(o.pageLimit, d.pageLimit, 'history.pageLimit', 1);
-  if (!Number.isInteger(pageLimit) || pageLimit > MAX_PAGE_ROWS) {
-    throw option(
-      `history.pageLimit must be an integer from 1 to ${MAX_PAGE_ROWS} (got ${pageLimit})`,
-    );
-  }
+  const where = 'StreamClient';
+  const int = (name: 'pageLimit' | 'concurrency' | 'maxRetries', min: number, max: number) =>
+    v.optional(o[name], d[name], (x) => v.integer(where, `history.${name}`, x, { min, max }));
+  const ms = (name: 'retryDelayMs' | 'maxRetryDelayMs' | 'timeoutMs', min: number) =>
+    v.optional(o[name], d[name], (x) => v.duration(where, `history.${name}`, x, { min }));
   return {
-    concurrency: num(o.concurrency, d.concurrency, 'history.concurrency', 1),
-    requestsPerSecond: num(o.requestsPerSecond, d.requestsPerSecond, 'history.requestsPerSecond'),
-    maxRetries: num(o.maxRetries, d.maxRetries, 'history.maxRetries', 0),
-    retryDelayMs: num(o.retryDelayMs, d.retryDelayMs, 'history.retryDelayMs', 0),
-    maxRetryDelayMs: num(o.maxRetryDelayMs, d.maxRetryDelayMs, 'history.maxRetryDelayMs', 0),
-    timeoutMs: num(o.timeoutMs, d.timeoutMs, 'history.timeoutMs'),
-    pageLimit,
+    concurrency: int('concurrency', 1, 1_000),
+    requestsPerSecond: v.optional(o.requestsPerSecond, d.requestsPerSecond, (x) =>
+      v.number(where, 'history.requestsPerSecond', x, { min: 0.001, max: 1_000_000 }),
+    ),
+    maxRetries: int('maxRetries', 0, 100),
+    retryDelayMs: ms('retryDelayMs', 0),
+    maxRetryDelayMs: ms('maxRetryDelayMs', 0),
+    timeoutMs: ms('timeoutMs', 1),
+    pageLimit: int('pageLimit', 1, MAX_PAGE_ROWS),
   };
 }
 
@@ -342,17 +345,17 @@ function restUrlOption(restUrl: unknown): string | undefined {
   if (typeof restUrl === 'string' && /^https?:\/\/[^/]/i.test(restUrl) && URL.canParse(restUrl)) {
     return restUrl;
   }
-  throw option(
-    `history.restUrl must be an http:// or https:// URL (got ${JSON.stringify(restUrl)})`,
-  );
+  throw v.invalidOption('StreamClient', 'history.restUrl', 'an http:// or https:// URL', restUrl);
 }
 
 function checkWindow(w: HistoryWindow): HistoryWindow {
   const ok = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
   if (typeof w !== 'object' || w === null || !ok(w.from) || !ok(w.to) || w.from >= w.to) {
-    const got = typeof w === 'object' && w !== null ? `from ${w.from}, to ${w.to}` : String(w);
-    throw option(
-      `history: { from, to } must be Unix ms integers with from < to (from inclusive, to exclusive); got ${got}`,
+    throw v.invalidOption(
+      'history',
+      '{ from, to }',
+      'Unix ms integers with from < to (from inclusive, to exclusive)',
+      w,
     );
   }
   return { from: w.from, to: w.to };
@@ -403,8 +406,4 @@ function describeNetworkError(err: unknown): string {
 
 function failed(message: string, topic: string): PolygonStreamError {
   return new PolygonStreamError(ErrorCode.HistoryFailed, message, { topic });
-}
-
-function option(message: string): PolygonStreamError {
-  return new PolygonStreamError(ErrorCode.InvalidOption, message);
 }

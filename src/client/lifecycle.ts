@@ -1,10 +1,11 @@
 /**
  * Lifecycle notifications (state changes, reconnects, gaps, errors, close, frames): their types
- * and a small emitter that never lets a throwing listener break the client.
+ * and a small emitter that never lets a throwing or rejecting listener break the client.
  */
 import type { WireEvent } from '../protocol/codec.js';
 import type { ConnectionState, ReconnectInfo } from './connection.js';
 import type { PolygonStreamError } from '../errors.js';
+import { invoke } from './callbacks.js';
 
 export interface Gap {
   /** Last time the previous connection heard from the server (ms since epoch). */
@@ -49,7 +50,10 @@ export class Lifecycle {
   /** The 'frame' set once created: read per frame without a Map lookup. */
   private frames: Set<Listener> | undefined;
 
-  constructor(private readonly listenerThrew: (err: unknown) => void) {}
+  /** `listenerThrew` gets what a listener of `name` threw or its returned promise rejected with. */
+  constructor(
+    private readonly listenerThrew: (err: unknown, name: keyof LifecycleEvents) => void,
+  ) {}
 
   static isName(name: string): name is keyof LifecycleEvents {
     return NAMES.has(name);
@@ -70,12 +74,9 @@ export class Lifecycle {
   emit<K extends keyof LifecycleEvents>(name: K, payload: LifecycleEvents[K]): void {
     const set = this.listeners.get(name);
     if (set === undefined) return;
+    const failed = (err: unknown): void => this.listenerThrew(err, name);
     for (const listener of [...set]) {
-      try {
-        (listener as (p: LifecycleEvents[K]) => unknown)(payload);
-      } catch (err) {
-        this.listenerThrew(err);
-      }
+      invoke(() => (listener as (p: LifecycleEvents[K]) => unknown)(payload), failed);
     }
   }
 }

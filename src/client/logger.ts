@@ -1,8 +1,8 @@
 /**
  * Pluggable logging. Silent by default; `enableConnectionLogs` prints to stderr; or bring your own
- * (pino, winston and console all fit). Every line passes through `redact`: the API key never leaves.
+ * (pino, winston and console all fit). Every message and field is masked (src/redact.ts): the API key never leaves.
  */
-import { redact } from '../errors.js';
+import { redactText, redactValue } from '../redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -13,7 +13,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export const silentLogger: Logger = {
   debug() {},
@@ -27,11 +27,7 @@ export function redactingLogger(logger: Logger, secret: string): Logger {
   const wrap =
     (level: LogLevel) =>
     (message: string, fields?: Record<string, unknown>): void => {
-      const safe =
-        fields === undefined
-          ? undefined
-          : (JSON.parse(redact(JSON.stringify(fields), secret)) as Record<string, unknown>);
-      logger[level](redact(message, secret), safe);
+      logger[level](redactText(message, secret), redactValue(fields, secret));
     };
-  return Object.fromEntries(LEVELS.map((l) => [l, wrap(l)])) as unknown as Logger;
+  return Object.fromEntries(LOG_LEVELS.map((l) => [l, wrap(l)])) as unknown as Logger;
 }

@@ -1,14 +1,21 @@
 /**
- * The only place the library prints: the seed's default handlers (message, error, close) and the
- * opt-in connection log. Users who pass their own handlers or logger never see output from us.
+ * The only place the library prints: the Python `polygon` library's default handlers (message,
+ * error, close) and the opt-in connection log. Users who pass their own handlers or logger never
+ * see output from us.
  */
 import { isStatusFrame } from '../protocol/codec.js';
-import type { LogLevel, Logger } from './logger.js';
+import { redactText } from '../redact.js';
+import { LOG_LEVELS, type Logger } from './logger.js';
 
-export function defaultOnMessage(_client: unknown, raw: string): void {
-  // The seed's `_default_on_msg`: status messages are reported as such, everything else printed.
-  if (isStatusFrame(raw)) console.log(`status: ${raw}`);
-  else console.log(raw);
+/**
+ * The Python `polygon` library's default message handler: status messages are reported as such,
+ * everything else printed; the API key (a server status may quote it) is masked.
+ */
+export function defaultOnMessage(secret: string): (client: unknown, raw: string) => void {
+  return (_client, raw) => {
+    const text = redactText(raw, secret);
+    console.log(isStatusFrame(raw) ? `status: ${text}` : text);
+  };
 }
 
 export function defaultOnError(_client: unknown, error: Error): void {
@@ -22,7 +29,7 @@ export function defaultOnClose(_client: unknown, code: number, reason: string): 
 
 /** The `enableConnectionLogs` logger: one line per event on stderr. */
 export const stderrLogger: Logger = Object.fromEntries(
-  (['debug', 'info', 'warn', 'error'] as LogLevel[]).map((level) => [
+  LOG_LEVELS.map((level) => [
     level,
     (message: string, fields?: Record<string, unknown>) =>
       console.error(

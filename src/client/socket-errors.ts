@@ -4,7 +4,8 @@
  * the WebSocket upgrade with. Users see these words in CONNECTION_FAILED errors.
  */
 import { STATUS_CODES } from 'node:http';
-import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
+import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { redactText } from '../redact.js';
 import type { ClientConfig } from './config.js';
 
 const TLS_CODE = /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/;
@@ -23,7 +24,7 @@ export function connectionFailed(
   const errno = (err as NodeJS.ErrnoException).code;
   const { hostname, port, protocol } = new URL(config.url);
   const at = `${hostname}:${port || (protocol === 'wss:' ? 443 : 80)}`;
-  const message = redact(err.message, config.apiKey);
+  const message = redactText(err.message, config.apiKey);
   const http = /^Unexpected server response: (\d{3})/.exec(err.message);
   const status = http ? Number(http[1]) : undefined;
   const text = ((): string => {

@@ -10,7 +10,7 @@
  *   because the provider mixes them. It measures the provider-to-us delay only as far as the two
  *   clocks agree: skew shows up as an offset, and can make samples negative.
  */
-import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { integer, MAX_TIMER_MS } from '../validate.js';
 
 export type Clock = () => number;
 
@@ -114,11 +114,13 @@ export class Stats {
   constructor(options: StatsOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#queueDepth = options.queueDepth;
-    const buckets = positiveInt(options.rateBuckets, 10, 'rateBuckets');
-    this.#windowMs = positiveInt(options.rateWindowMs, 10_000, 'rateWindowMs');
+    const buckets = positiveInt(options.rateBuckets, 10, 'rateBuckets', 1_000_000);
+    this.#windowMs = positiveInt(options.rateWindowMs, 10_000, 'rateWindowMs', MAX_TIMER_MS);
     this.#bucketMs = this.#windowMs / buckets;
     this.#buckets = new Float64Array(buckets + 1); // + the current, partial bucket
-    this.#latency = new Float64Array(positiveInt(options.latencySamples, 1024, 'latencySamples'));
+    this.#latency = new Float64Array(
+      positiveInt(options.latencySamples, 1024, 'latencySamples', 1_000_000),
+    );
     this.startedAt = this.#now();
     this.#bucket = Math.floor(this.startedAt / this.#bucketMs);
     this.#advance(this.startedAt);
@@ -225,14 +227,6 @@ function nearestRank(sorted: Float64Array, p: number): number {
   return sorted[Math.max(0, rank - 1)]!;
 }
 
-function positiveInt(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new PolygonStreamError(
-      ErrorCode.InvalidOption,
-      `stats option ${name} must be an integer ≥ 1, got ${String(value)}`,
-      { [name]: value },
-    );
-  }
-  return value;
+function positiveInt(value: unknown, fallback: number, name: string, max: number): number {
+  return value === undefined ? fallback : integer('Stats', name, value, { min: 1, max });
 }

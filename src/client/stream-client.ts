@@ -8,13 +8,13 @@ import {
   encodeTopics,
   isStatusFrame,
   isWireEvent,
-  parseAck,
   type WireEvent,
 } from '../protocol/codec.js';
 import {
   type ClientConfig,
   type ClientOptions,
   resolveConfig,
+  resolveEvents,
   resolveStart,
   type StartOptions,
 } from './config.js';
@@ -26,7 +26,9 @@ import {
   stderrLogger,
 } from './print-handlers.js';
 import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatcher.js';
-import { ErrorCode, PolygonStreamError, redact } from '../errors.js';
+import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { redactError } from '../redact.js';
+import { interpretStatus, refusalError } from '../protocol/statuses.js';
 import type {
   DataEvent,
   EventOf,
@@ -37,6 +39,8 @@ import type {
 } from '../protocol/events.js';
 import { HistoryFetcher, type HistoryQuery } from './history.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
+import { handlerError, invoke, thrownText } from './callbacks.js';
+import * as v from '../validate.js';
 
 export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
@@ -81,8 +85,15 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly store = new SubscriptionStore();
   private readonly dispatcher: Dispatcher;
   private readonly statsCollector: Stats;
-  private readonly lifecycle = new Lifecycle((err) => this.callbackThrew(err));
+  private readonly lifecycle = new Lifecycle((err, name) =>
+    // A failing 'error' listener is only logged: reporting it would call it again.
+    name === 'error'
+      ? this.callbackThrew(err)
+      : this.report(handlerError(`A '${name}' listener`, err)),
+  );
   private readonly onMessage: ((client: this, raw: string) => void) | undefined;
+  /** The default message handler, printing frames (used only without handlers of the user's). */
+  private readonly printMessage: (client: this, raw: string) => void;
   private readonly onError: (client: this, error: Error) => void;
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
@@ -97,6 +108,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.log = redactingLogger(base, this.config.apiKey);
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
     this.onMessage = options.onMessage;
+    this.printMessage = defaultOnMessage(this.config.apiKey);
     this.onError = options.onError ?? defaultOnError;
     this.onClose = options.onClose ?? defaultOnClose;
     this.statsCollector = new Stats();
@@ -121,16 +133,6 @@ export class StreamClient<C extends Cluster = Cluster> {
       error: (error) => this.report(error),
       closed: (code, reason, error) => this.closed(code, reason, error),
       subscribed: () => this.store.size > 0,
-      figures: () => {
-        const s = this.stats();
-        return {
-          eventsPerSecond: Math.round(s.eventsPerSecond),
-          queueDepth: s.queueDepth,
-          dropped: s.dropped,
-          latencyP99Ms: s.latencyMs?.p99,
-          socketBufferedBytes: this.connection.bufferedAmount,
-        };
-      },
     });
   }
 
@@ -212,12 +214,17 @@ export class StreamClient<C extends Cluster = Cluster> {
     options: ListenOptions = {},
   ): () => void {
     const name = typeof what === 'object' && what !== null ? what.unknown : what;
-    if (typeof name !== 'string' || typeof listener !== 'function') {
-      throw new PolygonStreamError(
-        ErrorCode.InvalidOption,
-        `on(${JSON.stringify(what)}, listener): the name must be an event type (or { unknown: 'EV' }) and the listener a function`,
+    const where = `on(${v.describe(what)})`;
+    if (typeof name !== 'string') {
+      throw v.invalidOption(
+        where,
+        'name',
+        "an event type ('T', '*', 'state' …) or { unknown: 'EV' }",
+        what,
       );
     }
+    v.fn(where, 'listener', listener);
+    v.plainObject(where, 'options', options);
     if (name === what && Lifecycle.isName(name)) {
       return this.lifecycle.on(name, listener);
     }
@@ -230,7 +237,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   /**
    * Async iteration over events, optionally scoped (`{ ev: 'T', symbols: ['AAPL'], signal }`):
    * typed by `ev` (`{ ev: 'Q' }` yields the cluster's quotes); `{ unknown: 'FOO' }` yields the
-   * events of an `ev` this version has no type for.
+   * events of an `ev` this version has no type for. On a closed client the iteration ends at once.
    */
   events<E extends EvOf<C>>(
     options: EventsOptions<E> & { ev: E | readonly E[]; unknown?: undefined },
@@ -240,7 +247,9 @@ export class StreamClient<C extends Cluster = Cluster> {
   ): EventIterator<UnknownEvent>;
   events(options?: EventsOptions<never>): EventIterator<StreamEvent<C>>;
   events(options: EventsOptions = {}): EventIterator<WireEvent> {
-    return this.dispatcher.consume(options)[Symbol.asyncIterator]();
+    const queue = this.dispatcher.consume(resolveEvents(options));
+    if (this.state === 'closed') queue.close();
+    return queue[Symbol.asyncIterator]();
   }
 
   /** @internal generated subscribe/unsubscribe methods land here. */
@@ -296,7 +305,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private frame(raw: string, now: number): void {
     const decoding = this.dispatcher.active || this.lifecycle.framed;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
-    else if (!decoding) this.callRaw(defaultOnMessage, raw);
+    else if (!decoding) this.callRaw(this.printMessage, raw);
     if (!decoding && !isStatusFrame(raw)) {
       this.statsCollector.recordFrame(raw.length, 0, undefined, now);
       return;
@@ -345,30 +354,38 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (topic !== undefined) this.store.sawData(topic);
   }
 
+  /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
   private status(event: WireEvent): void {
-    const status = String(event['status'] ?? '');
-    // Server text is quoted in errors, details and logs (here and in connection.ts): masked once, here.
-    const message = redact(String(event['message'] ?? ''), this.config.apiKey);
-    if (status === 'success') {
-      const ack = parseAck(message);
-      if (ack) {
-        this.log.debug(`server: ${message}`);
-        this.store.ack(ack.action, ack.topic);
-        return;
-      }
+    const verdict = interpretStatus(event, {
+      authenticating: this.state === 'authenticating',
+      open: this.state === 'open',
+      secret: this.config.apiKey,
+      cluster: this.config.cluster,
+      reclaimAfterMs:
+        this.config.onMaxConnections === 'reclaim' ? this.config.reclaimAfterMs : undefined,
+      figures: () => this.figures(),
+    });
+    switch (verdict.kind) {
+      case 'ack':
+        this.log.debug(`server: ${verdict.text}`);
+        return this.store.ack(verdict.action, verdict.topic);
+      case 'refusal':
+        return this.report(refusalError(verdict.text, this.store.refuse(verdict.text)));
+      default:
+        return this.connection.status(verdict);
     }
-    if (status === 'error' && this.state === 'open') {
-      const topics = this.store.refuse(message);
-      this.report(
-        new PolygonStreamError(
-          topics.length > 0 ? ErrorCode.SubscribeFailed : ErrorCode.ServerError,
-          `Server error: "${message}"${topics.length > 0 ? ` (refused: ${topics.join(',')})` : ''}`,
-          { serverMessage: message, topics },
-        ),
-      );
-      return;
-    }
-    this.connection.status(status, message);
+  }
+
+  /** Figures for the slow-consumer error (events/s, queue depth, drops, latency). */
+  private figures(): Record<string, unknown> {
+    const s = this.stats();
+    return {
+      eventsPerSecond: Math.round(s.eventsPerSecond),
+      queueDepth: s.queueDepth,
+      dropped: s.dropped,
+      latencyP99Ms: s.latencyMs?.p99,
+      socketBufferedBytes: this.connection.bufferedAmount,
+    };
   }
 
   private authenticated(reconnect: { since: number } | undefined): void {
@@ -409,42 +426,32 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.ready?.reject(ended);
     this.ready = undefined;
     this.lifecycle.emit('close', { code, reason, error });
-    this.safely(() => this.onClose(this, code, reason));
+    invoke(
+      () => this.onClose(this, code, reason),
+      (err) => this.report(handlerError('onClose', err)),
+    );
   }
 
   /** Every runtime error reaches the user through here: the one place the key is masked. */
   private report(error: PolygonStreamError): void {
-    error.message = redact(error.message, this.config.apiKey);
+    redactError(error, this.config.apiKey);
     this.lifecycle.emit('error', error);
-    this.safely(() => this.onError(this, error));
+    // A failing onError is only logged: reporting it would call it again.
+    invoke(
+      () => this.onError(this, error),
+      (err) => this.callbackThrew(err),
+    );
   }
 
   private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
-    try {
-      handler(this, raw);
-    } catch (err) {
-      this.report(
-        new PolygonStreamError(
-          ErrorCode.HandlerError,
-          `onMessage threw: ${err instanceof Error ? err.message : String(err)}`,
-          {},
-          { cause: err },
-        ),
-      );
-    }
-  }
-
-  /** User callbacks must never break the client. */
-  private safely(fn: () => unknown): void {
-    try {
-      fn();
-    } catch (err) {
-      this.callbackThrew(err);
-    }
+    invoke(
+      () => handler(this, raw),
+      (err) => this.report(handlerError('onMessage', err)),
+    );
   }
 
   private callbackThrew(err: unknown): void {
-    this.log.error(`a user callback threw: ${err instanceof Error ? err.message : String(err)}`);
+    this.log.error(`a user callback threw: ${thrownText(err)}`);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { decodeTopics } from './codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { describe } from '../validate.js';
 import type { StreamSpec } from './streams.js';
 import { withClusterPrefix } from './symbols.js';
 
@@ -37,7 +38,7 @@ export function topicsFor(
     );
   }
   if (symbols.length === 0) return [`${spec.prefix}.*`];
-  const upper = options.forceUppercaseSymbols ?? true;
+  const upper = options?.forceUppercaseSymbols ?? true;
   const topics: string[] = [];
   for (const symbol of symbols as readonly unknown[]) {
     checkSymbol(symbol, where);
@@ -61,7 +62,7 @@ export function checkTopics(topics: unknown, where: string): string[] {
     checkSymbol(topic, where);
     if (!/^[^.\s]+\.\S+$/.test(topic)) {
       throw invalid(
-        `${where}: topic '${topic}' is not of the form 'PREFIX.SYMBOL' (e.g. 'T.AAPL', 'Q.*')`,
+        `${where}: topic ${describe(topic)} is not of the form 'PREFIX.SYMBOL' (e.g. 'T.AAPL', 'Q.*')`,
         topics,
       );
     }
@@ -76,18 +77,10 @@ function checkSymbol(symbol: unknown, where: string): asserts symbol is string {
   if (symbol.trim() === '') throw invalid(`${where}: symbols must not be empty strings`, symbol);
   if (symbol.includes(',')) {
     throw invalid(
-      `${where}: symbol '${symbol}' contains a comma; pass each symbol as its own array element`,
+      `${where}: symbol ${describe(symbol)} contains a comma; pass each symbol as its own array element`,
       symbol,
     );
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `array [${value.map(describe).join(', ')}]`;
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }
 
 function invalid(message: string, value: unknown): PolygonStreamError {

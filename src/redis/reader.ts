@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { checkRedisUrl, closeRedis, openRedis } from './open-redis.js';
+import { duration, fn, integer, invalidOption, plainObject } from '../validate.js';
 
 export interface ReadStreamOptions {
   url: string;
@@ -56,11 +57,12 @@ export class StreamReader<E = WireEvent> {
   #stopped = false;
   #claimCursor = '0-0';
 
-  constructor(options: ReadStreamOptions) {
+  constructor(given: ReadStreamOptions) {
+    const options = plainObject<ReadStreamOptions>('readStream', 'options', given ?? null);
     checkRedisUrl(options.url, 'readStream');
     for (const name of ['key', 'group', 'consumer'] as const) {
       if (typeof options[name] !== 'string' || options[name].length === 0) {
-        throw invalid(`readStream: ${name} must be a non-empty string`);
+        throw invalidOption('readStream', name, 'a non-empty string', options[name]);
       }
     }
     const blockMs = nonNegative(options.blockMs ?? 1_000, 'blockMs');
@@ -79,9 +81,16 @@ export class StreamReader<E = WireEvent> {
       ),
       start: options.start ?? '$',
     };
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw invalidOption('readStream', 'signal', 'an AbortSignal', options.signal);
+    }
+    if (options.onError !== undefined) fn('readStream', 'onError', options.onError);
     this.#signal = options.signal;
     this.#onError = options.onError;
-    this.#connectTimeoutMs = options.connectTimeoutMs;
+    this.#connectTimeoutMs =
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : duration('readStream', 'connectTimeoutMs', options.connectTimeoutMs, { min: 1 });
   }
 
   /** End the loop as the AbortSignal would. */
@@ -99,7 +108,12 @@ export class StreamReader<E = WireEvent> {
 
   /** Entries with their ids; one iteration per reader. */
   async *entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
-    if (this.#started) throw invalid('readStream: a StreamReader can be iterated once');
+    if (this.#started) {
+      throw new PolygonStreamError(
+        ErrorCode.InvalidOption,
+        'readStream: a StreamReader can be iterated once',
+      );
+    }
     this.#started = true;
     const onAbort = (): void => this.stop();
     this.#signal?.addEventListener('abort', onAbort, { once: true });
@@ -282,20 +296,10 @@ function redisFailed(err: unknown): PolygonStreamError {
   );
 }
 
-function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw invalid(`readStream: ${name} must be a positive integer (got ${String(value)})`);
-  }
-  return value;
+function positive(value: unknown, name: string): number {
+  return integer('readStream', name, value, { min: 1 });
 }
 
-function nonNegative(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw invalid(`readStream: ${name} must be a non-negative integer (got ${String(value)})`);
-  }
-  return value;
-}
-
-function invalid(message: string): PolygonStreamError {
-  return new PolygonStreamError(ErrorCode.InvalidOption, message);
+function nonNegative(value: unknown, name: string): number {
+  return duration('readStream', name, value);
 }

@@ -13,6 +13,7 @@ import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { symbolOf } from '../protocol/symbols.js';
 import { checkRedisUrl, closeRedis, isTransient, openRedis, redactUrl } from './open-redis.js';
+import { duration, fn, integer, invalidOption, plainObject, string } from '../validate.js';
 
 export interface RedisSinkOptions {
   /** `redis://[:password@]host:port[/db]`. */
@@ -93,20 +94,30 @@ export class RedisSink extends EventEmitter {
   #dropped = 0;
   #errors = 0;
 
-  constructor(options: RedisSinkOptions) {
+  constructor(given: RedisSinkOptions) {
     super();
+    const options = plainObject<RedisSinkOptions>('RedisSink', 'options', given ?? null);
     checkRedisUrl(options.url, 'RedisSink');
     this.#url = options.url;
-    const template = options.streamKey ?? DEFAULT_STREAM_KEY;
+    const template = string('RedisSink', 'streamKey', options.streamKey ?? DEFAULT_STREAM_KEY);
+    if (options.cluster !== undefined) string('RedisSink', 'cluster', options.cluster);
+    if (options.onError !== undefined) fn('RedisSink', 'onError', options.onError);
     if (template.includes('{cluster}') && !options.cluster) {
-      throw invalid(`RedisSink: streamKey ${template} needs the cluster option`);
+      throw invalidOption('RedisSink', 'streamKey', 'given with the cluster option', template);
     }
     this.key = template.split('{cluster}').join(options.cluster ?? '');
     this.#maxLen = options.maxLen === undefined ? '' : String(positive(options.maxLen, 'maxLen'));
     this.#maxBuffer = positive(options.maxBuffer ?? DEFAULT_MAX_BUFFER, 'maxBuffer');
     this.#batchSize = positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
-    this.#connectTimeoutMs = options.connectTimeoutMs;
-    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.#connectTimeoutMs =
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : duration('RedisSink', 'connectTimeoutMs', options.connectTimeoutMs, { min: 1 });
+    this.#closeTimeoutMs = duration(
+      'RedisSink',
+      'closeTimeoutMs',
+      options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    );
     this.#onError = options.onError;
   }
 
@@ -377,13 +388,6 @@ export class RedisSink extends EventEmitter {
   }
 }
 
-function positive(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw invalid(`RedisSink: ${name} must be a positive integer (got ${String(value)})`);
-  }
-  return value;
-}
-
-function invalid(message: string): PolygonStreamError {
-  return new PolygonStreamError(ErrorCode.InvalidOption, message);
+function positive(value: unknown, name: string): number {
+  return integer('RedisSink', name, value, { min: 1 });
 }

@@ -5,6 +5,7 @@
  */
 import { isWireEvent, type WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { invalidOption } from '../validate.js';
 import type { ReplayOptions } from './types.js';
 
 export interface ReplaySink {
@@ -40,11 +41,7 @@ export class Replayer {
   ) {
     const speed = options.speed ?? 1;
     if (speed !== 'max' && !(typeof speed === 'number' && speed > 0 && Number.isFinite(speed))) {
-      throw new PolygonStreamError(
-        ErrorCode.InvalidOption,
-        `replay.speed must be a positive number or 'max', got ${String(speed)}`,
-        { option: 'replay.speed' },
-      );
+      throw invalidOption('startSimulator', 'replay.speed', "a positive number or 'max'", speed);
     }
     this.speed = speed;
   }

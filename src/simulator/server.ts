@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
-import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { Session, type SessionHost } from './session.js';
 import { Replayer } from './replay.js';
@@ -22,6 +21,7 @@ import type {
   SimulatorOptions,
 } from './types.js';
 import { Universe } from './universe.js';
+import { duration, integer, invalidOption, number, plainObject, string } from '../validate.js';
 
 export const DEFAULT_MAX_CONNECTIONS_MESSAGE =
   'Maximum number of websocket connections exceeded. You have reached the connection limit for your account.';
@@ -44,27 +44,11 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+export async function startSimulator(given: SimulatorOptions = {}): Promise<Simulator> {
+  const options = plainObject<SimulatorOptions>('startSimulator', 'options', given);
   const sim = new SimulatorServer(options);
   await sim.listen(options.port ?? DEFAULTS.port, options.host ?? DEFAULTS.host);
   return sim;
-}
-
-function invalid(option: string, value: unknown, expected: string): PolygonStreamError {
-  return new PolygonStreamError(
-    ErrorCode.InvalidOption,
-    `simulator option ${option} must be ${expected}, got ${String(value)}`,
-    { option },
-  );
-}
-
-function checkNumber(option: string, value: number | undefined, min: number): void {
-  if (
-    value !== undefined &&
-    !(typeof value === 'number' && Number.isFinite(value) && value >= min)
-  ) {
-    throw invalid(option, value, `a number >= ${min}`);
-  }
 }
 
 class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator, SessionHost {
@@ -96,15 +80,28 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
 
   constructor(options: SimulatorOptions) {
     super();
-    checkNumber('port', options.port, 0);
-    checkNumber('eventsPerSecond', options.eventsPerSecond, 0);
-    checkNumber('tickMs', options.tickMs, 1);
-    checkNumber('authTimeoutMs', options.authTimeoutMs, 1);
-    checkNumber('slowConsumerBytes', options.slowConsumerBytes, 0);
-    checkNumber('seed', options.seed, Number.NEGATIVE_INFINITY);
+    const where = 'startSimulator';
+    if (options.port !== undefined) integer(where, 'port', options.port, { max: 65_535 });
+    if (options.eventsPerSecond !== undefined) {
+      number(where, 'eventsPerSecond', options.eventsPerSecond, { max: 10_000_000 });
+    }
+    if (options.tickMs !== undefined) duration(where, 'tickMs', options.tickMs, { min: 1 });
+    if (options.authTimeoutMs !== undefined) {
+      duration(where, 'authTimeoutMs', options.authTimeoutMs, { min: 1 });
+    }
+    if (options.slowConsumerBytes !== undefined) {
+      integer(where, 'slowConsumerBytes', options.slowConsumerBytes);
+    }
+    if (options.seed !== undefined) {
+      number(where, 'seed', options.seed, { min: -Number.MAX_VALUE });
+    }
+    if (options.maxConnectionsMessage !== undefined) {
+      string(where, 'maxConnectionsMessage', options.maxConnectionsMessage);
+    }
+    if (options.replay !== undefined) plainObject(where, 'replay', options.replay);
     const keys = options.apiKeys ?? 'any';
     if (keys !== 'any' && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
-      throw invalid('apiKeys', keys, "'any' or an array of strings");
+      throw invalidOption(where, 'apiKeys', "'any' or an array of strings", keys);
     }
     this.apiKeys = keys;
     this.eps = options.eventsPerSecond ?? DEFAULTS.eventsPerSecond;
@@ -168,7 +165,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   }
 
   setEventsPerSecond(n: number): void {
-    checkNumber('eventsPerSecond', n, 0);
+    number('setEventsPerSecond', 'eventsPerSecond', n, { max: 10_000_000 });
     this.eps = n;
   }
 

@@ -154,7 +154,7 @@ describe('server statuses', () => {
         (e: unknown) =>
           e instanceof PolygonStreamError &&
           e.code === ErrorCode.InvalidOption &&
-          /reclaimAfterMs must be at least 60000/.test(e.message) &&
+          /reclaimAfterMs must be a duration in ms from 60000 /.test(e.message) &&
           !e.message.includes(KEY),
       );
     }

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
+import { redactError, redactText, redactValue } from '../../src/redact.js';
+import { redactingLogger } from '../../src/client/logger.js';
+import { recordingLogger } from '../helpers/servers.js';
+
+test('redactText masks the key only where it stands as a whole token', () => {
+  const cases: [string, string, string][] = [
+    ['abc123', 'key abc123 is not valid', 'key *** is not valid'],
+    ['abc123', '{"params":"abc123"}', '{"params":"***"}'],
+    ['abc123', 'key=abc123&x=1 (abc123). abc123', 'key=***&x=1 (***). ***'],
+    ['abc123', 'xabc123 abc1234 abc123abc123', 'xabc123 abc1234 abc123abc123'],
+    [
+      '1',
+      'code 1000 at ws://127.0.0.1:8080/stocks, attempt 1',
+      'code 1000 at ws://127.0.0.1:8080/stocks, attempt ***',
+    ],
+    ['0', 'key 0.', 'key ***.'],
+    ['k', '/stocks', '/stocks'],
+    [':', 'ws://h:1 said: ":"', 'ws://h:1 said: "***"'],
+    [':', ':', '***'],
+    ['', 'anything', 'anything'],
+  ];
+  for (const [key, text, expected] of cases) assert.equal(redactText(text, key), expected, key);
+});
+
+test('redactValue masks strings inside objects and arrays, keeps the rest, never throws', () => {
+  const hostile = Object.defineProperty({ a: '1' }, 'boom', {
+    enumerable: true,
+    get() {
+      throw new Error('getter');
+    },
+  });
+  const date = new Date(0);
+  assert.deepEqual(
+    redactValue(
+      { n: 1, s: 'key 1', list: ['1', 1, null], nested: { '1': '1' }, date, hostile },
+      '1',
+    ),
+    {
+      n: 1,
+      s: 'key ***',
+      list: ['***', 1, null],
+      nested: { '***': '***' },
+      date,
+      hostile: { a: '***' },
+    },
+  );
+  const cycle: Record<string, unknown> = { s: 'k' };
+  cycle['self'] = cycle;
+  assert.doesNotThrow(() => redactValue(cycle, 'k'));
+});
+
+test('the logger masks message and fields of any key without serialising them', () => {
+  for (const key of ['1', '0', ':', '"', '}']) {
+    const lines: string[] = [];
+    const log = redactingLogger(recordingLogger(lines), key);
+    log.info(`socket ${key} closed`, {
+      code: 1000,
+      reason: key,
+      url: 'ws://127.0.0.1:8080/stocks',
+    });
+    assert.equal(
+      lines[0],
+      `info socket *** closed {"code":1000,"reason":"***","url":"ws://127.0.0.1:8080/stocks"}`,
+      key,
+    );
+  }
+});
+
+test('redactError masks message and details of the error and its coded causes', () => {
+  const cause = new PolygonStreamError(ErrorCode.ConnectionClosed, 'closed: K', { reason: 'K' });
+  const error = new PolygonStreamError(
+    ErrorCode.ReconnectExhausted,
+    'gave up: K',
+    { k: ['K'] },
+    { cause },
+  );
+  redactError(error, 'K');
+  assert.equal(error.message, 'gave up: ***');
+  assert.deepEqual(error.details, { k: ['***'] });
+  assert.equal(cause.message, 'closed: ***');
+  assert.deepEqual(cause.details, { reason: '***' });
+});
