@@ -6,7 +6,7 @@
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { BoundedQueue, type DropReason, type OverflowPolicy } from './bounded-queue.js';
-import { symbolOf, topicOf } from '../protocol/symbols.js';
+import { canonicalSymbol, symbolOf, topicOf } from '../protocol/symbols.js';
 
 export type Listener = (event: WireEvent) => unknown;
 
@@ -20,7 +20,10 @@ export interface QueueOptions {
 export interface EventFilter {
   /** Only these event types (`'T'`, `['Q', 'T']`). */
   ev?: string | readonly string[];
-  /** Only these symbols, with or without the cluster prefix (`'AAPL'`, `'X:BTC-USD'`, `'BTC-USD'`). */
+  /**
+   * Only these symbols, with or without the cluster prefix, in any case and pair spelling
+   * (`'AAPL'`, `'X:BTC-USD'`, `'btc-usd'`, `'EUR/USD'`): matched by canonical symbol.
+   */
   symbols?: readonly string[];
 }
 
@@ -32,15 +35,8 @@ export interface EventsOptions extends EventFilter, QueueOptions {
 interface Consumer {
   readonly queue: BoundedQueue<WireEvent>;
   readonly evs: ReadonlySet<string> | undefined;
+  /** Canonical symbols (`canonicalSymbol`) the consumer wants, or undefined for all. */
   readonly symbols: ReadonlySet<string> | undefined;
-}
-
-/** `X:BTC-USD`, `BTC-USD`, `btcusd` → `BTCUSD`; `C:EUR-USD` and the quote's `EUR/USD` → `EURUSD`. */
-function normalizeSymbol(symbol: string): string {
-  return symbol
-    .toUpperCase()
-    .replace(/^[A-Z]:/, '')
-    .replace(/[^A-Z0-9]/g, '');
 }
 
 export class Dispatcher {
@@ -53,6 +49,7 @@ export class Dispatcher {
   active = false;
 
   constructor(
+    private readonly cluster: string,
     private readonly reportError: (error: PolygonStreamError) => void,
     private readonly dropped: (reason: DropReason) => void,
   ) {}
@@ -100,7 +97,9 @@ export class Dispatcher {
         ? undefined
         : new Set(typeof options.ev === 'string' ? [options.ev] : options.ev);
     const symbols =
-      options.symbols === undefined ? undefined : new Set(options.symbols.map(normalizeSymbol));
+      options.symbols === undefined
+        ? undefined
+        : new Set(options.symbols.map((symbol) => canonicalSymbol(this.cluster, symbol)));
     let consumer: Consumer | undefined = undefined;
     const queue = new BoundedQueue<WireEvent>({
       ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
@@ -127,12 +126,16 @@ export class Dispatcher {
     const all = this.all;
     if (all !== undefined) this.call(all, event);
     const consumers = this.consumerList;
+    let key: string | null | undefined; // the event's canonical symbol, once asked; null: none
     for (let i = 0; i < consumers.length; i++) {
       const c = consumers[i]!;
       if (c.evs !== undefined && !c.evs.has(event.ev)) continue;
       if (c.symbols !== undefined) {
-        const symbol = symbolOf(event);
-        if (symbol === undefined || !c.symbols.has(normalizeSymbol(symbol))) continue;
+        if (key === undefined) {
+          const symbol = symbolOf(event);
+          key = symbol === undefined ? null : canonicalSymbol(this.cluster, symbol);
+        }
+        if (key === null || !c.symbols.has(key)) continue;
       }
       c.queue.push(event);
     }

@@ -49,7 +49,8 @@ export class Session implements SimConnection {
   /** Topic as the client spelled it → canonical key. */
   private readonly topics = new Map<string, string>();
   private readonly topicSet = new Set<string>();
-  private keys = new Set<string>();
+  /** Canonical key → how many held topics have it (two spellings may share one key). */
+  private readonly keys = new Map<string, number>();
   private pongsStalled = false;
   private dataPaused = false;
   private closed = false;
@@ -90,11 +91,6 @@ export class Session implements SimConnection {
 
   get subscriptions(): ReadonlySet<string> {
     return this.topicSet;
-  }
-
-  /** The canonical keys of the current subscriptions (for publish and replay). */
-  get topicKeys(): ReadonlySet<string> {
-    return this.keys;
   }
 
   get isClosed(): boolean {
@@ -253,9 +249,12 @@ export class Session implements SimConnection {
         if (this.topics.has(topic)) continue; // already held: the real server says nothing
         this.topics.set(topic, key);
         this.topicSet.add(topic);
-      } else {
-        this.topics.delete(topic);
+        this.keys.set(key, (this.keys.get(key) ?? 0) + 1);
+      } else if (this.topics.delete(topic)) {
         this.topicSet.delete(topic);
+        const held = (this.keys.get(key) ?? 1) - 1;
+        if (held > 0) this.keys.set(key, held);
+        else this.keys.delete(key);
       }
       changed = true;
       if (!faults.silentTopics.has(topic)) {
@@ -263,7 +262,6 @@ export class Session implements SimConnection {
       }
     }
     if (changed) {
-      this.keys = new Set(this.topics.values());
       this.feed.invalidate();
       if (action === 'subscribe') this.host.onSubscribed(this);
     }
