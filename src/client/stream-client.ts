@@ -262,7 +262,8 @@ export class StreamClient<C extends Cluster = Cluster> {
     const decoding = this.dispatcher.active || this.lifecycle.framed;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
     else if (!decoding) this.callRaw(defaultOnMessage, raw);
-    if (!decoding && !isStatusFrame(raw)) {
+    // Raw mode skips decoding data, unless a subscribe still waits: its data may prove it.
+    if (!decoding && this.store.waitingCount === 0 && !isStatusFrame(raw)) {
       this.statsCollector.recordFrame(raw.length, 0, undefined, now);
       return;
     }

@@ -144,9 +144,10 @@ export class SubscriptionStore {
       this.failed.delete(topic);
       const current = this.topics.get(topic);
       if (current?.state === 'active') continue;
-      waiting.set(this.keyOf(topic), topic);
+      const key = this.keyOf(topic);
+      waiting.set(key, topic);
       if (current === undefined) {
-        this.intend(topic);
+        this.intend(topic, key);
         this.topics.set(topic, { state: 'pending' });
         if (online) send.push(topic);
       }
@@ -188,7 +189,7 @@ export class SubscriptionStore {
     if (action === 'subscribe' && !this.activate(key) && this.failed.delete(topic)) {
       // A refusal naming no topic charges every topic of the oldest request; the server then
       // confirming one of them means it holds it after all: keep it, or client and server drift.
-      this.intend(topic);
+      this.intend(topic, key);
       this.topics.set(topic, { state: 'active' });
     }
     this.settle(key, action);
@@ -283,8 +284,7 @@ export class SubscriptionStore {
   }
 
   /** Add a spelling to the intent's key index (the caller sets its state). */
-  private intend(topic: string): void {
-    const key = this.keyOf(topic);
+  private intend(topic: string, key: string): void {
     const set = this.spellings.get(key);
     if (set) set.add(topic);
     else this.spellings.set(key, new Set([topic]));
@@ -370,7 +370,7 @@ export class SubscriptionStore {
   private settle(key: string, action: Action): void {
     const set = this.waiters.get(key);
     if (!set) return;
-    for (const r of [...set]) {
+    for (const r of set.size === 1 ? set : [...set]) {
       if (r.action !== action) continue;
       r.waiting.delete(key);
       set.delete(r);
