@@ -17,6 +17,7 @@
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { eventKey, topicKey } from '../protocol/symbols.js';
+import { LinkedList } from './linked-list.js';
 
 export type TopicState = 'pending' | 'active' | 'failed';
 
@@ -36,53 +37,16 @@ type Action = 'subscribe' | 'unsubscribe';
 interface Request {
   readonly action: Action;
   readonly topics: string[];
-  /** Canonical key → the topic as the user spelled it, for every topic not yet confirmed. */
-  readonly waiting: Map<string, string>;
+  /** Canonical key → the topics with that key not yet confirmed, as the user spelled them. */
+  readonly waiting: Map<string, string[]>;
   readonly resolve: (r: SubscriptionResult) => void;
   readonly reject: (e: PolygonStreamError) => void;
   /** When the request times out; undefined while it is queued (not on the wire yet). */
   deadline: number | undefined;
-  /** The list it is in (armed or queued) and its neighbours there. */
-  list: RequestList | undefined;
+  /** Its place in the armed or queued list. */
+  list: object | undefined;
   prev: Request | undefined;
   next: Request | undefined;
-}
-
-/** An intrusive doubly linked list of requests: O(1) append, unlink and head. */
-class RequestList {
-  head: Request | undefined;
-  private tail: Request | undefined;
-  size = 0;
-
-  push(r: Request): void {
-    r.list = this;
-    r.prev = this.tail;
-    r.next = undefined;
-    if (this.tail) this.tail.next = r;
-    else this.head = r;
-    this.tail = r;
-    this.size++;
-  }
-
-  unlink(r: Request): void {
-    if (r.list !== this) return;
-    if (r.prev) r.prev.next = r.next;
-    else this.head = r.next;
-    if (r.next) r.next.prev = r.prev;
-    else this.tail = r.prev;
-    r.list = r.prev = r.next = undefined;
-    this.size--;
-  }
-
-  /** Remove and return every request, oldest first. */
-  drain(): Request[] {
-    const out: Request[] = [];
-    for (let r = this.head; r; r = r.next) out.push(r);
-    for (const r of out) r.list = r.prev = r.next = undefined;
-    this.head = this.tail = undefined;
-    this.size = 0;
-    return out;
-  }
 }
 
 /**
@@ -92,6 +56,7 @@ class RequestList {
  */
 const WORD_BREAK = /[\s,;'"`()[\]{}<>]+/;
 const TRAILING_PUNCTUATION = /[.:!?]+$/;
+const TOPIC_LIKE = /^[A-Z][A-Z0-9]*\.[^.\s]/;
 
 export class SubscriptionStore {
   /** The user's intent, with the server-confirmed state of each topic, as spelled. */
@@ -103,9 +68,9 @@ export class SubscriptionStore {
   /** Canonical key → the requests waiting for it. */
   private readonly waiters = new Map<string, Set<Request>>();
   /** Requests on the wire, in the order their deadlines were armed. */
-  private readonly armed = new RequestList();
+  private readonly armed = new LinkedList<Request>();
   /** Requests not on the wire yet (offline), oldest first. */
-  private readonly queued = new RequestList();
+  private readonly queued = new LinkedList<Request>();
 
   constructor(private readonly cluster: string) {}
 
@@ -139,13 +104,13 @@ export class SubscriptionStore {
     deadline: number,
   ): { send: string[]; done: Promise<SubscriptionResult> } {
     const send: string[] = [];
-    const waiting = new Map<string, string>();
+    const waiting = new Map<string, string[]>();
     for (const topic of topics) {
       this.failed.delete(topic);
       const current = this.topics.get(topic);
       if (current?.state === 'active') continue;
       const key = this.keyOf(topic);
-      waiting.set(key, topic);
+      addTo(waiting, key, topic);
       if (current === undefined) {
         this.intend(topic, key);
         this.topics.set(topic, { state: 'pending' });
@@ -168,17 +133,17 @@ export class SubscriptionStore {
     deadline: number,
   ): { send: string[]; done: Promise<SubscriptionResult> } {
     const send: string[] = [];
-    const waiting = new Map<string, string>();
+    const waiting = new Map<string, string[]>();
     for (const topic of topics) {
       const key = this.keyOf(topic);
       const had = this.forget(topic);
       this.failed.delete(topic);
       if (had && online) {
         send.push(topic);
-        waiting.set(key, topic);
+        addTo(waiting, key, topic);
       }
-      // Nobody waits for a subscription that is no longer wanted under any spelling.
-      if (!this.spellings.has(key)) this.settle(key, 'subscribe');
+      // Nobody waits for a subscription that is no longer wanted.
+      this.release(topic, key);
     }
     return { send, done: this.wait('unsubscribe', [...topics], waiting, deadline) };
   }
@@ -203,21 +168,20 @@ export class SubscriptionStore {
   }
 
   /**
-   * The server answered `error`. Charged to the waiting topics it names as whole words or, when it
-   * names none, to the oldest request on the wire. Returns the topics it failed.
+   * The server answered `error`. Charged to the topics it names as whole words (wanted or waited
+   * for, spelled as sent) or, when it names no topic at all, to the oldest request on the wire. A
+   * message naming only topics the store no longer knows is charged to nobody. Returns the topics
+   * it failed.
    */
   refuse(message: string): string[] {
-    const victims = new Set<string>();
-    for (const key of this.namedKeys(message)) {
-      for (const r of this.waiters.get(key) ?? []) victims.add(r.waiting.get(key) as string);
-    }
-    if (victims.size === 0)
-      for (const topic of this.armed.head?.waiting.values() ?? []) victims.add(topic);
+    const { known, any } = this.named(message);
+    const victims = [...known];
+    if (!any) for (const list of this.armed.head?.waiting.values() ?? []) victims.push(...list);
     for (const topic of victims) {
       if (this.forget(topic)) this.failed.set(topic, message);
-      this.fail(this.keyOf(topic), message);
+      this.fail(topic, message);
     }
-    return [...victims];
+    return victims;
   }
 
   /**
@@ -227,8 +191,7 @@ export class SubscriptionStore {
    */
   disconnected(): void {
     for (const topic of this.topics.keys()) this.topics.set(topic, { state: 'pending' });
-    const requests = [...this.armed.drain(), ...this.queued.drain()];
-    for (const r of requests) {
+    for (const r of [...this.armed.drain(), ...this.queued.drain()]) {
       if (r.action === 'subscribe') {
         r.deadline = undefined;
         this.queued.push(r);
@@ -260,7 +223,7 @@ export class SubscriptionStore {
   expire(now: number): PolygonStreamError[] {
     const errors: PolygonStreamError[] = [];
     for (let r = this.armed.head; r && (r.deadline as number) <= now; r = this.armed.head) {
-      const topics = [...r.waiting.values()];
+      const topics = waitingTopics(r);
       this.done(r);
       const error = new PolygonStreamError(
         ErrorCode.SubscribeTimeout,
@@ -304,38 +267,44 @@ export class SubscriptionStore {
   private activate(key: string): boolean {
     const set = this.spellings.get(key);
     if (!set) return false;
-    for (const topic of set) this.topics.set(topic, { state: 'active' });
+    for (const topic of set) {
+      if (this.topics.get(topic)?.state !== 'active') this.topics.set(topic, { state: 'active' });
+    }
     return true;
   }
 
   private proven(key: string): void {
-    const set = this.spellings.get(key);
-    if (!set) return;
-    for (const topic of set) {
-      if (this.topics.get(topic)?.state !== 'active') {
-        this.activate(key);
-        this.settle(key, 'subscribe');
-        return;
-      }
-    }
+    this.activate(key);
+    this.settle(key, 'subscribe');
   }
 
-  /** The canonical keys of the topics `message` names as whole words. */
-  private namedKeys(message: string): Set<string> {
-    const keys = new Set<string>();
+  /**
+   * The topics `message` names as whole words that are wanted or waited for, as spelled, and
+   * whether it names any topic at all (`PREFIX.SYMBOL`, the prefix in capitals).
+   */
+  private named(message: string): { known: Set<string>; any: boolean } {
+    const known = new Set<string>();
+    let any = false;
     for (const word of message.split(WORD_BREAK)) {
-      for (const candidate of [word, word.replace(TRAILING_PUNCTUATION, '')]) {
-        const key = topicKey(this.cluster, candidate);
-        if (key !== undefined && this.waiters.has(key)) keys.add(key);
+      for (const topic of [word, word.replace(TRAILING_PUNCTUATION, '')]) {
+        if (this.topics.has(topic) || this.waitersOf(topic).length > 0) known.add(topic);
+        else if (TOPIC_LIKE.test(topic)) any = true;
       }
     }
-    return keys;
+    return { known, any: any || known.size > 0 };
+  }
+
+  /** The requests waiting for `topic` under exactly that spelling. */
+  private waitersOf(topic: string, key = this.keyOf(topic)): Request[] {
+    const set = this.waiters.get(key);
+    if (!set) return [];
+    return [...set].filter((r) => r.waiting.get(key)?.includes(topic));
   }
 
   private wait(
     action: Action,
     topics: string[],
-    waiting: Map<string, string>,
+    waiting: Map<string, string[]>,
     deadline: number | undefined,
   ): Promise<SubscriptionResult> {
     const done = new Promise<SubscriptionResult>((resolve, reject) => {
@@ -366,7 +335,7 @@ export class SubscriptionStore {
     return done;
   }
 
-  /** Every `action` request waiting for `key` has it; those now complete resolve. */
+  /** Every `action` request waiting for `key` (any spelling) has it; those now complete resolve. */
   private settle(key: string, action: Action): void {
     const set = this.waiters.get(key);
     if (!set) return;
@@ -374,18 +343,43 @@ export class SubscriptionStore {
       if (r.action !== action) continue;
       r.waiting.delete(key);
       set.delete(r);
-      if (r.waiting.size === 0) {
-        this.done(r);
-        r.resolve({ topics: r.topics });
-      }
+      this.resolveIfDone(r);
     }
     if (set.size === 0) this.waiters.delete(key);
   }
 
-  /** Every request waiting for `key` is rejected with the server's refusal. */
-  private fail(key: string, message: string): void {
-    for (const r of [...(this.waiters.get(key) ?? [])]) {
-      const topics = [...r.waiting.values()];
+  /** Subscribes waiting for `topic` (this spelling) stop waiting: it is no longer wanted. */
+  private release(topic: string, key: string): void {
+    for (const r of this.waitersOf(topic, key)) {
+      if (r.action !== 'subscribe') continue;
+      const left = (r.waiting.get(key) as string[]).filter((t) => t !== topic);
+      if (left.length > 0) {
+        r.waiting.set(key, left);
+        continue;
+      }
+      r.waiting.delete(key);
+      const set = this.waiters.get(key) as Set<Request>;
+      set.delete(r);
+      if (set.size === 0) this.waiters.delete(key);
+      this.resolveIfDone(r);
+    }
+  }
+
+  private resolveIfDone(r: Request): void {
+    if (r.waiting.size > 0) return;
+    this.done(r);
+    r.resolve({ topics: r.topics });
+  }
+
+  /**
+   * The requests waiting for `topic` (this spelling) are rejected with the server's refusal: its
+   * subscribes, or its unsubscribes when no subscribe waits (the server refuses subscribes).
+   */
+  private fail(topic: string, message: string): void {
+    const waiting = this.waitersOf(topic);
+    const subscribes = waiting.filter((r) => r.action === 'subscribe');
+    for (const r of subscribes.length > 0 ? subscribes : waiting) {
+      const topics = waitingTopics(r);
       this.done(r);
       r.reject(
         new PolygonStreamError(
@@ -408,6 +402,19 @@ export class SubscriptionStore {
       set?.delete(r);
       if (set?.size === 0) this.waiters.delete(key);
     }
-    r.list?.unlink(r);
+    this.armed.unlink(r);
+    this.queued.unlink(r);
   }
+}
+
+function addTo(map: Map<string, string[]>, key: string, topic: string): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [topic]);
+  else if (!list.includes(topic)) list.push(topic);
+}
+
+function waitingTopics(r: Request): string[] {
+  const out: string[] = [];
+  for (const list of r.waiting.values()) out.push(...list);
+  return out;
 }

@@ -173,4 +173,16 @@ describe('SubscriptionStore (no socket)', () => {
     store.ack('subscribe', 'XT.X:BTC-USD');
     assert.deepEqual(await pair.done, { topics: ['XT.X:BTC-USD'] });
   });
+
+  test('a refusal naming only a topic the store no longer knows is charged to nobody', async () => {
+    const store = new SubscriptionStore('stocks');
+    const gone = store.subscribe(['T.GONE'], true, T0);
+    store.unsubscribe(['T.GONE'], false, T0);
+    await gone.done;
+    const waiting = store.subscribe(['T.AAPL'], true, T0);
+    assert.deepEqual(store.refuse('not entitled to T.GONE'), []);
+    assert.deepEqual(stateOf(store), { 'T.AAPL': 'pending' });
+    store.ack('subscribe', 'T.AAPL');
+    assert.deepEqual(await waiting.done, { topics: ['T.AAPL'] });
+  });
 });
