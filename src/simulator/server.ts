@@ -79,6 +79,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
   readonly tickMs: number;
+  readonly windowScale: number;
   readonly generating: boolean;
   private eps: number;
   private readonly maxConnectionsMessage: string;
@@ -99,6 +100,16 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     checkNumber('port', options.port, 0);
     checkNumber('eventsPerSecond', options.eventsPerSecond, 0);
     checkNumber('tickMs', options.tickMs, 1);
+    if (
+      options.windowScale !== undefined &&
+      !(
+        typeof options.windowScale === 'number' &&
+        options.windowScale > 0 &&
+        options.windowScale <= 1
+      )
+    ) {
+      throw invalid('windowScale', options.windowScale, 'a number in (0, 1]');
+    }
     checkNumber('authTimeoutMs', options.authTimeoutMs, 1);
     checkNumber('slowConsumerBytes', options.slowConsumerBytes, 0);
     checkNumber('seed', options.seed, Number.NEGATIVE_INFINITY);
@@ -109,6 +120,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.apiKeys = keys;
     this.eps = options.eventsPerSecond ?? DEFAULTS.eventsPerSecond;
     this.tickMs = options.tickMs ?? DEFAULTS.tickMs;
+    this.windowScale = options.windowScale ?? 1;
     this.authTimeoutMs = options.authTimeoutMs ?? DEFAULTS.authTimeoutMs;
     this.slowConsumerBytes = options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes;
     this.maxConnectionsMessage = options.maxConnectionsMessage ?? DEFAULT_MAX_CONNECTIONS_MESSAGE;

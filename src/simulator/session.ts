@@ -28,6 +28,7 @@ export interface SessionHost {
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
   readonly tickMs: number;
+  readonly windowScale: number;
   /** False when replaying: sessions then generate nothing themselves. */
   readonly generating: boolean;
   eventsPerSecond(): number;
@@ -70,7 +71,7 @@ export class Session implements SimConnection {
     private readonly ws: WebSocket,
     private readonly host: SessionHost,
   ) {
-    this.feed = new DataFeed(cluster, host.universe);
+    this.feed = new DataFeed(cluster, host.universe, host.windowScale);
     ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
     ws.on('ping', (data: Buffer) => {
       if (!this.pongsStalled && !host.faults.stallPongs && this.isOpen()) ws.pong(data);
