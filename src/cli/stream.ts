@@ -29,6 +29,7 @@ import { asUsage, errorLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
+import { symbolOf } from '../protocol/symbols.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -355,8 +356,8 @@ class StreamRun {
   private render(event: WireEvent): string {
     if (this.format === 'ndjson') return formatNdjson(event);
     if (this.format === 'json') return formatJson(event);
-    const symbol = event['sym'] ?? event['T'] ?? event['pair'] ?? event['p'];
-    if (typeof symbol === 'string' && symbol.length > this.symbolWidth) {
+    const symbol = symbolOf(event);
+    if (symbol !== undefined && symbol.length > this.symbolWidth) {
       this.symbolWidth = Math.min(symbol.length, 24);
     }
     return formatPretty(event, { color: this.color, symbolWidth: this.symbolWidth });

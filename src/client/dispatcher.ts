@@ -6,7 +6,7 @@
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { BoundedQueue, type DropReason, type OverflowPolicy } from './bounded-queue.js';
-import { symbolOf, topicOf } from '../protocol/symbols.js';
+import { canonicalSymbol, symbolOf, topicOf } from '../protocol/symbols.js';
 import { handlerError, settle } from './callbacks.js';
 
 export type Listener = (event: WireEvent) => unknown;
@@ -24,7 +24,10 @@ export interface EventFilter<Ev extends string = string> {
   ev?: Ev | readonly Ev[];
   /** Only these event types this version has no type for (a new feed's `ev`): `UnknownEvent`s. */
   unknown?: string | readonly string[];
-  /** Only these symbols, with or without the cluster prefix (`'AAPL'`, `'X:BTC-USD'`, `'BTC-USD'`). */
+  /**
+   * Only these symbols, with or without the cluster prefix, in any case and pair spelling
+   * (`'AAPL'`, `'X:BTC-USD'`, `'btc-usd'`, `'EUR/USD'`): matched by canonical symbol.
+   */
   symbols?: readonly string[];
 }
 
@@ -36,15 +39,8 @@ export interface EventsOptions<Ev extends string = string> extends EventFilter<E
 interface Consumer {
   readonly queue: BoundedQueue<WireEvent>;
   readonly evs: ReadonlySet<string> | undefined;
+  /** Canonical symbols (`canonicalSymbol`) the consumer wants, or undefined for all. */
   readonly symbols: ReadonlySet<string> | undefined;
-}
-
-/** `X:BTC-USD`, `BTC-USD`, `btcusd` → `BTCUSD`; `C:EUR-USD` and the quote's `EUR/USD` → `EURUSD`. */
-function normalizeSymbol(symbol: string): string {
-  return symbol
-    .toUpperCase()
-    .replace(/^[A-Z]:/, '')
-    .replace(/[^A-Z0-9]/g, '');
 }
 
 export class Dispatcher {
@@ -57,6 +53,7 @@ export class Dispatcher {
   active = false;
 
   constructor(
+    private readonly cluster: string,
     private readonly reportError: (error: PolygonStreamError) => void,
     private readonly dropped: (reason: DropReason) => void,
   ) {}
@@ -103,7 +100,9 @@ export class Dispatcher {
     const evs =
       options.ev === undefined && options.unknown === undefined ? undefined : new Set(named);
     const symbols =
-      options.symbols === undefined ? undefined : new Set(options.symbols.map(normalizeSymbol));
+      options.symbols === undefined
+        ? undefined
+        : new Set(options.symbols.map((symbol) => canonicalSymbol(this.cluster, symbol)));
     let consumer: Consumer | undefined = undefined;
     const queue = new BoundedQueue<WireEvent>({
       ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
@@ -130,12 +129,16 @@ export class Dispatcher {
     const all = this.all;
     if (all !== undefined) this.call(all, event);
     const consumers = this.consumerList;
+    let key: string | null | undefined; // the event's canonical symbol, once asked; null: none
     for (let i = 0; i < consumers.length; i++) {
       const c = consumers[i]!;
       if (c.evs !== undefined && !c.evs.has(event.ev)) continue;
       if (c.symbols !== undefined) {
-        const symbol = symbolOf(event);
-        if (symbol === undefined || !c.symbols.has(normalizeSymbol(symbol))) continue;
+        if (key === undefined) {
+          const symbol = symbolOf(event);
+          key = symbol === undefined ? null : canonicalSymbol(this.cluster, symbol);
+        }
+        if (key === null || !c.symbols.has(key)) continue;
       }
       c.queue.push(event);
     }

@@ -47,7 +47,6 @@ import { type Logger, redactingLogger, silentLogger } from './logger.js';
 import { installStreamMethods, type StreamMethods } from './stream-methods.js';
 import * as registry from './registry.js';
 import { Stats, type StatsSnapshot } from './stats.js';
-import { topicOf } from '../protocol/symbols.js';
 import { type Cluster, type StreamMethod, STREAMS, streamFor } from '../protocol/streams.js';
 import {
   type SubscriptionResult,
@@ -82,7 +81,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly config: ClientConfig;
   private readonly log: Logger;
   private readonly connection: Connection;
-  private readonly store = new SubscriptionStore();
+  private readonly store: SubscriptionStore;
   private readonly dispatcher: Dispatcher;
   private readonly statsCollector: Stats;
   private readonly lifecycle = new Lifecycle((err, name) =>
@@ -104,6 +103,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.config = resolveConfig(apiKey, cluster, options as ClientOptions<never>);
     this.cluster = this.config.cluster as C;
     this.url = this.config.url;
+    this.store = new SubscriptionStore(this.cluster);
     const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
     this.log = redactingLogger(base, this.config.apiKey);
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
@@ -113,6 +113,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.onClose = options.onClose ?? defaultOnClose;
     this.statsCollector = new Stats();
     this.dispatcher = new Dispatcher(
+      this.cluster,
       (error) => this.report(error),
       (reason) => this.statsCollector.recordDrop(reason),
     );
@@ -306,7 +307,8 @@ export class StreamClient<C extends Cluster = Cluster> {
     const decoding = this.dispatcher.active || this.lifecycle.framed;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
     else if (!decoding) this.callRaw(this.printMessage, raw);
-    if (!decoding && !isStatusFrame(raw)) {
+    // Raw mode skips decoding data, unless a subscribe still waits: its data may prove it.
+    if (!decoding && this.store.waitingCount === 0 && !isStatusFrame(raw)) {
       this.statsCollector.recordFrame(raw.length, 0, undefined, now);
       return;
     }
@@ -327,7 +329,8 @@ export class StreamClient<C extends Cluster = Cluster> {
         continue;
       }
       if (event.ev === 'status') this.status(event);
-      else if (this.store.waitingCount > 0) this.sawData(event);
+      // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
+      else if (this.store.waitingCount > 0) this.store.sawData(event);
       this.dispatcher.dispatch(event);
       last = event;
     }
@@ -345,13 +348,6 @@ export class StreamClient<C extends Cluster = Cluster> {
         (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[],
       );
     }
-  }
-
-  /** Data for a topic still waiting for its ack proves the subscription (acks can go missing). */
-  private sawData(event: WireEvent): void {
-    this.store.sawData(`${event.ev}.*`);
-    const topic = topicOf(event);
-    if (topic !== undefined) this.store.sawData(topic);
   }
 
   /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */

@@ -3,12 +3,21 @@
  * server has confirmed, and who is waiting for which acknowledgement. No socket in here: the client
  * asks it what to send and tells it what the server said.
  *
- * The server is terse (PROTOCOL.md): an ack per topic in the good case, an `error` that may not
- * name its topic, silence for a topic already held. So every request has a deadline, an error
- * naming no topic is charged to the oldest request still waiting (the server answers in order),
- * and data arriving for a pending topic proves it active.
+ * The server is terse: an ack per topic in the good case, an `error` that may not name its topic,
+ * silence for a topic already held. So every request has a deadline, an error naming no topic is
+ * charged to the oldest request still waiting (the server answers in order), and data arriving for
+ * a pending topic proves it active.
+ *
+ * Topics are kept and reported as the user spelled them, but matched (acks, data, refusals) by
+ * their canonical key (`topicKey`): `XT.X:BTC-USD` is proven by a trade carrying `BTC-USD`.
+ *
+ * Every operation costs O(topics it touches): waiting requests are indexed by key, and kept in
+ * arming order in linked lists, so the oldest one and the next deadline are at the head.
  */
+import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { eventKey, topicKey } from '../protocol/symbols.js';
+import { LinkedList } from './linked-list.js';
 
 export type TopicState = 'pending' | 'active' | 'failed';
 
@@ -28,19 +37,42 @@ type Action = 'subscribe' | 'unsubscribe';
 interface Request {
   readonly action: Action;
   readonly topics: string[];
-  readonly waiting: Set<string>;
+  /** Canonical key → the topics with that key not yet confirmed, as the user spelled them. */
+  readonly waiting: Map<string, string[]>;
   readonly resolve: (r: SubscriptionResult) => void;
   readonly reject: (e: PolygonStreamError) => void;
   /** When the request times out; undefined while it is queued (not on the wire yet). */
   deadline: number | undefined;
+  /** Its place in the armed or queued list. */
+  list: object | undefined;
+  prev: Request | undefined;
+  next: Request | undefined;
 }
 
+/**
+ * Characters that end a topic named inside the server's text: whitespace, list and quote marks,
+ * brackets. A topic itself may hold `.`, `:`, `-`, `/`, `*`, so those are only stripped from the
+ * end of a word (sentence punctuation: `refused: T.AAPL.`).
+ */
+const WORD_BREAK = /[\s,;'"`()[\]{}<>]+/;
+const TRAILING_PUNCTUATION = /[.:!?]+$/;
+const TOPIC_LIKE = /^[A-Z][A-Z0-9]*\.[^.\s]/;
+
 export class SubscriptionStore {
-  /** The user's intent, with the server-confirmed state of each topic. */
+  /** The user's intent, with the server-confirmed state of each topic, as spelled. */
   private readonly topics = new Map<string, TopicStatus>();
+  /** Canonical key → the intended spellings with that key. */
+  private readonly spellings = new Map<string, Set<string>>();
   /** Topics the user gave up on and the server refused, kept for `snapshot()`. */
   private readonly failed = new Map<string, string>();
-  private readonly requests: Request[] = [];
+  /** Canonical key → the requests waiting for it. */
+  private readonly waiters = new Map<string, Set<Request>>();
+  /** Requests on the wire, in the order their deadlines were armed. */
+  private readonly armed = new LinkedList<Request>();
+  /** Requests not on the wire yet (offline), oldest first. */
+  private readonly queued = new LinkedList<Request>();
+
+  constructor(private readonly cluster: string) {}
 
   /** The intended set, in insertion order: what a reconnect re-subscribes. */
   intended(): string[] {
@@ -49,6 +81,10 @@ export class SubscriptionStore {
 
   get size(): number {
     return this.topics.size;
+  }
+
+  get waitingCount(): number {
+    return this.armed.size + this.queued.size;
   }
 
   snapshot(): Map<string, TopicStatus> {
@@ -68,13 +104,15 @@ export class SubscriptionStore {
     deadline: number,
   ): { send: string[]; done: Promise<SubscriptionResult> } {
     const send: string[] = [];
-    const waiting = new Set<string>();
+    const waiting = new Map<string, string[]>();
     for (const topic of topics) {
       this.failed.delete(topic);
       const current = this.topics.get(topic);
       if (current?.state === 'active') continue;
-      waiting.add(topic);
-      if (current === undefined || current.state === 'failed') {
+      const key = this.keyOf(topic);
+      addTo(waiting, key, topic);
+      if (current === undefined) {
+        this.intend(topic, key);
         this.topics.set(topic, { state: 'pending' });
         if (online) send.push(topic);
       }
@@ -95,43 +133,52 @@ export class SubscriptionStore {
     deadline: number,
   ): { send: string[]; done: Promise<SubscriptionResult> } {
     const send: string[] = [];
+    const waiting = new Map<string, string[]>();
     for (const topic of topics) {
-      const had = this.topics.delete(topic);
+      const key = this.keyOf(topic);
+      const had = this.forget(topic);
       this.failed.delete(topic);
-      if (had && online) send.push(topic);
-      this.settle(topic, 'subscribe');
+      if (had && online) {
+        send.push(topic);
+        addTo(waiting, key, topic);
+      }
+      // Nobody waits for a subscription that is no longer wanted.
+      this.release(topic, key);
     }
-    return { send, done: this.wait('unsubscribe', [...topics], new Set(send), deadline) };
+    return { send, done: this.wait('unsubscribe', [...topics], waiting, deadline) };
   }
 
-  /** The server acknowledged `topic`. */
+  /** The server acknowledged `topic` (as it echoed it). */
   ack(action: Action, topic: string): void {
-    if (action === 'subscribe') {
-      const current = this.topics.get(topic);
-      if (current) this.topics.set(topic, { state: 'active' });
+    const key = this.keyOf(topic);
+    if (action === 'subscribe' && !this.activate(key) && this.failed.delete(topic)) {
       // A refusal naming no topic charges every topic of the oldest request; the server then
       // confirming one of them means it holds it after all: keep it, or client and server drift.
-      else if (this.failed.delete(topic)) this.topics.set(topic, { state: 'active' });
+      this.intend(topic, key);
+      this.topics.set(topic, { state: 'active' });
     }
-    this.settle(topic, action);
+    this.settle(key, action);
   }
 
-  /** Data arrived for a topic: proof that it is active even if its ack went missing. */
-  sawData(topic: string): void {
-    const current = this.topics.get(topic);
-    if (current !== undefined && current.state !== 'active') this.ack('subscribe', topic);
+  /** Data arrived: proof that its topic (and its stream's `*` topic) is active, acked or not. */
+  sawData(event: WireEvent): void {
+    this.proven(`${event.ev}.*`);
+    const key = eventKey(this.cluster, event);
+    if (key !== undefined) this.proven(key);
   }
 
   /**
-   * The server answered `error`. Charged to the waiting topics it names or, when it names none, to
-   * the oldest request still waiting. Returns the topics it failed.
+   * The server answered `error`. Charged to the topics it names as whole words (wanted or waited
+   * for, spelled as sent) or, when it names no topic at all, to the oldest request on the wire. A
+   * message naming only topics the store no longer knows is charged to nobody. Returns the topics
+   * it failed.
    */
   refuse(message: string): string[] {
-    const named = this.requests.flatMap((r) => [...r.waiting].filter((t) => message.includes(t)));
-    const oldest = this.requests.find((r) => r.deadline !== undefined);
-    const victims = named.length > 0 ? [...new Set(named)] : [...(oldest?.waiting ?? [])];
+    const { known, any } = this.named(message);
+    const victims = [...known];
+    if (!any) for (const list of this.armed.head?.waiting.values() ?? []) victims.push(...list);
     for (const topic of victims) {
-      if (this.topics.delete(topic)) this.failed.set(topic, message);
+      if (this.forget(topic)) this.failed.set(topic, message);
       this.fail(topic, message);
     }
     return victims;
@@ -144,35 +191,44 @@ export class SubscriptionStore {
    */
   disconnected(): void {
     for (const topic of this.topics.keys()) this.topics.set(topic, { state: 'pending' });
-    for (const r of [...this.requests]) {
-      if (r.action === 'subscribe') r.deadline = undefined;
-      else for (const topic of [...r.waiting]) this.settle(topic, 'unsubscribe');
+    for (const r of [...this.armed.drain(), ...this.queued.drain()]) {
+      if (r.action === 'subscribe') {
+        r.deadline = undefined;
+        this.queued.push(r);
+      } else {
+        this.done(r);
+        r.resolve({ topics: r.topics });
+      }
     }
   }
 
   /** The queued requests went on the wire: their deadline starts now. */
   sent(deadline: number): void {
-    for (const r of this.requests) r.deadline ??= deadline;
+    for (const r of this.queued.drain()) {
+      r.deadline = deadline;
+      this.armed.push(r);
+    }
   }
 
+  /**
+   * The deadline of the oldest armed request. Deadlines are armed in rising order (now plus a
+   * fixed timeout), so it is the next one; one armed out of order (the clock stepped back) expires
+   * no earlier than those armed before it.
+   */
   nextDeadline(): number | undefined {
-    let next: number | undefined;
-    for (const r of this.requests) {
-      if (r.deadline !== undefined && (next === undefined || r.deadline < next)) next = r.deadline;
-    }
-    return next;
+    return this.armed.head?.deadline;
   }
 
   /** Reject every request whose deadline has passed; returns their errors. */
   expire(now: number): PolygonStreamError[] {
     const errors: PolygonStreamError[] = [];
-    for (const r of [...this.requests]) {
-      if (r.deadline === undefined || r.deadline > now) continue;
-      this.remove(r);
+    for (let r = this.armed.head; r && (r.deadline as number) <= now; r = this.armed.head) {
+      const topics = waitingTopics(r);
+      this.done(r);
       const error = new PolygonStreamError(
         ErrorCode.SubscribeTimeout,
-        `No acknowledgement from the server for ${r.action} of ${[...r.waiting].join(',')} in time (the server is silent for topics it already holds or does not carry). The topics stay in the subscription set.`,
-        { action: r.action, topics: [...r.waiting] },
+        `No acknowledgement from the server for ${r.action} of ${topics.join(',')} in time (the server is silent for topics it already holds or does not carry). The topics stay in the subscription set.`,
+        { action: r.action, topics },
       );
       errors.push(error);
       r.reject(error);
@@ -182,50 +238,156 @@ export class SubscriptionStore {
 
   /** Reject everything still waiting (the client is closing for good). */
   abort(error: PolygonStreamError): void {
-    for (const r of this.requests.splice(0)) r.reject(error);
+    this.waiters.clear();
+    for (const r of [...this.armed.drain(), ...this.queued.drain()]) r.reject(error);
   }
 
-  get waitingCount(): number {
-    return this.requests.length;
+  private keyOf(topic: string): string {
+    return topicKey(this.cluster, topic) ?? topic;
+  }
+
+  /** Add a spelling to the intent's key index (the caller sets its state). */
+  private intend(topic: string, key: string): void {
+    const set = this.spellings.get(key);
+    if (set) set.add(topic);
+    else this.spellings.set(key, new Set([topic]));
+  }
+
+  /** Drop a topic from the intent; whether it was there. */
+  private forget(topic: string): boolean {
+    if (!this.topics.delete(topic)) return false;
+    const key = this.keyOf(topic);
+    const set = this.spellings.get(key);
+    set?.delete(topic);
+    if (set?.size === 0) this.spellings.delete(key);
+    return true;
+  }
+
+  /** Mark every intended spelling of `key` active; whether there was any. */
+  private activate(key: string): boolean {
+    const set = this.spellings.get(key);
+    if (!set) return false;
+    for (const topic of set) {
+      if (this.topics.get(topic)?.state !== 'active') this.topics.set(topic, { state: 'active' });
+    }
+    return true;
+  }
+
+  private proven(key: string): void {
+    this.activate(key);
+    this.settle(key, 'subscribe');
+  }
+
+  /**
+   * The topics `message` names as whole words that are wanted or waited for, as spelled, and
+   * whether it names any topic at all (`PREFIX.SYMBOL`, the prefix in capitals).
+   */
+  private named(message: string): { known: Set<string>; any: boolean } {
+    const known = new Set<string>();
+    let any = false;
+    for (const word of message.split(WORD_BREAK)) {
+      for (const topic of [word, word.replace(TRAILING_PUNCTUATION, '')]) {
+        if (this.topics.has(topic) || this.waitersOf(topic).length > 0) known.add(topic);
+        else if (TOPIC_LIKE.test(topic)) any = true;
+      }
+    }
+    return { known, any: any || known.size > 0 };
+  }
+
+  /** The requests waiting for `topic` under exactly that spelling. */
+  private waitersOf(topic: string, key = this.keyOf(topic)): Request[] {
+    const set = this.waiters.get(key);
+    if (!set) return [];
+    return [...set].filter((r) => r.waiting.get(key)?.includes(topic));
   }
 
   private wait(
     action: Action,
     topics: string[],
-    waiting: Set<string>,
+    waiting: Map<string, string[]>,
     deadline: number | undefined,
   ): Promise<SubscriptionResult> {
     const done = new Promise<SubscriptionResult>((resolve, reject) => {
-      const request: Request = { action, topics, waiting, resolve, reject, deadline };
-      if (waiting.size === 0) resolve({ topics });
-      else this.requests.push(request);
+      if (waiting.size === 0) {
+        resolve({ topics });
+        return;
+      }
+      const request: Request = {
+        action,
+        topics,
+        waiting,
+        resolve,
+        reject,
+        deadline,
+        list: undefined,
+        prev: undefined,
+        next: undefined,
+      };
+      for (const key of waiting.keys()) {
+        const set = this.waiters.get(key);
+        if (set) set.add(request);
+        else this.waiters.set(key, new Set([request]));
+      }
+      (deadline === undefined ? this.queued : this.armed).push(request);
     });
     // A caller that does not await must never see an unhandled rejection; one that awaits still does.
     done.catch(() => undefined);
     return done;
   }
 
-  private settle(topic: string, action: Action): void {
-    for (const r of [...this.requests]) {
-      if (r.action !== action || !r.waiting.delete(topic)) continue;
-      if (r.waiting.size === 0) {
-        this.remove(r);
-        r.resolve({ topics: r.topics });
+  /** Every `action` request waiting for `key` (any spelling) has it; those now complete resolve. */
+  private settle(key: string, action: Action): void {
+    const set = this.waiters.get(key);
+    if (!set) return;
+    for (const r of set.size === 1 ? set : [...set]) {
+      if (r.action !== action) continue;
+      r.waiting.delete(key);
+      set.delete(r);
+      this.resolveIfDone(r);
+    }
+    if (set.size === 0) this.waiters.delete(key);
+  }
+
+  /** Subscribes waiting for `topic` (this spelling) stop waiting: it is no longer wanted. */
+  private release(topic: string, key: string): void {
+    for (const r of this.waitersOf(topic, key)) {
+      if (r.action !== 'subscribe') continue;
+      const left = (r.waiting.get(key) as string[]).filter((t) => t !== topic);
+      if (left.length > 0) {
+        r.waiting.set(key, left);
+        continue;
       }
+      r.waiting.delete(key);
+      const set = this.waiters.get(key) as Set<Request>;
+      set.delete(r);
+      if (set.size === 0) this.waiters.delete(key);
+      this.resolveIfDone(r);
     }
   }
 
+  private resolveIfDone(r: Request): void {
+    if (r.waiting.size > 0) return;
+    this.done(r);
+    r.resolve({ topics: r.topics });
+  }
+
+  /**
+   * The requests waiting for `topic` (this spelling) are rejected with the server's refusal: its
+   * subscribes, or its unsubscribes when no subscribe waits (the server refuses subscribes).
+   */
   private fail(topic: string, message: string): void {
-    for (const r of [...this.requests]) {
-      if (!r.waiting.has(topic)) continue;
-      this.remove(r);
+    const waiting = this.waitersOf(topic);
+    const subscribes = waiting.filter((r) => r.action === 'subscribe');
+    for (const r of subscribes.length > 0 ? subscribes : waiting) {
+      const topics = waitingTopics(r);
+      this.done(r);
       r.reject(
         new PolygonStreamError(
           ErrorCode.SubscribeFailed,
           `Server refused ${r.action}: ${message}`,
           {
             action: r.action,
-            topics: [...r.waiting],
+            topics,
             serverMessage: message,
           },
         ),
@@ -233,8 +395,26 @@ export class SubscriptionStore {
     }
   }
 
-  private remove(r: Request): void {
-    const i = this.requests.indexOf(r);
-    if (i >= 0) this.requests.splice(i, 1);
+  /** Take a request out of every index (O(its waiting topics)). */
+  private done(r: Request): void {
+    for (const key of r.waiting.keys()) {
+      const set = this.waiters.get(key);
+      set?.delete(r);
+      if (set?.size === 0) this.waiters.delete(key);
+    }
+    this.armed.unlink(r);
+    this.queued.unlink(r);
   }
+}
+
+function addTo(map: Map<string, string[]>, key: string, topic: string): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [topic]);
+  else if (!list.includes(topic)) list.push(topic);
+}
+
+function waitingTopics(r: Request): string[] {
+  const out: string[] = [];
+  for (const list of r.waiting.values()) out.push(...list);
+  return out;
 }

@@ -85,9 +85,12 @@ export function withClusterPrefix(cluster: string, symbol: string): string {
   return prefix + symbol;
 }
 
-/** The matching key of a symbol: cluster prefix added, pair separators (`-`, `/`) removed. */
+/**
+ * The matching key of a symbol: upper case, cluster prefix added, pair separators (`-`, `/`)
+ * removed. `btc-usd`, `BTC-USD` and `X:BTCUSD` are all `X:BTCUSD` on crypto.
+ */
 export function canonicalSymbol(cluster: string, symbol: string): string {
-  const full = withClusterPrefix(cluster, symbol);
+  const full = withClusterPrefix(cluster, symbol.toUpperCase());
   if (full === '*' || !PAIR_CLUSTERS.has(cluster)) return full;
   const prefix = symbolPrefixOf(cluster);
   return prefix + full.slice(prefix.length).replace(/[-/]/g, '');
@@ -143,6 +146,6 @@ export function clusterOfEvent(event: WireEvent): Cluster | undefined {
 }
 
 /** Whether a set of canonical subscription keys covers an event key (exactly or by `PREFIX.*`). */
-export function covers(keys: ReadonlySet<string>, ev: string, key: string): boolean {
+export function covers(keys: { has(key: string): boolean }, ev: string, key: string): boolean {
   return keys.has(key) || keys.has(`${ev}.*`);
 }

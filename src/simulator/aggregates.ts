@@ -1,6 +1,7 @@
 /**
- * Aggregate events (second and minute bars): the running window of a symbol advanced one step per
- * event, in the three shapes the provider uses (stock-style with day figures, pair bars, index bars).
+ * Aggregate events (second and minute bars): a window of a symbol advanced one step at a time, and
+ * its bar in the three shapes the provider uses (stock-style with day figures, pair bars, index
+ * bars).
  */
 import type { WireEvent } from '../protocol/codec.js';
 import type { Cluster } from '../protocol/streams.js';
@@ -29,10 +30,15 @@ const AGG_VOLUME: Record<Cluster, [lo: number, hi: number, lot: number]> = {
   indices: [0, 0, 0],
 };
 
-/** Advance the symbol's window of `size` ms: one step of the walk, some volume. */
-function advanceWindow(ctx: GenContext, size: number): AggWindow {
-  const { u, s, now } = ctx;
-  const w = u.window(s, size, now);
+/** A fresh window starting at `start`, opened at the symbol's current price. */
+export function openWindow(s: SymbolState, start: number): AggWindow {
+  const p = s.price;
+  return { start, open: p, high: p, low: p, close: p, volume: 0, notional: 0, trades: 0 };
+}
+
+/** One step of the symbol's walk inside window `w`, with some volume. */
+export function advanceWindow(ctx: GenContext, w: AggWindow): void {
+  const { u, s } = ctx;
   const p = u.step(s);
   const [lo, hi, lot] = AGG_VOLUME[s.cluster];
   const volume = u.prng.int(lo, hi) * lot;
@@ -43,7 +49,6 @@ function advanceWindow(ctx: GenContext, size: number): AggWindow {
   w.notional += volume * p;
   w.trades += volume > 0 ? u.prng.int(1, 8) : 0;
   addVolume(s, p, volume);
-  return w;
 }
 
 function ohlc(s: SymbolState, w: AggWindow): { o: number; c: number; h: number; l: number } {
@@ -60,49 +65,74 @@ export function pairOf(s: SymbolState): string {
   return s.cluster === 'forex' ? `${s.base}/${s.quote}` : `${s.base}-${s.quote}`;
 }
 
+/**
+ * An aggregate stream: the bar of a closed window of `size` ms (nominal: the simulator may scale
+ * windows down) in the provider's shape. The feed accumulates a window per symbol while it is open
+ * and sends its bar once, when it closes.
+ */
+export interface BarStream {
+  readonly size: number;
+  bar(s: SymbolState, w: AggWindow, size: number): WireEvent;
+}
+
+/** A generator for a bar stream: one step in a fresh window, then its bar (for checks of shape). */
+export type BarGenerator = Generator & { readonly bars: BarStream };
+
+function barGenerator(bars: BarStream): BarGenerator {
+  const gen: Generator = (ctx) => {
+    const w = openWindow(ctx.s, Math.floor(ctx.now / bars.size) * bars.size);
+    advanceWindow(ctx, w);
+    return bars.bar(ctx.s, w, bars.size);
+  };
+  return Object.assign(gen, { bars });
+}
+
 /** Stock-style aggregate (stocks, options, launchpad): day figures, window OHLCV, VWAPs. */
-export function fullAggregate(ev: string, size: number, otc: boolean): Generator {
-  return (ctx) => {
-    const { s } = ctx;
-    const w = advanceWindow(ctx, size);
-    const event: WireEvent = {
-      ev,
-      sym: s.symbol,
-      v: w.volume,
-      av: Math.round(s.dayVolume),
-      op: roundPrice(s.cluster, s.open, s.symbol),
-      vw: vwap(w.notional, w.volume, w.close),
-      ...ohlc(s, w),
-      a: vwap(s.dayNotional, s.dayVolume, s.price),
-      z: w.trades > 0 ? Math.max(1, Math.round(w.volume / w.trades)) : 0,
-      s: w.start,
-      e: w.start + size,
-    };
-    if (otc && s.otc) event.otc = true;
-    return event;
-  };
+export function fullAggregate(ev: string, size: number, otc: boolean): BarGenerator {
+  return barGenerator({
+    size,
+    bar: (s, w, size) => {
+      const event: WireEvent = {
+        ev,
+        sym: s.symbol,
+        v: w.volume,
+        av: Math.round(s.dayVolume),
+        op: roundPrice(s.cluster, s.open, s.symbol),
+        vw: vwap(w.notional, w.volume, w.close),
+        ...ohlc(s, w),
+        a: vwap(s.dayNotional, s.dayVolume, s.price),
+        z: w.trades > 0 ? Math.max(1, Math.round(w.volume / w.trades)) : 0,
+        s: w.start,
+        e: w.start + size,
+      };
+      if (otc && s.otc) event.otc = true;
+      return event;
+    },
+  });
 }
 
-export function pairAggregate(ev: string, size: number, withVwap: boolean): Generator {
-  return (ctx) => {
-    const { s } = ctx;
-    const w = advanceWindow(ctx, size);
-    const event: WireEvent = { ev, pair: pairOf(s), ...ohlc(s, w), v: w.volume, s: w.start };
-    event.e = w.start + size;
-    if (withVwap) {
-      event.vw = vwap(w.notional, w.volume, w.close);
-      event.z = w.trades > 0 ? Math.max(1, Math.round(w.volume / w.trades)) : 0;
-    }
-    return event;
-  };
+export function pairAggregate(ev: string, size: number, withVwap: boolean): BarGenerator {
+  return barGenerator({
+    size,
+    bar: (s, w, size) => {
+      const event: WireEvent = { ev, pair: pairOf(s), ...ohlc(s, w), v: w.volume, s: w.start };
+      event.e = w.start + size;
+      if (withVwap) {
+        event.vw = vwap(w.notional, w.volume, w.close);
+        event.z = w.trades > 0 ? Math.max(1, Math.round(w.volume / w.trades)) : 0;
+      }
+      return event;
+    },
+  });
 }
 
-export function indexAggregate(ev: string, size: number): Generator {
-  return (ctx) => {
-    const { s } = ctx;
-    const w = advanceWindow(ctx, size);
-    const { o, c, h, l } = ohlc(s, w);
-    const op = roundPrice(s.cluster, s.open, s.symbol);
-    return { ev, sym: s.symbol, op, o, c, h, l, s: w.start, e: w.start + size };
-  };
+export function indexAggregate(ev: string, size: number): BarGenerator {
+  return barGenerator({
+    size,
+    bar: (s, w, size) => {
+      const { o, c, h, l } = ohlc(s, w);
+      const op = roundPrice(s.cluster, s.open, s.symbol);
+      return { ev, sym: s.symbol, op, o, c, h, l, s: w.start, e: w.start + size };
+    },
+  });
 }

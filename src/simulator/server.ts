@@ -63,6 +63,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
   readonly tickMs: number;
+  readonly windowScale: number;
   readonly generating: boolean;
   private eps: number;
   private readonly maxConnectionsMessage: string;
@@ -99,6 +100,9 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
       string(where, 'maxConnectionsMessage', options.maxConnectionsMessage);
     }
     if (options.replay !== undefined) plainObject(where, 'replay', options.replay);
+    if (options.windowScale !== undefined) {
+      number(where, 'windowScale', options.windowScale, { min: 0.000001, max: 1 });
+    }
     const keys = options.apiKeys ?? 'any';
     if (keys !== 'any' && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
       throw invalidOption(where, 'apiKeys', "'any' or an array of strings", keys);
@@ -106,6 +110,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.apiKeys = keys;
     this.eps = options.eventsPerSecond ?? DEFAULTS.eventsPerSecond;
     this.tickMs = options.tickMs ?? DEFAULTS.tickMs;
+    this.windowScale = options.windowScale ?? 1;
     this.authTimeoutMs = options.authTimeoutMs ?? DEFAULTS.authTimeoutMs;
     this.slowConsumerBytes = options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes;
     this.maxConnectionsMessage = options.maxConnectionsMessage ?? DEFAULT_MAX_CONNECTIONS_MESSAGE;

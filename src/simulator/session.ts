@@ -28,6 +28,7 @@ export interface SessionHost {
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
   readonly tickMs: number;
+  readonly windowScale: number;
   /** False when replaying: sessions then generate nothing themselves. */
   readonly generating: boolean;
   eventsPerSecond(): number;
@@ -49,7 +50,8 @@ export class Session implements SimConnection {
   /** Topic as the client spelled it → canonical key. */
   private readonly topics = new Map<string, string>();
   private readonly topicSet = new Set<string>();
-  private keys = new Set<string>();
+  /** Canonical key → how many held topics have it (two spellings may share one key). */
+  private readonly keys = new Map<string, number>();
   private pongsStalled = false;
   private dataPaused = false;
   private closed = false;
@@ -69,7 +71,7 @@ export class Session implements SimConnection {
     private readonly ws: WebSocket,
     private readonly host: SessionHost,
   ) {
-    this.feed = new DataFeed(cluster, host.universe);
+    this.feed = new DataFeed(cluster, host.universe, host.windowScale);
     ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
     ws.on('ping', (data: Buffer) => {
       if (!this.pongsStalled && !host.faults.stallPongs && this.isOpen()) ws.pong(data);
@@ -90,11 +92,6 @@ export class Session implements SimConnection {
 
   get subscriptions(): ReadonlySet<string> {
     return this.topicSet;
-  }
-
-  /** The canonical keys of the current subscriptions (for publish and replay). */
-  get topicKeys(): ReadonlySet<string> {
-    return this.keys;
   }
 
   get isClosed(): boolean {
@@ -253,9 +250,12 @@ export class Session implements SimConnection {
         if (this.topics.has(topic)) continue; // already held: the real server says nothing
         this.topics.set(topic, key);
         this.topicSet.add(topic);
-      } else {
-        this.topics.delete(topic);
+        this.keys.set(key, (this.keys.get(key) ?? 0) + 1);
+      } else if (this.topics.delete(topic)) {
         this.topicSet.delete(topic);
+        const held = (this.keys.get(key) ?? 1) - 1;
+        if (held > 0) this.keys.set(key, held);
+        else this.keys.delete(key);
       }
       changed = true;
       if (!faults.silentTopics.has(topic)) {
@@ -263,7 +263,6 @@ export class Session implements SimConnection {
       }
     }
     if (changed) {
-      this.keys = new Set(this.topics.values());
       this.feed.invalidate();
       if (action === 'subscribe') this.host.onSubscribed(this);
     }

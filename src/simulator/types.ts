@@ -24,6 +24,11 @@ export interface SimulatorOptions {
   seed?: number;
   /** Frame cadence of generated data in ms. Default 50. */
   tickMs?: number;
+  /**
+   * Aggregate windows last this fraction of their nominal length (0.01: second bars every 10 ms,
+   * minute bars every 600 ms), for tests that cannot wait a minute. Default 1.
+   */
+  windowScale?: number;
   /** No auth within this → `auth_timeout` and close. Default 10000. */
   authTimeoutMs?: number;
   /** `bufferedAmount` above this when sending → `slow_consumer` and close. Default 4 MiB. */

@@ -85,7 +85,6 @@ export interface SymbolState {
   seq: number;
   /** Last trade id handed out. */
   tradeId: number;
-  readonly windows: Map<number, AggWindow>;
 }
 
 interface Listing {
@@ -310,18 +309,6 @@ export class Universe {
     return s.seq;
   }
 
-  /** The symbol's aggregate window of `size` ms containing `now`, reset when a new one starts. */
-  window(s: SymbolState, size: number, now: number): AggWindow {
-    const start = Math.floor(now / size) * size;
-    let w = s.windows.get(size);
-    if (!w || w.start !== start) {
-      const p = s.price;
-      w = { start, open: p, high: p, low: p, close: p, volume: 0, notional: 0, trades: 0 };
-      s.windows.set(size, w);
-    }
-    return w;
-  }
-
   private add(cluster: Cluster, l: Listing): SymbolState {
     const [base = '', quote = ''] =
       cluster === 'forex' || cluster === 'crypto' ? l.symbol.slice(2).split('-') : [];
@@ -342,7 +329,6 @@ export class Universe {
       dayNotional: dayVolume * l.price * (0.995 + (h % 100) / 10000),
       seq: 1000 + (h % 100000),
       tradeId: 10000 + (h % 1000000),
-      windows: new Map(),
     };
     this.byKey.set(`${cluster}\u0000${canonicalSymbol(cluster, l.symbol)}`, state);
     return state;

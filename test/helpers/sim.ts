@@ -13,6 +13,28 @@ import {
 
 export const STEP_TIMEOUT_MS = 3_000;
 
+/** Per-test timeout of the simulator tests. */
+export const T = { timeout: 10_000 };
+/** No generated data. */
+export const QUIET: SimulatorOptions = { eventsPerSecond: 0 };
+/** Plenty of generated data, in small frames. */
+export const BUSY: SimulatorOptions = { eventsPerSecond: 2_000, tickMs: 10 };
+
+/** A stock trade with every field, for publish and replay. */
+export const trade = (sym: string, t: number, extra: object = {}): WireEvent => ({
+  ev: 'T',
+  sym,
+  x: 4,
+  i: '1',
+  z: 3,
+  p: 100,
+  s: 100,
+  c: [0],
+  t,
+  q: 1,
+  ...extra,
+});
+
 export type EventPredicate = (e: WireEvent) => boolean;
 
 export const isStatus =

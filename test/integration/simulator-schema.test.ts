@@ -60,7 +60,8 @@ describe('simulator events match websocket.json', () => {
 
   before(async () => {
     ({ spec, ajv } = loadSpec());
-    sim = await startSimulator({ seed: 11, eventsPerSecond: 4_000, tickMs: 10 });
+    // Shortened aggregate windows: minute bars every 600 ms, not every minute.
+    sim = await startSimulator({ seed: 11, eventsPerSecond: 4_000, tickMs: 10, windowScale: 0.01 });
   });
 
   after(async () => {

@@ -1,0 +1,54 @@
+/**
+ * One canonical key per topic: for every stream of the table, the key of the topic a user
+ * subscribes to equals the key of that stream's events, however the user spells the symbol and
+ * however the event spells it (the provider's examples and the simulator's generators).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { STREAMS, symbolPrefixOf } from '../../src/protocol/streams.js';
+import { eventKey, topicKey } from '../../src/protocol/symbols.js';
+import { topicsFor } from '../../src/protocol/topics.js';
+import { generatorFor, Universe } from '../../src/simulator/index.js';
+import { EXAMPLES } from '../fixtures/event-examples.js';
+
+/** Ways a user writes `symbol` (`X:BTC-USD`): as is, without the prefix, lower case, other pair spellings. */
+function spellings(cluster: string, symbol: string): string[] {
+  const prefix = symbolPrefixOf(cluster);
+  const bare = prefix !== '' && symbol.startsWith(prefix) ? symbol.slice(prefix.length) : symbol;
+  const out = [symbol, bare, symbol.toLowerCase(), bare.toLowerCase()];
+  if (/^[A-Z]+-[A-Z]+$/.test(bare)) out.push(bare.replace('-', '/'), bare.replace('-', ''));
+  return out;
+}
+
+describe('topicKey(subscribe topic) == eventKey(event) for every stream', () => {
+  for (const stream of STREAMS) {
+    const { cluster } = stream;
+    test(`${stream.schemaPath}: the provider's example`, () => {
+      const ex = EXAMPLES[stream.schemaPath];
+      assert.ok(ex, `no example for ${stream.schemaPath}`);
+      // /options/A's example says ev 'AM'; its stream's events are 'A'.
+      const event = { ...ex.event, ev: stream.ev };
+      const key = eventKey(cluster, event);
+      assert.ok(key !== undefined);
+      for (const symbol of spellings(cluster, ex.symbol)) {
+        const [topic] = topicsFor(stream, [symbol], { forceUppercaseSymbols: false });
+        assert.equal(topicKey(cluster, topic!), key, `${topic} vs ${JSON.stringify(event)}`);
+      }
+    });
+
+    test(`${stream.schemaPath}: the simulator's events`, () => {
+      const u = new Universe(1);
+      const [state, other] = u.symbols(cluster);
+      assert.ok(state && other);
+      const event = generatorFor(stream)({ u, s: state, now: Date.now() });
+      const key = eventKey(cluster, event);
+      for (const symbol of spellings(cluster, state.symbol)) {
+        const [topic] = topicsFor(stream, [symbol], { forceUppercaseSymbols: false });
+        assert.equal(topicKey(cluster, topic!), key, `${topic} vs ${JSON.stringify(event)}`);
+      }
+      const elsewhere = generatorFor(stream)({ u, s: other, now: Date.now() });
+      assert.notEqual(eventKey(cluster, elsewhere), key, 'another symbol has another key');
+      assert.equal(topicKey(cluster, `${stream.prefix}.*`), `${stream.ev}.*`);
+    });
+  }
+});
