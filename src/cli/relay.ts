@@ -50,7 +50,9 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
     });
   } catch (err) {
     if (isPolygonStreamError(err) && err.code === 'INVALID_OPTION') {
-      throw new UsageError(err.message.replace(/allowAnyToken/g, '--allow-any-token'));
+      throw new UsageError(
+        err.message.replace(/^startRelay: /, '').replace(/allowAnyToken/g, '--allow-any-token'),
+      );
     }
     const code = (err as NodeJS.ErrnoException).code;
     process.stderr.write(

@@ -5,6 +5,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+/** Addresses whose failures are remembered at once, at most. */
+const MAX_TRACKED = 10_000;
+
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 export interface AccessOptions {
@@ -37,9 +40,19 @@ export class Access {
     this.failures++;
     const entry = this.recent.get(address);
     if (entry === undefined || now - entry.since > this.options.windowMs) {
+      if (this.recent.size >= MAX_TRACKED) this.forgetExpired(now);
       this.recent.set(address, { count: 1, since: now });
     } else entry.count++;
     return false;
+  }
+
+  /** Many addresses failing once each must not grow the table without bound. */
+  private forgetExpired(now: number): void {
+    for (const [address, entry] of this.recent) {
+      if (now - entry.since > this.options.windowMs) this.recent.delete(address);
+    }
+    // Still full: every entry is recent; the oldest goes (Map keeps insertion order).
+    if (this.recent.size >= MAX_TRACKED) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private limited(address: string, now: number): boolean {

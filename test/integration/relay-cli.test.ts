@@ -41,7 +41,7 @@ describe('polygon-stream relay', () => {
       [['relay', '--port', '0'], /relay needs --tokens/],
       [
         ['relay', '--port', '0', '--allow-any-token', '--bind', '0.0.0.0'],
-        /--allow-any-token is refused on 0\.0\.0\.0/,
+        /^error: --allow-any-token must be false on 0\.0\.0\.0 \(any token would serve the feed/,
       ],
       [['relay', '--clusters', 'bonds', '--tokens', 't'], /Expected clusters among stocks/],
     ];
