@@ -52,7 +52,7 @@ function machineBusyMs(): number {
 let clientModule: Promise<ClientModule> | undefined;
 function loadClient(): Promise<ClientModule> {
   clientModule ??= import(
-    process.env['BENCH_CLIENT'] ?? '../src/client.js'
+    process.env['BENCH_CLIENT'] ?? '../src/index.js'
   ) as Promise<ClientModule>;
   return clientModule;
 }
