@@ -50,7 +50,11 @@ export interface TransportSocket {
 }
 
 /** Opens a socket to `url`; events arrive asynchronously, never during the call. */
-export type Transport = (url: string, options: SocketOptions, events: SocketEvents) => TransportSocket;
+export type Transport = (
+  url: string,
+  options: SocketOptions,
+  events: SocketEvents,
+) => TransportSocket;
 
 export const TRANSPORTS = ['ws', 'native'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
