@@ -350,8 +350,9 @@ async function openClient(
   return {
     probeSocket: (probe) => {
       // Test-only peek at the client's socket, to time socket 'message' → listener.
-      const inner = client as unknown as { connection?: { ws?: WebSocket } };
-      inner.connection?.ws?.prependListener('message', probe);
+      // The connection holds a transport socket; the ws transport's wraps the `ws` socket.
+      const inner = client as unknown as { connection?: { ws?: { ws?: WebSocket } } };
+      inner.connection?.ws?.ws?.prependListener('message', probe);
     },
     close: async () => {
       await client.closeStream();

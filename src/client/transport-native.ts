@@ -56,6 +56,9 @@ class NativeSocket implements TransportSocket {
             : 'the WebSocket failed and the runtime does not say why (a browser hides refused connections, DNS, TLS and HTTP errors: check the URL and that the server is up)',
         ),
       );
+      // An error always ends the socket; some runtimes (Node 20's) never send the close event
+      // after a failed opening handshake, so report it now (a later one is ignored).
+      this.terminate();
     };
     ws.onclose = (event: { code: number; reason: string }) => this.closed(event.code, event.reason);
   }
