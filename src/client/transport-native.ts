@@ -5,12 +5,18 @@
  * handshake timeout, the frame size limit (checked once the runtime has the frame), and an
  * immediate `terminate` (the socket is abandoned and its close reported at once).
  */
+import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { SocketEvents, SocketOptions, Transport, TransportSocket } from './transport.js';
 import { SocketState } from './transport.js';
 
-/** Whether this runtime has a standard WebSocket. */
-export function hasNativeWebSocket(): boolean {
-  return typeof globalThis.WebSocket === 'function';
+/** The native transport; MISSING_DEPENDENCY (ending with `hint`) where the runtime has none. */
+export function requireNativeTransport(hint: string): Transport {
+  if (typeof globalThis.WebSocket === 'function') return nativeTransport;
+  throw new PolygonStreamError(
+    ErrorCode.MissingDependency,
+    `polygon-stream needs the runtime's global WebSocket here, and this runtime has none${hint}`,
+    { option: 'transport' },
+  );
 }
 
 /** An Error shaped like the ones `ws` raises, so socket-errors.ts words both alike. */

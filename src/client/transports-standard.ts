@@ -4,7 +4,7 @@
  */
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { Transport, TransportName } from './transport.js';
-import { hasNativeWebSocket, nativeTransport } from './transport-native.js';
+import { requireNativeTransport } from './transport-native.js';
 
 /** The transport for `name` (undefined: this build's default, the runtime's WebSocket). */
 export function pickTransport(name: TransportName | undefined): Transport {
@@ -15,12 +15,5 @@ export function pickTransport(name: TransportName | undefined): Transport {
       { option: 'transport' },
     );
   }
-  if (!hasNativeWebSocket()) {
-    throw new PolygonStreamError(
-      ErrorCode.MissingDependency,
-      "polygon-stream needs the runtime's global WebSocket, and this runtime has none",
-      { option: 'transport' },
-    );
-  }
-  return nativeTransport;
+  return requireNativeTransport('');
 }

@@ -3,20 +3,14 @@
  * the runtime's WebSocket. The build for browsers, Deno, Bun and workers replaces this module
  * with transports-standard.ts, which has no `ws` (tsup.config.ts).
  */
-import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { Transport, TransportName } from './transport.js';
-import { hasNativeWebSocket, nativeTransport } from './transport-native.js';
+import { requireNativeTransport } from './transport-native.js';
 import { wsTransport } from './transport-ws.js';
 
 /** The transport for `name` (undefined: this build's default). */
 export function pickTransport(name: TransportName | undefined): Transport {
   if (name !== 'native') return wsTransport;
-  if (!hasNativeWebSocket()) {
-    throw new PolygonStreamError(
-      ErrorCode.MissingDependency,
-      "transport 'native' needs the runtime's global WebSocket, and this runtime has none (Node 20 and 21: run node with --experimental-websocket; Node ≥ 22 has it); or leave transport unset to use ws",
-      { option: 'transport' },
-    );
-  }
-  return nativeTransport;
+  return requireNativeTransport(
+    " (transport 'native'; Node 20 and 21: run node with --experimental-websocket, Node ≥ 22 has it); or leave transport unset to use ws",
+  );
 }
