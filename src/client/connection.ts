@@ -1,7 +1,8 @@
 /**
  * The connection state machine: one socket at a time, authentication, heartbeat, server statuses
  * and reconnects. State changes go through `transition`; every timer is a named field, armed in
- * one place and cleared in `clearTimers`. The client above it decodes frames and owns subscriptions.
+ * one place and cleared in `clearTimers`. The client above it decodes frames and owns subscriptions;
+ * the socket below it is a transport (transport.ts): `ws`, or the runtime's standard WebSocket.
  */
 import { encodeAction } from '../protocol/codec.js';
 import type { ClientConfig, StartConfig } from './config.js';
