@@ -242,6 +242,29 @@ describe('in headless Chromium', { skip: browserBinary.skip }, () => {
     );
     assert.ok(pixels.painted > pixels.width * pixels.height * 0.02, `painted ${pixels.painted}`);
     assert.ok(pixels.colors > 20, `colours ${pixels.colors}`);
+
+    // A dropped connection shows on the board and heals: reconnected, resubscribed, trading again.
+    const stocks = await board.sim.waitFor((c) => c.cluster === 'stocks' && c.authenticated);
+    const tradesBefore: number = await page.evaluate(() => window.board.stats.trades);
+    stocks.drop();
+    await page.waitForFunction(
+      (before) =>
+        window.board.stats.reconnects === 1 &&
+        document.querySelector('#state').textContent === 'open' &&
+        window.board.stats.trades > before,
+      tradesBefore,
+    );
+    const again = await board.sim.waitFor(
+      (c) => c !== stocks && c.cluster === 'stocks' && c.subscriptions.size === 10,
+    );
+    assert.deepEqual(again.received.slice(0, 2), [
+      { action: 'auth', params: KEY },
+      {
+        action: 'subscribe',
+        params: 'T.AAPL,T.MSFT,T.NVDA,T.TSLA,T.AMZN,Q.AAPL,Q.MSFT,Q.NVDA,Q.TSLA,Q.AMZN',
+      },
+    ]);
+    assert.match((await page.textContent('#meta')) ?? '', / 1 reconnects$/);
     await page.close();
   });
 });
