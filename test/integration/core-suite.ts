@@ -4,6 +4,7 @@
  * typed events, reconnect + resubscribe after a dropped socket, idle-timeout liveness, close.
  */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { StreamClient } from '../../src/client/stream-client.js';
 import type { ClientOptions } from '../../src/client/config.js';
@@ -143,6 +144,37 @@ export function coreSuite(transport: TransportName): void {
       });
       assert.equal(c.state, 'closed');
     });
+
+    test(
+      'no answer to the opening handshake within authTimeoutMs: CONNECTION_FAILED',
+      T,
+      async () => {
+        // Accepts TCP and never answers the upgrade request.
+        const sockets = new Set<Socket>();
+        const silent = createServer((socket) => void sockets.add(socket));
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        const { port } = silent.address() as AddressInfo;
+        try {
+          const c = new StreamClient(KEY, 'stocks', {
+            host: `ws://127.0.0.1:${port}`,
+            transport,
+            authTimeoutMs: 200,
+            reconnect: false,
+            onError: () => {},
+            onClose: () => {},
+          });
+          await assert.rejects(c.startStreamThread(), (err: unknown) => {
+            assert.ok(err instanceof PolygonStreamError);
+            assert.equal(err.code, ErrorCode.ConnectionFailed);
+            assert.match(err.message, /no answer to the WebSocket handshake within 200 ms/);
+            return true;
+          });
+        } finally {
+          for (const socket of sockets) socket.destroy();
+          await new Promise<void>((resolve) => silent.close(() => resolve()));
+        }
+      },
+    );
 
     test('a frame larger than maxFrameBytes fails the socket, which reconnects', T, async () => {
       const causes: PolygonStreamError[] = [];

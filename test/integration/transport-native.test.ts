@@ -40,7 +40,7 @@ if (typeof globalThis.WebSocket === 'function') {
       const output = `${child.stdout}\n${child.stderr}`;
       assert.equal(child.status, 0, `child suite failed:\n${output}`);
       assert.match(output, /core client suite, transport 'native'/);
-      assert.match(output, /ℹ pass 5\b/);
+      assert.match(output, /ℹ pass 6\b/);
       assert.match(output, /ℹ fail 0\b/);
     },
   );
