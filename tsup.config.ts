@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+import type { Plugin } from 'esbuild';
 
 const library = {
   index: 'src/index.ts',
@@ -7,8 +9,21 @@ const library = {
   relay: 'src/relay/index.ts',
 };
 
+/**
+ * The standard build swaps the Node build's transport choice (ws, or the runtime's WebSocket on
+ * request) for the one that only knows the runtime's WebSocket: no `ws`, no Node module.
+ */
+const standardTransports: Plugin = {
+  name: 'standard-transports',
+  setup(build) {
+    const standard = fileURLToPath(new URL('src/client/transports-standard.ts', import.meta.url));
+    build.onResolve({ filter: /^\.\/transports\.js$/ }, () => ({ path: standard }));
+  },
+};
+
 // ESM: the library entries and the CLI share chunks, so the CLI imports the library code
 // instead of carrying its own copy. CJS: the library entries only. No source maps in the package.
+// Standard (browsers, Deno, Bun, workers): the client alone in one self-contained ES module.
 export default defineConfig([
   {
     entry: { ...library, 'cli/main': 'src/cli/main.ts' },
@@ -24,5 +39,13 @@ export default defineConfig([
     dts: true,
     splitting: true,
     target: 'node20',
+  },
+  {
+    entry: { browser: 'src/index.ts' },
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    splitting: false,
+    esbuildPlugins: [standardTransports],
   },
 ]);

@@ -52,7 +52,7 @@ function machineBusyMs(): number {
 let clientModule: Promise<ClientModule> | undefined;
 function loadClient(): Promise<ClientModule> {
   clientModule ??= import(
-    process.env['BENCH_CLIENT'] ?? '../src/client.js'
+    process.env['BENCH_CLIENT'] ?? '../src/index.js'
   ) as Promise<ClientModule>;
   return clientModule;
 }
@@ -350,8 +350,9 @@ async function openClient(
   return {
     probeSocket: (probe) => {
       // Test-only peek at the client's socket, to time socket 'message' → listener.
-      const inner = client as unknown as { connection?: { ws?: WebSocket } };
-      inner.connection?.ws?.prependListener('message', probe);
+      // The connection holds a transport socket; the ws transport's wraps the `ws` socket.
+      const inner = client as unknown as { connection?: { ws?: { ws?: WebSocket } } };
+      inner.connection?.ws?.ws?.prependListener('message', probe);
     },
     close: async () => {
       await client.closeStream();

@@ -91,7 +91,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   HISTORY_FAILED:
     'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows',
   MISSING_DEPENDENCY:
-    'an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out)',
+    "an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out), or transport 'native' on a runtime without a global WebSocket (Node 20: --experimental-websocket)",
 };
 
 export class PolygonStreamError extends Error {

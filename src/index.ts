@@ -15,6 +15,7 @@ export type {
 export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
 export { HISTORY_DEFAULTS, type HistoryOptions, type HistoryQuery } from './client/history.js';
 export type { ConnectionState, ReconnectInfo } from './client/connection.js';
+export type { TransportName } from './client/transport.js';
 export type { EventFilter, EventsOptions, QueueOptions } from './client/dispatcher.js';
 export { ERROR_DOCS, ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';
 export * from './protocol/events.js';

@@ -9,6 +9,7 @@ import type { ReconnectPolicy } from './backoff.js';
 import type { EventsOptions } from './dispatcher.js';
 import type { HistoryOptions } from './history.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
+import { TRANSPORTS, type TransportName } from './transport.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
 
@@ -61,8 +62,14 @@ export interface ClientOptions<Self = unknown> {
   compression?: boolean;
   /** Largest frame accepted, bytes; larger frames close the connection (and it reconnects). */
   maxFrameBytes?: number;
-  /** Passed through to `ws` (agent for proxies, headers, TLS options …). */
+  /** Passed through to `ws` (agent for proxies, headers, TLS options …); the ws transport only. */
   ws?: WsOptions;
+  /**
+   * 'ws' (the Node build's default: ping/pong heartbeat, compression, `ws` options) or 'native':
+   * the runtime's standard WebSocket (the only one in the build for browsers, Deno, Bun and
+   * workers). Without ping frames, set idleTimeoutMs to detect a dead connection.
+   */
+  transport?: TransportName;
   /** REST history (`history()`): base URL, concurrency, rate limit, retries, timeouts. */
   history?: HistoryOptions;
 }
@@ -91,6 +98,8 @@ export interface ClientConfig {
   readonly compression: boolean;
   readonly maxFrameBytes: number;
   readonly ws: WsOptions;
+  /** undefined: the build's default. */
+  readonly transport: TransportName | undefined;
 }
 
 export type StartConfig = Required<StartOptions>;
@@ -173,6 +182,7 @@ export function resolveConfig(
       v.integer(WHERE, 'maxFrameBytes', x, { min: 1 }),
     ),
     ws: v.plainObject<WsOptions>(WHERE, 'ws', options.ws),
+    transport: resolveTransport(options),
   });
 }
 
@@ -214,6 +224,20 @@ export function resolveEvents(given: unknown): EventsOptions {
     throw v.invalidOption(where, 'signal', 'an AbortSignal', signal);
   }
   return options;
+}
+
+function resolveTransport(options: ClientOptions<never>): TransportName | undefined {
+  if (options.transport === undefined) return undefined;
+  const transport = v.oneOf(WHERE, 'transport', options.transport, TRANSPORTS);
+  if (transport === 'native' && options.ws !== undefined && Object.keys(options.ws).length > 0) {
+    throw v.invalidOption(
+      WHERE,
+      'ws',
+      "unset with transport 'native' (the runtime's WebSocket takes no agent, headers or TLS options)",
+      options.ws,
+    );
+  }
+  return transport;
 }
 
 function resolveReconnect(given: Partial<ReconnectPolicy> | undefined): ReconnectPolicy {

@@ -1,9 +1,9 @@
 /**
  * The connection state machine: one socket at a time, authentication, heartbeat, server statuses
  * and reconnects. State changes go through `transition`; every timer is a named field, armed in
- * one place and cleared in `clearTimers`. The client above it decodes frames and owns subscriptions.
+ * one place and cleared in `clearTimers`. The client above it decodes frames and owns subscriptions;
+ * the socket below it is a transport (transport.ts): `ws`, or the runtime's standard WebSocket.
  */
-import WebSocket from 'ws';
 import { encodeAction } from '../protocol/codec.js';
 import type { ClientConfig, StartConfig } from './config.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
@@ -12,6 +12,8 @@ import { Backoff } from './backoff.js';
 import type { StatusVerdict } from '../protocol/statuses.js';
 import { redactText } from '../redact.js';
 import { connectionFailed, firstConnectError } from './socket-errors.js';
+import { SocketState, type Transport, type TransportSocket } from './transport.js';
+import { pickTransport } from './transports.js';
 
 /** The verdicts the connection acts on. */
 export type ConnectionVerdict = Exclude<StatusVerdict, { kind: 'ack' | 'refusal' }>;
@@ -53,9 +55,12 @@ export interface ConnectionHooks {
 
 const CLOSE_GRACE_MS = 2_000;
 
+type Timer = ReturnType<typeof setTimeout>;
+
 export class Connection {
   private current: ConnectionState = 'idle';
-  private ws: WebSocket | undefined;
+  private ws: TransportSocket | undefined;
+  private readonly transport: Transport;
   private start: StartConfig | undefined;
   private readonly backoff: Backoff | undefined;
   private everAuthenticated = false;
@@ -73,15 +78,15 @@ export class Connection {
   /** Why the current socket is going away, decided before its close event arrives. */
   private closeCause: { error: PolygonStreamError; fatal: boolean; delayMs?: number } | undefined;
 
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private authTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pongTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private stableTimer: NodeJS.Timeout | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: Timer | undefined;
+  private authTimer: Timer | undefined;
+  private pingTimer: Timer | undefined;
+  private pongTimer: Timer | undefined;
+  private idleTimer: Timer | undefined;
+  private stableTimer: Timer | undefined;
+  private closeTimer: Timer | undefined;
   /** Bounds a client that was never connected (firstConnectTimeoutMs); outlives each socket. */
-  private firstConnectTimer: NodeJS.Timeout | undefined;
+  private firstConnectTimer: Timer | undefined;
 
   constructor(
     private readonly config: ClientConfig,
@@ -89,6 +94,7 @@ export class Connection {
     private readonly hooks: ConnectionHooks,
   ) {
     this.backoff = config.reconnect ? new Backoff(config.reconnect) : undefined;
+    this.transport = pickTransport(config.transport);
   }
 
   get state(): ConnectionState {
@@ -113,7 +119,7 @@ export class Connection {
   /** Send a client message; false when there is no open socket. */
   send(action: 'subscribe' | 'unsubscribe', params: string): boolean {
     const ws = this.ws;
-    if (this.current !== 'open' || ws === undefined || ws.readyState !== WebSocket.OPEN)
+    if (this.current !== 'open' || ws === undefined || ws.readyState !== SocketState.Open)
       return false;
     this.log.debug(`send ${action}`, { params });
     ws.send(encodeAction(action, params));
@@ -126,7 +132,7 @@ export class Connection {
     const closed = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
     if (this.current === 'closing') return closed;
     const ws = this.ws;
-    if (ws === undefined || ws.readyState === WebSocket.CLOSED) {
+    if (ws === undefined || ws.readyState === SocketState.Closed) {
       this.finish(code, reason, undefined);
       return closed;
     }
@@ -134,7 +140,7 @@ export class Connection {
     this.clearTimers();
     this.log.info('closing', { code, reason });
     this.closeTimer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    if (ws.readyState === SocketState.Connecting) ws.terminate();
     else ws.close(code, reason);
     return closed;
   }
@@ -159,37 +165,38 @@ export class Connection {
     const start = this.start!;
     this.transition('connecting');
     this.log.info('connecting', { url: this.config.url });
-    const ws = new WebSocket(this.config.url, {
-      perMessageDeflate: this.config.compression,
-      maxPayload: this.config.maxFrameBytes,
-      skipUTF8Validation: start.skipUtf8Validation,
-      handshakeTimeout: this.config.authTimeoutMs,
-      ...this.config.ws,
-    });
+    const ws: TransportSocket = this.transport(
+      this.config.url,
+      {
+        compression: this.config.compression,
+        maxFrameBytes: this.config.maxFrameBytes,
+        skipUtf8Validation: start.skipUtf8Validation,
+        handshakeTimeoutMs: this.config.authTimeoutMs,
+        ws: this.config.ws,
+      },
+      {
+        open: () => this.ws === ws && this.opened(ws),
+        message: (text) => {
+          if (this.ws !== ws) return;
+          const now = Date.now();
+          this.lastFrameAt = this.lastMessageAt = now;
+          this.hooks.frame(text, now);
+        },
+        pong: () => {
+          if (this.ws === ws) this.lastFrameAt = Date.now();
+        },
+        error: (err) => {
+          if (this.ws !== ws || this.closeCause) return;
+          this.closeCause = { error: connectionFailed(err, this.config), fatal: false };
+        },
+        close: (code, reason) => this.ws === ws && this.socketClosed(code, reason),
+      },
+    );
     this.ws = ws;
     this.closeCause = undefined;
-    ws.on('open', () => this.ws === ws && this.opened(ws));
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (this.ws !== ws) return;
-      const now = Date.now();
-      this.lastFrameAt = this.lastMessageAt = now;
-      this.hooks.frame(isBinary ? data.toString('utf8') : data.toString(), now);
-    });
-    ws.on('pong', () => {
-      if (this.ws === ws) this.lastFrameAt = Date.now();
-    });
-    ws.on('error', (err: Error) => {
-      if (this.ws !== ws || this.closeCause) return;
-      this.closeCause = { error: connectionFailed(err, this.config), fatal: false };
-    });
-    ws.on(
-      'close',
-      (code: number, reason: Buffer) =>
-        this.ws === ws && this.socketClosed(code, reason.toString()),
-    );
   }
 
-  private opened(ws: WebSocket): void {
+  private opened(ws: TransportSocket): void {
     this.transition('authenticating');
     this.lastFrameAt = this.lastMessageAt = Date.now();
     this.log.info('open; sending auth');
@@ -206,7 +213,8 @@ export class Connection {
       this.config.authTimeoutMs,
     );
     const start = this.start!;
-    if (start.pingInterval > 0) {
+    // Without ping frames (the standard WebSocket) liveness comes from data: idleTimeoutMs.
+    if (start.pingInterval > 0 && ws.canPing) {
       this.pingTimer = setInterval(() => this.ping(ws), start.pingInterval * 1000);
     }
     if (this.config.idleTimeoutMs > 0) {
@@ -235,7 +243,7 @@ export class Connection {
     this.hooks.authenticated(reconnect);
   }
 
-  private ping(ws: WebSocket): void {
+  private ping(ws: TransportSocket): void {
     const start = this.start!;
     const sentAt = Date.now();
     ws.ping(start.pingPayload);
@@ -248,7 +256,7 @@ export class Connection {
         // Any frame since the ping that armed this timer proves the connection alive (a late
         // pong behind data is backlog). Not since the latest ping: with pingTimeout >=
         // pingInterval a ping sent just before this check would count as unanswered.
-        if (this.ws !== ws || ws.readyState !== WebSocket.OPEN || this.lastFrameAt >= sentAt)
+        if (this.ws !== ws || ws.readyState !== SocketState.Open || this.lastFrameAt >= sentAt)
           return;
         this.drop(
           new PolygonStreamError(
@@ -287,7 +295,7 @@ export class Connection {
     if (ws === undefined) return;
     // A heartbeat timeout means the peer is gone (half-open): a close handshake would only wait
     // out the grace period, so cut the socket at once.
-    if (ws.readyState === WebSocket.OPEN && error.code !== ErrorCode.HeartbeatTimeout) {
+    if (ws.readyState === SocketState.Open && error.code !== ErrorCode.HeartbeatTimeout) {
       ws.close(fatal ? 1000 : 4000, error.code);
       this.closeTimer ??= setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
     } else ws.terminate();
@@ -360,7 +368,7 @@ export class Connection {
     const attempts = failed + (this.current === 'reconnecting' ? 0 : 1);
     const { url, firstConnectTimeoutMs } = this.config;
     const error = firstConnectError(url, firstConnectTimeoutMs, attempts, this.firstFailure?.last);
-    if (this.ws === undefined || this.ws.readyState === WebSocket.CLOSED)
+    if (this.ws === undefined || this.ws.readyState === SocketState.Closed)
       return this.finish(1006, error.message, error);
     this.closeCause = undefined;
     this.drop(error, true);
@@ -371,7 +379,7 @@ export class Connection {
     clearTimeout(this.firstConnectTimer);
     this.firstConnectTimer = undefined;
     this.clearTimers();
-    this.ws?.removeAllListeners('message');
+    this.ws?.mute();
     this.ws = undefined;
     this.transition('closed');
     this.log.info('closed', { code, reason });

@@ -3,12 +3,26 @@
  * connection, a TLS failure, a handshake nobody answered, or the HTTP status a server answered
  * the WebSocket upgrade with. Users see these words in CONNECTION_FAILED errors.
  */
-import { STATUS_CODES } from 'node:http';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { redactText } from '../redact.js';
 import type { ClientConfig } from './config.js';
 
 const TLS_CODE = /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/;
+
+/** Reason phrases of the statuses a refused upgrade commonly gets (no Node module in the client). */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  410: 'Gone',
+  426: 'Upgrade Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 const HTTP_HINT: Record<number, string> = {
   401: 'the server refused the upgrade: check the key and the host',
@@ -16,12 +30,12 @@ const HTTP_HINT: Record<number, string> = {
   404: 'no WebSocket endpoint at this path: check the host and the cluster',
 };
 
-/** CONNECTION_FAILED for `err`, as `ws` reported it for a socket to `config.url`, key masked. */
+/** CONNECTION_FAILED for `err`, as the transport reported it for a socket to `config.url`, key masked. */
 export function connectionFailed(
   err: Error,
   config: Pick<ClientConfig, 'url' | 'apiKey' | 'authTimeoutMs' | 'maxFrameBytes'>,
 ): PolygonStreamError {
-  const errno = (err as NodeJS.ErrnoException).code;
+  const errno = (err as { code?: string }).code;
   const { hostname, port, protocol } = new URL(config.url);
   const at = `${hostname}:${port || (protocol === 'wss:' ? 443 : 80)}`;
   const message = redactText(err.message, config.apiKey);
@@ -31,7 +45,7 @@ export function connectionFailed(
     if (status !== undefined) {
       const hint = HTTP_HINT[status];
       return (
-        `the server answered the WebSocket upgrade with HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() +
+        `the server answered the WebSocket upgrade with HTTP ${status} ${STATUS_TEXT[status] ?? ''}`.trimEnd() +
         (hint ? ` (${hint})` : '')
       );
     }

@@ -31,6 +31,16 @@ const CASES: [string, () => unknown, RegExp][] = [
     /StreamClient: reconnect\.stableAfterMs must be a duration in ms from 1 to 2147483647 \(got Infinity\)/,
   ],
   [
+    "transport: 'browser'",
+    () => client({ transport: 'browser' }),
+    /StreamClient: transport must be one of "ws", "native" \(got "browser"\)/,
+  ],
+  [
+    "ws options with transport: 'native'",
+    () => client({ transport: 'native', ws: { headers: { a: 'b' } } }),
+    /StreamClient: ws must be unset with transport 'native' \(the runtime's WebSocket takes no agent, headers or TLS options\)/,
+  ],
+  [
     'reclaimAfterMs: Infinity',
     () => client({ onMaxConnections: 'reclaim', reclaimAfterMs: Infinity }),
     /reclaimAfterMs must be a duration in ms from 60000 to 2147483647 \(got Infinity\)/,
