@@ -8,7 +8,7 @@
  *   with the exchange's clock, so their own stamps would print out of order between live lines.
  */
 import { styleText } from 'node:util';
-import { symbolOf } from '../protocol/symbols.js';
+import { clusterOfEvent, symbolOf } from '../protocol/symbols.js';
 import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from './reference-data.js';
 import { textOf } from '../validate.js';
 
@@ -88,9 +88,9 @@ const CONDITION_CODES = new Map(
 /** The exchange column's width: the longest short name. */
 const VENUE_WIDTH = Math.max(...STOCK_EXCHANGES.map((row) => row.short.length));
 
-/** A stocks-cluster event (the reference table's ids): not an option (`O:`), crypto or forex. */
+/** A stock trade or quote (the reference table's ids): not an option's, crypto's or forex's. */
 function isStock(event: AnyEvent): boolean {
-  return (event.ev === 'T' || event.ev === 'Q') && !String(event['sym'] ?? '').startsWith('O:');
+  return (event.ev === 'T' || event.ev === 'Q') && clusterOfEvent(event) === 'stocks';
 }
 
 /**

@@ -25,7 +25,13 @@
  */
 import type { WireEvent } from './codec.js';
 import type { Cluster, StreamSpec } from './streams.js';
-import { canonicalSymbol, displaySymbol, symbolOf, withClusterPrefix } from './symbols.js';
+import {
+  canonicalSymbol,
+  displaySymbol,
+  eventPair,
+  symbolOf,
+  withClusterPrefix,
+} from './symbols.js';
 
 /** A time window in Unix ms: `from` inclusive, `to` exclusive. */
 export interface HistoryWindow {
@@ -76,13 +82,6 @@ export function nsToMs(ns: unknown): number | undefined {
 /** Unix ms → the exact nanosecond digits (ms must be a non-negative integer). */
 export function msToNs(ms: number): string {
   return ms === 0 ? '0' : `${ms}000000`;
-}
-
-/** The pair as the stream spells it: `EUR/USD` on forex, `BTC-USD` on crypto. */
-function streamPair(cluster: Cluster, ticker: string): string {
-  const full = displaySymbol(cluster, ticker);
-  const legs = full.slice(full.indexOf(':') + 1);
-  return cluster === 'forex' ? legs.replace('-', '/') : legs;
 }
 
 // ── Row converters, field by field ───────────────────────────────────────────────────────────────
@@ -144,7 +143,7 @@ function quote(stocks: boolean): HistoryRoute['convert'] {
 function forexQuote(row: RestRow, ticker: string): WireEvent | undefined {
   const t = nsToMs(row['participant_timestamp']);
   if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'C', p: streamPair('forex', ticker) };
+  const e: Mutable = { ev: 'C', p: eventPair('forex', ticker) };
   // The stream names one exchange; REST names the bid's and the ask's.
   if (row['bid_exchange'] === row['ask_exchange']) copy(e, 'x', row['bid_exchange']);
   copy(e, 'a', row['ask_price']);
@@ -156,7 +155,7 @@ function forexQuote(row: RestRow, ticker: string): WireEvent | undefined {
 function cryptoTrade(row: RestRow, ticker: string): WireEvent | undefined {
   const t = nsToMs(row['participant_timestamp']);
   if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'XT', pair: streamPair('crypto', ticker) };
+  const e: Mutable = { ev: 'XT', pair: eventPair('crypto', ticker) };
   copy(e, 'p', row['price']);
   e['t'] = t;
   copy(e, 's', row['size']);
@@ -180,7 +179,7 @@ function aggregate(
   return (row, ticker) => {
     const s = row['t'];
     if (typeof s !== 'number') return undefined;
-    const e: Mutable = pairs ? { ev, pair: streamPair(cluster, ticker) } : { ev, sym: ticker };
+    const e: Mutable = pairs ? { ev, pair: eventPair(cluster, ticker) } : { ev, sym: ticker };
     for (const f of fields) copy(e, f, row[f]);
     e['s'] = s;
     e['e'] = s + windowMs;

@@ -106,6 +106,18 @@ export function displaySymbol(cluster: string, symbol: string): string {
   return prefix + legs;
 }
 
+/**
+ * A pair as the provider's events spell it in their pair field (`p` on forex quotes, `pair` on
+ * bars and crypto events): `EUR/USD` on forex, `BTC-USD` on crypto, without the cluster prefix.
+ * Other clusters' symbols come back with their prefix, as `withClusterPrefix` gives them.
+ */
+export function eventPair(cluster: string, symbol: string): string {
+  const full = displaySymbol(cluster, symbol);
+  if (!PAIR_CLUSTERS.has(cluster)) return full;
+  const legs = full.slice(symbolPrefixOf(cluster).length);
+  return cluster === 'forex' ? legs.replace('-', '/') : legs;
+}
+
 /** The canonical key of a subscription topic on a cluster, or undefined when it is malformed. */
 export function topicKey(cluster: string, topic: string): string | undefined {
   const parts = splitTopic(topic);
