@@ -1,6 +1,6 @@
 /**
  * Masking the API key in everything the library shows: log messages and fields, error messages
- * and details, printed frames. Masking works on values (strings inside objects and arrays), never
+ * and details, printed frames; and the password of a Redis URL wherever one is quoted. Masking works on values (strings inside objects and arrays), never
  * on serialised text, and only where the key stands as a whole token, so a short key such as `1`
  * leaves `1000`, `127.0.0.1` or `/stocks` alone.
  */
@@ -94,4 +94,15 @@ export function redactUrlText(text: string, secret: string | undefined): string 
   const masked = text.replace(/([?&]apiKey=)[^&#\s"]*/gi, `$1${MASK}`);
   if (!secret) return masked;
   return redactText(redactText(masked, secret), encodeURIComponent(secret));
+}
+
+/** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`. Never throws. */
+export function redactUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = MASK;
+    return u.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
 }

@@ -428,7 +428,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     );
   }
 
-  /** Every runtime error reaches the user through here: the one place the key is masked. */
+  /** Every runtime error reaches the user through here, with the key masked (src/redact.ts). */
   private report(error: PolygonStreamError): void {
     redactError(error, this.config.apiKey);
     this.lifecycle.emit('error', error);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { redactError, redactText, redactValue } from '../../src/redact.js';
+import { redactError, redactText, redactUrlPassword, redactValue } from '../../src/redact.js';
 import { redactingLogger } from '../../src/client/logger.js';
 import { recordingLogger } from '../helpers/servers.js';
 
@@ -82,4 +82,11 @@ test('redactError masks message and details of the error and its coded causes', 
   assert.deepEqual(error.details, { k: ['***'] });
   assert.equal(cause.message, 'closed: ***');
   assert.deepEqual(cause.details, { reason: '***' });
+});
+
+test("redactUrlPassword masks a URL's password and nothing else", () => {
+  assert.equal(redactUrlPassword('redis://u:hunter2@h:6379/0'), 'redis://u:***@h:6379/0');
+  assert.equal(redactUrlPassword('rediss://:hunter2@h'), 'rediss://:***@h');
+  assert.equal(redactUrlPassword('redis://h:6379'), 'redis://h:6379');
+  assert.equal(redactUrlPassword('not a url hunter2'), '<unparseable URL>');
 });

@@ -59,7 +59,7 @@ describe("eventPair spells a pair as the provider's events do", () => {
     test(`${stream.schemaPath}: ${stream.symbolField} from any spelling of the symbol`, () => {
       const ex = EXAMPLES[stream.schemaPath];
       assert.ok(ex, `no example for ${stream.schemaPath}`);
-      const spelled = ex.event[stream.symbolField];
+      const spelled = (ex.event as Readonly<Record<string, unknown>>)[stream.symbolField];
       assert.equal(typeof spelled, 'string');
       for (const symbol of spellings(stream.cluster, ex.symbol)) {
         assert.equal(eventPair(stream.cluster, symbol.toUpperCase()), spelled, symbol);
