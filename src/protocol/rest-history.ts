@@ -24,6 +24,7 @@
  * one millisecond): `undelivered` lets each delivered event cancel one history event.
  */
 import type { WireEvent } from './codec.js';
+import { eventTimeMs } from './timestamps.js';
 import type { Cluster, StreamSpec } from './streams.js';
 import {
   canonicalSymbol,
@@ -318,16 +319,10 @@ export function historyPath(
   return `/v3/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&order=asc&sort=timestamp&limit=${limit}`;
 }
 
-/** The stream time of an event: `t` on ticks, the window start `s` on bars. */
-export function eventTime(event: WireEvent): number {
-  const t = event['t'] ?? event['s'];
-  return typeof t === 'number' ? t : Number.NaN;
-}
-
 /** Whether an event's stream time lies in the window (`from` inclusive, `to` exclusive). */
 export function inWindow(event: WireEvent, window: HistoryWindow): boolean {
-  const t = eventTime(event);
-  return t >= window.from && t < window.to;
+  const t = eventTimeMs(event);
+  return t !== undefined && t >= window.from && t < window.to;
 }
 
 /** The ns timestamps v3 rows carry: exact only as digits, beyond a double's 53 bits. */
@@ -351,7 +346,7 @@ export function historyIdentity(stream: StreamSpec, event: WireEvent): string | 
 
 /** Stream order: time (`t`, or `s` on bars), then `q` where both carry one. */
 export function compareHistory(a: WireEvent, b: WireEvent): number {
-  const dt = eventTime(a) - eventTime(b);
+  const dt = (eventTimeMs(a) ?? NaN) - (eventTimeMs(b) ?? NaN);
   if (dt !== 0) return Number.isNaN(dt) ? 0 : dt;
   const qa = a['q'];
   const qb = b['q'];
