@@ -1,5 +1,5 @@
 /**
- * StreamClient: the seed's callback streaming client (one per cluster), plus reconnects,
+ * StreamClient: the Python `polygon` library's StreamClient (one per cluster), plus reconnects,
  * heartbeats, typed events, async iteration and stats. Subscribe methods are generated from the
  * stream table (streams.ts); the socket state machine lives in connection.ts.
  */

@@ -1,7 +1,7 @@
 /**
- * The seed's symbol rules (PROTOCOL.md → "Symbol rules"): what a subscribe method's `symbols`
- * argument becomes on the wire. Validation of caller input lives here too, so every method, the
- * generic `subscribe(topics)` and the CLI reject the same things with the same words.
+ * The symbol rules of the Python `polygon` library's StreamClient: what a subscribe method's
+ * `symbols` argument becomes on the wire. Validation of caller input lives here too, so every
+ * method, the generic `subscribe(topics)` and the CLI reject the same things with the same words.
  */
 import { decodeTopics } from './codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Issue "Hostile input", items 4 and 9: every option is checked at the call, with one message
+ * Hostile input (README): every option is checked at the call, with one message
  * format naming the option and what it allows; durations beyond what a timer honours (2^31 ms)
  * are refused instead of firing after 1 ms.
  */
