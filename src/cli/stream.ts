@@ -27,7 +27,7 @@ import { DEFAULT_RECONNECT, DEFAULTS } from '../index.js';
 import { LinkWatch } from './link.js';
 import { asUsage, errorLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
-import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
+import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
 import { symbolOf } from '../protocol/symbols.js';
 
