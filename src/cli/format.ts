@@ -18,7 +18,7 @@ export type Format = (typeof FORMATS)[number];
 /** The fields of a decoded event, read loosely (the server decides what is there). */
 export type AnyEvent = { readonly ev: string } & Readonly<Record<string, unknown>>;
 
-export interface PrettyOptions {
+interface PrettyOptions {
   /** ANSI colours (decided by the caller: TTY, NO_COLOR, --no-color). */
   color: boolean;
   /** Width the symbol column is padded to (default 10). */
@@ -118,7 +118,7 @@ export function conditions(event: AnyEvent, value: unknown, color: boolean): str
 }
 
 /** A size or volume: integers grouped (12,345), fractions as sent. */
-export function qty(value: unknown): string {
+function qty(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '-';
   return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
 }

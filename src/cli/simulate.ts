@@ -21,7 +21,7 @@ export interface SimulateFlags {
   quiet?: boolean;
 }
 
-export interface ReplayCounts {
+interface ReplayCounts {
   /** Events read from the file so far. */
   events: number;
   /** Lines skipped: not JSON, or not an event object (or array of them). */
@@ -40,7 +40,7 @@ function isEvent(value: unknown): value is { ev: string } {
  * The events of an NDJSON recording, read lazily line by line: one event object per line (a line
  * holding a raw frame — an array of events — is expanded). Bad lines are skipped and counted.
  */
-export async function* readRecording(path: string, counts: ReplayCounts): AsyncGenerator<object> {
+async function* readRecording(path: string, counts: ReplayCounts): AsyncGenerator<object> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   for await (const line of lines) {
     const text = line.trim();

@@ -58,7 +58,7 @@ export interface StreamFlags extends SinkFlags {
 }
 
 /** One flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
-export interface StreamFlag {
+interface StreamFlag {
   /** Flag name without dashes: the Python library's name kebab-cased (`stock-trades`). */
   readonly flag: string;
   readonly method: StreamMethod;
@@ -89,7 +89,7 @@ export interface SeedRequest {
 }
 
 /** The default subscription of a cluster: its first two market-feed streams, every symbol. */
-export function defaultStreams(cluster: Cluster): StreamMethod[] {
+function defaultStreams(cluster: Cluster): StreamMethod[] {
   return STREAMS.filter((s) => s.cluster === cluster && s.feed === 'market')
     .slice(0, 2)
     .map((s) => s.method);
@@ -97,7 +97,7 @@ export function defaultStreams(cluster: Cluster): StreamMethod[] {
 
 const noop = (): void => undefined;
 
-export interface StreamIO {
+interface StreamIO {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;

@@ -13,7 +13,7 @@ export type StreamMethods = {
   [M in StreamMethod as `subscribe${M}` | `unsubscribe${M}`]: SubscribeMethod;
 } & { [A in keyof typeof UNSUBSCRIBE_ALIASES]: SubscribeMethod };
 
-export interface StreamRequester {
+interface StreamRequester {
   streamRequest(
     action: 'subscribe' | 'unsubscribe',
     method: StreamMethod,

@@ -81,7 +81,7 @@ export function nsToMs(ns: unknown): number | undefined {
 }
 
 /** Unix ms → the exact nanosecond digits (ms must be a non-negative integer). */
-export function msToNs(ms: number): string {
+function msToNs(ms: number): string {
   return ms === 0 ? '0' : `${ms}000000`;
 }
 

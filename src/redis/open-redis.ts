@@ -9,7 +9,7 @@ import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { redactUrlPassword } from '../redact.js';
 import { invalidOption } from '../validate.js';
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnect delays grow by 100 ms per attempt up to this cap. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
@@ -30,7 +30,7 @@ export function checkRedisUrl(url: unknown, what: string): asserts url is string
   }
 }
 
-export interface OpenOptions {
+interface OpenOptions {
   /** CLIENT SETNAME, visible in CLIENT LIST. */
   name: string;
   connectTimeoutMs?: number;

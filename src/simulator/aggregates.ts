@@ -71,7 +71,7 @@ export interface BarStream {
 }
 
 /** A generator for a bar stream: one step in a fresh window, then its bar (for checks of shape). */
-export type BarGenerator = Generator & { readonly bars: BarStream };
+type BarGenerator = Generator & { readonly bars: BarStream };
 
 function barGenerator(bars: BarStream): BarGenerator {
   const gen: Generator = (ctx) => {

@@ -9,7 +9,7 @@ import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { invalidOption } from '../validate.js';
 import type { ReplayOptions } from './types.js';
 
-export interface ReplaySink {
+interface ReplaySink {
   deliver(events: WireEvent[]): void;
   ended(): void;
   failed(err: Error): void;

@@ -7,7 +7,7 @@ import type { Cluster } from '../protocol/streams.js';
 import { canonicalSymbol, eventPair } from '../protocol/symbols.js';
 
 /** mulberry32: small, fast, good enough for market noise, and reproducible from a seed. */
-export class Prng {
+class Prng {
   private state: number;
 
   constructor(seed: number) {
@@ -44,7 +44,7 @@ export class Prng {
 }
 
 /** FNV-1a: a stable number from a string (seeds prices of symbols outside the universe). */
-export function hashString(text: string): number {
+function hashString(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
