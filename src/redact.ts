@@ -72,6 +72,26 @@ export function redactValue<T>(value: T, secret: string | undefined, depth = 0):
   return out as T;
 }
 
+/**
+ * A received frame's text, for printing, with the key masked. Without JSON escapes in the text the
+ * key can only stand in it as written, so the text is masked as is; with escapes (`\"`, `\\`,
+ * `\u…`) the key may be spelled differently, so the frame is parsed and masked as values, and
+ * printed re-serialised when that found the key.
+ */
+export function redactFrame(raw: string, secret: string | undefined): string {
+  if (!secret) return raw;
+  const text = redactText(raw, secret);
+  if (!raw.includes('\\')) return text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return text;
+  }
+  const masked = JSON.stringify(redactValue(parsed, secret));
+  return masked === JSON.stringify(parsed) ? text : masked;
+}
+
 /** Mask the key in an error's message and details, and in those of the errors that caused it. */
 export function redactError<E extends PolygonStreamError>(error: E, secret: string | undefined): E {
   if (!secret) return error;
