@@ -4,9 +4,10 @@ const library = {
   index: 'src/index.ts',
   simulator: 'src/simulator/index.ts',
   redis: 'src/redis/index.ts',
+  relay: 'src/relay/index.ts',
 };
 
-// ESM: the three library entries and the CLI share chunks, so the CLI imports the library code
+// ESM: the library entries and the CLI share chunks, so the CLI imports the library code
 // instead of carrying its own copy. CJS: the library entries only. No source maps in the package.
 export default defineConfig([
   {

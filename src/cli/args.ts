@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { MAX_TIMER_MS } from '../validate.js';
+import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 
 /** A mistake in how the CLI was called: the message names the flag; exit code 2. */
 export class UsageError extends Error {
@@ -137,4 +138,14 @@ export function parseStreamKey(text: string): string {
     throw new InvalidArgumentError('Expected a key such as polygon:{cluster}.');
   }
   return text;
+}
+
+/** `--clusters stocks,crypto`: known clusters, each once. */
+export function parseClusters(text: string): Cluster[] {
+  const list = splitList(text);
+  const unknown = list.filter((c) => !(CLUSTERS as readonly string[]).includes(c));
+  if (list.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`Expected clusters among ${CLUSTERS.join(', ')}.`);
+  }
+  return [...new Set(list)] as Cluster[];
 }

@@ -13,6 +13,7 @@ import {
   parseNonNegativeInt,
   parsePort,
   parseMaxLen,
+  parseClusters,
   parsePositiveInt,
   parseRate,
   parseReclaimAfter,
@@ -23,6 +24,7 @@ import {
   UsageError,
 } from './args.js';
 import { FORMATS } from './format.js';
+import { runRelay, type RelayFlags } from './relay.js';
 import { runSimulate, type SimulateFlags } from './simulate.js';
 import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
 
@@ -233,6 +235,56 @@ Examples:
     )
     .action(async (opts: SimulateFlags) => {
       setExit(await runSimulate(opts));
+    });
+
+  program
+    .command('relay')
+    .description(
+      'serve one upstream connection per cluster to any number of clients of the same protocol',
+    )
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', parsePort, 8765)
+    .option(
+      '--bind <address>',
+      'address to listen on (anything else than loopback serves beyond this machine)',
+      '127.0.0.1',
+    )
+    .option('-k, --key <key>', 'upstream API key (default: $POLYGON_API_KEY; none: simulator)')
+    .addOption(
+      new Option('--clusters <clusters>', 'clusters to relay, comma-separated')
+        .argParser(parseClusters)
+        .default(['stocks'], 'stocks'),
+    )
+    .addOption(
+      new Option('--tokens <tokens>', 'tokens downstream clients authenticate with').argParser(
+        splitList,
+      ),
+    )
+    .addOption(
+      new Option('--allow-any-token', 'accept any token (loopback --bind only)').conflicts(
+        'tokens',
+      ),
+    )
+    .option('--host <host>', 'upstream host name or ws:// / wss:// URL (default socket.polygon.io)')
+    .option('--max-clients <n>', 'most downstream clients at once (default 100)', parsePositiveInt)
+    .option(
+      '--max-topics <n>',
+      'most topics per downstream client (default 1000)',
+      parsePositiveInt,
+    )
+    .option('--metrics', 'one metrics line per second on stderr')
+    .option('-q, --quiet', 'no upstream log on stderr')
+    .addHelpText(
+      'after',
+      `
+Downstream clients connect to ws://ADDRESS:PORT/CLUSTER exactly as to the provider and send one of
+the --tokens as their key; the upstream key never leaves the relay.
+
+Examples:
+  $ polygon-stream relay --tokens bot,notebook --clusters stocks,crypto --metrics
+  $ polygon-stream stream --host ws://127.0.0.1:8765 --key bot --subscribe T.AAPL`,
+    )
+    .action(async (opts: RelayFlags) => {
+      setExit(await runRelay(opts, process.env));
     });
 
   return program;

@@ -1,18 +1,14 @@
 /**
- * The simulator's server: HTTP listener, routing of `/CLUSTER` upgrades (404 otherwise), the
- * connection registry (one connection per cluster and API key), publish(), replay routing, waiters
- * and shutdown. Each connection's protocol lives in session.ts.
+ * The simulator: the protocol server (src/server/) in front of a generated market (one DataFeed
+ * per session, session.ts) or a replayed recording, with the provider's one-connection-per-key
+ * eviction, fault knobs, publish() and waiters.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientMessage, WireEvent } from '../protocol/codec.js';
-import { CLUSTERS, type Cluster } from '../protocol/streams.js';
-import { Session, type SessionHost } from './session.js';
+import type { WireEvent } from '../protocol/codec.js';
+import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
+import type { ServerSession, TopicAnswer } from '../server/server-session.js';
 import { Replayer } from './replay.js';
-import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
+import { SessionFeed } from './session.js';
 import type {
   SimConnection,
   Simulator,
@@ -34,15 +30,7 @@ const DEFAULTS = {
   tickMs: 50,
   authTimeoutMs: 10_000,
   slowConsumerBytes: 4 * 1024 * 1024,
-  waitForTimeoutMs: 5_000,
 };
-
-interface Waiter {
-  predicate: (c: SimConnection) => boolean;
-  resolve: (c: SimConnection) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 export async function startSimulator(given: SimulatorOptions = {}): Promise<Simulator> {
   const options = plainObject<SimulatorOptions>('startSimulator', 'options', given);
@@ -51,7 +39,7 @@ export async function startSimulator(given: SimulatorOptions = {}): Promise<Simu
   return sim;
 }
 
-class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator, SessionHost {
+class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator, ProtocolSource {
   readonly faults: SimulatorFaults = {
     ackDelayMs: 0,
     silentTopics: new Set(),
@@ -60,24 +48,14 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   };
   readonly universe: Universe;
   readonly apiKeys: 'any' | readonly string[];
-  readonly authTimeoutMs: number;
-  readonly slowConsumerBytes: number;
   readonly tickMs: number;
   readonly windowScale: number;
+  /** False when replaying: sessions then generate nothing themselves. */
   readonly generating: boolean;
   private eps: number;
-  private readonly maxConnectionsMessage: string;
-  private readonly http: Server;
-  private readonly wss: WebSocketServer;
-  private readonly sessions = new Set<Session>();
-  /** `cluster \0 apiKey` → the authenticated session holding that slot. */
-  private readonly accounts = new Map<string, Session>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly server: ProtocolServer;
+  private readonly feeds = new Map<ServerSession, SessionFeed>();
   private readonly replayer: Replayer | undefined;
-  private nextId = 1;
-  private boundPort = 0;
-  private boundHost = DEFAULTS.host;
-  private closing: Promise<void> | undefined;
 
   constructor(options: SimulatorOptions) {
     super();
@@ -111,58 +89,43 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.eps = options.eventsPerSecond ?? DEFAULTS.eventsPerSecond;
     this.tickMs = options.tickMs ?? DEFAULTS.tickMs;
     this.windowScale = options.windowScale ?? 1;
-    this.authTimeoutMs = options.authTimeoutMs ?? DEFAULTS.authTimeoutMs;
-    this.slowConsumerBytes = options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes;
-    this.maxConnectionsMessage = options.maxConnectionsMessage ?? DEFAULT_MAX_CONNECTIONS_MESSAGE;
     this.universe = new Universe(options.seed ?? DEFAULTS.seed);
     this.generating = options.replay === undefined;
     this.replayer = options.replay
       ? new Replayer(options.replay, {
-          deliver: (events) => this.route(events),
+          deliver: (events) => this.server.route(events),
           ended: () => this.emit('replayEnd'),
           failed: (err) => {
             if (this.listenerCount('error') > 0) this.emit('error', err);
           },
         })
       : undefined;
-    this.http = createServer((req, res) => {
-      res.writeHead(this.clusterOf(req) ? 426 : 404, { Connection: 'close' }).end();
+    this.server = new ProtocolServer({
+      source: this,
+      authTimeoutMs: options.authTimeoutMs ?? DEFAULTS.authTimeoutMs,
+      slowConsumerBytes: options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes,
+      evictionMessage: options.maxConnectionsMessage ?? DEFAULT_MAX_CONNECTIONS_MESSAGE,
     });
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.upgrade(req, socket, head),
-    );
-    this.http.on('clientError', (_err, socket: Duplex) => socket.destroy());
-    this.wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: true });
+    this.server.on('connection', (c) => this.emit('connection', c));
+    this.server.on('authenticated', (c) => this.emit('authenticated', c));
+    this.server.on('message', (c, msg) => this.emit('message', c, msg));
+    this.server.on('close', (c) => this.emit('close', c));
   }
 
   listen(port: number, host: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.http.once('error', onError);
-      this.http.listen(port, host, () => {
-        this.http.off('error', onError);
-        const address = this.http.address() as AddressInfo;
-        this.boundPort = address.port;
-        this.boundHost = host;
-        resolve();
-      });
-    });
+    return this.server.listen(port, host);
   }
 
   get port(): number {
-    return this.boundPort;
+    return this.server.port;
   }
 
   get url(): string {
-    let host = this.boundHost;
-    if (host === '0.0.0.0' || host === '') host = '127.0.0.1';
-    else if (host === '::') host = '[::1]';
-    else if (host.includes(':')) host = `[${host}]`;
-    return `ws://${host}:${this.boundPort}`;
+    return this.server.url;
   }
 
   connections(): SimConnection[] {
-    return [...this.sessions].filter((s) => !s.isClosed);
+    return this.server.connections();
   }
 
   eventsPerSecond(): number {
@@ -174,146 +137,51 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.eps = n;
   }
 
-  waitFor(
-    predicate: (c: SimConnection) => boolean,
-    timeoutMs = DEFAULTS.waitForTimeoutMs,
-  ): Promise<SimConnection> {
-    const hit = this.connections().find(predicate);
-    if (hit) return Promise.resolve(hit);
-    if (this.closing) return Promise.reject(new Error('simulator is closed'));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        predicate,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          reject(new Error(`waitFor: no connection matched within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+  waitFor(predicate: (c: SimConnection) => boolean, timeoutMs?: number): Promise<SimConnection> {
+    return this.server.waitFor(predicate, timeoutMs);
   }
 
   publish(cluster: string, events: object[]): number {
     const wire = events.filter((e): e is WireEvent => typeof (e as WireEvent).ev === 'string');
-    const keys = wire.map((e) => eventKey(cluster, e));
-    let delivered = 0;
-    for (const s of this.sessions) {
-      if (s.cluster === cluster) delivered += s.deliver(wire, keys, false);
-    }
-    return delivered;
+    return this.server.publish(cluster, wire, false);
   }
 
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  // ---- SessionHost --------------------------------------------------------------------------
-
-  onAuthenticated(session: Session): void {
-    const account = `${session.cluster}\u0000${session.apiKey ?? ''}`;
-    const older = this.accounts.get(account);
-    if (older && older !== session && !older.isClosed) older.evict(this.maxConnectionsMessage);
-    this.accounts.set(account, session);
-    this.emit('authenticated', session);
-    this.notify();
-  }
-
-  onMessage(session: Session, msg: ClientMessage): void {
-    this.emit('message', session, msg);
-    this.notify();
-  }
-
-  onSubscribed(): void {
-    this.replayer?.start();
-  }
-
-  onClose(session: Session): void {
-    this.sessions.delete(session);
-    const account = `${session.cluster}\u0000${session.apiKey ?? ''}`;
-    if (this.accounts.get(account) === session) this.accounts.delete(account);
-    this.emit('close', session);
-    this.notify();
-  }
-
-  // ---- internals ----------------------------------------------------------------------------
-
-  private clusterOf(req: IncomingMessage): Cluster | undefined {
-    const path = new URL(req.url ?? '/', 'http://simulator').pathname.replace(/\/+$/, '');
-    return CLUSTERS.find((c) => path === `/${c}`);
-  }
-
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const cluster = this.clusterOf(req);
-    if (!cluster || this.closing) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      if (this.closing) {
-        ws.terminate();
-        return;
-      }
-      const session = new Session(this.nextId++, cluster, ws, this);
-      if (session.isClosed) return;
-      this.sessions.add(session);
-      this.emit('connection', session);
-      this.notify();
-    });
-  }
-
-  /** Route replayed events to the connections subscribed to them (one frame per connection). */
-  private route(events: WireEvent[]): void {
-    const clusters = events.map((e) => clusterOfEvent(e));
-    const keys = events.map((e, i) => {
-      const c = clusters[i];
-      return c === undefined ? undefined : eventKey(c, e);
-    });
-    for (const s of this.sessions) {
-      const own = keys.map((k, i) => (clusters[i] === s.cluster ? k : undefined));
-      s.deliver(events, own, true);
-    }
-  }
-
-  private notify(): void {
-    if (this.waiters.size === 0) return;
-    const open = this.connections();
-    for (const w of [...this.waiters]) {
-      let hit: SimConnection | undefined;
-      try {
-        hit = open.find(w.predicate);
-      } catch (err) {
-        this.settle(w);
-        w.reject(err instanceof Error ? err : new Error(String(err)));
-        continue;
-      }
-      if (hit) {
-        this.settle(w);
-        w.resolve(hit);
-      }
-    }
-  }
-
-  private settle(w: Waiter): void {
-    clearTimeout(w.timer);
-    this.waiters.delete(w);
-  }
-
-  private async shutdown(): Promise<void> {
+  async close(): Promise<void> {
     this.replayer?.stop();
-    for (const w of [...this.waiters]) {
-      this.settle(w);
-      w.reject(new Error('simulator closed'));
-    }
-    for (const s of [...this.sessions]) s.terminate();
-    for (const ws of this.wss.clients) ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-    });
+    await this.server.close();
+  }
+
+  // ---- ProtocolSource -----------------------------------------------------------------------
+
+  authenticate(key: string): boolean {
+    return this.apiKeys === 'any' || this.apiKeys.includes(key);
+  }
+
+  answer(_session: ServerSession, action: 'subscribe' | 'unsubscribe', topic: string): TopicAnswer {
+    const rejection = action === 'subscribe' ? this.faults.rejectTopics.get(topic) : undefined;
+    if (rejection !== undefined) return { refuse: rejection };
+    return this.faults.silentTopics.has(topic) ? 'silent' : 'ack';
+  }
+
+  replyDelayMs(): number {
+    return this.faults.ackDelayMs;
+  }
+
+  answersPings(): boolean {
+    return !this.faults.stallPongs;
+  }
+
+  authenticated(session: ServerSession): void {
+    if (this.generating) this.feeds.set(session, new SessionFeed(session, this));
+  }
+
+  subscriptionChanged(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {
+    this.feeds.get(session)?.invalidate();
+    if (action === 'subscribe') this.replayer?.start();
+  }
+
+  closed(session: ServerSession): void {
+    this.feeds.get(session)?.stop();
+    this.feeds.delete(session);
   }
 }

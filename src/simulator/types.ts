@@ -1,6 +1,7 @@
 /** The simulator's public types. */
 import type { EventEmitter } from 'node:events';
 import type { ClientMessage } from '../protocol/codec.js';
+import type { ServerConnection } from '../server/types.js';
 
 export interface ReplayOptions {
   /** Recorded events, one object per event as received (status events are skipped). */
@@ -51,30 +52,8 @@ export interface SimulatorFaults {
   stallPongs: boolean;
 }
 
-export interface SimConnection {
-  readonly id: number;
-  readonly cluster: string;
-  readonly apiKey: string | undefined;
-  readonly authenticated: boolean;
-  /** The client negotiated permessage-deflate (only when it asked: the server offers it). */
-  readonly compressed: boolean;
-  /** Server-side current topic set, as the client spelled the topics. */
-  readonly subscriptions: ReadonlySet<string>;
-  /** Every well-formed client message, in order. */
-  readonly received: readonly ClientMessage[];
-  /** Destroy the TCP socket abruptly (no close frame). */
-  drop(): void;
-  /** This connection stops (or resumes, with false) answering pings. */
-  stallPongs(on?: boolean): void;
-  /** Stop (or resume, with false) sending generated or replayed data. */
-  pauseData(on?: boolean): void;
-  /** Send a text frame exactly as given. */
-  sendRaw(text: string): void;
-  /** Send one status event; then close with `close.code` when given. */
-  sendStatus(status: string, message: string, close?: { code: number; reason?: string }): void;
-  /** `force_disconnect` status, then close (code 1001). */
-  forceDisconnect(message?: string): void;
-}
+/** One connection to the simulator (the protocol server's connection). */
+export type SimConnection = ServerConnection;
 
 export interface SimulatorEvents {
   connection: [conn: SimConnection];

@@ -1,0 +1,238 @@
+/**
+ * One upstream connection of the relay (one cluster): a StreamClient subscribed to the union of
+ * what the downstream clients want, reference-counted by canonical topic key. A wildcard `T.*`
+ * covers `T.AAPL` (which is then not subscribed upstream on its own); while a wildcard is coming or
+ * going, the single topics it covers are kept until the replacement is confirmed, so no one sees a
+ * hole. Each downstream subscribe is answered when the upstream topic that covers it is confirmed
+ * (an ack), refused (the provider's words) or left unanswered (silence, as the provider does).
+ */
+import { StreamClient } from '../client/stream-client.js';
+import type { ClientOptions } from '../client/config.js';
+import type { WireEvent } from '../protocol/codec.js';
+import type { Cluster } from '../protocol/streams.js';
+import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../errors.js';
+import type { TopicAnswer } from '../server/server-session.js';
+import type { Gap } from '../client/lifecycle.js';
+
+interface Entry {
+  /** The spelling subscribed upstream. */
+  readonly topic: string;
+  state: 'pending' | 'active';
+}
+
+interface Waiter {
+  readonly key: string;
+  readonly resolve: (answer: TopicAnswer) => void;
+  /** Called when the holding ends by refusal (the downstream client drops the topic). */
+  readonly dropped: () => void;
+}
+
+const CLOSED = 'relay: the upstream connection is closed';
+
+/** What the upstream reports to the relay. */
+export interface UpstreamHooks {
+  /** The events of one upstream frame, and the frame as received. */
+  frame(cluster: Cluster, events: readonly WireEvent[], raw: string): void;
+  gap(cluster: Cluster, gap: Gap): void;
+  reconnect(cluster: Cluster): void;
+  error(error: PolygonStreamError): void;
+  /** The upstream stream ended for good (auth failed, reconnects exhausted, evicted). */
+  ended(cluster: Cluster, error: PolygonStreamError | undefined): void;
+}
+
+/** `T.*` for `T.AAPL`. */
+function wildcardOf(key: string): string {
+  return `${key.slice(0, key.indexOf('.'))}.*`;
+}
+
+function isWildcard(key: string): boolean {
+  return key.endsWith('.*');
+}
+
+export class Upstream {
+  readonly client: StreamClient;
+  /** Canonical key → downstream holdings. */
+  private readonly refs = new Map<string, number>();
+  /** Canonical key → the first downstream spelling, used upstream. */
+  private readonly spelling = new Map<string, string>();
+  /** Canonical key → what is subscribed (or being subscribed) upstream. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Keys refused upstream while still held (not asked again until no one holds them). */
+  private readonly refused = new Map<string, string>();
+  private raw = '';
+
+  constructor(
+    readonly cluster: Cluster,
+    apiKey: string,
+    options: ClientOptions<StreamClient>,
+    private readonly hooks: UpstreamHooks,
+  ) {
+    this.client = new StreamClient(apiKey, cluster, {
+      ...options,
+      onMessage: (_client, raw) => (this.raw = raw),
+      onError: (_client, error) => hooks.error(error as PolygonStreamError),
+      onClose: () => undefined,
+    });
+    this.client.on('frame', (events) => hooks.frame(cluster, events, this.raw));
+    this.client.on('gap', (gap) => hooks.gap(cluster, gap));
+    this.client.on('reconnect', () => hooks.reconnect(cluster));
+    this.client.on('close', ({ error }) => {
+      for (const key of [...this.waiters.keys()]) {
+        this.settle(key, { refuse: CLOSED });
+      }
+      hooks.ended(cluster, error);
+    });
+  }
+
+  /** Topics subscribed upstream. */
+  topics(): string[] {
+    return [...this.entries.values()].map((e) => e.topic);
+  }
+
+  get ended(): boolean {
+    return this.client.state === 'closed' || this.client.state === 'closing';
+  }
+
+  /**
+   * A downstream client wants `topic` (canonical `key`). Unless refused at once, it holds the key
+   * from now on, until `release` or, when the upstream refuses it later, `dropped` is called.
+   */
+  acquire(topic: string, key: string, dropped: () => void): TopicAnswer | Promise<TopicAnswer> {
+    if (this.ended) return { refuse: CLOSED };
+    const refused = this.refused.get(key);
+    if (refused !== undefined) return { refuse: refused };
+    this.refs.set(key, (this.refs.get(key) ?? 0) + 1);
+    if (!this.spelling.has(key)) this.spelling.set(key, topic);
+    this.reconcile();
+    return this.answerFor(key, dropped);
+  }
+
+  /** A downstream holding of `key` ended. */
+  release(key: string): void {
+    const n = (this.refs.get(key) ?? 0) - 1;
+    if (n > 0) {
+      this.refs.set(key, n);
+      return;
+    }
+    this.refs.delete(key);
+    this.spelling.delete(key);
+    this.refused.delete(key);
+    this.reconcile();
+  }
+
+  close(): Promise<void> {
+    return this.client.closeStream();
+  }
+
+  /** The entry serving `key`: an active wildcard first, then its own, then a pending wildcard. */
+  private coverOf(key: string): { key: string; entry: Entry } | undefined {
+    const wild = wildcardOf(key);
+    const w = this.entries.get(wild);
+    if (w?.state === 'active') return { key: wild, entry: w };
+    const own = this.entries.get(key);
+    if (own) return { key, entry: own };
+    return w ? { key: wild, entry: w } : undefined;
+  }
+
+  private answerFor(key: string, dropped: () => void): TopicAnswer | Promise<TopicAnswer> {
+    const cover = this.coverOf(key);
+    if (cover?.entry.state === 'active') return 'ack';
+    return new Promise((resolve) => {
+      if (cover === undefined) {
+        dropped();
+        resolve({ refuse: this.refused.get(key) ?? CLOSED });
+        return;
+      }
+      const list = this.waiters.get(cover.key) ?? [];
+      list.push({ key, resolve, dropped });
+      this.waiters.set(cover.key, list);
+    });
+  }
+
+  /** Bring the upstream subscriptions to the minimal cover of the wanted keys. */
+  private reconcile(): void {
+    if (this.ended) return;
+    const desired = new Map<string, string>();
+    for (const [key, topic] of this.spelling) {
+      if (this.refused.has(key)) continue;
+      if (isWildcard(key) || !this.refs.has(wildcardOf(key))) desired.set(key, topic);
+    }
+    for (const [key, topic] of desired) {
+      if (this.entries.has(key)) continue;
+      this.entries.set(key, { topic, state: 'pending' });
+      this.client.subscribe([topic]).then(
+        () => this.confirmed(key),
+        (err: unknown) => this.failed(key, err),
+      );
+    }
+    for (const [key, entry] of [...this.entries]) {
+      if (desired.has(key) || this.stillNeeded(key)) continue;
+      this.entries.delete(key);
+      this.client.unsubscribe([entry.topic]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * An entry no longer wanted is kept while its replacement is pending: a single topic until the
+   * wildcard covering it is active, a wildcard until the single topics it leaves are active.
+   */
+  private stillNeeded(key: string): boolean {
+    if (!isWildcard(key)) {
+      const wild = this.entries.get(wildcardOf(key));
+      return this.refs.has(key) && wild?.state === 'pending';
+    }
+    for (const [other, entry] of this.entries) {
+      if (other !== key && wildcardOf(other) === key && entry.state === 'pending') return true;
+    }
+    return false;
+  }
+
+  private confirmed(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.state = 'active';
+    this.settle(key, 'ack');
+    this.reconcile();
+  }
+
+  private failed(key: string, err: unknown): void {
+    const entry = this.entries.get(key);
+    if (isPolygonStreamError(err) && err.code === ErrorCode.SubscribeTimeout) {
+      // The provider is silent for some topics (unknown tickers, ones already held): so is the relay.
+      if (entry) entry.state = 'active';
+      this.settle(key, 'silent');
+      this.reconcile();
+      return;
+    }
+    const message =
+      isPolygonStreamError(err) && typeof err.details.serverMessage === 'string'
+        ? err.details.serverMessage
+        : CLOSED;
+    this.entries.delete(key);
+    if (this.refs.has(key)) this.refused.set(key, message);
+    this.settle(key, { refuse: message });
+    this.reconcile();
+  }
+
+  /** Answer everyone waiting on the entry `key`; a refusal of a wildcard re-queues the others. */
+  private settle(key: string, answer: TopicAnswer): void {
+    const list = this.waiters.get(key);
+    if (!list) return;
+    this.waiters.delete(key);
+    const retry: Waiter[] = [];
+    for (const w of list) {
+      if (typeof answer === 'object' && w.key !== key && !this.ended) retry.push(w);
+      else {
+        if (typeof answer === 'object') w.dropped();
+        w.resolve(answer);
+      }
+    }
+    if (retry.length === 0) return;
+    this.reconcile();
+    for (const w of retry) {
+      const again = this.answerFor(w.key, w.dropped);
+      if (again instanceof Promise) void again.then(w.resolve);
+      else w.resolve(again);
+    }
+  }
+}

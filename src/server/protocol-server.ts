@@ -1,0 +1,310 @@
+/**
+ * The protocol server: the provider's WebSocket protocol spoken downstream, shared by the simulator
+ * (a generated or replayed market behind it) and the relay (upstream StreamClients behind it).
+ * HTTP listener, routing of `/CLUSTER` upgrades (404 otherwise), the connection registry (with
+ * optional eviction of an older connection on the same cluster and key), waiters, delivery of
+ * events to the sessions whose subscriptions cover them, and shutdown. Which keys authenticate and
+ * how each topic is answered come from a `ProtocolSource`; each connection lives in
+ * server-session.ts.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ClientMessage, WireEvent } from '../protocol/codec.js';
+import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
+import { ServerSession, type SessionHost, type TopicAnswer } from './server-session.js';
+import type { ProtocolServerEvents, ServerConnection } from './types.js';
+
+/** What stands behind the protocol server: who may connect and how topics are answered. */
+export interface ProtocolSource {
+  authenticate(key: string, session: ServerSession): boolean;
+  answer(
+    session: ServerSession,
+    action: 'subscribe' | 'unsubscribe',
+    topic: string,
+    key: string,
+  ): TopicAnswer | Promise<TopicAnswer>;
+  /** Refuse a new connection: the text of the `max_connections` status it gets before closing. */
+  admit?(session: ServerSession): string | undefined;
+  replyDelayMs?(): number;
+  answersPings?(): boolean;
+  authenticated?(session: ServerSession): void;
+  subscriptionChanged?(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void;
+  slowConsumer?(session: ServerSession): void;
+  closed?(session: ServerSession): void;
+}
+
+export interface ProtocolServerOptions {
+  source: ProtocolSource;
+  /** Clusters served (other paths get 404). Default: all. */
+  clusters?: readonly Cluster[];
+  authTimeoutMs: number;
+  /** `bufferedAmount` above this when sending → `slow_consumer` and close. */
+  slowConsumerBytes: number;
+  /** Set: one connection per cluster and key; a newer one evicts the older with this text. */
+  evictionMessage?: string;
+}
+
+interface Waiter {
+  predicate: (c: ServerConnection) => boolean;
+  resolve: (c: ServerConnection) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const WAIT_FOR_TIMEOUT_MS = 5_000;
+
+export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implements SessionHost {
+  readonly authTimeoutMs: number;
+  readonly slowConsumerBytes: number;
+  private readonly source: ProtocolSource;
+  private readonly clusters: readonly Cluster[];
+  private readonly evictionMessage: string | undefined;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<ServerSession>();
+  /** `cluster \0 apiKey` → the authenticated session holding that slot (with eviction). */
+  private readonly accounts = new Map<string, ServerSession>();
+  private readonly waiters = new Set<Waiter>();
+  private nextId = 1;
+  private boundPort = 0;
+  private boundHost = '127.0.0.1';
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ProtocolServerOptions) {
+    super();
+    this.source = options.source;
+    this.clusters = options.clusters ?? CLUSTERS;
+    this.authTimeoutMs = options.authTimeoutMs;
+    this.slowConsumerBytes = options.slowConsumerBytes;
+    this.evictionMessage = options.evictionMessage;
+    this.http = createServer((req, res) => {
+      res.writeHead(this.clusterOf(req) ? 426 : 404, { Connection: 'close' }).end();
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
+    this.http.on('clientError', (_err, socket: Duplex) => socket.destroy());
+    this.wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: true });
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.http.once('error', onError);
+      this.http.listen(port, host, () => {
+        this.http.off('error', onError);
+        const address = this.http.address() as AddressInfo;
+        this.boundPort = address.port;
+        this.boundHost = host;
+        resolve();
+      });
+    });
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    let host = this.boundHost;
+    if (host === '0.0.0.0' || host === '') host = '127.0.0.1';
+    else if (host === '::') host = '[::1]';
+    else if (host.includes(':')) host = `[${host}]`;
+    return `ws://${host}:${this.boundPort}`;
+  }
+
+  connections(): ServerSession[] {
+    return [...this.sessions].filter((s) => !s.isClosed);
+  }
+
+  waitFor(
+    predicate: (c: ServerConnection) => boolean,
+    timeoutMs = WAIT_FOR_TIMEOUT_MS,
+  ): Promise<ServerConnection> {
+    const hit = this.connections().find(predicate);
+    if (hit) return Promise.resolve(hit);
+    if (this.closing) return Promise.reject(new Error('server is closed'));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        predicate,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new Error(`waitFor: no connection matched within ${timeoutMs} ms`));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /**
+   * Send events of one cluster to every session there whose subscriptions cover them (one frame
+   * per session). `data` events are held back from sessions with paused data; `raw` is the events
+   * already encoded, forwarded as they are to a session that gets all of them. Returns the number
+   * of events delivered.
+   */
+  publish(cluster: string, events: readonly WireEvent[], data: boolean, raw?: string): number {
+    const keys = events.map((e) => eventKey(cluster, e));
+    let delivered = 0;
+    for (const s of this.sessions) {
+      if (s.cluster === cluster) delivered += s.deliver(events, keys, data, raw);
+    }
+    return delivered;
+  }
+
+  /** Route events of any cluster (a recording) to the sessions subscribed to them. */
+  route(events: readonly WireEvent[]): void {
+    const clusters = events.map((e) => clusterOfEvent(e));
+    const keys = events.map((e, i) => {
+      const c = clusters[i];
+      return c === undefined ? undefined : eventKey(c, e);
+    });
+    for (const s of this.sessions) {
+      const own = keys.map((k, i) => (clusters[i] === s.cluster ? k : undefined));
+      s.deliver(events, own, true);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  // ---- SessionHost --------------------------------------------------------------------------
+
+  authenticate(key: string, session: ServerSession): boolean {
+    return this.source.authenticate(key, session);
+  }
+
+  answer(
+    session: ServerSession,
+    action: 'subscribe' | 'unsubscribe',
+    topic: string,
+    key: string,
+  ): TopicAnswer | Promise<TopicAnswer> {
+    return this.source.answer(session, action, topic, key);
+  }
+
+  replyDelayMs(): number {
+    return this.source.replyDelayMs?.() ?? 0;
+  }
+
+  answersPings(): boolean {
+    return this.source.answersPings?.() ?? true;
+  }
+
+  onAuthenticated(session: ServerSession): void {
+    if (this.evictionMessage !== undefined) {
+      const account = `${session.cluster}\u0000${session.apiKey ?? ''}`;
+      const older = this.accounts.get(account);
+      if (older && older !== session && !older.isClosed) older.evict(this.evictionMessage);
+      this.accounts.set(account, session);
+    }
+    this.source.authenticated?.(session);
+    this.emit('authenticated', session);
+    this.notify();
+  }
+
+  onMessage(session: ServerSession, msg: ClientMessage): void {
+    this.emit('message', session, msg);
+    this.notify();
+  }
+
+  onSubscriptionChange(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {
+    this.source.subscriptionChanged?.(session, action);
+  }
+
+  onSlowConsumer(session: ServerSession): void {
+    this.source.slowConsumer?.(session);
+  }
+
+  onClose(session: ServerSession): void {
+    this.sessions.delete(session);
+    const account = `${session.cluster}\u0000${session.apiKey ?? ''}`;
+    if (this.accounts.get(account) === session) this.accounts.delete(account);
+    this.source.closed?.(session);
+    this.emit('close', session);
+    this.notify();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private clusterOf(req: IncomingMessage): Cluster | undefined {
+    const path = new URL(req.url ?? '/', 'http://server').pathname.replace(/\/+$/, '');
+    return this.clusters.find((c) => path === `/${c}`);
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const cluster = this.clusterOf(req);
+    if (!cluster || this.closing) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      if (this.closing) {
+        ws.terminate();
+        return;
+      }
+      const session = new ServerSession(
+        this.nextId++,
+        cluster,
+        ws,
+        this,
+        req.socket.remoteAddress ?? '',
+      );
+      if (session.isClosed) return;
+      const refusal = this.source.admit?.(session);
+      if (refusal !== undefined) {
+        session.evict(refusal);
+        return;
+      }
+      this.sessions.add(session);
+      this.emit('connection', session);
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    if (this.waiters.size === 0) return;
+    const open = this.connections();
+    for (const w of [...this.waiters]) {
+      let hit: ServerConnection | undefined;
+      try {
+        hit = open.find(w.predicate);
+      } catch (err) {
+        this.settle(w);
+        w.reject(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (hit) {
+        this.settle(w);
+        w.resolve(hit);
+      }
+    }
+  }
+
+  private settle(w: Waiter): void {
+    clearTimeout(w.timer);
+    this.waiters.delete(w);
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const w of [...this.waiters]) {
+      this.settle(w);
+      w.reject(new Error('server closed'));
+    }
+    for (const s of [...this.sessions]) s.terminate();
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+}

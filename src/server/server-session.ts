@@ -1,0 +1,381 @@
+/**
+ * One connection to the protocol server: the protocol state machine (connected → authenticated →
+ * subscribed), its acknowledgements and refusals, delivery of the events its subscriptions cover,
+ * the slow-consumer cut-off and its timers. Which keys authenticate and how a topic is answered
+ * belong to the server's source (see protocol-server.ts); the server owns routing across sessions.
+ */
+import WebSocket from 'ws';
+import {
+  ackMessage,
+  decodeAction,
+  decodeTopics,
+  encodeEvents,
+  status,
+  type ClientMessage,
+  type WireEvent,
+} from '../protocol/codec.js';
+import { isPolygonStreamError } from '../errors.js';
+import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
+import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
+import type { ServerConnection } from './types.js';
+
+/**
+ * How the source answers one subscribe or unsubscribe of a well-formed topic the cluster carries:
+ * acknowledge it, hold it without a word, or refuse it with the given text (an `error` status).
+ * A promise answers later (the topic is held meanwhile and dropped again if refused).
+ */
+export type TopicAnswer = 'ack' | 'silent' | { refuse: string };
+
+/** What a session needs from its server. */
+export interface SessionHost {
+  readonly authTimeoutMs: number;
+  readonly slowConsumerBytes: number;
+  authenticate(key: string, session: ServerSession): boolean;
+  answer(
+    session: ServerSession,
+    action: 'subscribe' | 'unsubscribe',
+    topic: string,
+    key: string,
+  ): TopicAnswer | Promise<TopicAnswer>;
+  /** Delay of subscribe/unsubscribe replies, ms. */
+  replyDelayMs(): number;
+  /** Whether pings are answered (a fault can stall every connection's pongs). */
+  answersPings(): boolean;
+  onAuthenticated(session: ServerSession): void;
+  onMessage(session: ServerSession, msg: ClientMessage): void;
+  onSubscriptionChange(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void;
+  onSlowConsumer(session: ServerSession): void;
+  onClose(session: ServerSession): void;
+}
+
+/** Close codes the server uses. */
+export const CloseCode = { PolicyViolation: 1008, GoingAway: 1001 } as const;
+
+const AUTH_FAILED = 'authentication failed';
+
+export class ServerSession implements ServerConnection {
+  apiKey: string | undefined;
+  authenticated = false;
+  readonly received: ClientMessage[] = [];
+  /** Topic as the client spelled it → canonical key. */
+  private readonly topics = new Map<string, string>();
+  private readonly topicSet = new Set<string>();
+  /** Canonical key → how many held topics have it (two spellings may share one key). */
+  private readonly keys = new Map<string, number>();
+  private pongsStalled = false;
+  private dataPaused = false;
+  private closed = false;
+  private authTimer: NodeJS.Timeout | undefined;
+  private readonly ackTimers = new Set<NodeJS.Timeout>();
+
+  /** Whether the client negotiated permessage-deflate. */
+  get compressed(): boolean {
+    return this.ws.extensions.includes('permessage-deflate');
+  }
+
+  constructor(
+    readonly id: number,
+    readonly cluster: Cluster,
+    private readonly ws: WebSocket,
+    private readonly host: SessionHost,
+    /** The peer's address, for rate limits. */
+    readonly remoteAddress = '',
+  ) {
+    ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
+    ws.on('ping', (data: Buffer) => {
+      if (!this.pongsStalled && host.answersPings() && this.isOpen) ws.pong(data);
+    });
+    ws.on('error', () => this.dispose());
+    ws.on('close', () => this.dispose());
+    this.authTimer = setTimeout(() => {
+      this.authTimer = undefined;
+      if (!this.authenticated) {
+        this.sendStatus('auth_timeout', 'authentication timed out', {
+          code: CloseCode.PolicyViolation,
+          reason: 'auth timeout',
+        });
+      }
+    }, host.authTimeoutMs);
+    this.sendStatus('connected', 'Connected Successfully');
+  }
+
+  get subscriptions(): ReadonlySet<string> {
+    return this.topicSet;
+  }
+
+  /** The canonical keys of the current subscriptions (for routing). */
+  get topicKeys(): ReadonlyMap<string, number> {
+    return this.keys;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Data is paused on this connection (pauseData). */
+  get paused(): boolean {
+    return this.dataPaused;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  // ---- ServerConnection ---------------------------------------------------------------------
+
+  drop(): void {
+    this.ws.terminate();
+  }
+
+  stallPongs(on = true): void {
+    this.pongsStalled = on;
+  }
+
+  pauseData(on = true): void {
+    this.dataPaused = on;
+  }
+
+  sendRaw(text: string): void {
+    if (this.isOpen) this.ws.send(text);
+  }
+
+  sendStatus(s: string, message: string, close?: { code: number; reason?: string }): void {
+    this.sendText(encodeEvents([status(s, message)]));
+    if (close) this.closeWith(close.code, close.reason);
+  }
+
+  forceDisconnect(message = 'The server has forced this connection to close.'): void {
+    this.sendStatus('force_disconnect', message, {
+      code: CloseCode.GoingAway,
+      reason: 'force disconnect',
+    });
+  }
+
+  // ---- server side --------------------------------------------------------------------------
+
+  /** Evicted by a newer connection on the same cluster and key. */
+  evict(message: string): void {
+    this.sendStatus('max_connections', message, {
+      code: CloseCode.PolicyViolation,
+      reason: 'max connections',
+    });
+  }
+
+  /**
+   * Send the events this session is subscribed to, as one frame. `keys[i]` is the canonical topic
+   * key of `events[i]`. `raw`, when given, is `events` already encoded: sent as it is when every
+   * event is covered. Returns how many were sent.
+   */
+  deliver(
+    events: readonly WireEvent[],
+    keys: readonly (string | undefined)[],
+    data: boolean,
+    raw?: string,
+  ): number {
+    if (!this.authenticated || (data && this.dataPaused) || this.topicSet.size === 0) return 0;
+    const batch: WireEvent[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const key = keys[i];
+      const event = events[i] as WireEvent;
+      if (key !== undefined && covers(this.keys, event.ev, key)) batch.push(event);
+    }
+    if (batch.length === 0) return 0;
+    const text = raw !== undefined && batch.length === events.length ? raw : encodeEvents(batch);
+    return this.sendText(text) ? batch.length : 0;
+  }
+
+  /** Send a frame unless the client is too far behind, in which case it is cut off. */
+  sendText(text: string): boolean {
+    if (!this.isOpen) return false;
+    if (this.ws.bufferedAmount > this.host.slowConsumerBytes) {
+      this.slowConsumer();
+      return false;
+    }
+    this.ws.send(text);
+    return true;
+  }
+
+  /** Close the socket now (server shutdown). */
+  terminate(): void {
+    this.dispose();
+    this.ws.terminate();
+  }
+
+  /** Stop every timer of this session; idempotent. The server is told once. */
+  dispose(): void {
+    this.stopTimers();
+    if (this.closed) return;
+    this.closed = true;
+    this.host.onClose(this);
+  }
+
+  // ---- protocol -----------------------------------------------------------------------------
+
+  private handle(text: string): void {
+    if (this.closed) return;
+    let msg: ClientMessage;
+    try {
+      msg = decodeAction(text);
+    } catch (err) {
+      const reason = isPolygonStreamError(err) ? String(err.details.reason) : 'unreadable message';
+      this.sendStatus('error', `invalid message: ${reason}`);
+      return;
+    }
+    this.received.push(msg);
+    switch (msg.action) {
+      case 'auth':
+        this.auth(msg.params);
+        break;
+      case 'subscribe':
+      case 'unsubscribe':
+        this.subscription(msg.action, msg.params);
+        break;
+      default:
+        this.sendStatus('error', `unknown action: ${String(msg.action)}`);
+    }
+    this.host.onMessage(this, msg);
+  }
+
+  private auth(key: string): void {
+    if (this.authenticated) {
+      this.sendStatus('error', 'already authenticated');
+      return;
+    }
+    this.apiKey = key;
+    if (!(key.length > 0 && this.host.authenticate(key, this))) {
+      this.sendStatus('auth_failed', AUTH_FAILED, {
+        code: CloseCode.PolicyViolation,
+        reason: AUTH_FAILED,
+      });
+      return;
+    }
+    this.authenticated = true;
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.sendStatus('auth_success', 'authenticated');
+    this.host.onAuthenticated(this);
+  }
+
+  private subscription(action: 'subscribe' | 'unsubscribe', params: string): void {
+    if (!this.authenticated) {
+      this.sendStatus('auth_required', 'authentication required');
+      return;
+    }
+    const carried = new Set(streamsOfCluster(this.cluster).map((s) => s.prefix));
+    const replies: string[] = [];
+    let changed = false;
+    for (const topic of decodeTopics(params)) {
+      const key = topicKey(this.cluster, topic);
+      const prefix = splitTopic(topic)?.prefix;
+      if (key === undefined || prefix === undefined || !carried.has(prefix)) {
+        const text = `invalid topic for ${this.cluster}: ${topic}`;
+        replies.push(encodeEvents([status('error', text)]));
+        continue;
+      }
+      // Already held: the real server says nothing.
+      if (action === 'subscribe' && this.topics.has(topic)) continue;
+      const answer = this.host.answer(this, action, topic, key);
+      if (typeof answer === 'object' && !(answer instanceof Promise)) {
+        replies.push(encodeEvents([status('error', answer.refuse)]));
+        continue;
+      }
+      this.apply(action, topic, key);
+      changed = true;
+      if (answer instanceof Promise) this.later(action, topic, key, answer);
+      else if (answer === 'ack') {
+        replies.push(encodeEvents([status('success', ackMessage(action, topic))]));
+      }
+    }
+    if (changed) this.changed(action);
+    this.reply(replies, this.host.replyDelayMs());
+  }
+
+  private apply(action: 'subscribe' | 'unsubscribe', topic: string, key: string): void {
+    if (action === 'subscribe') {
+      if (this.topics.has(topic)) return;
+      this.topics.set(topic, key);
+      this.topicSet.add(topic);
+      this.keys.set(key, (this.keys.get(key) ?? 0) + 1);
+    } else if (this.topics.delete(topic)) {
+      this.topicSet.delete(topic);
+      const held = (this.keys.get(key) ?? 1) - 1;
+      if (held > 0) this.keys.set(key, held);
+      else this.keys.delete(key);
+    }
+  }
+
+  private changed(action: 'subscribe' | 'unsubscribe'): void {
+    this.host.onSubscriptionChange(this, action);
+  }
+
+  /** A topic answered later: its reply then; a refused subscribe is dropped again. */
+  private later(
+    action: 'subscribe' | 'unsubscribe',
+    topic: string,
+    key: string,
+    answer: Promise<TopicAnswer>,
+  ): void {
+    answer.then(
+      (a) => {
+        if (this.closed) return;
+        if (a === 'silent') return;
+        if (a === 'ack') {
+          this.sendText(encodeEvents([status('success', ackMessage(action, topic))]));
+          return;
+        }
+        if (action === 'subscribe' && this.topics.get(topic) === key) {
+          this.apply('unsubscribe', topic, key);
+          this.changed('unsubscribe');
+        }
+        this.sendText(encodeEvents([status('error', a.refuse)]));
+      },
+      () => undefined,
+    );
+  }
+
+  /** Send subscription replies, one frame each, now or after the configured delay. */
+  private reply(frames: string[], delayMs: number): void {
+    if (frames.length === 0) return;
+    if (delayMs <= 0) {
+      for (const f of frames) this.sendText(f);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.ackTimers.delete(timer);
+      for (const f of frames) this.sendText(f);
+    }, delayMs);
+    this.ackTimers.add(timer);
+  }
+
+  // ---- transport ----------------------------------------------------------------------------
+
+  private slowConsumer(): void {
+    // Best effort: the client is not reading, so this status most likely never arrives.
+    this.ws.send(
+      encodeEvents([status('slow_consumer', 'slow consumer: too many messages buffered')]),
+    );
+    this.stopTimers();
+    this.ws.terminate();
+    this.host.onSlowConsumer(this);
+  }
+
+  private closeWith(code: number, reason = ''): void {
+    this.stopTimers();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    for (const t of this.ackTimers) clearTimeout(t);
+    this.ackTimers.clear();
+  }
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

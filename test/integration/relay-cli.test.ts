@@ -1,0 +1,54 @@
+/**
+ * `polygon-stream relay` (the built CLI; `npm test` builds first): it starts on the embedded
+ * simulator, a client streams through it, --metrics reports on stderr, SIGINT stops it cleanly;
+ * usage errors exit 2 with a message naming the flag.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { StreamClient } from '../../src/client/stream-client.js';
+import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
+
+after(() => killAll());
+
+describe('polygon-stream relay', () => {
+  test('starts, relays to a StreamClient, reports metrics, and stops on SIGINT with exit 0', async () => {
+    const cli = spawnNode([CLI, 'relay', '--port', '0', '--tokens', 'tok', '--metrics']);
+    const line = await cli.waitFor(/listening on ws:\/\/127\.0\.0\.1:\d+/);
+    const url = line.slice(line.indexOf('ws://'));
+    const client = new StreamClient('tok', 'stocks', {
+      host: url,
+      onMessage: () => undefined,
+      onError: () => undefined,
+      onClose: () => undefined,
+    });
+    try {
+      const trade = new Promise<{ sym: string }>((resolve) => client.on('T', resolve));
+      await client.startStreamThread();
+      await client.subscribeStockTrades(['AAPL']);
+      assert.equal((await trade).sym, 'AAPL');
+      await cli.waitFor(/\[relay\] clients 1 {2}upstream topics stocks:1 {2}in \d+\/s/, 'stderr');
+    } finally {
+      await client.closeStream();
+    }
+    cli.child.kill('SIGINT');
+    const result = await cli.result;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /\[relay\] stopping/);
+  });
+
+  test('usage errors exit 2 and name what is wrong', async () => {
+    const cases: [string[], RegExp][] = [
+      [['relay', '--port', '0'], /relay needs --tokens/],
+      [
+        ['relay', '--port', '0', '--allow-any-token', '--bind', '0.0.0.0'],
+        /^error: --allow-any-token must be false on 0\.0\.0\.0 \(any token would serve the feed/,
+      ],
+      [['relay', '--clusters', 'bonds', '--tokens', 't'], /Expected clusters among stocks/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await spawnNode([CLI, ...args]).result;
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, pattern);
+    }
+  });
+});
