@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { CLUSTERS } from '../protocol/streams.js';
 import { UsageError } from './args.js';
+import { untilInterrupted } from './interrupt.js';
 
 export interface SimulateFlags {
   port: number;
@@ -145,15 +146,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
     ].join('\n'),
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilInterrupted();
   process.stderr.write('[simulator] stopping\n');
   await sim.close();
   return 0;
