@@ -16,7 +16,7 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';
-import { eventKey, topicKey } from '../protocol/symbols.js';
+import { eventKey, topicKey, wildcardOf } from '../protocol/symbols.js';
 import { type Action, PendingRequests, type SubscriptionResult } from './pending-requests.js';
 
 export type { SubscriptionResult } from './pending-requests.js';
@@ -136,7 +136,7 @@ export class SubscriptionStore {
 
   /** Data arrived: proof that its topic (and its stream's `*` topic) is active, acked or not. */
   sawData(event: WireEvent): void {
-    this.proven(`${event.ev}.*`);
+    this.proven(wildcardOf(event.ev));
     const key = eventKey(this.cluster, event);
     if (key !== undefined) this.proven(key);
   }

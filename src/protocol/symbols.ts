@@ -68,6 +68,12 @@ export function topicOf<E extends { readonly ev: string }>(event: E): string | u
 /** Clusters whose symbols are currency pairs (separator-insensitive). */
 const PAIR_CLUSTERS: ReadonlySet<string> = new Set(['forex', 'crypto']);
 
+/** The wildcard topic of a stream: `T.*` for the prefix `T`, and for any topic of it (`T.AAPL`). */
+export function wildcardOf(prefixOrTopic: string): string {
+  const dot = prefixOrTopic.indexOf('.');
+  return `${dot < 0 ? prefixOrTopic : prefixOrTopic.slice(0, dot)}.*`;
+}
+
 /** Split `T.AAPL` at its first dot; undefined when either side is empty. */
 export function splitTopic(topic: string): { prefix: string; symbol: string } | undefined {
   const dot = topic.indexOf('.');
@@ -159,5 +165,5 @@ export function clusterOfEvent(event: WireEvent): Cluster | undefined {
 
 /** Whether a set of canonical subscription keys covers an event key (exactly or by `PREFIX.*`). */
 export function covers(keys: { has(key: string): boolean }, ev: string, key: string): boolean {
-  return keys.has(key) || keys.has(`${ev}.*`);
+  return keys.has(key) || keys.has(wildcardOf(ev));
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { STREAMS, symbolPrefixOf } from '../../src/protocol/streams.js';
-import { eventKey, eventPair, topicKey } from '../../src/protocol/symbols.js';
+import { eventKey, eventPair, topicKey, wildcardOf } from '../../src/protocol/symbols.js';
 import { topicsFor } from '../../src/protocol/topics.js';
 import { generatorFor, Universe } from '../../src/simulator/index.js';
 import { EXAMPLES } from '../fixtures/event-examples.js';
@@ -48,7 +48,8 @@ describe('topicKey(subscribe topic) == eventKey(event) for every stream', () => 
       }
       const elsewhere = generatorFor(stream)({ u, s: other, now: Date.now() });
       assert.notEqual(eventKey(cluster, elsewhere), key, 'another symbol has another key');
-      assert.equal(topicKey(cluster, `${stream.prefix}.*`), `${stream.ev}.*`);
+      assert.equal(topicKey(cluster, wildcardOf(stream.prefix)), wildcardOf(stream.ev));
+      assert.equal(wildcardOf(`${stream.prefix}.${state.symbol}`), `${stream.prefix}.*`);
     });
   }
 });
