@@ -114,6 +114,7 @@ function main(): void {
     ['polygon-stream', 'cjs'],
     ['polygon-stream/simulator', 'esm'],
     ['polygon-stream/redis', 'esm'],
+    ['polygon-stream/relay', 'esm'],
   ] as const) {
     const loaded = loadedModules(specifier, format);
     const verb = format === 'esm' ? 'import' : 'require';

@@ -90,7 +90,7 @@ function distFiles(files: readonly string[]): { file: string; text: string }[] {
     .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
-test('importing the client loads neither ioredis nor the simulator (modules loaded, ESM and CJS)', () => {
+test('importing the client loads neither ioredis nor the simulator nor the relay (modules loaded, ESM and CJS)', () => {
   for (const format of ['esm', 'cjs'] as const) {
     const { files } = loadedModules('polygon-stream', format, project);
     const dist = distFiles(files);
@@ -108,13 +108,16 @@ test('importing the client loads neither ioredis nor the simulator (modules load
     );
     for (const d of dist) {
       assert.ok(!d.text.includes('startSimulator'), `${format}: ${d.file} holds the simulator`);
+      assert.ok(!d.text.includes('startRelay'), `${format}: ${d.file} holds the relay`);
       assert.ok(!/["']ioredis["']/.test(d.text), `${format}: ${d.file} names ioredis`);
     }
   }
-  // The same check sees the simulator and Redis entries when they are imported; Redis loads
+  // The same check sees the simulator, relay and Redis entries when they are imported; Redis loads
   // ioredis only when a sink or reader connects.
   const simulator = distFiles(loadedModules('polygon-stream/simulator', 'esm', project).files);
   assert.ok(simulator.some((d) => d.text.includes('startSimulator')));
+  const relay = distFiles(loadedModules('polygon-stream/relay', 'esm', project).files);
+  assert.ok(relay.some((d) => d.text.includes('startRelay')));
   const redis = loadedModules('polygon-stream/redis', 'esm', project).files;
   assert.ok(distFiles(redis).some((d) => /import\(["']ioredis["']\)/.test(d.text)));
   assert.ok(!redis.some((f) => f.includes('/node_modules/ioredis/')));
