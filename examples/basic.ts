@@ -1,6 +1,7 @@
 /**
- * Seed-style usage: a raw `onMessage` handler (the frame exactly as received, like the Python
- * client's `on_message`) and a generated subscribe method, against the embedded simulator.
+ * Used as the Python `polygon` library is: a raw `onMessage` handler (the frame exactly as
+ * received, like its `on_message`) and a generated subscribe method, against the embedded
+ * simulator.
  *
  *   node --import tsx examples/basic.ts
  *

@@ -14,11 +14,11 @@ export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 export function streamsTable(): string {
   const rows = new Map<
     string,
-    { seed: string; methods: string; prefix: string; clusters: string[]; symbolPrefix: string[] }
+    { python: string; methods: string; prefix: string; clusters: string[]; symbolPrefix: string[] }
   >();
   for (const s of STREAMS) {
     const row = rows.get(s.method) ?? {
-      seed: s.seedName ? `\`subscribe_${s.seedName}\`` : '— (beyond the seed)',
+      python: s.pythonName ? `\`subscribe_${s.pythonName}\`` : '— (not in the Python library)',
       methods: `\`subscribe${s.method}\` / \`unsubscribe${s.method}\``,
       prefix: `\`${s.prefix}\``,
       clusters: [],
@@ -31,14 +31,14 @@ export function streamsTable(): string {
   }
   for (const [alias, method] of Object.entries(UNSUBSCRIBE_ALIASES)) {
     const row = rows.get(method)!;
-    row.methods += ` (also \`${alias}\`, the seed's name)`;
+    row.methods += ` (also \`${alias}\`, the Python library's name)`;
   }
   const lines = [
-    '| seed method | polygon-stream | topic prefix / `ev` | clusters | symbol prefix added |',
+    '| Python `polygon` method | polygon-stream | topic prefix / `ev` | clusters | symbol prefix added |',
     '|---|---|---|---|---|',
     ...[...rows.values()].map(
       (r) =>
-        `| ${r.seed} | ${r.methods} | ${r.prefix} | ${r.clusters.join(', ')} | ${r.symbolPrefix.map((p) => `\`${p}\``).join(' ') || '—'} |`,
+        `| ${r.python} | ${r.methods} | ${r.prefix} | ${r.clusters.join(', ')} | ${r.symbolPrefix.map((p) => `\`${p}\``).join(' ') || '—'} |`,
     ),
   ];
   return lines.join('\n');

@@ -1,6 +1,6 @@
 /**
  * Masking the API key in everything the library shows: log messages and fields, error messages
- * and details, printed frames. Masking works on values (strings inside objects and arrays), never
+ * and details, printed frames; and the password of a Redis URL wherever one is quoted. Masking works on values (strings inside objects and arrays), never
  * on serialised text, and only where the key stands as a whole token, so a short key such as `1`
  * leaves `1000`, `127.0.0.1` or `/stocks` alone.
  */
@@ -72,6 +72,26 @@ export function redactValue<T>(value: T, secret: string | undefined, depth = 0):
   return out as T;
 }
 
+/**
+ * A received frame's text, for printing, with the key masked. Without JSON escapes in the text the
+ * key can only stand in it as written, so the text is masked as is; with escapes (`\"`, `\\`,
+ * `\u…`) the key may be spelled differently, so the frame is parsed and masked as values, and
+ * printed re-serialised when that found the key.
+ */
+export function redactFrame(raw: string, secret: string | undefined): string {
+  if (!secret) return raw;
+  const text = redactText(raw, secret);
+  if (!raw.includes('\\')) return text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return text;
+  }
+  const masked = JSON.stringify(redactValue(parsed, secret));
+  return masked === JSON.stringify(parsed) ? text : masked;
+}
+
 /** Mask the key in an error's message and details, and in those of the errors that caused it. */
 export function redactError<E extends PolygonStreamError>(error: E, secret: string | undefined): E {
   if (!secret) return error;
@@ -94,4 +114,15 @@ export function redactUrlText(text: string, secret: string | undefined): string 
   const masked = text.replace(/([?&]apiKey=)[^&#\s"]*/gi, `$1${MASK}`);
   if (!secret) return masked;
   return redactText(redactText(masked, secret), encodeURIComponent(secret));
+}
+
+/** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`. Never throws. */
+export function redactUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = MASK;
+    return u.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
 }

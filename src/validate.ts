@@ -62,7 +62,7 @@ export function invalidOption(
   );
 }
 
-export interface Range {
+interface Range {
   min?: number;
   max?: number;
 }

@@ -8,7 +8,7 @@
  *   with the exchange's clock, so their own stamps would print out of order between live lines.
  */
 import { styleText } from 'node:util';
-import { symbolOf } from '../protocol/symbols.js';
+import { clusterOfEvent, symbolOf } from '../protocol/symbols.js';
 import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from './reference-data.js';
 import { textOf } from '../validate.js';
 
@@ -18,7 +18,7 @@ export type Format = (typeof FORMATS)[number];
 /** The fields of a decoded event, read loosely (the server decides what is there). */
 export type AnyEvent = { readonly ev: string } & Readonly<Record<string, unknown>>;
 
-export interface PrettyOptions {
+interface PrettyOptions {
   /** ANSI colours (decided by the caller: TTY, NO_COLOR, --no-color). */
   color: boolean;
   /** Width the symbol column is padded to (default 10). */
@@ -88,9 +88,9 @@ const CONDITION_CODES = new Map(
 /** The exchange column's width: the longest short name. */
 const VENUE_WIDTH = Math.max(...STOCK_EXCHANGES.map((row) => row.short.length));
 
-/** A stocks-cluster event (the reference table's ids): not an option (`O:`), crypto or forex. */
+/** A stock trade or quote (the reference table's ids): not an option's, crypto's or forex's. */
 function isStock(event: AnyEvent): boolean {
-  return (event.ev === 'T' || event.ev === 'Q') && !String(event['sym'] ?? '').startsWith('O:');
+  return (event.ev === 'T' || event.ev === 'Q') && clusterOfEvent(event) === 'stocks';
 }
 
 /**
@@ -118,7 +118,7 @@ export function conditions(event: AnyEvent, value: unknown, color: boolean): str
 }
 
 /** A size or volume: integers grouped (12,345), fractions as sent. */
-export function qty(value: unknown): string {
+function qty(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '-';
   return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
 }

@@ -12,7 +12,7 @@ import type { ConnectionState, ReconnectInfo, StatsSnapshot, StreamClient } from
 import { Stats } from '../client/stats.js';
 
 /** The words the status line leads with. (Room for more: a future `filling gap`, say.) */
-export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'reclaiming' | 'closed';
+type LinkState = 'connecting' | 'live' | 'reconnecting' | 'reclaiming' | 'closed';
 
 /** The CLI's own figures, as the status line prints them. */
 export interface LinkFigures {

@@ -28,7 +28,7 @@ import { runRelay, type RelayFlags } from './relay.js';
 import { runSimulate, type SimulateFlags } from './simulate.js';
 import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
 
-const STREAM_GROUP = 'Streams (seed-style; [symbols] is a comma-separated list, left off = all):';
+const STREAM_GROUP = 'Streams ([symbols] is a comma-separated list, left off = all):';
 const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';
 
 /** The widest line any --help prints. */

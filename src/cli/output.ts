@@ -7,7 +7,7 @@ import { closeSync, createWriteStream, openSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { UsageError } from './args.js';
 
-export interface LineWriterOptions {
+interface LineWriterOptions {
   /** End the stream on `end()` (a file); otherwise only wait for it to drain (stdout). */
   owns: boolean;
   /** Wraps each write (stdout lifts the live status line around it). */

@@ -15,7 +15,7 @@
  * endpoints (with `asset_class=options|crypto|fx` for more) and add the rows here.
  */
 
-export interface ExchangeRow {
+interface ExchangeRow {
   readonly id: number;
   /** ISO 10383 market identifier code, where the venue has one. */
   readonly mic: string;
@@ -23,7 +23,7 @@ export interface ExchangeRow {
   readonly short: string;
 }
 
-export interface ConditionRow {
+interface ConditionRow {
   readonly id: number;
   readonly name: string;
   /** The SIP's one-character code; empty when the condition has none on the tape. */

@@ -8,6 +8,7 @@ import { isPolygonStreamError } from '../errors.js';
 import type { Cluster } from '../protocol/streams.js';
 import { startRelay, type Relay } from '../relay/index.js';
 import { UsageError } from './args.js';
+import { untilInterrupted } from './interrupt.js';
 
 export interface RelayFlags {
   port: number;
@@ -92,15 +93,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
         );
       }, 1_000)
     : undefined;
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilInterrupted();
   clearInterval(timer);
   say('stopping');
   await relay.close();

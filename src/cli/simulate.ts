@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { CLUSTERS } from '../protocol/streams.js';
 import { UsageError } from './args.js';
+import { untilInterrupted } from './interrupt.js';
 
 export interface SimulateFlags {
   port: number;
@@ -21,7 +22,7 @@ export interface SimulateFlags {
   quiet?: boolean;
 }
 
-export interface ReplayCounts {
+interface ReplayCounts {
   /** Events read from the file so far. */
   events: number;
   /** Lines skipped: not JSON, or not an event object (or array of them). */
@@ -40,7 +41,7 @@ function isEvent(value: unknown): value is { ev: string } {
  * The events of an NDJSON recording, read lazily line by line: one event object per line (a line
  * holding a raw frame — an array of events — is expanded). Bad lines are skipped and counted.
  */
-export async function* readRecording(path: string, counts: ReplayCounts): AsyncGenerator<object> {
+async function* readRecording(path: string, counts: ReplayCounts): AsyncGenerator<object> {
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   for await (const line of lines) {
     const text = line.trim();
@@ -145,15 +146,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
     ].join('\n'),
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilInterrupted();
   process.stderr.write('[simulator] stopping\n');
   await sim.close();
   return 0;

@@ -7,7 +7,7 @@ import type { ClientFigures, LinkFigures } from './link.js';
 
 const CLEAR = '\r\x1b[2K';
 
-export interface StatusLineOptions {
+interface StatusLineOptions {
   /** Where the line goes (stderr). */
   stream: NodeJS.WritableStream & { columns?: number };
   /** The figures now, as one line (see formatStats, formatProgress). */

@@ -27,7 +27,7 @@ import { DEFAULT_RECONNECT, DEFAULTS } from '../index.js';
 import { LinkWatch } from './link.js';
 import { asUsage, errorLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
-import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
+import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
 import { symbolOf } from '../protocol/symbols.js';
 
@@ -57,9 +57,9 @@ export interface StreamFlags extends SinkFlags {
   progress?: boolean;
 }
 
-/** One seed-style flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
-export interface SeedFlag {
-  /** Flag name without dashes: the seed's name kebab-cased (`stock-trades`). */
+/** One flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
+interface StreamFlag {
+  /** Flag name without dashes: the Python library's name kebab-cased (`stock-trades`). */
   readonly flag: string;
   readonly method: StreamMethod;
   readonly title: string;
@@ -70,18 +70,18 @@ function kebab(method: string): string {
   return method.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
 }
 
-export const SEED_FLAGS: readonly SeedFlag[] = STREAM_METHODS.map((method) => {
+export const SEED_FLAGS: readonly StreamFlag[] = STREAM_METHODS.map((method) => {
   const rows = STREAMS.filter((s) => s.method === method);
-  const seedName = rows[0]?.seedName;
+  const pythonName = rows[0]?.pythonName;
   return {
-    flag: seedName ? seedName.replace(/_/g, '-') : kebab(method),
+    flag: pythonName ? pythonName.replace(/_/g, '-') : kebab(method),
     method,
     title: rows[0]?.title ?? method,
     clusters: rows.map((s) => s.cluster),
   };
 });
 
-/** A seed flag as given: its symbols (`['*']` when the value was left off). */
+/** A stream flag as given: its symbols (`['*']` when the value was left off). */
 export interface SeedRequest {
   readonly flag: string;
   readonly method: StreamMethod;
@@ -89,7 +89,7 @@ export interface SeedRequest {
 }
 
 /** The default subscription of a cluster: its first two market-feed streams, every symbol. */
-export function defaultStreams(cluster: Cluster): StreamMethod[] {
+function defaultStreams(cluster: Cluster): StreamMethod[] {
   return STREAMS.filter((s) => s.cluster === cluster && s.feed === 'market')
     .slice(0, 2)
     .map((s) => s.method);
@@ -97,7 +97,7 @@ export function defaultStreams(cluster: Cluster): StreamMethod[] {
 
 const noop = (): void => undefined;
 
-export interface StreamIO {
+interface StreamIO {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
@@ -261,7 +261,7 @@ class StreamRun {
     }
   }
 
-  /** Seed flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
+  /** Stream flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
   private subscribeAll(client: StreamClient): void {
     const methods = client as unknown as Record<string, (s: readonly string[]) => Promise<unknown>>;
     for (const seed of this.seeds) {

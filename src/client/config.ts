@@ -26,9 +26,9 @@ export interface ClientOptions<Self = unknown> {
    * twins | any host name (→ wss://HOST/CLUSTER) | a full ws:// or wss:// URL (→ URL/CLUSTER).
    */
   host?: string;
-  /** The seed's message handler: the raw text frame, exactly as received. */
+  /** The Python library's message handler: the raw text frame, exactly as received. */
   onMessage?: (client: Self, raw: string) => void;
-  /** Runtime failures (typed PolygonStreamError). Default: print, as the seed does. */
+  /** Runtime failures (typed PolygonStreamError). Default: print, as the Python library does. */
   onError?: (client: Self, error: Error) => void;
   /** Called once, when the stream closes for good (not on a reconnect). Default: print. */
   onClose?: (client: Self, code: number, reason: string) => void;
@@ -75,7 +75,7 @@ export interface ClientOptions<Self = unknown> {
 }
 
 export interface StartOptions {
-  /** Seconds between WebSocket pings (seed default 21). 0 disables the heartbeat. */
+  /** Seconds between WebSocket pings (21, the Python library's default). 0: no heartbeat. */
   pingInterval?: number;
   /** Seconds to wait for a pong (or any frame) before the connection is declared dead (20). */
   pingTimeout?: number;

@@ -341,7 +341,7 @@ export class Connection {
             { cause },
           )
         : cause;
-      // Without reconnects (the seed's behaviour) onClose gets the socket's own close code.
+      // Without reconnects (as in the Python library) onClose gets the socket's own close code.
       if (!this.backoff) return this.finish(closed.code, closed.reason || cause.message, error);
       return this.finish(1006, cause.message, error);
     }

@@ -85,7 +85,7 @@ export function feedOfUrl(wsUrl: string): Feed {
 }
 
 /** A topic whose history can be asked for: its stream, route and REST ticker. */
-export interface HistoryTopic {
+interface HistoryTopic {
   readonly topic: string;
   readonly stream: StreamSpec;
   readonly route: HistoryRoute;
@@ -93,7 +93,7 @@ export interface HistoryTopic {
 }
 
 /** Resolve a per-symbol topic on a cluster and feed, or say why it has no history. */
-export function historyTopic(cluster: Cluster, feed: Feed, topic: unknown): HistoryTopic {
+function historyTopic(cluster: Cluster, feed: Feed, topic: unknown): HistoryTopic {
   const topics = checkTopics(topic, 'history');
   const parts = topics.length === 1 ? splitTopic(topics[0]!) : undefined;
   if (!parts) {

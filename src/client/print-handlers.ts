@@ -4,7 +4,7 @@
  * see output from us.
  */
 import { isStatusFrame } from '../protocol/codec.js';
-import { redactText } from '../redact.js';
+import { redactFrame } from '../redact.js';
 import { LOG_LEVELS, type Logger } from './logger.js';
 
 /**
@@ -13,7 +13,7 @@ import { LOG_LEVELS, type Logger } from './logger.js';
  */
 export function defaultOnMessage(secret: string): (client: unknown, raw: string) => void {
   return (_client, raw) => {
-    const text = redactText(raw, secret);
+    const text = redactFrame(raw, secret);
     console.log(isStatusFrame(raw) ? `status: ${text}` : text);
   };
 }

@@ -6,10 +6,11 @@
  *   one, from a ring of per-bucket counts.
  * - Latency: now − event timestamp, in ms, one sample per frame (the caller passes one timestamp,
  *   e.g. the frame's last event's `t`), kept in a fixed ring of the most recent samples; p50/p99
- *   are nearest-rank over that ring. Timestamps are normalised to ms by magnitude (s, ms, µs, ns)
- *   because the provider mixes them. It measures the provider-to-us delay only as far as the two
+ *   are nearest-rank over that ring. Timestamps are normalised to ms by magnitude (s, ms, µs, ns,
+ *   `timestampToMs`) because the provider mixes them. It measures the provider-to-us delay only as far as the two
  *   clocks agree: skew shows up as an offset, and can make samples negative.
  */
+import { timestampToMs } from '../protocol/timestamps.js';
 import { integer, MAX_TIMER_MS } from '../validate.js';
 
 export type Clock = () => number;
@@ -73,17 +74,6 @@ export interface StatsSnapshot {
   readonly latencyMs: LatencySnapshot | null;
   /** When the last frame arrived (Unix ms), or null before the first. */
   readonly lastFrameAt: number | null;
-}
-
-/**
- * Convert a Unix timestamp of unknown unit to ms by its magnitude: < 1e11 seconds, < 1e14 ms,
- * < 1e17 µs, else ns (valid for dates between 1973 and 5138).
- */
-export function timestampToMs(ts: number): number {
-  if (ts >= 1e17) return ts / 1e6;
-  if (ts >= 1e14) return ts / 1e3;
-  if (ts >= 1e11) return ts;
-  return ts * 1e3;
 }
 
 export class Stats {

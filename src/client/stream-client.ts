@@ -1,5 +1,5 @@
 /**
- * StreamClient: the seed's callback streaming client (one per cluster), plus reconnects,
+ * StreamClient: the Python `polygon` library's StreamClient (one per cluster), plus reconnects,
  * heartbeats, typed events, async iteration and stats. Subscribe methods are generated from the
  * stream table (streams.ts); the socket state machine lives in connection.ts.
  */
@@ -428,7 +428,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     );
   }
 
-  /** Every runtime error reaches the user through here: the one place the key is masked. */
+  /** Every runtime error reaches the user through here, with the key masked (src/redact.ts). */
   private report(error: PolygonStreamError): void {
     redactError(error, this.config.apiKey);
     this.lifecycle.emit('error', error);

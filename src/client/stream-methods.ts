@@ -1,6 +1,6 @@
 /**
  * The subscribe/unsubscribe methods, generated from the stream table: one pair per stream
- * (`subscribeStockTrades` / `unsubscribeStockTrades` …) plus the seed's alias names.
+ * (`subscribeStockTrades` / `unsubscribeStockTrades` …) plus the Python library's alias names.
  */
 import type { SubscriptionResult } from './subscription-store.js';
 import { STREAM_METHODS, type StreamMethod, UNSUBSCRIBE_ALIASES } from '../protocol/streams.js';
@@ -13,7 +13,7 @@ export type StreamMethods = {
   [M in StreamMethod as `subscribe${M}` | `unsubscribe${M}`]: SubscribeMethod;
 } & { [A in keyof typeof UNSUBSCRIBE_ALIASES]: SubscribeMethod };
 
-export interface StreamRequester {
+interface StreamRequester {
   streamRequest(
     action: 'subscribe' | 'unsubscribe',
     method: StreamMethod,

@@ -11,13 +11,15 @@
  * Topics are kept and reported as the user spelled them, but matched (acks, data, refusals) by
  * their canonical key (`topicKey`): `XT.X:BTC-USD` is proven by a trade carrying `BTC-USD`.
  *
- * Every operation costs O(topics it touches): waiting requests are indexed by key, and kept in
- * arming order in linked lists, so the oldest one and the next deadline are at the head.
+ * Every operation costs O(topics it touches): the waiting requests (pending-requests.ts) are
+ * indexed by key and kept in arming order.
  */
 import type { WireEvent } from '../protocol/codec.js';
-import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { eventKey, topicKey } from '../protocol/symbols.js';
-import { LinkedList } from './linked-list.js';
+import type { PolygonStreamError } from '../errors.js';
+import { eventKey, topicKey, wildcardOf } from '../protocol/symbols.js';
+import { type Action, PendingRequests, type SubscriptionResult } from './pending-requests.js';
+
+export type { SubscriptionResult } from './pending-requests.js';
 
 export type TopicState = 'pending' | 'active' | 'failed';
 
@@ -27,26 +29,10 @@ export interface TopicStatus {
   reason?: string;
 }
 
-export interface SubscriptionResult {
-  /** Topics the server acknowledged (or that were already active). */
-  topics: string[];
-}
-
-type Action = 'subscribe' | 'unsubscribe';
-
-interface Request {
-  readonly action: Action;
-  readonly topics: string[];
-  /** Canonical key → the topics with that key not yet confirmed, as the user spelled them. */
-  readonly waiting: Map<string, string[]>;
-  readonly resolve: (r: SubscriptionResult) => void;
-  readonly reject: (e: PolygonStreamError) => void;
-  /** When the request times out; undefined while it is queued (not on the wire yet). */
-  deadline: number | undefined;
-  /** Its place in the armed or queued list. */
-  list: object | undefined;
-  prev: Request | undefined;
-  next: Request | undefined;
+/** What a subscribe or unsubscribe sends now, and its result once the server has answered. */
+export interface Requested {
+  send: string[];
+  done: Promise<SubscriptionResult>;
 }
 
 /**
@@ -65,12 +51,8 @@ export class SubscriptionStore {
   private readonly spellings = new Map<string, Set<string>>();
   /** Topics the user gave up on and the server refused, kept for `snapshot()`. */
   private readonly failed = new Map<string, string>();
-  /** Canonical key → the requests waiting for it. */
-  private readonly waiters = new Map<string, Set<Request>>();
-  /** Requests on the wire, in the order their deadlines were armed. */
-  private readonly armed = new LinkedList<Request>();
-  /** Requests not on the wire yet (offline), oldest first. */
-  private readonly queued = new LinkedList<Request>();
+  /** Subscribes and unsubscribes waiting for the server. */
+  private readonly requests = new PendingRequests();
 
   constructor(private readonly cluster: string) {}
 
@@ -84,7 +66,7 @@ export class SubscriptionStore {
   }
 
   get waitingCount(): number {
-    return this.armed.size + this.queued.size;
+    return this.requests.size;
   }
 
   snapshot(): Map<string, TopicStatus> {
@@ -98,11 +80,7 @@ export class SubscriptionStore {
    * Record a subscribe. Returns the topics that must go on the wire now (when `online`): those not
    * already active or pending. The promise settles when every topic is active.
    */
-  subscribe(
-    topics: readonly string[],
-    online: boolean,
-    deadline: number,
-  ): { send: string[]; done: Promise<SubscriptionResult> } {
+  subscribe(topics: readonly string[], online: boolean, deadline: number): Requested {
     const send: string[] = [];
     const waiting = new Map<string, string[]>();
     for (const topic of topics) {
@@ -119,7 +97,7 @@ export class SubscriptionStore {
     }
     return {
       send,
-      done: this.wait('subscribe', [...topics], waiting, online ? deadline : undefined),
+      done: this.requests.add('subscribe', [...topics], waiting, online ? deadline : undefined),
     };
   }
 
@@ -127,11 +105,7 @@ export class SubscriptionStore {
    * Record an unsubscribe. Returns the topics to send now (those the server may hold). Offline, the
    * server holds nothing, so the promise resolves at once.
    */
-  unsubscribe(
-    topics: readonly string[],
-    online: boolean,
-    deadline: number,
-  ): { send: string[]; done: Promise<SubscriptionResult> } {
+  unsubscribe(topics: readonly string[], online: boolean, deadline: number): Requested {
     const send: string[] = [];
     const waiting = new Map<string, string[]>();
     for (const topic of topics) {
@@ -143,9 +117,9 @@ export class SubscriptionStore {
         addTo(waiting, key, topic);
       }
       // Nobody waits for a subscription that is no longer wanted.
-      this.release(topic, key);
+      this.requests.release(topic, key);
     }
-    return { send, done: this.wait('unsubscribe', [...topics], waiting, deadline) };
+    return { send, done: this.requests.add('unsubscribe', [...topics], waiting, deadline) };
   }
 
   /** The server acknowledged `topic` (as it echoed it). */
@@ -157,12 +131,12 @@ export class SubscriptionStore {
       this.intend(topic, key);
       this.topics.set(topic, { state: 'active' });
     }
-    this.settle(key, action);
+    this.requests.settle(key, action);
   }
 
   /** Data arrived: proof that its topic (and its stream's `*` topic) is active, acked or not. */
   sawData(event: WireEvent): void {
-    this.proven(`${event.ev}.*`);
+    this.proven(wildcardOf(event.ev));
     const key = eventKey(this.cluster, event);
     if (key !== undefined) this.proven(key);
   }
@@ -176,10 +150,10 @@ export class SubscriptionStore {
   refuse(message: string): string[] {
     const { known, any } = this.named(message);
     const victims = [...known];
-    if (!any) for (const list of this.armed.head?.waiting.values() ?? []) victims.push(...list);
+    if (!any) victims.push(...this.requests.oldestWaiting());
     for (const topic of victims) {
       if (this.forget(topic)) this.failed.set(topic, message);
-      this.fail(topic, message);
+      this.requests.fail(topic, this.keyOf(topic), message);
     }
     return victims;
   }
@@ -191,55 +165,27 @@ export class SubscriptionStore {
    */
   disconnected(): void {
     for (const topic of this.topics.keys()) this.topics.set(topic, { state: 'pending' });
-    for (const r of [...this.armed.drain(), ...this.queued.drain()]) {
-      if (r.action === 'subscribe') {
-        r.deadline = undefined;
-        this.queued.push(r);
-      } else {
-        this.done(r);
-        r.resolve({ topics: r.topics });
-      }
-    }
+    this.requests.disconnected();
   }
 
   /** The queued requests went on the wire: their deadline starts now. */
   sent(deadline: number): void {
-    for (const r of this.queued.drain()) {
-      r.deadline = deadline;
-      this.armed.push(r);
-    }
+    this.requests.sent(deadline);
   }
 
-  /**
-   * The deadline of the oldest armed request. Deadlines are armed in rising order (now plus a
-   * fixed timeout), so it is the next one; one armed out of order (the clock stepped back) expires
-   * no earlier than those armed before it.
-   */
+  /** The deadline of the oldest request on the wire: the next to expire. */
   nextDeadline(): number | undefined {
-    return this.armed.head?.deadline;
+    return this.requests.nextDeadline();
   }
 
   /** Reject every request whose deadline has passed; returns their errors. */
   expire(now: number): PolygonStreamError[] {
-    const errors: PolygonStreamError[] = [];
-    for (let r = this.armed.head; r && (r.deadline as number) <= now; r = this.armed.head) {
-      const topics = waitingTopics(r);
-      this.done(r);
-      const error = new PolygonStreamError(
-        ErrorCode.SubscribeTimeout,
-        `No acknowledgement from the server for ${r.action} of ${topics.join(',')} in time (the server is silent for topics it already holds or does not carry). The topics stay in the subscription set.`,
-        { action: r.action, topics },
-      );
-      errors.push(error);
-      r.reject(error);
-    }
-    return errors;
+    return this.requests.expire(now);
   }
 
   /** Reject everything still waiting (the client is closing for good). */
   abort(error: PolygonStreamError): void {
-    this.waiters.clear();
-    for (const r of [...this.armed.drain(), ...this.queued.drain()]) r.reject(error);
+    this.requests.abort(error);
   }
 
   private keyOf(topic: string): string {
@@ -275,7 +221,7 @@ export class SubscriptionStore {
 
   private proven(key: string): void {
     this.activate(key);
-    this.settle(key, 'subscribe');
+    this.requests.settle(key, 'subscribe');
   }
 
   /**
@@ -287,123 +233,12 @@ export class SubscriptionStore {
     let any = false;
     for (const word of message.split(WORD_BREAK)) {
       for (const topic of [word, word.replace(TRAILING_PUNCTUATION, '')]) {
-        if (this.topics.has(topic) || this.waitersOf(topic).length > 0) known.add(topic);
-        else if (TOPIC_LIKE.test(topic)) any = true;
+        if (this.topics.has(topic) || this.requests.waitsFor(topic, this.keyOf(topic))) {
+          known.add(topic);
+        } else if (TOPIC_LIKE.test(topic)) any = true;
       }
     }
     return { known, any: any || known.size > 0 };
-  }
-
-  /** The requests waiting for `topic` under exactly that spelling. */
-  private waitersOf(topic: string, key = this.keyOf(topic)): Request[] {
-    const set = this.waiters.get(key);
-    if (!set) return [];
-    return [...set].filter((r) => r.waiting.get(key)?.includes(topic));
-  }
-
-  private wait(
-    action: Action,
-    topics: string[],
-    waiting: Map<string, string[]>,
-    deadline: number | undefined,
-  ): Promise<SubscriptionResult> {
-    const done = new Promise<SubscriptionResult>((resolve, reject) => {
-      if (waiting.size === 0) {
-        resolve({ topics });
-        return;
-      }
-      const request: Request = {
-        action,
-        topics,
-        waiting,
-        resolve,
-        reject,
-        deadline,
-        list: undefined,
-        prev: undefined,
-        next: undefined,
-      };
-      for (const key of waiting.keys()) {
-        const set = this.waiters.get(key);
-        if (set) set.add(request);
-        else this.waiters.set(key, new Set([request]));
-      }
-      (deadline === undefined ? this.queued : this.armed).push(request);
-    });
-    // A caller that does not await must never see an unhandled rejection; one that awaits still does.
-    done.catch(() => undefined);
-    return done;
-  }
-
-  /** Every `action` request waiting for `key` (any spelling) has it; those now complete resolve. */
-  private settle(key: string, action: Action): void {
-    const set = this.waiters.get(key);
-    if (!set) return;
-    for (const r of set.size === 1 ? set : [...set]) {
-      if (r.action !== action) continue;
-      r.waiting.delete(key);
-      set.delete(r);
-      this.resolveIfDone(r);
-    }
-    if (set.size === 0) this.waiters.delete(key);
-  }
-
-  /** Subscribes waiting for `topic` (this spelling) stop waiting: it is no longer wanted. */
-  private release(topic: string, key: string): void {
-    for (const r of this.waitersOf(topic, key)) {
-      if (r.action !== 'subscribe') continue;
-      const left = (r.waiting.get(key) as string[]).filter((t) => t !== topic);
-      if (left.length > 0) {
-        r.waiting.set(key, left);
-        continue;
-      }
-      r.waiting.delete(key);
-      const set = this.waiters.get(key) as Set<Request>;
-      set.delete(r);
-      if (set.size === 0) this.waiters.delete(key);
-      this.resolveIfDone(r);
-    }
-  }
-
-  private resolveIfDone(r: Request): void {
-    if (r.waiting.size > 0) return;
-    this.done(r);
-    r.resolve({ topics: r.topics });
-  }
-
-  /**
-   * The requests waiting for `topic` (this spelling) are rejected with the server's refusal: its
-   * subscribes, or its unsubscribes when no subscribe waits (the server refuses subscribes).
-   */
-  private fail(topic: string, message: string): void {
-    const waiting = this.waitersOf(topic);
-    const subscribes = waiting.filter((r) => r.action === 'subscribe');
-    for (const r of subscribes.length > 0 ? subscribes : waiting) {
-      const topics = waitingTopics(r);
-      this.done(r);
-      r.reject(
-        new PolygonStreamError(
-          ErrorCode.SubscribeFailed,
-          `Server refused ${r.action}: ${message}`,
-          {
-            action: r.action,
-            topics,
-            serverMessage: message,
-          },
-        ),
-      );
-    }
-  }
-
-  /** Take a request out of every index (O(its waiting topics)). */
-  private done(r: Request): void {
-    for (const key of r.waiting.keys()) {
-      const set = this.waiters.get(key);
-      set?.delete(r);
-      if (set?.size === 0) this.waiters.delete(key);
-    }
-    this.armed.unlink(r);
-    this.queued.unlink(r);
   }
 }
 
@@ -411,10 +246,4 @@ function addTo(map: Map<string, string[]>, key: string, topic: string): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [topic]);
   else if (!list.includes(topic)) list.push(topic);
-}
-
-function waitingTopics(r: Request): string[] {
-  const out: string[] = [];
-  for (const list of r.waiting.values()) out.push(...list);
-  return out;
 }

@@ -262,7 +262,7 @@ export interface LaunchpadValue {
 
 // ── Status ───────────────────────────────────────────────────────────────────────────────────────
 
-/** The status values PROTOCOL.md lists; others may appear and pass through as strings. */
+/** The status values the provider documents; others may appear and pass through as strings. */
 export type KnownStatus =
   | 'connected'
   | 'auth_success'

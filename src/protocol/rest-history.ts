@@ -1,31 +1,31 @@
 /**
  * The provider's REST history mapped onto the stream, for both sides of the wire (the client's
  * history fetcher and a REST server that serves history): which streams have history and where,
- * the request for a ticker and a time window, each REST row as exactly the event the stream
- * delivers, and an identity per event to drop what the stream already delivered. Pure: no I/O.
+ * the request for a ticker and a time window, and each REST row as exactly the event the stream
+ * delivers. Pure: no I/O.
  *
- * | stream (`ev`)        | endpoint                     | identity               | absent from backfilled events                |
- * |----------------------|------------------------------|------------------------|----------------------------------------------|
- * | stocks T             | /v3/trades/{ticker}          | q                      | —                                            |
- * | stocks Q             | /v3/quotes/{ticker}          | q                      | c unless REST lists exactly one condition    |
- * | options T            | /v3/trades/{ticker}          | t p s x c (content)    | q: REST option trades have no sequence_number |
- * | options Q            | /v3/quotes/{ticker}          | q                      | —                                            |
- * | forex C              | /v3/quotes/{ticker}          | t b a (content)        | x unless bid and ask exchange agree          |
- * | crypto XT            | /v3/trades/{ticker}          | i (else t p s x)       | r: REST has no receive time                  |
- * | stocks A/AM          | /v2/aggs …/range/1/{second\|minute}/{from}/{to} | symbol + s | av op a (day figures), z             |
- * | options A/AM         | same                         | symbol + s             | av op a z                                    |
- * | forex CA/CAS         | same                         | symbol + s             | —                                            |
- * | crypto XA/XAS        | same                         | symbol + s             | z                                            |
- * | indices A/AM         | same                         | symbol + s             | op                                           |
+ * | stream (`ev`) | endpoint                                           | absent from backfilled events                  |
+ * |-----------------|----------------------------------------------------|------------------------------------------------|
+ * | stocks T        | /v3/trades/{ticker}                                | —                                              |
+ * | stocks Q        | /v3/quotes/{ticker}                                | c unless REST lists exactly one condition      |
+ * | options T       | /v3/trades/{ticker}                                | q: REST option trades have no sequence_number  |
+ * | options Q       | /v3/quotes/{ticker}                                | —                                              |
+ * | forex C         | /v3/quotes/{ticker}                                | x unless bid and ask exchange agree            |
+ * | crypto XT       | /v3/trades/{ticker}                                | r: REST has no receive time                    |
+ * | stocks A/AM     | /v2/aggs/ticker/{ticker}/range/1/{second,minute}/… | av op a (day figures), z                       |
+ * | options A/AM    | same                                               | av op a z                                      |
+ * | forex CA/CAS    | same                                               | —                                              |
+ * | crypto XA/XAS   | same                                               | z                                              |
+ * | indices A/AM    | same                                               | op                                             |
  *
  * `z` on bars is the window's average trade size: REST gives `n` (trade count), and `v / n` is not
  * how the provider rounds it, so it stays absent rather than being made up. Streams without
- * history, and why, are in NO_HISTORY below. Content identities can repeat (two equal trades in
- * one millisecond): `undelivered` lets each delivered event cancel one history event.
+ * history, and why, are in NO_HISTORY below.
  */
 import type { WireEvent } from './codec.js';
+import { eventTimeMs } from './timestamps.js';
 import type { Cluster, StreamSpec } from './streams.js';
-import { canonicalSymbol, displaySymbol, symbolOf, withClusterPrefix } from './symbols.js';
+import { canonicalSymbol, displaySymbol, eventPair, withClusterPrefix } from './symbols.js';
 
 /** A time window in Unix ms: `from` inclusive, `to` exclusive. */
 export interface HistoryWindow {
@@ -44,8 +44,6 @@ export interface HistoryRoute {
   readonly absent: readonly string[];
   /** The event the stream would have delivered for a row, or undefined if the row has no time. */
   readonly convert: (row: RestRow, ticker: string) => WireEvent | undefined;
-  /** What identifies an event of this stream on both sides (see `historyIdentity`). */
-  readonly identity: (event: WireEvent) => string;
 }
 
 /** The largest page the provider serves. */
@@ -74,15 +72,8 @@ export function nsToMs(ns: unknown): number | undefined {
 }
 
 /** Unix ms → the exact nanosecond digits (ms must be a non-negative integer). */
-export function msToNs(ms: number): string {
+function msToNs(ms: number): string {
   return ms === 0 ? '0' : `${ms}000000`;
-}
-
-/** The pair as the stream spells it: `EUR/USD` on forex, `BTC-USD` on crypto. */
-function streamPair(cluster: Cluster, ticker: string): string {
-  const full = displaySymbol(cluster, ticker);
-  const legs = full.slice(full.indexOf(':') + 1);
-  return cluster === 'forex' ? legs.replace('-', '/') : legs;
 }
 
 // ── Row converters, field by field ───────────────────────────────────────────────────────────────
@@ -144,7 +135,7 @@ function quote(stocks: boolean): HistoryRoute['convert'] {
 function forexQuote(row: RestRow, ticker: string): WireEvent | undefined {
   const t = nsToMs(row['participant_timestamp']);
   if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'C', p: streamPair('forex', ticker) };
+  const e: Mutable = { ev: 'C', p: eventPair('forex', ticker) };
   // The stream names one exchange; REST names the bid's and the ask's.
   if (row['bid_exchange'] === row['ask_exchange']) copy(e, 'x', row['bid_exchange']);
   copy(e, 'a', row['ask_price']);
@@ -156,7 +147,7 @@ function forexQuote(row: RestRow, ticker: string): WireEvent | undefined {
 function cryptoTrade(row: RestRow, ticker: string): WireEvent | undefined {
   const t = nsToMs(row['participant_timestamp']);
   if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'XT', pair: streamPair('crypto', ticker) };
+  const e: Mutable = { ev: 'XT', pair: eventPair('crypto', ticker) };
   copy(e, 'p', row['price']);
   e['t'] = t;
   copy(e, 's', row['size']);
@@ -180,27 +171,12 @@ function aggregate(
   return (row, ticker) => {
     const s = row['t'];
     if (typeof s !== 'number') return undefined;
-    const e: Mutable = pairs ? { ev, pair: streamPair(cluster, ticker) } : { ev, sym: ticker };
+    const e: Mutable = pairs ? { ev, pair: eventPair(cluster, ticker) } : { ev, sym: ticker };
     for (const f of fields) copy(e, f, row[f]);
     e['s'] = s;
     e['e'] = s + windowMs;
     return e as WireEvent;
   };
-}
-
-// ── Identities ───────────────────────────────────────────────────────────────────────────────────
-
-const bySequence = (e: WireEvent): string => `q${String(e['q'])}`;
-const byTradeContent = (e: WireEvent): string =>
-  `t${String(e['t'])} p${String(e['p'])} s${String(e['s'])} x${String(e['x'])}`;
-const byOptionTrade = (e: WireEvent): string =>
-  `${byTradeContent(e)} c${JSON.stringify(e['c'] ?? [])}`;
-const byCryptoTrade = (e: WireEvent): string =>
-  e['i'] === undefined ? byTradeContent(e) : `i${String(e['i'])}`;
-const byForexQuote = (e: WireEvent): string =>
-  `t${String(e['t'])} b${String(e['b'])} a${String(e['a'])}`;
-function byWindow(cluster: Cluster): (e: WireEvent) => string {
-  return (e) => `${canonicalSymbol(cluster, symbolOf(e) ?? '')} s${String(e['s'])}`;
 }
 
 // ── The table ────────────────────────────────────────────────────────────────────────────────────
@@ -221,27 +197,25 @@ function bars(cluster: Cluster, ev: string, windowMs: number): HistoryRoute {
     windowMs,
     absent,
     convert: aggregate(ev, cluster, windowMs, f),
-    identity: byWindow(cluster),
   };
 }
 
 function ticks(
   endpoint: 'trades' | 'quotes',
   convert: HistoryRoute['convert'],
-  identity: HistoryRoute['identity'],
   absent: readonly string[],
 ): HistoryRoute {
-  return { endpoint, windowMs: 0, absent, convert, identity };
+  return { endpoint, windowMs: 0, absent, convert };
 }
 
 /** Streams with history, keyed by `StreamSpec.schemaPath`. */
 const ROUTES: Readonly<Record<string, HistoryRoute>> = {
-  '/stocks/T': ticks('trades', stockTrade, bySequence, []),
-  '/stocks/Q': ticks('quotes', quote(true), bySequence, ['c']),
-  '/options/T': ticks('trades', optionTrade, byOptionTrade, ['q']),
-  '/options/Q': ticks('quotes', quote(false), bySequence, []),
-  '/forex/C': ticks('quotes', forexQuote, byForexQuote, ['x']),
-  '/crypto/XT': ticks('trades', cryptoTrade, byCryptoTrade, ['r']),
+  '/stocks/T': ticks('trades', stockTrade, []),
+  '/stocks/Q': ticks('quotes', quote(true), ['c']),
+  '/options/T': ticks('trades', optionTrade, ['q']),
+  '/options/Q': ticks('quotes', quote(false), []),
+  '/forex/C': ticks('quotes', forexQuote, ['x']),
+  '/crypto/XT': ticks('trades', cryptoTrade, ['r']),
   '/stocks/A': bars('stocks', 'A', SECOND),
   '/stocks/AM': bars('stocks', 'AM', MINUTE),
   '/options/A': bars('options', 'A', SECOND),
@@ -319,16 +293,10 @@ export function historyPath(
   return `/v3/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&order=asc&sort=timestamp&limit=${limit}`;
 }
 
-/** The stream time of an event: `t` on ticks, the window start `s` on bars. */
-export function eventTime(event: WireEvent): number {
-  const t = event['t'] ?? event['s'];
-  return typeof t === 'number' ? t : Number.NaN;
-}
-
 /** Whether an event's stream time lies in the window (`from` inclusive, `to` exclusive). */
 export function inWindow(event: WireEvent, window: HistoryWindow): boolean {
-  const t = eventTime(event);
-  return t >= window.from && t < window.to;
+  const t = eventTimeMs(event);
+  return t !== undefined && t >= window.from && t < window.to;
 }
 
 /** The ns timestamps v3 rows carry: exact only as digits, beyond a double's 53 bits. */
@@ -337,50 +305,4 @@ const NS_FIELDS = /"(sip_timestamp|participant_timestamp|trf_timestamp)"(\s*:\s*
 /** Parse a REST response body, keeping nanosecond timestamps exact (as digit strings). */
 export function parseHistoryBody(text: string): unknown {
   return JSON.parse(text.replace(NS_FIELDS, '"$1"$2"$3"'));
-}
-
-// ── Identity and order ───────────────────────────────────────────────────────────────────────────
-
-/**
- * What identifies an event of `stream` on both sides (history and live), for dropping history
- * the stream already delivered: `q` (stock trades and quotes, option quotes), `i` (crypto
- * trades), time and prices (forex quotes, option trades), symbol and window start (bars).
- */
-export function historyIdentity(stream: StreamSpec, event: WireEvent): string | undefined {
-  return historyRoute(stream)?.identity(event);
-}
-
-/** Stream order: time (`t`, or `s` on bars), then `q` where both carry one. */
-export function compareHistory(a: WireEvent, b: WireEvent): number {
-  const dt = eventTime(a) - eventTime(b);
-  if (dt !== 0) return Number.isNaN(dt) ? 0 : dt;
-  const qa = a['q'];
-  const qb = b['q'];
-  return typeof qa === 'number' && typeof qb === 'number' ? qa - qb : 0;
-}
-
-/**
- * The history events not already delivered, in their order: each delivered event cancels one
- * history event with the same identity, so repeated content identities are kept as often as they
- * occur beyond what was delivered.
- */
-export function undelivered(
-  stream: StreamSpec,
-  history: readonly WireEvent[],
-  delivered: Iterable<WireEvent>,
-): WireEvent[] {
-  const route = historyRoute(stream);
-  if (!route) return [...history];
-  const seen = new Map<string, number>();
-  for (const e of delivered) {
-    const id = route.identity(e);
-    seen.set(id, (seen.get(id) ?? 0) + 1);
-  }
-  return history.filter((e) => {
-    const id = route.identity(e);
-    const n = seen.get(id) ?? 0;
-    if (n === 0) return true;
-    seen.set(id, n - 1);
-    return false;
-  });
 }

@@ -1,6 +1,6 @@
 /**
  * The one table that describes every stream. Subscribe/unsubscribe methods, their validation,
- * the simulator's generators, the CLI's seed-style flags and the README list all come from it.
+ * the simulator's generators, the CLI's stream flags and the README list all come from it.
  */
 
 export const Cluster = {
@@ -28,14 +28,17 @@ export type Host = (typeof Host)[keyof typeof Host];
 /** Which of the provider's feeds a stream belongs to (they live on different hosts). */
 export type Feed = 'market' | 'business' | 'launchpad';
 
-/** The event field that carries the symbol (PROTOCOL.md: it differs by event). */
+/** The event field that carries the symbol (the provider's protocol: it differs by event). */
 export type SymbolField = 'sym' | 'T' | 'pair' | 'p';
 
 export interface StreamSpec {
   /** Method stem: `subscribe${method}` / `unsubscribe${method}`. */
   readonly method: StreamMethod;
-  /** The seed's Python name (`subscribe_${seedName}`); undefined for streams beyond the seed. */
-  readonly seedName: string | undefined;
+  /**
+   * The Python `polygon` library's name (`subscribe_${pythonName}`); undefined for streams its
+   * StreamClient lacks.
+   */
+  readonly pythonName: string | undefined;
   readonly cluster: Cluster;
   /** Topic prefix sent on the wire (`T` in `T.AAPL`). */
   readonly prefix: string;
@@ -112,11 +115,11 @@ function schemaPathOf(cluster: Cluster, prefix: string, feed: Feed): string {
 }
 
 export const STREAMS: readonly StreamSpec[] = TABLE.flatMap((row) => {
-  const [method, seedName, clusters, prefix, symbolField, title] = row;
+  const [method, pythonName, clusters, prefix, symbolField, title] = row;
   const feed: Feed = row[6] ?? 'market';
   return (typeof clusters === 'string' ? [clusters] : clusters).map((cluster): StreamSpec => ({
     method,
-    seedName,
+    pythonName,
     cluster,
     prefix,
     ev: prefix,
@@ -131,7 +134,7 @@ export const STREAMS: readonly StreamSpec[] = TABLE.flatMap((row) => {
 /** Method stems, each once, in table order. */
 export const STREAM_METHODS: readonly StreamMethod[] = [...new Set(TABLE.map((row) => row[0]))];
 
-/** Extra method names that alias a stem (the seed's own spelling of the index-value unsubscribe). */
+/** Method names that alias a stem (the Python library's spelling of the index-value unsubscribe). */
 export const UNSUBSCRIBE_ALIASES = {
   unsubscribeIndicesValue: 'IndexValue',
 } as const satisfies Record<string, StreamMethod>;

@@ -68,6 +68,12 @@ export function topicOf<E extends { readonly ev: string }>(event: E): string | u
 /** Clusters whose symbols are currency pairs (separator-insensitive). */
 const PAIR_CLUSTERS: ReadonlySet<string> = new Set(['forex', 'crypto']);
 
+/** The wildcard topic of a stream: `T.*` for the prefix `T`, and for any topic of it (`T.AAPL`). */
+export function wildcardOf(prefixOrTopic: string): string {
+  const dot = prefixOrTopic.indexOf('.');
+  return `${dot < 0 ? prefixOrTopic : prefixOrTopic.slice(0, dot)}.*`;
+}
+
 /** Split `T.AAPL` at its first dot; undefined when either side is empty. */
 export function splitTopic(topic: string): { prefix: string; symbol: string } | undefined {
   const dot = topic.indexOf('.');
@@ -104,6 +110,18 @@ export function displaySymbol(cluster: string, symbol: string): string {
   let legs = full.slice(prefix.length).replace('/', '-');
   if (!legs.includes('-') && /^[A-Z]{6}$/.test(legs)) legs = `${legs.slice(0, 3)}-${legs.slice(3)}`;
   return prefix + legs;
+}
+
+/**
+ * A pair as the provider's events spell it in their pair field (`p` on forex quotes, `pair` on
+ * bars and crypto events): `EUR/USD` on forex, `BTC-USD` on crypto, without the cluster prefix.
+ * Other clusters' symbols come back with their prefix, as `withClusterPrefix` gives them.
+ */
+export function eventPair(cluster: string, symbol: string): string {
+  const full = displaySymbol(cluster, symbol);
+  if (!PAIR_CLUSTERS.has(cluster)) return full;
+  const legs = full.slice(symbolPrefixOf(cluster).length);
+  return cluster === 'forex' ? legs.replace('-', '/') : legs;
 }
 
 /** The canonical key of a subscription topic on a cluster, or undefined when it is malformed. */
@@ -147,5 +165,5 @@ export function clusterOfEvent(event: WireEvent): Cluster | undefined {
 
 /** Whether a set of canonical subscription keys covers an event key (exactly or by `PREFIX.*`). */
 export function covers(keys: { has(key: string): boolean }, ev: string, key: string): boolean {
-  return keys.has(key) || keys.has(`${ev}.*`);
+  return keys.has(key) || keys.has(wildcardOf(ev));
 }

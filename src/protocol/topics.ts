@@ -1,13 +1,13 @@
 /**
- * The seed's symbol rules (PROTOCOL.md → "Symbol rules"): what a subscribe method's `symbols`
- * argument becomes on the wire. Validation of caller input lives here too, so every method, the
- * generic `subscribe(topics)` and the CLI reject the same things with the same words.
+ * The symbol rules of the Python `polygon` library's StreamClient: what a subscribe method's
+ * `symbols` argument becomes on the wire. Validation of caller input lives here too, so every
+ * method, the generic `subscribe(topics)` and the CLI reject the same things with the same words.
  */
 import { decodeTopics } from './codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { describe } from '../validate.js';
 import type { StreamSpec } from './streams.js';
-import { withClusterPrefix } from './symbols.js';
+import { wildcardOf, withClusterPrefix } from './symbols.js';
 
 /** `undefined`/`null`/`[]`/`['*']`/`'all'` mean every symbol; any other string is sent as given. */
 export type Symbols = string | readonly string[] | null | undefined;
@@ -24,7 +24,8 @@ export function topicsFor(
   options: SymbolOptions = {},
 ): string[] {
   const where = `${spec.method} (${spec.cluster})`;
-  if (symbols === undefined || symbols === null || symbols === 'all') return [`${spec.prefix}.*`];
+  if (symbols === undefined || symbols === null || symbols === 'all')
+    return [wildcardOf(spec.prefix)];
   if (typeof symbols === 'string') {
     if (symbols.trim() === '') {
       throw invalid(`${where}: symbols is an empty string`, symbols);
@@ -37,7 +38,7 @@ export function topicsFor(
       symbols,
     );
   }
-  if (symbols.length === 0) return [`${spec.prefix}.*`];
+  if (symbols.length === 0) return [wildcardOf(spec.prefix)];
   const upper = options?.forceUppercaseSymbols ?? true;
   const topics: string[] = [];
   for (const symbol of symbols as readonly unknown[]) {

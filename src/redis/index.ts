@@ -7,4 +7,3 @@ export {
   type RedisSinkStats,
 } from './sink.js';
 export { StreamReader, readStream, type ReadStreamOptions, type StreamEntry } from './reader.js';
-export { redactUrl } from './open-redis.js';

@@ -6,23 +6,14 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
+import { redactUrlPassword } from '../redact.js';
+import { invalidOption } from '../validate.js';
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnect delays grow by 100 ms per attempt up to this cap. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
-/** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`. Never throws. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable Redis URL>';
-  }
-}
-
-/** Throws INVALID_OPTION unless `url` is a redis:// or rediss:// URL. */
+/** Throws INVALID_OPTION unless `url` is a redis:// or rediss:// URL (quoted without its password). */
 export function checkRedisUrl(url: unknown, what: string): asserts url is string {
   let ok = false;
   if (typeof url === 'string') {
@@ -34,16 +25,12 @@ export function checkRedisUrl(url: unknown, what: string): asserts url is string
     }
   }
   if (!ok) {
-    const shown = typeof url === 'string' ? redactUrl(url) : typeof url;
-    throw new PolygonStreamError(
-      ErrorCode.InvalidOption,
-      `${what}: url must be a redis:// or rediss:// URL (got ${shown})`,
-      { url: shown },
-    );
+    const shown = typeof url === 'string' ? redactUrlPassword(url) : url;
+    throw invalidOption(what, 'url', 'a redis:// or rediss:// URL', shown);
   }
 }
 
-export interface OpenOptions {
+interface OpenOptions {
   /** CLIENT SETNAME, visible in CLIENT LIST. */
   name: string;
   connectTimeoutMs?: number;
@@ -94,7 +81,7 @@ export async function openRedis(url: string, opts: OpenOptions): Promise<Redis> 
     client.disconnect();
     const cause = firstError ?? err;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    const shown = redactUrl(url);
+    const shown = redactUrlPassword(url);
     throw new PolygonStreamError(
       ErrorCode.RedisUnavailable,
       `Redis is not reachable at ${shown}: ${reason}`,

@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { symbolOf } from '../protocol/symbols.js';
-import { checkRedisUrl, closeRedis, isTransient, openRedis, redactUrl } from './open-redis.js';
+import { checkRedisUrl, closeRedis, isTransient, openRedis } from './open-redis.js';
+import { redactUrlPassword } from '../redact.js';
 import { duration, fn, integer, invalidOption, plainObject, string } from '../validate.js';
 
 export interface RedisSinkOptions {
@@ -352,7 +353,7 @@ export class RedisSink extends EventEmitter {
   #reportOutage(cause: Error | undefined): void {
     if (this.#outageReported || this.#final) return;
     this.#outageReported = true;
-    const url = redactUrl(this.#url);
+    const url = redactUrlPassword(this.#url);
     const reason = cause ? `: ${cause.message}` : '';
     this.#report(
       new PolygonStreamError(

@@ -10,6 +10,7 @@ import { StreamClient } from '../client/stream-client.js';
 import type { ClientOptions } from '../client/config.js';
 import type { WireEvent } from '../protocol/codec.js';
 import type { Cluster } from '../protocol/streams.js';
+import { wildcardOf } from '../protocol/symbols.js';
 import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../errors.js';
 import type { TopicAnswer } from '../server/server-session.js';
 import type { Gap } from '../client/lifecycle.js';
@@ -38,11 +39,6 @@ export interface UpstreamHooks {
   error(error: PolygonStreamError): void;
   /** The upstream stream ended for good (auth failed, reconnects exhausted, evicted). */
   ended(cluster: Cluster, error: PolygonStreamError | undefined): void;
-}
-
-/** `T.*` for `T.AAPL`. */
-function wildcardOf(key: string): string {
-  return `${key.slice(0, key.indexOf('.'))}.*`;
 }
 
 function isWildcard(key: string): boolean {

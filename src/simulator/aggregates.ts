@@ -60,11 +60,6 @@ function vwap(notional: number, volume: number, fallback: number): number {
   return round(volume > 0 ? notional / volume : fallback, 4);
 }
 
-/** Forex pairs are `EUR/USD` in quotes and aggregates, crypto pairs `BTC-USD`. */
-export function pairOf(s: SymbolState): string {
-  return s.cluster === 'forex' ? `${s.base}/${s.quote}` : `${s.base}-${s.quote}`;
-}
-
 /**
  * An aggregate stream: the bar of a closed window of `size` ms (nominal: the simulator may scale
  * windows down) in the provider's shape. The feed accumulates a window per symbol while it is open
@@ -76,7 +71,7 @@ export interface BarStream {
 }
 
 /** A generator for a bar stream: one step in a fresh window, then its bar (for checks of shape). */
-export type BarGenerator = Generator & { readonly bars: BarStream };
+type BarGenerator = Generator & { readonly bars: BarStream };
 
 function barGenerator(bars: BarStream): BarGenerator {
   const gen: Generator = (ctx) => {
@@ -115,7 +110,7 @@ export function pairAggregate(ev: string, size: number, withVwap: boolean): BarG
   return barGenerator({
     size,
     bar: (s, w, size) => {
-      const event: WireEvent = { ev, pair: pairOf(s), ...ohlc(s, w), v: w.volume, s: w.start };
+      const event: WireEvent = { ev, pair: s.pair, ...ohlc(s, w), v: w.volume, s: w.start };
       event.e = w.start + size;
       if (withVwap) {
         event.vw = vwap(w.notional, w.volume, w.close);

@@ -5,12 +5,12 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { STREAMS, type StreamSpec } from '../protocol/streams.js';
+import { canonicalSymbol } from '../protocol/symbols.js';
 import {
   addVolume,
   fullAggregate,
   indexAggregate,
   pairAggregate,
-  pairOf,
   type GenContext,
   type Generator,
 } from './aggregates.js';
@@ -63,7 +63,7 @@ function price(ctx: GenContext): number {
 
 /** FMV and launchpad values name forex pairs without a separator (`C:EURUSD`), per the examples. */
 function valueSymbol(s: SymbolState): string {
-  return s.cluster === 'forex' ? `C:${s.base}${s.quote}` : s.symbol;
+  return s.cluster === 'forex' ? canonicalSymbol(s.cluster, s.symbol) : s.symbol;
 }
 
 // ---- shapes -------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ const imbalance: Generator = (ctx) => {
 
 const forexQuote: Generator = (ctx) => {
   const { bid, ask } = spread(ctx, 0.00004);
-  return { ev: 'C', p: pairOf(ctx.s), x: FOREX_EXCHANGE, a: ask, b: bid, t: ctx.now };
+  return { ev: 'C', p: ctx.s.pair, x: FOREX_EXCHANGE, a: ask, b: bid, t: ctx.now };
 };
 
 /** Crypto sizes: a notional between $10 and $100k, in coins. */
@@ -203,7 +203,7 @@ const cryptoTrade: Generator = (ctx) => {
   addVolume(s, p, size);
   return {
     ev: 'XT',
-    pair: pairOf(s),
+    pair: s.pair,
     p,
     t: exchangeTime(ctx),
     s: size,
@@ -219,7 +219,7 @@ const cryptoQuote: Generator = (ctx) => {
   const { bid, ask } = spread(ctx, 0.0002);
   return {
     ev: 'XQ',
-    pair: pairOf(s),
+    pair: s.pair,
     bp: bid,
     bs: coinSize(ctx, bid),
     ap: ask,
@@ -247,7 +247,7 @@ const cryptoBook: Generator = (ctx) => {
   };
   return {
     ev: 'XL2',
-    pair: pairOf(s),
+    pair: s.pair,
     t: exchangeTime(ctx),
     r: now,
     x: u.prng.pick(CRYPTO_EXCHANGES),

@@ -4,11 +4,12 @@
  * millisecond go out together; the server routes each batch to the subscribed connections.
  */
 import { isWireEvent, type WireEvent } from '../protocol/codec.js';
+import { eventTimeMs } from '../protocol/timestamps.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { invalidOption } from '../validate.js';
 import type { ReplayOptions } from './types.js';
 
-export interface ReplaySink {
+interface ReplaySink {
   deliver(events: WireEvent[]): void;
   ended(): void;
   failed(err: Error): void;
@@ -16,16 +17,6 @@ export interface ReplaySink {
 
 /** Largest batch handed to the sink at once (and, at speed 'max', between yields to I/O). */
 const MAX_BATCH = 500;
-
-/** An event's time in Unix ms, whatever unit it was recorded in (ms, µs or ns). */
-export function eventTimeMs(event: WireEvent): number | undefined {
-  const raw =
-    typeof event.t === 'number' ? event.t : typeof event.s === 'number' ? event.s : undefined;
-  if (raw === undefined || !Number.isFinite(raw)) return undefined;
-  if (raw > 1e17) return raw / 1e6;
-  if (raw > 1e14) return raw / 1e3;
-  return raw;
-}
 
 export class Replayer {
   private started = false;

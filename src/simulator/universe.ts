@@ -4,10 +4,10 @@
  * one symbol agree with each other.
  */
 import type { Cluster } from '../protocol/streams.js';
-import { canonicalSymbol } from '../protocol/symbols.js';
+import { canonicalSymbol, eventPair } from '../protocol/symbols.js';
 
 /** mulberry32: small, fast, good enough for market noise, and reproducible from a seed. */
-export class Prng {
+class Prng {
   private state: number;
 
   constructor(seed: number) {
@@ -44,7 +44,7 @@ export class Prng {
 }
 
 /** FNV-1a: a stable number from a string (seeds prices of symbols outside the universe). */
-export function hashString(text: string): number {
+function hashString(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -69,9 +69,8 @@ export interface SymbolState {
   readonly cluster: Cluster;
   /** The symbol as it appears in topics: `AAPL`, `O:SPY251219C00650000`, `C:EUR-USD`, `X:BTC-USD`. */
   readonly symbol: string;
-  /** Forex and crypto: the two legs (`EUR`, `USD`); empty otherwise. */
-  readonly base: string;
-  readonly quote: string;
+  /** Forex and crypto: the pair as events spell it (`EUR/USD`, `BTC-USD`); the symbol otherwise. */
+  readonly pair: string;
   /** Stocks: SIP tape (1 NYSE, 2 NYSE American/Arca, 3 Nasdaq); 0 elsewhere. */
   readonly tape: number;
   readonly otc: boolean;
@@ -310,16 +309,13 @@ export class Universe {
   }
 
   private add(cluster: Cluster, l: Listing): SymbolState {
-    const [base = '', quote = ''] =
-      cluster === 'forex' || cluster === 'crypto' ? l.symbol.slice(2).split('-') : [];
     const h = hashString(l.symbol);
     const dayVolume =
       BASE_VOLUME[cluster] === 0 ? 0 : BASE_VOLUME[cluster] + (h % (BASE_VOLUME[cluster] * 20));
     const state: SymbolState = {
       cluster,
       symbol: l.symbol,
-      base,
-      quote,
+      pair: eventPair(cluster, l.symbol),
       tape: cluster === 'stocks' ? (l.tape ?? 3) : 0,
       otc: l.otc ?? false,
       anchor: l.price,

@@ -93,7 +93,7 @@ describe('stream', () => {
     assert.doesNotMatch(r.stderr, /\x1b\[/, 'no escapes on a pipe'); // eslint-disable-line no-control-regex
   });
 
-  test('seed-style flags call the generated methods (symbol rules apply)', async () => {
+  test('stream flags call the generated methods (symbol rules apply)', async () => {
     const seen: string[] = [];
     const onMessage = (_c: unknown, msg: { action: string; params: string }): void => {
       if (msg.action === 'subscribe') seen.push(msg.params);
@@ -236,7 +236,7 @@ describe('usage errors: a message naming the flag, exit 2', () => {
     ['bad max-events', ['stream', '--max-events', '-3'], /--max-events.*positive integer/],
     ['unknown option', ['stream', '--frobnicate'], /unknown option '--frobnicate'/],
     [
-      'seed flag not on the cluster',
+      'stream flag not on the cluster',
       ['stream', '--crypto-trades', 'BTC-USD'],
       /--crypto-trades: \[STREAM_NOT_ON_CLUSTER\].*not offered on the stocks cluster.*--cluster crypto/,
     ],

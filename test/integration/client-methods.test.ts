@@ -1,6 +1,6 @@
 /**
- * Every subscribe/unsubscribe method of the seed (and beyond), against the simulator: the exact
- * message that reaches the server for each kind of `symbols` argument.
+ * Every subscribe/unsubscribe method of the Python `polygon` library (and beyond), against the
+ * simulator: the exact message that reaches the server for each kind of `symbols` argument.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -10,8 +10,8 @@ import { startSimulator, type Simulator, type SimConnection } from '../../src/si
 import { CLUSTERS, type Cluster, STREAMS } from '../../src/protocol/streams.js';
 import type { SymbolOptions, Symbols } from '../../src/protocol/topics.js';
 
-/** The PROTOCOL.md stream table, written out independently of src/protocol/streams.ts. */
-const SEED_TABLE: [seedName: string, prefix: string, cluster: Cluster][] = [
+/** The provider's stream table, written out independently of src/protocol/streams.ts. */
+const PYTHON_TABLE: [pythonName: string, prefix: string, cluster: Cluster][] = [
   ['stock_trades', 'T', 'stocks'],
   ['stock_quotes', 'Q', 'stocks'],
   ['stock_minute_aggregates', 'AM', 'stocks'],
@@ -70,7 +70,7 @@ function method(client: StreamClient, name: string): Method {
 const camel = (snake: string) => snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
-describe('every seed method sends exactly what the seed rules say', () => {
+describe('every Python library method sends exactly what its symbol rules say', () => {
   let sim: Simulator;
   const clients = new Map<Cluster, StreamClient>();
   const conns = new Map<Cluster, SimConnection>();
@@ -94,20 +94,24 @@ describe('every seed method sends exactly what the seed rules say', () => {
     await sim.close();
   });
 
-  test('the table has one generated pair per PROTOCOL.md row', () => {
-    for (const [seedName, prefix, cluster] of SEED_TABLE) {
-      const spec = STREAMS.find((s) => s.seedName === seedName && s.cluster === cluster);
-      assert.ok(spec, `${seedName} on ${cluster}`);
-      assert.equal(spec.prefix, prefix, seedName);
+  test("the table has one generated pair per row of the provider's table", () => {
+    for (const [pythonName, prefix, cluster] of PYTHON_TABLE) {
+      const spec = STREAMS.find((s) => s.pythonName === pythonName && s.cluster === cluster);
+      assert.ok(spec, `${pythonName} on ${cluster}`);
+      assert.equal(spec.prefix, prefix, pythonName);
     }
-    const seedRows = STREAMS.filter((s) => s.seedName !== undefined);
-    assert.equal(seedRows.length, SEED_TABLE.length, 'no seed stream beyond PROTOCOL.md');
+    const pythonRows = STREAMS.filter((s) => s.pythonName !== undefined);
+    assert.equal(
+      pythonRows.length,
+      PYTHON_TABLE.length,
+      "no Python library stream beyond the provider's table",
+    );
   });
 
-  for (const [seedName, prefix, cluster] of SEED_TABLE) {
-    const sub = camel(`subscribe_${seedName}`);
+  for (const [pythonName, prefix, cluster] of PYTHON_TABLE) {
+    const sub = camel(`subscribe_${pythonName}`);
     const unsub =
-      seedName === 'index_value' ? 'unsubscribeIndicesValue' : camel(`unsubscribe_${seedName}`);
+      pythonName === 'index_value' ? 'unsubscribeIndicesValue' : camel(`unsubscribe_${pythonName}`);
     test(`${sub} / ${unsub} on ${cluster}`, async () => {
       const client = clients.get(cluster)!;
       const conn = conns.get(cluster)!;
@@ -157,7 +161,7 @@ describe('every seed method sends exactly what the seed rules say', () => {
     });
   }
 
-  test('beyond the seed: CAS, XAS, launchpad and both index-value unsubscribe names', async () => {
+  test('beyond the Python library: CAS, XAS, launchpad and both index-value unsubscribe names', async () => {
     const extra: [Cluster, string, string][] = [
       ['forex', 'ForexSecondAggregates', 'CAS.C:EUR-USD'],
       ['crypto', 'CryptoSecondAggregates', 'XAS.X:BTC-USD'],
@@ -185,12 +189,13 @@ describe('every seed method sends exactly what the seed rules say', () => {
     );
   });
 
-  test('every generated method name follows the seed name, camelCased', () => {
+  test('every generated method name follows the Python name, camelCased', () => {
     const proto = StreamClient.prototype as unknown as Record<string, unknown>;
     for (const s of STREAMS) {
       assert.equal(typeof proto[`subscribe${s.method}`], 'function');
       assert.equal(typeof proto[`unsubscribe${s.method}`], 'function');
-      if (s.seedName) assert.equal(`subscribe${s.method}`, `subscribe${cap(camel(s.seedName))}`);
+      if (s.pythonName)
+        assert.equal(`subscribe${s.method}`, `subscribe${cap(camel(s.pythonName))}`);
     }
   });
 });

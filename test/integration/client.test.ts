@@ -1,6 +1,7 @@
 /**
- * The client's seed behaviours against the simulator: queued subscribes, handler arguments,
- * default handlers, close, `await using`, bad input, authentication, one client per cluster.
+ * The Python library's client behaviours, against the simulator: queued subscribes, handler
+ * arguments, default handlers, close, `await using`, bad input, authentication, one client per
+ * cluster.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -105,7 +106,7 @@ describe('StreamClient', () => {
     assert.deepEqual(closes, [[c, 1000, 'closed by client']], 'onClose once, on close');
   });
 
-  test("default handlers print like the seed's", async (t) => {
+  test("default handlers print like the Python library's", async (t) => {
     const logs: string[] = [];
     t.mock.method(console, 'log', (line: string) => logs.push(line));
     const c = new StreamClient(KEY, 'stocks', { host: sim.url });

@@ -1,5 +1,5 @@
 /**
- * Issue "Hostile input", item 7: an events() iterator created on a closed client (closed by the
+ * Hostile input (README): an events() iterator created on a closed client (closed by the
  * user, or by a fatal server status) ends at once instead of hanging.
  */
 import assert from 'node:assert/strict';

@@ -13,7 +13,7 @@ function runExample(name: string, timeoutMs = 20_000): Promise<Result> {
 }
 
 describe('examples', { concurrency: true }, () => {
-  test('basic.ts: seed-style onMessage + subscribeStockTrades', async () => {
+  test('basic.ts: raw onMessage + subscribeStockTrades', async () => {
     const r = await runExample('basic.ts');
     assert.equal(r.code, 0, r.stderr);
     const trades = r.stdout.split('\n').filter((l) => l.startsWith('trade '));

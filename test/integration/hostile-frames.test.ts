@@ -1,5 +1,5 @@
 /**
- * Issue "Hostile input": status frames whose fields are any JSON value, short API keys that used
+ * Hostile input (README): status frames whose fields are any JSON value, short API keys that used
  * to break redaction, and the default handlers printing what the server quotes, through a real
  * StreamClient (in this process, in a child process, and behind the built CLI) against a
  * purpose-built server on loopback.

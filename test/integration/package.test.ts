@@ -5,11 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadedModules } from '../../scripts/package-cost.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let project: string;
@@ -71,30 +80,72 @@ test('import gets the ES module builds of the client and polygon-stream/simulato
   assert.equal(out.trim(), 'function XT.X:BTC-USD closed');
 });
 
-test('importing the client loads neither ioredis nor the simulator', () => {
-  const cjs = run(
-    'loaded.cjs',
-    `require('polygon-stream');
-     const files = Object.keys(require.cache);
-     console.log(JSON.stringify({
-       ioredis: files.some((f) => f.includes('/ioredis/')),
-       simulator: files.some((f) => f.includes('simulator')),
-     }));`,
+/** The client's class definition as the bundler writes it. */
+const DEFINES_CLIENT = /\b(?:class StreamClient\b|StreamClient = \(?(?:_class\d+ = )?class\b)/;
+
+/** The built files of this package that `files` holds, with their text. */
+function distFiles(files: readonly string[]): { file: string; text: string }[] {
+  return files
+    .filter((f) => f.startsWith(join(root, 'dist')))
+    .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+}
+
+test('importing the client loads neither ioredis nor the simulator nor the relay (modules loaded, ESM and CJS)', () => {
+  for (const format of ['esm', 'cjs'] as const) {
+    const { files } = loadedModules('polygon-stream', format, project);
+    const dist = distFiles(files);
+    assert.ok(dist.length > 0, `${format}: loads its dist files`);
+    assert.ok(
+      dist.some((d) => DEFINES_CLIENT.test(d.text)),
+      `${format}: loads the client`,
+    );
+    // Besides its own dist, the client loads ws and nothing else: no ioredis, no commander.
+    const others = files.filter((f) => !f.startsWith(join(root, 'dist')));
+    assert.deepEqual(
+      others.filter((f) => !f.includes('/node_modules/ws/')),
+      [],
+      `${format}: only ws besides the package`,
+    );
+    for (const d of dist) {
+      assert.ok(!d.text.includes('startSimulator'), `${format}: ${d.file} holds the simulator`);
+      assert.ok(!d.text.includes('startRelay'), `${format}: ${d.file} holds the relay`);
+      assert.ok(!/["']ioredis["']/.test(d.text), `${format}: ${d.file} names ioredis`);
+    }
+  }
+  // The same check sees the simulator, relay and Redis entries when they are imported; Redis loads
+  // ioredis only when a sink or reader connects.
+  const simulator = distFiles(loadedModules('polygon-stream/simulator', 'esm', project).files);
+  assert.ok(simulator.some((d) => d.text.includes('startSimulator')));
+  const relay = distFiles(loadedModules('polygon-stream/relay', 'esm', project).files);
+  assert.ok(relay.some((d) => d.text.includes('startRelay')));
+  const redis = loadedModules('polygon-stream/redis', 'esm', project).files;
+  assert.ok(distFiles(redis).some((d) => /import\(["']ioredis["']\)/.test(d.text)));
+  assert.ok(!redis.some((f) => f.includes('/node_modules/ioredis/')));
+});
+
+test('the tarball holds no source maps; the CLI imports the library instead of a copy', () => {
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8' }),
+  ) as { files: { path: string }[] }[];
+  const paths = pack!.files.map((f) => f.path);
+  assert.deepEqual(
+    paths.filter((p) => p.endsWith('.map')),
+    [],
   );
-  assert.deepEqual(JSON.parse(cjs), { ioredis: false, simulator: false });
-  // ESM: the client entry and its chunks never name ioredis or the simulator's server.
-  const esm = run(
-    'loaded.mjs',
-    `import { readFileSync } from 'node:fs';
-     import { createRequire } from 'node:module';
-     const dist = createRequire(import.meta.url).resolve('polygon-stream').replace(/index\\.cjs$/, '');
-     const seen = new Set(); const queue = ['index.js']; let text = '';
-     while (queue.length) { const f = queue.pop(); if (seen.has(f)) continue; seen.add(f);
-       const src = readFileSync(dist + f, 'utf8'); text += src;
-       for (const m of src.matchAll(/from\\s*['"]\\.\\/([^'"]+)['"]/g)) queue.push(m[1]); }
-     console.log(JSON.stringify({ ioredis: /[\x27"]ioredis[\x27"]/.test(text), simulator: text.includes('startSimulator') }));`,
+  assert.ok(paths.includes('dist/cli/main.js') && paths.includes('dist/index.js'));
+  // The client is defined once, in a chunk both the library entry and the CLI import.
+  const cli = readFileSync(join(root, 'dist', 'cli', 'main.js'), 'utf8');
+  const index = readFileSync(join(root, 'dist', 'index.js'), 'utf8');
+  assert.ok(!DEFINES_CLIENT.test(cli), 'dist/cli/main.js carries no client of its own');
+  const chunksOf = (text: string, dir: string): string[] =>
+    [...text.matchAll(/from\s*["'](\.\.?\/[^"']+)["']/g)].map((m) => join(dir, m[1]!));
+  const shared = chunksOf(cli, join(root, 'dist', 'cli')).filter((c) =>
+    chunksOf(index, join(root, 'dist')).includes(c),
   );
-  assert.deepEqual(JSON.parse(esm), { ioredis: false, simulator: false });
+  assert.ok(
+    shared.some((c) => DEFINES_CLIENT.test(readFileSync(c, 'utf8'))),
+    'the CLI imports the chunk that defines StreamClient',
+  );
 });
 
 test('without ioredis installed: the client and CLI work; the Redis sink says what to install', () => {

@@ -8,6 +8,7 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
 import { RedisSink, StreamReader, readStream, type StreamEntry } from '../../src/redis/index.js';
 import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { EXAMPLES } from '../fixtures/event-examples.js';
 
 const redis = requireRedis();
 
@@ -103,29 +104,10 @@ describe('RedisSink', { skip: redis.skip }, () => {
       sinks.push(sink);
       await sink.connect();
       const stockTrade = trade(1);
-      const book: WireEvent = {
-        ev: 'XL2',
-        pair: 'BTC-USD',
-        t: 1610462411115,
-        r: 1610462411128,
-        x: 1,
-        b: [
-          [33712.71, 0.18635],
-          [33712.7, 0.134],
-        ],
-        a: [
-          [33718.23, 3.5527483],
-          [33718.24, 0.1],
-        ],
-      };
-      const fx: WireEvent = {
-        ev: 'C',
-        p: 'USD/CNH',
-        x: '44',
-        a: 6.83366,
-        b: 6.83363,
-        t: 1536036818784,
-      };
+      // The provider's examples, as the file has them (forex `x` is the string "44").
+      const book = EXAMPLES['/crypto/XL2']!.event as WireEvent;
+      const fxExample = EXAMPLES['/forex/C']!;
+      const fx: WireEvent = { ...(fxExample.event as WireEvent), ...fxExample.quirks };
       const odd: WireEvent = { ev: 'X', flag: true, none: null, nested: { deep: [{ k: 'v' }] } };
       const frame = [{ ev: 'status', status: 'success', message: 'x' }, stockTrade, book, fx, odd];
       sink.writeFrame(frame);

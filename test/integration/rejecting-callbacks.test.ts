@@ -1,5 +1,5 @@
 /**
- * Issue "Hostile input", item 3: user callbacks that return a rejecting promise (async listeners,
+ * Hostile input (README): user callbacks that return a rejecting promise (async listeners,
  * data and lifecycle, and async onMessage / onClose) are reported as HANDLER_ERROR like a throw,
  * never an unhandled rejection (the suite runs with --unhandled-rejections=strict), and the
  * stream goes on.

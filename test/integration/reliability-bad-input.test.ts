@@ -1,6 +1,6 @@
 /**
- * Issue "Never lose the stream": bad input from the server (malformed and oversized frames) and bad
- * servers and networks (hang-up mid-handshake, connection refused, DNS failure, TLS to plain ws),
+ * Never lose the stream (README): bad input from the server (malformed and oversized frames) and
+ * bad servers and networks (hang-up mid-handshake, connection refused, DNS failure, TLS to plain ws),
  * through a real StreamClient. Every log line and every error of every test is checked for the
  * API key.
  */

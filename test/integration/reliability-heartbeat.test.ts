@@ -1,5 +1,5 @@
 /**
- * Issue "Never lose the stream": the heartbeat (unanswered pings, a half-open peer, a busy event
+ * Never lose the stream (README): the heartbeat (unanswered pings, a half-open peer, a busy event
  * loop, data as proof of liveness) and the idle timeout, through a real StreamClient against the
  * real simulator (or a half-open server) on real sockets. Every log line and every error of every
  * test is checked for the API key.

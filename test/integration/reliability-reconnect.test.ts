@@ -1,5 +1,5 @@
 /**
- * Issue "Never lose the stream": reconnecting after a dropped socket (re-auth, one resubscribe,
+ * Never lose the stream (README): reconnecting after a dropped socket (re-auth, one resubscribe,
  * gap), the attempt counter (reset after stableAfterMs, exhaustion), and closeStream / subscribe
  * around reconnects, through a real StreamClient against the real simulator on real sockets.
  * Every log line and every error of every test is checked for the API key.

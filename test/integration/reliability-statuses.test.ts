@@ -1,5 +1,5 @@
 /**
- * Issue "Never lose the stream": server statuses (auth_failed, max_connections and reclaim, old
+ * Never lose the stream (README): server statuses (auth_failed, max_connections and reclaim, old
  * spellings, force_disconnect, slow_consumer, unknown statuses) and redaction of the API key the
  * server echoes back, through a real StreamClient against the real simulator or a scripted server.
  * Every log line and every error of every test is checked for the API key.

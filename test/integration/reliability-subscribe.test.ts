@@ -1,5 +1,5 @@
 /**
- * Issue "Never lose the stream": subscribe results (acks, refusals, timeouts, subscriptions(), no
+ * Never lose the stream (README): subscribe results (acks, refusals, timeouts, subscriptions(), no
  * unhandled rejections) and the subscribed set across a reconnect, through a real StreamClient
  * against the real simulator on real sockets. Every log line and every error of every test is
  * checked for the API key.

@@ -1,5 +1,5 @@
 /**
- * Issue "Never lose the stream": a bounded soak. One client against the real simulator takes a
+ * Never lose the stream (README): a bounded soak. One client against the real simulator takes a
  * seeded random sequence of a few hundred faults (drops, force_disconnects, malformed frames, ack
  * delays) interleaved with random subscribes and unsubscribes. At the end the server's set on the
  * live connection equals the client's intended set, and no connection ever saw a topic twice in

@@ -1,5 +1,5 @@
 /**
- * Issue "Hostile input", items 4 and 9: every option is checked at the call, with one message
+ * Hostile input (README): every option is checked at the call, with one message
  * format naming the option and what it allows; durations beyond what a timer honours (2^31 ms)
  * are refused instead of firing after 1 ms.
  */
@@ -9,7 +9,7 @@ import { StreamClient } from '../../src/client/stream-client.js';
 import { BoundedQueue } from '../../src/client/bounded-queue.js';
 import { Stats } from '../../src/client/stats.js';
 import { ErrorCode } from '../../src/errors.js';
-import { RedisSink } from '../../src/redis/index.js';
+import { readStream, RedisSink } from '../../src/redis/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { parseDuration } from '../../src/cli/args.js';
 
@@ -158,6 +158,16 @@ const CASES: [string, () => unknown, RegExp][] = [
     () =>
       new RedisSink({ url: 'redis://127.0.0.1:1', cluster: 'stocks', closeTimeoutMs: Infinity }),
     /RedisSink: closeTimeoutMs must be a duration/,
+  ],
+  [
+    'RedisSink url with a password and the wrong scheme',
+    () => new RedisSink({ url: 'http://:hunter2@127.0.0.1:1', cluster: 'stocks' }),
+    /^RedisSink: url must be a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/:\*\*\*@127\.0\.0\.1:1\/"\)$/,
+  ],
+  [
+    'readStream url: 5',
+    () => readStream({ url: 5 as never, key: 'k', group: 'g', consumer: 'c' }),
+    /^readStream: url must be a redis:\/\/ or rediss:\/\/ URL \(got 5\)$/,
   ],
   [
     'RedisSink(null)',

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { redactError, redactText, redactValue } from '../../src/redact.js';
+import {
+  redactError,
+  redactFrame,
+  redactText,
+  redactUrlPassword,
+  redactValue,
+} from '../../src/redact.js';
 import { redactingLogger } from '../../src/client/logger.js';
 import { recordingLogger } from '../helpers/servers.js';
 
@@ -82,4 +88,26 @@ test('redactError masks message and details of the error and its coded causes', 
   assert.deepEqual(error.details, { k: ['***'] });
   assert.equal(cause.message, 'closed: ***');
   assert.deepEqual(cause.details, { reason: '***' });
+});
+
+test("redactUrlPassword masks a URL's password and nothing else", () => {
+  assert.equal(redactUrlPassword('redis://u:hunter2@h:6379/0'), 'redis://u:***@h:6379/0');
+  assert.equal(redactUrlPassword('rediss://:hunter2@h'), 'rediss://:***@h');
+  assert.equal(redactUrlPassword('redis://h:6379'), 'redis://h:6379');
+  assert.equal(redactUrlPassword('not a url hunter2'), '<unparseable URL>');
+});
+
+test('redactFrame masks the key in a frame however JSON spells it, and leaves other frames as sent', () => {
+  const frame = (message: string): string =>
+    JSON.stringify([{ ev: 'status', status: 'auth_failed', message }]);
+  const masked = frame('bad key ***');
+  // As written, with JSON escapes (quote, backslash), and as \u escapes the server may choose.
+  assert.equal(redactFrame(frame('bad key abc123'), 'abc123'), masked);
+  assert.equal(redactFrame(frame('bad key k"e\\y'), 'k"e\\y'), masked);
+  const escaped = frame('bad key ключ').replace('ключ', '\\u043a\\u043b\\u044e\\u0447');
+  assert.equal(redactFrame(escaped, 'ключ'), masked);
+  // Frames without the key are printed exactly as received, escapes and spacing included.
+  const other = '[ {"ev":"T","sym":"A\\u0042C","p":1} ]';
+  assert.equal(redactFrame(other, 'abc123'), other);
+  assert.equal(redactFrame('not json \\ abc123', 'abc123'), 'not json \\ ***');
 });

@@ -1,6 +1,6 @@
 /**
  * The REST ↔ event mapping: the provider's example rows in rest-history.json, converted, are
- * events websocket.json accepts, field by field; requests; identities and de-duplication.
+ * events websocket.json accepts, field by field; requests.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,14 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import {
-  compareHistory,
-  historyIdentity,
   historyPath,
   historyRoute,
   nsToMs,
   parseHistoryBody,
   restTicker,
-  undelivered,
   whyNoHistory,
   type RestRow,
 } from '../../src/protocol/rest-history.js';
@@ -255,63 +252,5 @@ describe('requests', () => {
       const declared = new Set(op.parameters.filter((p) => p.in === 'query').map((p) => p.name));
       for (const name of sent.keys()) assert.ok(declared.has(name), `${path}: ${name}`);
     }
-  });
-});
-
-describe('identity and order', () => {
-  const live = (e: Record<string, unknown>): WireEvent => e as WireEvent;
-
-  it('a live event and its backfilled twin share an identity, whatever extra fields live has', () => {
-    const twins: [string, WireEvent][] = [
-      ['/stocks/T', live({ ev: 'T', sym: 'AAPL', q: 1063, p: 1, t: 5, trfi: 1 })],
-      ['/options/T', live({ ev: 'T', sym: 'O:X', q: 9, p: 6.91, s: 1, x: 46, t: 1401715883806 })],
-      ['/crypto/XT', live({ ev: 'XT', pair: 'BTC-USD', i: 191450340, r: 9, p: 35060 })],
-      [
-        '/forex/C',
-        live({ ev: 'C', p: 'EUR/USD', x: 48, a: 1.18565, b: 1.18558, t: 1625097600000 }),
-      ],
-      ['/stocks/AM', live({ ev: 'AM', sym: 'AAPL', av: 1, op: 2, s: 1577941200000, e: 0 })],
-      ['/crypto/XAS', live({ ev: 'XAS', pair: 'BTCUSD', s: 1590984000000 })],
-    ];
-    for (const [path, l] of twins) {
-      const s = stream(path);
-      const h = convertExample(s)[0]!;
-      assert.equal(historyIdentity(s, l), historyIdentity(s, h), path);
-      const other = convertExample(s)[1];
-      if (other) assert.notEqual(historyIdentity(s, other), historyIdentity(s, h), path);
-    }
-    assert.equal(historyIdentity(stream('/stocks/LULD'), live({ ev: 'LULD' })), undefined);
-  });
-
-  it('undelivered: each delivered event cancels one history event of its identity', () => {
-    const s = stream('/options/T');
-    const trade = (t: number, p: number): WireEvent =>
-      live({ ev: 'T', sym: 'O:X', x: 1, s: 1, t, p });
-    const history = [trade(1, 5), trade(1, 5), trade(2, 5), trade(3, 6)];
-    const delivered = [{ ...trade(1, 5), q: 77 }, trade(3, 6)];
-    assert.deepEqual(undelivered(s, history, delivered), [trade(1, 5), trade(2, 5)]);
-    const q = stream('/stocks/Q');
-    const quote = (n: number): WireEvent => live({ ev: 'Q', sym: 'A', q: n, t: n });
-    assert.deepEqual(undelivered(q, [quote(1), quote(2), quote(3)], [quote(2)]), [
-      quote(1),
-      quote(3),
-    ]);
-  });
-
-  it('compareHistory: time (t, or s on bars), then q', () => {
-    const events = [
-      live({ ev: 'T', t: 2, q: 5, s: 100 }),
-      live({ ev: 'T', t: 1, q: 9, s: 1 }),
-      live({ ev: 'T', t: 2, q: 3, s: 100 }),
-    ];
-    assert.deepEqual(
-      [...events].sort(compareHistory).map((e) => e['q']),
-      [9, 3, 5],
-    );
-    const bars = [live({ ev: 'AM', s: 120 }), live({ ev: 'AM', s: 60 })];
-    assert.deepEqual(
-      [...bars].sort(compareHistory).map((e) => e['s']),
-      [60, 120],
-    );
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
-import { Stats, timestampToMs } from '../../src/client/stats.js';
+import { Stats } from '../../src/client/stats.js';
+import { eventTimeMs, timestampToMs } from '../../src/protocol/timestamps.js';
 
 /** A clock the test moves by hand. */
 function fakeClock(start: number): { now: () => number; advance: (ms: number) => void } {
@@ -112,6 +113,11 @@ describe('Stats', () => {
     assert.equal(timestampToMs(ms * 1000 + 746), ms + 0.746); // LULD example: µs
     assert.ok(Math.abs(timestampToMs(1601318039223013600) - 1601318039223.013) < 0.01); // NOI: ns
     assert.equal(timestampToMs(1_601_316_752), 1_601_316_752_000); // seconds
+    // An event's time: `t`, else a bar's `s`, in any unit; none without a finite number.
+    assert.equal(eventTimeMs({ ev: 'NOI', t: 1601318039223000000 }), 1601318039223);
+    assert.equal(eventTimeMs({ ev: 'AM', s: ms, e: ms + 60_000 }), ms);
+    assert.equal(eventTimeMs({ ev: 'T', t: 'x', s: ms }), ms);
+    assert.equal(eventTimeMs({ ev: 'status', t: NaN }), undefined);
 
     const clock = fakeClock(T0);
     const stats = new Stats({ now: clock.now });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { STREAMS, symbolPrefixOf } from '../../src/protocol/streams.js';
-import { eventKey, topicKey } from '../../src/protocol/symbols.js';
+import { eventKey, eventPair, topicKey, wildcardOf } from '../../src/protocol/symbols.js';
 import { topicsFor } from '../../src/protocol/topics.js';
 import { generatorFor, Universe } from '../../src/simulator/index.js';
 import { EXAMPLES } from '../fixtures/event-examples.js';
@@ -48,7 +48,32 @@ describe('topicKey(subscribe topic) == eventKey(event) for every stream', () => 
       }
       const elsewhere = generatorFor(stream)({ u, s: other, now: Date.now() });
       assert.notEqual(eventKey(cluster, elsewhere), key, 'another symbol has another key');
-      assert.equal(topicKey(cluster, `${stream.prefix}.*`), `${stream.ev}.*`);
+      assert.equal(topicKey(cluster, wildcardOf(stream.prefix)), wildcardOf(stream.ev));
+      assert.equal(wildcardOf(`${stream.prefix}.${state.symbol}`), `${stream.prefix}.*`);
     });
   }
+});
+
+describe("eventPair spells a pair as the provider's events do", () => {
+  const pairStreams = STREAMS.filter((s) => s.symbolField === 'pair' || s.symbolField === 'p');
+  for (const stream of pairStreams) {
+    test(`${stream.schemaPath}: ${stream.symbolField} from any spelling of the symbol`, () => {
+      const ex = EXAMPLES[stream.schemaPath];
+      assert.ok(ex, `no example for ${stream.schemaPath}`);
+      const spelled = (ex.event as Readonly<Record<string, unknown>>)[stream.symbolField];
+      assert.equal(typeof spelled, 'string');
+      for (const symbol of spellings(stream.cluster, ex.symbol)) {
+        assert.equal(eventPair(stream.cluster, symbol.toUpperCase()), spelled, symbol);
+      }
+    });
+  }
+  test("the simulator's pair field is eventPair of its symbol", () => {
+    const u = new Universe(1);
+    for (const cluster of ['forex', 'crypto'] as const) {
+      for (const state of u.symbols(cluster)) {
+        assert.equal(state.pair, eventPair(cluster, state.symbol));
+        assert.match(state.pair, cluster === 'forex' ? /^[A-Z]+\/[A-Z]+$/ : /^[A-Z]+-[A-Z]+$/);
+      }
+    }
+  });
 });

@@ -20,7 +20,7 @@ function code(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-describe('symbol rules (PROTOCOL.md)', () => {
+describe("symbol rules (the Python library's)", () => {
   test('a list gets the stream prefix and is uppercased', () => {
     assert.deepEqual(topicsFor(stockTrades, ['AAPL', 'msft']), ['T.AAPL', 'T.MSFT']);
   });

@@ -6,7 +6,8 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, isPolygonStreamError, PolygonStreamError } from '../errors.js';
-import { DEFAULT_STREAM_KEY, RedisSink, redactUrl } from '../redis/index.js';
+import { DEFAULT_STREAM_KEY, RedisSink } from '../redis/index.js';
+import { redactUrlPassword } from '../redact.js';
 import { UsageError } from './args.js';
 
 export interface SinkFlags {
@@ -64,7 +65,7 @@ export class CliSink {
       if (!isPolygonStreamError(err)) throw err;
       throw new PolygonStreamError(err.code, `--sink: ${err.message}`, err.details, { cause: err });
     }
-    return new CliSink(sink, redactUrl(flags.sink));
+    return new CliSink(sink, redactUrlPassword(flags.sink));
   }
 
   get key(): string {
