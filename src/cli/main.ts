@@ -24,7 +24,7 @@ import {
   UsageError,
 } from './args.js';
 import { FORMATS } from './format.js';
-import { runRelay, type RelayFlags } from './relay.js';
+import { runRelay, type RelayFlags } from './relay-command.js';
 import { runSimulate, type SimulateFlags } from './simulate.js';
 import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
 
