@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientMessage, WireEvent } from '../protocol/codec.js';
+import { type ClientMessage, isWireEvent, type WireEvent } from '../protocol/codec.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { Session, type SessionHost } from './session.js';
 import { Replayer } from './replay.js';
@@ -21,7 +21,16 @@ import type {
   SimulatorOptions,
 } from './types.js';
 import { Universe } from './universe.js';
-import { duration, integer, invalidOption, number, plainObject, string } from '../validate.js';
+import {
+  duration,
+  fn,
+  integer,
+  invalidOption,
+  number,
+  oneOf,
+  plainObject,
+  string,
+} from '../validate.js';
 
 export const DEFAULT_MAX_CONNECTIONS_MESSAGE =
   'Maximum number of websocket connections exceeded. You have reached the connection limit for your account.';
@@ -178,6 +187,8 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     predicate: (c: SimConnection) => boolean,
     timeoutMs = DEFAULTS.waitForTimeoutMs,
   ): Promise<SimConnection> {
+    fn('waitFor', 'predicate', predicate);
+    duration('waitFor', 'timeoutMs', timeoutMs);
     const hit = this.connections().find(predicate);
     if (hit) return Promise.resolve(hit);
     if (this.closing) return Promise.reject(new Error('simulator is closed'));
@@ -196,7 +207,9 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   }
 
   publish(cluster: string, events: object[]): number {
-    const wire = events.filter((e): e is WireEvent => typeof (e as WireEvent).ev === 'string');
+    oneOf('publish', 'cluster', cluster, CLUSTERS);
+    if (!Array.isArray(events)) throw invalidOption('publish', 'events', 'an array', events);
+    const wire = events.filter(isWireEvent);
     const keys = wire.map((e) => eventKey(cluster, e));
     let delivered = 0;
     for (const s of this.sessions) {

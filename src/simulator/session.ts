@@ -19,6 +19,7 @@ import { DataFeed } from './feed.js';
 import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
 import type { SimConnection, SimulatorFaults } from './types.js';
 import type { Universe } from './universe.js';
+import { MAX_TIMER_MS } from '../validate.js';
 
 /** What a session needs from its server. */
 export interface SessionHost {
@@ -272,14 +273,18 @@ export class Session implements SimConnection {
   /** Send subscription replies, one frame each, now or after the configured delay. */
   private reply(frames: string[], delayMs: number): void {
     if (frames.length === 0) return;
-    if (delayMs <= 0) {
+    if (!(delayMs > 0)) {
       for (const f of frames) this.sendText(f);
       return;
     }
-    const timer = setTimeout(() => {
-      this.ackTimers.delete(timer);
-      for (const f of frames) this.sendText(f);
-    }, delayMs);
+    // Longer than a timer honours (Infinity included) is as good as never: the longest timer.
+    const timer = setTimeout(
+      () => {
+        this.ackTimers.delete(timer);
+        for (const f of frames) this.sendText(f);
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
     this.ackTimers.add(timer);
   }
 
