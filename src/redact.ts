@@ -45,6 +45,26 @@ export function redactText(text: string, secret: string | undefined): string {
 }
 
 /**
+ * JSON text (a raw frame, printed as received) with the key masked as written and as JSON may
+ * escape it (`\"`, `\\`, `\t`, `\u00e9`): a server quoting a key with such characters must not
+ * print it either.
+ */
+export function redactJsonText(text: string, secret: string | undefined): string {
+  if (!secret) return text;
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  const unicode = (upper: boolean): string =>
+    escaped.replace(/[^\x20-\x7e]/g, (c) => {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+      return `\\u${upper ? hex.toUpperCase() : hex}`;
+    });
+  let out = text;
+  for (const spelling of new Set([secret, escaped, unicode(false), unicode(true)])) {
+    out = redactText(out, spelling);
+  }
+  return out;
+}
+
+/**
  * A copy of `value` with the key masked in every string inside it (plain objects and arrays are
  * copied, other objects passed on as they are). Never throws: a getter that does is skipped.
  */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { redactError, redactText, redactValue } from '../../src/redact.js';
+import { redactError, redactJsonText, redactText, redactValue } from '../../src/redact.js';
+import { defaultOnMessage } from '../../src/client/print-handlers.js';
 import { redactingLogger } from '../../src/client/logger.js';
 import { recordingLogger } from '../helpers/servers.js';
 
@@ -23,6 +24,29 @@ test('redactText masks the key only where it stands as a whole token', () => {
     ['', 'anything', 'anything'],
   ];
   for (const [key, text, expected] of cases) assert.equal(redactText(text, key), expected, key);
+});
+
+test('printed frames: the key is masked also where the JSON escapes it', (t) => {
+  const printed = t.mock.method(console, 'log', () => undefined);
+  for (const key of ['ab"cd', 'k\\ey', 'tab\tkey', 'clé', 'KEY123']) {
+    const raw = JSON.stringify([{ ev: 'status', status: 'error', message: `key ${key} refused` }]);
+    const asciiOnly = raw.replace(/[^\x20-\x7e]/g, (c) => {
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+    });
+    for (const frame of [raw, asciiOnly]) {
+      assert.equal(
+        redactJsonText(frame, key),
+        '[{"ev":"status","status":"error","message":"key *** refused"}]',
+        `${key} in ${frame}`,
+      );
+    }
+    defaultOnMessage(key)(undefined, raw);
+    assert.equal(
+      printed.mock.calls.at(-1)!.arguments[0],
+      'status: [{"ev":"status","status":"error","message":"key *** refused"}]',
+    );
+  }
+  assert.equal(redactJsonText('{"p":"1000","k":"1"}', '1'), '{"p":"1000","k":"***"}');
 });
 
 test('redactValue masks strings inside objects and arrays, keeps the rest, never throws', () => {
