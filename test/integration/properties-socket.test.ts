@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { StreamClient } from '../../src/client/stream-client.js';
 import { PolygonStreamError } from '../../src/errors.js';
-import { startSimulator } from '../../src/simulator/index.js';
+import { generatorFor, startSimulator, Universe } from '../../src/simulator/index.js';
+import type { Cluster, StreamSpec } from '../../src/protocol/streams.js';
 import { FAST_RECONNECT, until } from '../helpers/reliability.js';
 import { startScriptedServer } from '../helpers/servers.js';
 import { codedOrFine, optionsOf, RUNS, SEED, statusEvent } from '../helpers/arbitraries.js';
@@ -150,6 +151,8 @@ test('any arguments into the simulator methods: fine or a coded error', async (t
       codedOrFine(() => sim.publish(a as string, b as object[]));
       codedOrFine(() => sim.publish('stocks', [b, c] as object[]));
       codedOrFine(() => sim.setEventsPerSecond(a as number));
+      codedOrFine(() => generatorFor(a as StreamSpec));
+      codedOrFine(() => new Universe(a as number, b as Date).symbols(c as Cluster));
       codedOrFine(() => {
         // A valid call waits (no connection matches): closing the simulator ends it.
         waiting.push(sim.waitFor(a as () => boolean, b as number).catch(() => undefined));
