@@ -278,13 +278,11 @@ export class Session implements SimConnection {
       return;
     }
     // Longer than a timer honours (Infinity included) is as good as never: the longest timer.
-    const timer = setTimeout(
-      () => {
-        this.ackTimers.delete(timer);
-        for (const f of frames) this.sendText(f);
-      },
-      Math.min(delayMs, MAX_TIMER_MS),
-    );
+    const ms = Math.min(delayMs, MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.ackTimers.delete(timer);
+      for (const f of frames) this.sendText(f);
+    }, ms);
     this.ackTimers.add(timer);
   }
 
