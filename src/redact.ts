@@ -45,6 +45,26 @@ export function redactText(text: string, secret: string | undefined): string {
 }
 
 /**
+ * JSON text (a raw frame, printed as received) with the key masked as written and as JSON may
+ * escape it (`\"`, `\\`, `\t`, `\u00e9`): a server quoting a key with such characters must not
+ * print it either.
+ */
+export function redactJsonText(text: string, secret: string | undefined): string {
+  if (!secret) return text;
+  const escaped = JSON.stringify(secret).slice(1, -1);
+  const unicode = (upper: boolean): string =>
+    escaped.replace(/[^\x20-\x7e]/g, (c) => {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+      return `\\u${upper ? hex.toUpperCase() : hex}`;
+    });
+  let out = text;
+  for (const spelling of new Set([secret, escaped, unicode(false), unicode(true)])) {
+    out = redactText(out, spelling);
+  }
+  return out;
+}
+
+/**
  * A copy of `value` with the key masked in every string inside it (plain objects and arrays are
  * copied, other objects passed on as they are). Never throws: a getter that does is skipped.
  */
@@ -70,26 +90,6 @@ export function redactValue<T>(value: T, secret: string | undefined, depth = 0):
     }
   }
   return out as T;
-}
-
-/**
- * A received frame's text, for printing, with the key masked. Without JSON escapes in the text the
- * key can only stand in it as written, so the text is masked as is; with escapes (`\"`, `\\`,
- * `\u…`) the key may be spelled differently, so the frame is parsed and masked as values, and
- * printed re-serialised when that found the key.
- */
-export function redactFrame(raw: string, secret: string | undefined): string {
-  if (!secret) return raw;
-  const text = redactText(raw, secret);
-  if (!raw.includes('\\')) return text;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return text;
-  }
-  const masked = JSON.stringify(redactValue(parsed, secret));
-  return masked === JSON.stringify(parsed) ? text : masked;
 }
 
 /** Mask the key in an error's message and details, and in those of the errors that caused it. */

@@ -4,16 +4,17 @@
  * see output from us.
  */
 import { isStatusFrame } from '../protocol/codec.js';
-import { redactFrame } from '../redact.js';
+import { redactJsonText } from '../redact.js';
 import { LOG_LEVELS, type Logger } from './logger.js';
 
 /**
  * The Python `polygon` library's default message handler: status messages are reported as such,
- * everything else printed; the API key (a server status may quote it) is masked.
+ * everything else printed; the API key (a server status may quote it) is masked, also where the
+ * frame's JSON escapes it.
  */
 export function defaultOnMessage(secret: string): (client: unknown, raw: string) => void {
   return (_client, raw) => {
-    const text = redactFrame(raw, secret);
+    const text = redactJsonText(raw, secret);
     console.log(isStatusFrame(raw) ? `status: ${text}` : text);
   };
 }

@@ -18,6 +18,7 @@ import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
 import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
 import type { ServerConnection } from './types.js';
+import { MAX_TIMER_MS } from '../validate.js';
 
 /**
  * How the source answers one subscribe or unsubscribe of a well-formed topic the cluster carries:
@@ -336,14 +337,18 @@ export class ServerSession implements ServerConnection {
   /** Send subscription replies, one frame each, now or after the configured delay. */
   private reply(frames: string[], delayMs: number): void {
     if (frames.length === 0) return;
-    if (delayMs <= 0) {
+    if (!(delayMs > 0)) {
       for (const f of frames) this.sendText(f);
       return;
     }
-    const timer = setTimeout(() => {
-      this.ackTimers.delete(timer);
-      for (const f of frames) this.sendText(f);
-    }, delayMs);
+    // Longer than a timer honours (Infinity included) is as good as never: the longest timer.
+    const timer = setTimeout(
+      () => {
+        this.ackTimers.delete(timer);
+        for (const f of frames) this.sendText(f);
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
     this.ackTimers.add(timer);
   }
 

@@ -15,6 +15,7 @@ import {
   type Generator,
 } from './aggregates.js';
 import { priceDecimals, round, roundPrice, type SymbolState } from './universe.js';
+import { invalidOption } from '../validate.js';
 
 export type { GenContext, Generator } from './aggregates.js';
 
@@ -314,7 +315,12 @@ for (const s of STREAMS) {
 }
 
 export function generatorFor(stream: StreamSpec): Generator {
-  return GENERATORS[stream.schemaPath] as Generator;
+  const path: unknown =
+    typeof stream === 'object' && stream !== null ? stream.schemaPath : undefined;
+  if (typeof path !== 'string' || !Object.hasOwn(GENERATORS, path)) {
+    throw invalidOption('generatorFor', 'stream', 'an entry of STREAMS', stream);
+  }
+  return GENERATORS[path]!;
 }
 
 /** Relative frequency of a stream's events among a connection's subscriptions. */

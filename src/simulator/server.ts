@@ -4,7 +4,8 @@
  * eviction, fault knobs, publish() and waiters.
  */
 import { EventEmitter } from 'node:events';
-import type { WireEvent } from '../protocol/codec.js';
+import { isWireEvent } from '../protocol/codec.js';
+import { CLUSTERS } from '../protocol/streams.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
 import type { ServerSession, TopicAnswer } from '../server/server-session.js';
 import { Replayer } from './replay.js';
@@ -17,7 +18,16 @@ import type {
   SimulatorOptions,
 } from './types.js';
 import { Universe } from './universe.js';
-import { duration, integer, invalidOption, number, plainObject, string } from '../validate.js';
+import {
+  duration,
+  fn,
+  integer,
+  invalidOption,
+  number,
+  oneOf,
+  plainObject,
+  string,
+} from '../validate.js';
 
 export const DEFAULT_MAX_CONNECTIONS_MESSAGE =
   'Maximum number of websocket connections exceeded. You have reached the connection limit for your account.';
@@ -138,11 +148,15 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   }
 
   waitFor(predicate: (c: SimConnection) => boolean, timeoutMs?: number): Promise<SimConnection> {
+    fn('waitFor', 'predicate', predicate);
+    if (timeoutMs !== undefined) duration('waitFor', 'timeoutMs', timeoutMs);
     return this.server.waitFor(predicate, timeoutMs);
   }
 
   publish(cluster: string, events: object[]): number {
-    const wire = events.filter((e): e is WireEvent => typeof (e as WireEvent).ev === 'string');
+    oneOf('publish', 'cluster', cluster, CLUSTERS);
+    if (!Array.isArray(events)) throw invalidOption('publish', 'events', 'an array', events);
+    const wire = events.filter(isWireEvent);
     return this.server.publish(cluster, wire, false);
   }
 

@@ -42,7 +42,7 @@ export interface SimulatorOptions {
 
 /** Server-wide fault knobs, read live. */
 export interface SimulatorFaults {
-  /** Delay every subscribe/unsubscribe reply by this many ms. */
+  /** Delay every subscribe/unsubscribe reply by this many ms (at most 2³¹−1; more means that). */
   ackDelayMs: number;
   /** Topics that get no ack at all (but are still subscribed / unsubscribed). */
   silentTopics: Set<string>;

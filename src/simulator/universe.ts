@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../protocol/streams.js';
 import { canonicalSymbol, eventPair } from '../protocol/symbols.js';
+import { invalidOption, number } from '../validate.js';
 
 /** mulberry32: small, fast, good enough for market noise, and reproducible from a seed. */
 class Prng {
@@ -229,6 +230,10 @@ export class Universe {
   private readonly byKey = new Map<string, SymbolState>();
 
   constructor(seed: number, now = new Date()) {
+    number('Universe', 'seed', seed, { min: -Number.MAX_VALUE });
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+      throw invalidOption('Universe', 'now', 'a valid Date', now);
+    }
     this.prng = new Prng(seed);
     this.lists.set(
       'stocks',

@@ -5,7 +5,9 @@
 import fc from 'fast-check';
 import { PolygonStreamError } from '../../src/errors.js';
 
-export const RUNS = Number(process.env['FUZZ_RUNS'] ?? 300);
+/** Runs per property: FUZZ_RUNS when set (`npm run fuzz`), else `fallback`. */
+export const runs = (fallback: number): number => Number(process.env['FUZZ_RUNS'] ?? fallback);
+export const RUNS = runs(300);
 export const SEED = Number(process.env['FUZZ_SEED'] ?? 20_261_125);
 
 /** Fails unless `fn` returns or throws a coded PolygonStreamError (one of `codes` when given). */

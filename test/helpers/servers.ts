@@ -51,8 +51,11 @@ export interface ScriptedOptions {
   ack?: boolean;
   /** Replies to a subscribe instead of acks (gets the topics and the key the client sent). */
   onSubscribe?: (topics: string[], key: string) => StatusReply[];
-  /** Text frames sent as they are right after the auth reply (gets the key the client sent). */
-  afterAuth?: (key: string) => readonly string[];
+  /**
+   * Frames sent as they are right after the auth reply (gets the key the client sent): strings as
+   * text frames, bytes as binary frames.
+   */
+  afterAuth?: (key: string) => readonly (string | Uint8Array)[];
 }
 
 export interface ScriptedConnection {
@@ -84,7 +87,7 @@ export async function startScriptedServer(options: ScriptedOptions): Promise<Scr
       if (msg.action === 'auth') {
         const reply = typeof options.auth === 'function' ? options.auth(msg.params) : options.auth;
         if (reply) ws.send(frame(reply));
-        for (const text of options.afterAuth?.(msg.params) ?? []) ws.send(text);
+        for (const data of options.afterAuth?.(msg.params) ?? []) ws.send(data);
       } else if (msg.action === 'subscribe' && options.onSubscribe) {
         const key = conn.received.find((m) => m.action === 'auth')?.params ?? '';
         for (const reply of options.onSubscribe(msg.params.split(','), key)) ws.send(frame(reply));

@@ -1,10 +1,20 @@
 /**
  * Tests that need a system program (redis-server, a browser …) call `requireSystemBinary` at the
  * top of their file. On a machine without it they skip, after one line on stderr naming what to
- * install; where it must be present (`CI` set, or the program's own variable such as
- * `REQUIRE_REDIS=1`), a missing program fails the file instead.
+ * install (one per `node --test` run, however many files need the program); where it must be
+ * present (`CI` set, or the program's own variable such as `REQUIRE_REDIS=1`), a missing program
+ * fails the file instead.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 export interface SystemBinaryOptions {
@@ -51,8 +61,41 @@ export function requireSystemBinary(name: string, options: SystemBinaryOptions):
       `${name} not found on PATH, and ${options.what} are required here (CI or ${options.env} is set): install it (${options.install})`,
     );
   }
-  process.stderr.write(
-    `${name} not found: skipping ${options.what} (install: ${options.install}; set ${options.env}=1 to make this a failure)\n`,
-  );
+  if (firstToSay(name)) {
+    process.stderr.write(
+      `${name} not found: skipping ${options.what} (install: ${options.install}; set ${options.env}=1 to make this a failure)\n`,
+    );
+  }
   return { path: undefined, skip: true };
+}
+
+/**
+ * Whether this file is the first of its `node --test` run to say that `name` is missing. The
+ * runner starts one process per file, all its children: the first to create a marker named for
+ * the runner's pid says it. Markers of runs that have ended are removed. A file run on its own
+ * always says it.
+ */
+function firstToSay(name: string): boolean {
+  if (process.env['NODE_TEST_CONTEXT'] === undefined) return true;
+  const dir = join(tmpdir(), 'polygon-stream-missing-programs');
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const marker of readdirSync(dir)) {
+      if (!running(Number(marker.split('-')[0]))) rmSync(join(dir, marker), { force: true });
+    }
+    writeFileSync(join(dir, `${process.ppid}-${name}`), '', { flag: 'wx' });
+    return true;
+  } catch (err) {
+    // EEXIST: another file of this run said it. Anything else: better said twice than never.
+    return (err as NodeJS.ErrnoException).code !== 'EEXIST';
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

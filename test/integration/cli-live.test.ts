@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { STOCK_EXCHANGES } from '../../src/cli/reference-data.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { connectAuthed } from '../helpers/sim.js';
+import { closedPort } from '../helpers/servers.js';
 import { CLI, killAll, type Result, type SpawnOptions, spawnNode } from '../helpers/spawn.js';
 
 let dir = '';
@@ -79,6 +80,32 @@ describe('status line', () => {
     assert.equal(lines.filter((l) => !/ status /.test(l)).length, 5);
     assert.match(r.stderr, /^stats: 5 events in [\d.]+s · 0 reconnects · /m);
   });
+});
+
+test('a wrong host: the cause at once, then exit 1 within the first-connect bound', async () => {
+  const port = await closedPort();
+  const started = Date.now();
+  const cli = start(['stream', '--host', `ws://127.0.0.1:${port}`, '--key', 'k'], {
+    timeoutMs: 30_000,
+  });
+  await cli.waitFor(
+    new RegExp(
+      `^error \\[CONNECTION_FAILED\\]: Connection to ws://127\\.0\\.0\\.1:${port}/stocks failed: connection refused`,
+      'm',
+    ),
+    'stderr',
+    5_000,
+  );
+  const r = await cli.result;
+  const took = Date.now() - started;
+  assert.equal(r.code, 1, r.stderr);
+  // The library's firstConnectTimeoutMs (10 s), not the reconnect budget (minutes).
+  assert.ok(took >= 9_500 && took < 20_000, `exited after ${took} ms`);
+  assert.match(
+    r.stderr.trimEnd().split('\n').at(-1)!,
+    /^error \[CONNECTION_FAILED\]: Could not connect to \S+ within 10000 ms \(firstConnectTimeoutMs, \d attempts?\); last cause: .*connection refused/,
+  );
+  assert.equal(r.stdout, '');
 });
 
 describe('record', () => {

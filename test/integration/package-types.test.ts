@@ -1,8 +1,9 @@
 /**
  * The published types as a consumer gets them, from a copy of the built package (`npm test`
- * builds first) in a project with `ws` and `@types/node` but no `@types/ws`: every value the
- * `.d.ts` declares exists in the ES module and CommonJS builds, and a strict project with
- * `skipLibCheck: false` compiles against the types, narrowing included.
+ * builds first) in a project with `ws` and `@types/node` but no `@types/ws` (and no ioredis):
+ * every value the `.d.ts` of each entry (the client, `/simulator`, `/redis`) declares exists in
+ * its ES module and CommonJS builds, and a strict project with `skipLibCheck: false` compiles
+ * against the types of all three, narrowing included.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -51,30 +52,50 @@ function declaredValues(file: string): string[] {
     .sort();
 }
 
+/** Each entry of the exports map: its specifier and its declaration files' base name in dist. */
+const ENTRIES = [
+  ['polygon-stream', 'index'],
+  ['polygon-stream/simulator', 'simulator'],
+  ['polygon-stream/redis', 'redis'],
+] as const;
+
 test('every value the .d.ts / .d.cts declare is exported by the ESM / CJS build, and no more', () => {
-  const esmDeclared = declaredValues(join(pkg, 'dist', 'index.d.ts'));
-  const cjsDeclared = declaredValues(join(pkg, 'dist', 'index.d.cts'));
+  const esmIndex = declaredValues(join(pkg, 'dist', 'index.d.ts'));
   for (const name of ['isKnownEvent', 'isStatusEvent', 'knownEvs', 'StreamClient', 'Cluster'])
-    assert.ok(esmDeclared.includes(name), `${name} is declared`);
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import * as esm from 'polygon-stream';
-       import { createRequire } from 'node:module';
-       const cjs = createRequire(import.meta.url)('polygon-stream');
-       console.log(JSON.stringify({ esm: Object.keys(esm).sort(), cjs: Object.keys(cjs).sort() }));`,
-    ],
-    { cwd: consumer, encoding: 'utf8', timeout: 20_000 },
-  );
-  const { esm, cjs } = JSON.parse(out) as { esm: string[]; cjs: string[] };
-  assert.deepEqual(esm, esmDeclared);
-  assert.deepEqual(cjs, cjsDeclared);
+    assert.ok(esmIndex.includes(name), `${name} is declared`);
+  for (const [specifier, base] of ENTRIES) {
+    const esmDeclared = declaredValues(join(pkg, 'dist', `${base}.d.ts`));
+    const cjsDeclared = declaredValues(join(pkg, 'dist', `${base}.d.cts`));
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import * as esm from '${specifier}';
+         import { createRequire } from 'node:module';
+         const cjs = createRequire(import.meta.url)('${specifier}');
+         console.log(JSON.stringify({ esm: Object.keys(esm).sort(), cjs: Object.keys(cjs).sort() }));`,
+      ],
+      { cwd: consumer, encoding: 'utf8', timeout: 20_000 },
+    );
+    const { esm, cjs } = JSON.parse(out) as { esm: string[]; cjs: string[] };
+    assert.deepEqual(esm, esmDeclared, specifier);
+    assert.deepEqual(cjs, cjsDeclared, specifier);
+  }
 });
 
 const CONSUMER_TS = `
 import { StreamClient, isKnownEvent, type StockQuote } from 'polygon-stream';
+import { startSimulator, type Simulator } from 'polygon-stream/simulator';
+import { RedisSink, readStream } from 'polygon-stream/redis';
+
+export async function simulate(): Promise<Simulator> {
+  const sim = await startSimulator({ port: 0 });
+  sim.publish('stocks', [{ ev: 'T', sym: 'AAPL' }]);
+  return sim;
+}
+export const fanOut = (url: string) =>
+  [new RedisSink({ url, cluster: 'stocks' }), readStream({ url, key: 'k', group: 'g', consumer: 'c' })] as const;
 
 export async function main(key: string): Promise<number> {
   const client = new StreamClient(key, 'stocks', { ws: { headers: { 'user-agent': 'consumer' } } });

@@ -1,21 +1,23 @@
 /**
  * Property tests over a real socket (fast-check, seeded): a purpose-built server sends a random
  * sequence of frames (any JSON, random text, status events with fields of any value, data events
- * with odd fields) to a real StreamClient with plain, async and queued listeners. Invariants: no
- * throw, no unhandled rejection (the suite runs with --unhandled-rejections=strict), only coded
- * errors reported, and the client stays responsive: once the frames are read, it is open (or
- * reconnected) and a subscribe is acknowledged, or it closed for a fatal status.
- * `npm run fuzz` runs longer (FUZZ_RUNS, FUZZ_SEED); the simulator's options are fuzzed here too.
+ * with odd fields, random bytes as binary frames) to a real StreamClient with plain, async and
+ * queued listeners. Invariants: no throw, no unhandled rejection (the suite runs with
+ * --unhandled-rejections=strict), only coded errors reported, and the client stays responsive:
+ * once the frames are read, it is open (or reconnected) and a subscribe is acknowledged, or it
+ * closed for a fatal status. `npm run fuzz` runs longer (FUZZ_RUNS, FUZZ_SEED); the simulator's
+ * options and methods are fuzzed here too.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { StreamClient } from '../../src/client/stream-client.js';
 import { PolygonStreamError } from '../../src/errors.js';
-import { startSimulator } from '../../src/simulator/index.js';
+import { generatorFor, startSimulator, Universe } from '../../src/simulator/index.js';
+import type { Cluster, StreamSpec } from '../../src/protocol/streams.js';
 import { FAST_RECONNECT, until } from '../helpers/reliability.js';
 import { startScriptedServer } from '../helpers/servers.js';
-import { optionsOf, RUNS, SEED, statusEvent } from '../helpers/arbitraries.js';
+import { codedOrFine, optionsOf, RUNS, SEED, statusEvent } from '../helpers/arbitraries.js';
 
 const SOCKET_RUNS = Math.max(5, Math.ceil(RUNS / 15));
 
@@ -36,6 +38,9 @@ const frame = fc.oneof(
   fc
     .array(fc.oneof(statusEvent, dataEvent, fc.jsonValue()), { maxLength: 5 })
     .map((e) => JSON.stringify(e)),
+  // Binary frames: any bytes, and JSON sent as bytes.
+  fc.uint8Array({ maxLength: 64 }),
+  fc.json().map((text) => new TextEncoder().encode(text)),
 );
 
 /**
@@ -60,7 +65,7 @@ test(
   'random frames from a server: no throw, coded errors, still responsive',
   { timeout: 120_000 },
   async (t) => {
-    let script: readonly string[] = [];
+    let script: readonly (string | Uint8Array)[] = [];
     const server = await startScriptedServer({
       connect: { status: 'connected', message: 'Connected Successfully' },
       auth: { status: 'auth_success', message: 'authenticated' },
@@ -135,4 +140,26 @@ test('any options into startSimulator: a simulator or a coded error', async () =
     }),
     { numRuns: SOCKET_RUNS * 3, seed: SEED },
   );
+});
+
+test('any arguments into the simulator methods: fine or a coded error', async (t) => {
+  const sim = await startSimulator({ port: 0, eventsPerSecond: 0 });
+  t.after(() => sim.close());
+  const waiting: Promise<unknown>[] = [];
+  fc.assert(
+    fc.property(fc.anything(), fc.anything(), fc.anything(), (a, b, c) => {
+      codedOrFine(() => sim.publish(a as string, b as object[]));
+      codedOrFine(() => sim.publish('stocks', [b, c] as object[]));
+      codedOrFine(() => sim.setEventsPerSecond(a as number));
+      codedOrFine(() => generatorFor(a as StreamSpec));
+      codedOrFine(() => new Universe(a as number, b as Date).symbols(c as Cluster));
+      codedOrFine(() => {
+        // A valid call waits (no connection matches): closing the simulator ends it.
+        waiting.push(sim.waitFor(a as () => boolean, b as number).catch(() => undefined));
+      });
+    }),
+    { numRuns: RUNS, seed: SEED },
+  );
+  await sim.close();
+  await Promise.all(waiting);
 });

@@ -61,6 +61,20 @@ describe('simulator: heartbeat and faults', () => {
     }),
   );
 
+  it('faults.ackDelayMs beyond what a timer honours (Infinity) means never, not 1 ms', T, () =>
+    withSimulator(QUIET, async (sim, open) => {
+      const c = await open('stocks', 'k');
+      sim.faults.ackDelayMs = Infinity;
+      c.send({ action: 'subscribe', params: 'T.AAPL' });
+      await sim.waitFor((x) => x.subscriptions.has('T.AAPL'));
+      sim.faults.ackDelayMs = 100;
+      c.send({ action: 'subscribe', params: 'T.MSFT' });
+      // Node fires an out-of-range timer after 1 ms: that ack would come before this one.
+      await c.waitFor(isAck('subscribed', 'T.MSFT'));
+      assert.ok(!c.events.some(isAck('subscribed', 'T.AAPL')));
+    }),
+  );
+
   it('keeps silentTopics unacknowledged but subscribed', T, () =>
     withSimulator(QUIET, async (sim, open) => {
       const c = await open('stocks', 'k');

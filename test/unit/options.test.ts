@@ -211,6 +211,31 @@ test('simulator durations: INVALID_OPTION at the call (rejected promise)', async
   }
 });
 
+test('simulator methods: INVALID_OPTION at the call', async () => {
+  const sim = await startSimulator({ port: 0, eventsPerSecond: 0 });
+  try {
+    assert.throws(() => sim.waitFor(() => false, Infinity), {
+      code: ErrorCode.InvalidOption,
+      message: /waitFor: timeoutMs must be a duration in ms from 0 to 2147483647 \(got Infinity\)/,
+    });
+    assert.throws(() => sim.waitFor(null as never), {
+      code: ErrorCode.InvalidOption,
+      message: /waitFor: predicate must be a function \(got null\)/,
+    });
+    assert.throws(() => sim.publish('futures', []), {
+      code: ErrorCode.InvalidOption,
+      message: /publish: cluster must be one of "stocks", .* \(got "futures"\)/,
+    });
+    assert.throws(() => sim.publish('stocks', null as never), {
+      code: ErrorCode.InvalidOption,
+      message: /publish: events must be an array \(got null\)/,
+    });
+    assert.equal(sim.publish('stocks', [null, 5, { ev: 'T', sym: 'A' }] as never), 0);
+  } finally {
+    await sim.close();
+  }
+});
+
 test('CLI durations stop at what a timer honours', () => {
   assert.equal(parseDuration('24d'.replace('d', 'h')), 86_400_000);
   assert.equal(parseDuration('596h'), 2_145_600_000);

@@ -31,6 +31,8 @@ test('any text as a frame: decoded or MALFORMED_FRAME; every status gets a verdi
   const frame = fc.oneof(
     fc.json(),
     fc.string({ unit: 'binary' }),
+    // A binary frame's bytes, decoded as the client decodes them (invalid UTF-8 included).
+    fc.uint8Array().map((bytes) => Buffer.from(bytes).toString('utf8')),
     fc.array(statusEvent).map((events) => JSON.stringify(events)),
   );
   fc.assert(
@@ -103,8 +105,12 @@ test('any options into new StreamClient: a client or a coded error', () => {
   );
 });
 
-test('any arguments into startStreamThread, events, on and subscribe*: fine or coded', async () => {
-  const quiet = { host: 'ws://127.0.0.1:1', onClose: () => undefined };
+test('any arguments into startStreamThread, events, on, subscribe*, history: fine or coded', async () => {
+  const quiet = {
+    host: 'ws://127.0.0.1:1',
+    onClose: () => undefined,
+    history: { restUrl: 'http://127.0.0.1:1', maxRetries: 0 },
+  };
   const closed = new StreamClient('k', 'stocks', quiet);
   await closed.closeStream();
   const idle = new StreamClient('k', 'stocks', quiet);
@@ -126,6 +132,9 @@ test('any arguments into startStreamThread, events, on and subscribe*: fine or c
         const call = (closed as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
         codedOrFine(() => call.call(closed, symbols, events));
         codedOrFine(() => closed.subscribe(symbols as string[]));
+        codedOrFine(() => closed.unsubscribe(symbols as string[]));
+        // Checked at the call; a valid call on a closed client fails fast at the closed port.
+        codedOrFine(() => void closed.history(name as string, start as never).catch(() => 0));
       },
     ),
     params,

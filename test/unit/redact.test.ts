@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
 import {
   redactError,
-  redactFrame,
+  redactJsonText,
   redactText,
   redactUrlPassword,
   redactValue,
 } from '../../src/redact.js';
+import { defaultOnMessage } from '../../src/client/print-handlers.js';
 import { redactingLogger } from '../../src/client/logger.js';
 import { recordingLogger } from '../helpers/servers.js';
 
@@ -29,6 +30,29 @@ test('redactText masks the key only where it stands as a whole token', () => {
     ['', 'anything', 'anything'],
   ];
   for (const [key, text, expected] of cases) assert.equal(redactText(text, key), expected, key);
+});
+
+test('printed frames: the key is masked also where the JSON escapes it', (t) => {
+  const printed = t.mock.method(console, 'log', () => undefined);
+  for (const key of ['ab"cd', 'k\\ey', 'tab\tkey', 'clé', 'KEY123']) {
+    const raw = JSON.stringify([{ ev: 'status', status: 'error', message: `key ${key} refused` }]);
+    const asciiOnly = raw.replace(/[^\x20-\x7e]/g, (c) => {
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+    });
+    for (const frame of [raw, asciiOnly]) {
+      assert.equal(
+        redactJsonText(frame, key),
+        '[{"ev":"status","status":"error","message":"key *** refused"}]',
+        `${key} in ${frame}`,
+      );
+    }
+    defaultOnMessage(key)(undefined, raw);
+    assert.equal(
+      printed.mock.calls.at(-1)!.arguments[0],
+      'status: [{"ev":"status","status":"error","message":"key *** refused"}]',
+    );
+  }
+  assert.equal(redactJsonText('{"p":"1000","k":"1"}', '1'), '{"p":"1000","k":"***"}');
 });
 
 test('redactValue masks strings inside objects and arrays, keeps the rest, never throws', () => {
@@ -97,17 +121,17 @@ test("redactUrlPassword masks a URL's password and nothing else", () => {
   assert.equal(redactUrlPassword('not a url hunter2'), '<unparseable URL>');
 });
 
-test('redactFrame masks the key in a frame however JSON spells it, and leaves other frames as sent', () => {
+test('redactJsonText masks the key in a frame however JSON spells it, and leaves other frames as sent', () => {
   const frame = (message: string): string =>
     JSON.stringify([{ ev: 'status', status: 'auth_failed', message }]);
   const masked = frame('bad key ***');
   // As written, with JSON escapes (quote, backslash), and as \u escapes the server may choose.
-  assert.equal(redactFrame(frame('bad key abc123'), 'abc123'), masked);
-  assert.equal(redactFrame(frame('bad key k"e\\y'), 'k"e\\y'), masked);
+  assert.equal(redactJsonText(frame('bad key abc123'), 'abc123'), masked);
+  assert.equal(redactJsonText(frame('bad key k"e\\y'), 'k"e\\y'), masked);
   const escaped = frame('bad key ключ').replace('ключ', '\\u043a\\u043b\\u044e\\u0447');
-  assert.equal(redactFrame(escaped, 'ключ'), masked);
+  assert.equal(redactJsonText(escaped, 'ключ'), masked);
   // Frames without the key are printed exactly as received, escapes and spacing included.
   const other = '[ {"ev":"T","sym":"A\\u0042C","p":1} ]';
-  assert.equal(redactFrame(other, 'abc123'), other);
-  assert.equal(redactFrame('not json \\ abc123', 'abc123'), 'not json \\ ***');
+  assert.equal(redactJsonText(other, 'abc123'), other);
+  assert.equal(redactJsonText('not json \\ abc123', 'abc123'), 'not json \\ ***');
 });

@@ -12,9 +12,9 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { SubscriptionStore } from '../../src/client/subscription-store.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
+import { runs, SEED } from '../helpers/arbitraries.js';
 
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 500);
-const SEED = Number(process.env['FUZZ_SEED'] ?? 20_261_125);
+const RUNS = runs(500);
 const TIMEOUT_MS = 100;
 
 /** Crypto topics: two spellings of one key, names that contain each other, a wildcard. */

@@ -13,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HELPER = new URL('../helpers/system-deps.ts', import.meta.url).href;
 const bin = mkdtempSync(join(tmpdir(), 'polygon-stream-path-'));
-after(() => rmSync(bin, { recursive: true, force: true }));
+after(() => {
+  rmSync(bin, { recursive: true, force: true });
+  // The marker the 'once per run' case left, named for this process (it stood for the runner).
+  rmSync(join(tmpdir(), 'polygon-stream-missing-programs', `${process.pid}-fake-service`), {
+    force: true,
+  });
+});
 
 const SCRIPT = `
   import { requireSystemBinary } from ${JSON.stringify(HELPER)};
@@ -27,6 +33,8 @@ function run(env: NodeJS.ProcessEnv) {
   const base = { ...process.env };
   delete base['CI'];
   delete base['REQUIRE_FAKE'];
+  // Each run below stands alone unless it says it is a file of a `node --test` run.
+  delete base['NODE_TEST_CONTEXT'];
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
     cwd: ROOT,
     env: { ...base, PATH: bin, ...env },
@@ -43,6 +51,19 @@ test('missing program: one stderr line naming it and how to install it; the test
   assert.equal(
     r.stderr,
     'fake-service not found: skipping the fake tests (install: apt-get install fake-service; set REQUIRE_FAKE=1 to make this a failure)\n',
+  );
+});
+
+test('several files of one test run: the line is said once', () => {
+  // This process stands for the runner: the children below are all its files.
+  const files = [1, 2, 3].map(() => run({ NODE_TEST_CONTEXT: 'child-v8' }));
+  for (const r of files) {
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout), { skip: true });
+  }
+  assert.deepEqual(
+    files.map((r) => r.stderr.split('\n').filter(Boolean).length),
+    [1, 0, 0],
   );
 });
 
