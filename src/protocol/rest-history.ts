@@ -25,16 +25,31 @@
  */
 import type { WireEvent } from './codec.js';
 import type { Cluster, StreamSpec } from './streams.js';
+import {
+  aggregate,
+  aggregateRow,
+  CRYPTO_TRADE,
+  FOREX_QUOTE,
+  msToNs,
+  type Mutable,
+  OPTION_QUOTE,
+  OPTION_TRADE,
+  type RestRow,
+  STOCK_QUOTE,
+  STOCK_TRADE,
+  type TickMap,
+  tickConverter,
+  tickRow,
+} from './rest-rows.js';
 import { canonicalSymbol, displaySymbol, symbolOf, withClusterPrefix } from './symbols.js';
+
+export { msToNs, nsToMs, type RestRow } from './rest-rows.js';
 
 /** A time window in Unix ms: `from` inclusive, `to` exclusive. */
 export interface HistoryWindow {
   readonly from: number;
   readonly to: number;
 }
-
-/** One row of a REST `results` array, as parsed (ns timestamps may be digit strings). */
-export type RestRow = Readonly<Record<string, unknown>>;
 
 export interface HistoryRoute {
   readonly endpoint: 'trades' | 'quotes' | 'aggs';
@@ -44,6 +59,12 @@ export interface HistoryRoute {
   readonly absent: readonly string[];
   /** The event the stream would have delivered for a row, or undefined if the row has no time. */
   readonly convert: (row: RestRow, ticker: string) => WireEvent | undefined;
+  /**
+   * The inverse, for a server of history: the REST fields an event maps to (ns times as exact
+   * digit strings; `JSON.stringify` them as numbers with `historyBodyText`). Fields REST has and
+   * the stream lacks (`participant_timestamp` of a stock trade, `n` of a bar) are the server's.
+   */
+  readonly toRow: (event: WireEvent) => Mutable;
   /** What identifies an event of this stream on both sides (see `historyIdentity`). */
   readonly identity: (event: WireEvent) => string;
 }
@@ -53,140 +74,6 @@ export const MAX_PAGE_ROWS = 50_000;
 
 const SECOND = 1_000;
 const MINUTE = 60_000;
-
-// ── Field helpers ────────────────────────────────────────────────────────────────────────────────
-
-type Mutable = Record<string, unknown>;
-
-function copy(out: Mutable, field: string, value: unknown): void {
-  if (value !== undefined && value !== null) out[field] = value;
-}
-
-/** Nanoseconds (a number, or the exact digits as a string) → Unix ms, rounded down. */
-export function nsToMs(ns: unknown): number | undefined {
-  if (typeof ns === 'string' && /^\d+$/.test(ns)) {
-    return ns.length > 6 ? Number(ns.slice(0, -6)) : 0;
-  }
-  if (typeof ns === 'number' && Number.isFinite(ns) && ns >= 0) {
-    return Number(BigInt(Math.trunc(ns)) / 1_000_000n);
-  }
-  return undefined;
-}
-
-/** Unix ms → the exact nanosecond digits (ms must be a non-negative integer). */
-export function msToNs(ms: number): string {
-  return ms === 0 ? '0' : `${ms}000000`;
-}
-
-/** The pair as the stream spells it: `EUR/USD` on forex, `BTC-USD` on crypto. */
-function streamPair(cluster: Cluster, ticker: string): string {
-  const full = displaySymbol(cluster, ticker);
-  const legs = full.slice(full.indexOf(':') + 1);
-  return cluster === 'forex' ? legs.replace('-', '/') : legs;
-}
-
-// ── Row converters, field by field ───────────────────────────────────────────────────────────────
-
-function stockTrade(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['sip_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'T', sym: ticker };
-  copy(e, 'x', row['exchange']);
-  copy(e, 'i', row['id']);
-  copy(e, 'z', row['tape']);
-  copy(e, 'p', row['price']);
-  copy(e, 's', row['size']);
-  copy(e, 'c', row['conditions']);
-  e['t'] = t;
-  copy(e, 'q', row['sequence_number']);
-  copy(e, 'trfi', row['trf_id']);
-  copy(e, 'trft', nsToMs(row['trf_timestamp']));
-  return e as WireEvent;
-}
-
-function optionTrade(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['sip_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'T', sym: ticker };
-  copy(e, 'x', row['exchange']);
-  copy(e, 'p', row['price']);
-  copy(e, 's', row['size']);
-  copy(e, 'c', row['conditions']);
-  e['t'] = t;
-  return e as WireEvent;
-}
-
-/** Stock and option quotes: stocks add the tape, one condition and the indicators. */
-function quote(stocks: boolean): HistoryRoute['convert'] {
-  return (row, ticker) => {
-    const t = nsToMs(row['sip_timestamp']);
-    if (t === undefined) return undefined;
-    const e: Mutable = { ev: 'Q', sym: ticker };
-    copy(e, 'bx', row['bid_exchange']);
-    copy(e, 'bp', row['bid_price']);
-    copy(e, 'bs', row['bid_size']);
-    copy(e, 'ax', row['ask_exchange']);
-    copy(e, 'ap', row['ask_price']);
-    copy(e, 'as', row['ask_size']);
-    if (stocks) {
-      const c = row['conditions'];
-      // The stream's `c` is one condition; REST lists them. A list of one is that condition.
-      if (Array.isArray(c) && c.length === 1) e['c'] = c[0];
-      copy(e, 'i', row['indicators']);
-    }
-    e['t'] = t;
-    copy(e, 'q', row['sequence_number']);
-    if (stocks) copy(e, 'z', row['tape']);
-    return e as WireEvent;
-  };
-}
-
-function forexQuote(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['participant_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'C', p: streamPair('forex', ticker) };
-  // The stream names one exchange; REST names the bid's and the ask's.
-  if (row['bid_exchange'] === row['ask_exchange']) copy(e, 'x', row['bid_exchange']);
-  copy(e, 'a', row['ask_price']);
-  copy(e, 'b', row['bid_price']);
-  e['t'] = t;
-  return e as WireEvent;
-}
-
-function cryptoTrade(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['participant_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'XT', pair: streamPair('crypto', ticker) };
-  copy(e, 'p', row['price']);
-  e['t'] = t;
-  copy(e, 's', row['size']);
-  copy(e, 'c', row['conditions']);
-  // REST spells the trade id as a string of digits; the stream as an integer.
-  const id = row['id'];
-  const i = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
-  if (typeof i === 'number' && Number.isSafeInteger(i)) e['i'] = i;
-  copy(e, 'x', row['exchange']);
-  return e as WireEvent;
-}
-
-/** A bar: REST `o h l c v vw t` → `o h l c v vw s`, `e = s + window`; the symbol per stream. */
-function aggregate(
-  ev: string,
-  cluster: Cluster,
-  windowMs: number,
-  fields: readonly string[],
-): HistoryRoute['convert'] {
-  const pairs = cluster === 'forex' || cluster === 'crypto';
-  return (row, ticker) => {
-    const s = row['t'];
-    if (typeof s !== 'number') return undefined;
-    const e: Mutable = pairs ? { ev, pair: streamPair(cluster, ticker) } : { ev, sym: ticker };
-    for (const f of fields) copy(e, f, row[f]);
-    e['s'] = s;
-    e['e'] = s + windowMs;
-    return e as WireEvent;
-  };
-}
 
 // ── Identities ───────────────────────────────────────────────────────────────────────────────────
 
@@ -221,27 +108,35 @@ function bars(cluster: Cluster, ev: string, windowMs: number): HistoryRoute {
     windowMs,
     absent,
     convert: aggregate(ev, cluster, windowMs, f),
+    toRow: aggregateRow(f),
     identity: byWindow(cluster),
   };
 }
 
 function ticks(
   endpoint: 'trades' | 'quotes',
-  convert: HistoryRoute['convert'],
+  map: TickMap,
   identity: HistoryRoute['identity'],
   absent: readonly string[],
 ): HistoryRoute {
-  return { endpoint, windowMs: 0, absent, convert, identity };
+  return {
+    endpoint,
+    windowMs: 0,
+    absent,
+    convert: tickConverter(map),
+    toRow: tickRow(map),
+    identity,
+  };
 }
 
 /** Streams with history, keyed by `StreamSpec.schemaPath`. */
 const ROUTES: Readonly<Record<string, HistoryRoute>> = {
-  '/stocks/T': ticks('trades', stockTrade, bySequence, []),
-  '/stocks/Q': ticks('quotes', quote(true), bySequence, ['c']),
-  '/options/T': ticks('trades', optionTrade, byOptionTrade, ['q']),
-  '/options/Q': ticks('quotes', quote(false), bySequence, []),
-  '/forex/C': ticks('quotes', forexQuote, byForexQuote, ['x']),
-  '/crypto/XT': ticks('trades', cryptoTrade, byCryptoTrade, ['r']),
+  '/stocks/T': ticks('trades', STOCK_TRADE, bySequence, []),
+  '/stocks/Q': ticks('quotes', STOCK_QUOTE, bySequence, ['c']),
+  '/options/T': ticks('trades', OPTION_TRADE, byOptionTrade, ['q']),
+  '/options/Q': ticks('quotes', OPTION_QUOTE, bySequence, []),
+  '/forex/C': ticks('quotes', FOREX_QUOTE, byForexQuote, ['x']),
+  '/crypto/XT': ticks('trades', CRYPTO_TRADE, byCryptoTrade, ['r']),
   '/stocks/A': bars('stocks', 'A', SECOND),
   '/stocks/AM': bars('stocks', 'AM', MINUTE),
   '/options/A': bars('options', 'A', SECOND),
