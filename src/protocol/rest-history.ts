@@ -234,6 +234,14 @@ export function parseHistoryBody(text: string): unknown {
   return JSON.parse(text.replace(NS_FIELDS, '"$1"$2"$3"'));
 }
 
+/** A REST response body as text, nanosecond digit strings written as the numbers they are. */
+export function historyBodyText(body: unknown): string {
+  return JSON.stringify(body).replace(
+    /"(sip_timestamp|participant_timestamp|trf_timestamp)":"(\d+)"/g,
+    '"$1":$2',
+  );
+}
+
 // ── Identity and order ───────────────────────────────────────────────────────────────────────────
 
 /**

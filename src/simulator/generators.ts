@@ -191,9 +191,12 @@ function coinSize(ctx: GenContext, p: number): number {
   return Math.max(1e-8, round(10 ** (1 + 4 * ctx.u.prng.next()) / p, 8));
 }
 
-/** Crypto events carry the exchange time `t` and Polygon's receive time `r` (now). */
-function exchangeTime(ctx: GenContext): number {
-  return ctx.now - ctx.u.prng.int(5, 150);
+/**
+ * Crypto events carry the exchange time `t` (the tape's time, so it rises along a pair's tape) and
+ * Polygon's receive time `r`, a little later.
+ */
+function receiveTime(ctx: GenContext): number {
+  return ctx.now + ctx.u.prng.int(5, 150);
 }
 
 const cryptoTrade: Generator = (ctx) => {
@@ -205,12 +208,12 @@ const cryptoTrade: Generator = (ctx) => {
     ev: 'XT',
     pair: pairOf(s),
     p,
-    t: exchangeTime(ctx),
+    t: now,
     s: size,
     c: [u.prng.pick([1, 2])],
     i: ++s.tradeId,
     x: u.prng.pick(CRYPTO_EXCHANGES),
-    r: now,
+    r: receiveTime(ctx),
   };
 };
 
@@ -224,9 +227,9 @@ const cryptoQuote: Generator = (ctx) => {
     bs: coinSize(ctx, bid),
     ap: ask,
     as: coinSize(ctx, ask),
-    t: exchangeTime(ctx),
+    t: now,
     x: u.prng.pick(CRYPTO_EXCHANGES),
-    r: now,
+    r: receiveTime(ctx),
   };
 };
 
@@ -248,8 +251,8 @@ const cryptoBook: Generator = (ctx) => {
   return {
     ev: 'XL2',
     pair: pairOf(s),
-    t: exchangeTime(ctx),
-    r: now,
+    t: now,
+    r: receiveTime(ctx),
     x: u.prng.pick(CRYPTO_EXCHANGES),
     b: side(bid, -1),
     a: side(ask, 1),
