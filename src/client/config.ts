@@ -8,6 +8,7 @@ import * as v from '../validate.js';
 import type { ReconnectPolicy } from './backoff.js';
 import type { EventsOptions } from './dispatcher.js';
 import type { HistoryOptions } from './history.js';
+import type { BackfillOptions } from './backfill-options.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
@@ -65,6 +66,11 @@ export interface ClientOptions<Self = unknown> {
   ws?: WsOptions;
   /** REST history (`history()`): base URL, concurrency, rate limit, retries, timeouts. */
   history?: HistoryOptions;
+  /**
+   * Fill every reconnect's gap from REST history (per-symbol topics of streams with history):
+   * `true` for the defaults, or options. Backfilled events: `client.isBackfilled(event)`.
+   */
+  backfill?: boolean | BackfillOptions;
 }
 
 export interface StartOptions {

@@ -35,6 +35,8 @@ export interface ProtocolSource {
   subscriptionChanged?(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void;
   slowConsumer?(session: ServerSession): void;
   closed?(session: ServerSession): void;
+  /** False while new connections are refused (an outage): upgrades get 503. Default true. */
+  accepts?(): boolean;
   /** A plain HTTP request (not an upgrade): true when the source answered it. */
   request?(req: IncomingMessage, res: ServerResponse): boolean;
 }
@@ -247,6 +249,12 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     const cluster = this.clusterOf(req);
     if (!cluster || this.closing) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.source.accepts?.() === false) {
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {

@@ -66,6 +66,8 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   private readonly rest: RestHistory;
   private readonly historyLimits: { historyMs: number; maxEvents: number };
   private clock: NodeJS.Timeout | undefined;
+  /** Until then (ms), new connections are refused: an outage. */
+  private downUntil = 0;
   private readonly replayer: Replayer | undefined;
 
   constructor(options: SimulatorOptions) {
@@ -192,6 +194,16 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
 
   waitFor(predicate: (c: SimConnection) => boolean, timeoutMs?: number): Promise<SimConnection> {
     return this.server.waitFor(predicate, timeoutMs);
+  }
+
+  outage(ms: number): void {
+    duration('outage', 'ms', ms, { min: 0 });
+    this.downUntil = Date.now() + ms;
+    for (const c of this.server.connections()) c.drop();
+  }
+
+  accepts(): boolean {
+    return Date.now() >= this.downUntil;
   }
 
   publish(cluster: string, events: object[]): number {

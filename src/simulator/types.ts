@@ -90,6 +90,11 @@ export interface Simulator extends EventEmitter<SimulatorEvents> {
    * topic (one frame per connection). Returns the number of events delivered. */
   publish(cluster: string, events: object[]): number;
   setEventsPerSecond(n: number): void;
+  /**
+   * A server restart or outage while the market goes on: every connection is dropped (TCP, no
+   * close frame) and new ones are refused (HTTP 503) for `ms`; the tape keeps running.
+   */
+  outage(ms: number): void;
   /** Every event the tape of `cluster` still keeps for a topic key (`T.AAPL`, `XT.X:BTCUSD`). */
   history(cluster: string, key: string): WireEvent[];
 }
