@@ -5,6 +5,7 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { StreamClient } from '../client/stream-client.js';
+import type { Gap } from '../client/lifecycle.js';
 import { redactValue } from '../redact.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import {
@@ -24,7 +25,7 @@ import {
   wantColor,
 } from './format.js';
 import { DEFAULT_RECONNECT, DEFAULTS } from '../index.js';
-import { LinkWatch } from './link.js';
+import { type ClientFigures, LinkWatch } from './link.js';
 import { asUsage, errorLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
@@ -55,6 +56,8 @@ export interface StreamFlags extends SinkFlags {
   reclaimAfter?: number;
   /** `record`: a progress line on stderr (events written, file, rate) unless --stats/--no-stats. */
   progress?: boolean;
+  /** `--backfill`: fill each reconnect's gap from REST history. */
+  backfill?: boolean;
 }
 
 /** One seed-style flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
@@ -64,6 +67,16 @@ export interface SeedFlag {
   readonly method: StreamMethod;
   readonly title: string;
   readonly clusters: readonly Cluster[];
+}
+
+/** With --backfill, what the gap event says was filled and what not: `; filled 3 (120 events)…`. */
+function gapFill(gap: Gap): string {
+  if (!gap.filled || !gap.unfilled) return '';
+  const filled = Object.values(gap.filled);
+  const events = filled.reduce((a, b) => a + b, 0);
+  const unfilled = Object.entries(gap.unfilled).map(([t, u]) => `${t} (${u.code})`);
+  const not = unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '';
+  return `; backfilled ${filled.length} topic(s) with ${events} event(s)${not}`;
 }
 
 function kebab(method: string): string {
@@ -131,6 +144,8 @@ class StreamRun {
   private stopping = false;
   /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
   private streaming = false;
+  /** Events delivered from REST history (--backfill). */
+  private backfilled = 0;
   private timer: NodeJS.Timeout | undefined;
   private done!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
@@ -249,6 +264,7 @@ class StreamRun {
         compression: this.flags.compression === true,
         ...(this.flags.reconnect === false ? { reconnect: false as const } : {}),
         enableConnectionLogs: this.flags.verbose === true,
+        ...(this.flags.backfill ? { backfill: true } : {}),
         ...(reclaim ? { onMaxConnections: 'reclaim' as const, reclaimAfterMs: reclaim } : {}),
         onError: (_client, error) => this.note(errorLine(error, reclaim)),
         onClose: noop,
@@ -301,9 +317,10 @@ class StreamRun {
     });
     client.on('gap', (gap) =>
       this.note(
-        `reconnected: no data from ${clockTime(gap.from)} to ${clockTime(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`,
+        `reconnected: no data from ${clockTime(gap.from)} to ${clockTime(gap.to)}; re-subscribed ${gap.topics.length} topic(s)${gapFill(gap)}`,
       ),
     );
+    client.on('backfill', (report) => (this.backfilled += report.events));
     client.on('close', ({ error }) => {
       // An error was printed by onError already; a clean close we did not ask for is odd but fine.
       if (!this.stopping) void this.stop(error ? 1 : 0);
@@ -327,13 +344,18 @@ class StreamRun {
       this.statusLine = new StatusLine({
         stream: this.io.stderr,
         text: () => {
-          const line = formatStats(this.link.figures(), client.stats());
+          const line = formatStats(this.link.figures(), this.clientFigures(client));
           return sink ? `${line} · ${sink.status()}` : line;
         },
         live,
       });
     }
     this.statusLine?.start();
+  }
+
+  private clientFigures(client: StreamClient): ClientFigures {
+    const stats = client.stats();
+    return this.flags.backfill ? { ...stats, backfilled: this.backfilled } : stats;
   }
 
   private event(event: WireEvent): void {
@@ -397,7 +419,7 @@ class StreamRun {
     await this.file?.end();
     await this.stdout?.end();
     if (summary) {
-      const line = formatSummary(this.link.figures(), this.client!.stats());
+      const line = formatSummary(this.link.figures(), this.clientFigures(this.client!));
       this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
     }
   }
