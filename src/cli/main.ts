@@ -258,7 +258,7 @@ Examples:
     .option('--keys <keys>', 'accepted API keys, comma-separated (default: any key)', splitList)
     .option(
       '--events-per-second <n>',
-      'generated events per second per connection (default 200)',
+      'generated events per second per cluster (default 200)',
       parseNonNegativeInt,
     )
     .option('--seed <n>', 'PRNG seed: same seed, same data (default 1)', parseNonNegativeInt)
