@@ -186,10 +186,7 @@ export class Backfill {
    * fill asks for them again from the same start), and the pending `gap` is reported as it is.
    */
   interrupt(): void {
-    for (const fill of this.fills.values()) {
-      clearTimeout(fill.timer);
-      fill.abort?.abort();
-      fill.done = true;
+    this.stopFills((fill) => {
       // The next fill starts where this one would have: keep its start as the last seen.
       if (!this.seen.has(fill.key)) this.seen.set(fill.key, { t: fill.from, ids: [] });
       if (this.pending) {
@@ -198,8 +195,7 @@ export class Backfill {
           reason: `${fill.topic}: interrupted by another disconnect; the next gap covers it`,
         };
       }
-    }
-    this.fills.clear();
+    });
     if (this.pending) {
       this.pending.left = 0;
       this.settle();
@@ -208,13 +204,19 @@ export class Backfill {
 
   /** The client closed: stop everything, report nothing more. */
   close(): void {
+    this.stopFills();
+    this.pending = undefined;
+  }
+
+  /** Stop every pending fill (its timer and request); `each` sees each one before it goes. */
+  private stopFills(each?: (fill: Fill) => void): void {
     for (const fill of this.fills.values()) {
       clearTimeout(fill.timer);
       fill.abort?.abort();
       fill.done = true;
+      each?.(fill);
     }
     this.fills.clear();
-    this.pending = undefined;
   }
 
   private hold(fill: Fill, event: WireEvent): boolean {

@@ -212,6 +212,46 @@ describe('backfill', () => {
     }
   });
 
+  it(
+    'a drop while filling: reported interrupted, the next gap covers it, nothing lost',
+    T,
+    async () => {
+      const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 2_000, tickMs: 10 });
+      // Two requests a second: the second topic's fill is still waiting when the next drop comes.
+      const run = await open(sim, { backfill: { liveWaitMs: 50, requestsPerSecond: 2 } }, [
+        'T.AAPL',
+        'T.MSFT',
+      ]);
+      try {
+        await sleep(200);
+        await dropAll(sim);
+        await until(() => run.reports.length === 1, 'the first topic filled');
+        await dropAll(sim);
+        await until(() => run.gaps.length === 2, 'two gaps');
+        const [first, second] = run.gaps;
+        const interrupted = Object.entries(first!.unfilled!);
+        assert.equal(interrupted.length, 1);
+        assert.equal(interrupted[0]![1].code, ErrorCode.BackfillSkipped);
+        assert.match(interrupted[0]![1].reason, /interrupted/);
+        assert.deepEqual(Object.keys(second!.filled!).sort(), ['T.AAPL', 'T.MSFT']);
+        await sleep(100);
+        for (const sym of ['AAPL', 'MSFT']) {
+          const got = run.events.filter((e) => e['sym'] === sym).map((e) => e['q']);
+          const tape = sim.history('stocks', `T.${sym}`).map((e) => e['q']);
+          const start = tape.indexOf(got[0]);
+          assert.deepEqual(
+            got,
+            tape.slice(start, start + got.length),
+            `${sym}: all, once, in order`,
+          );
+        }
+      } finally {
+        await run.client.closeStream();
+        await sim.close();
+      }
+    },
+  );
+
   it('bad backfill options throw INVALID_OPTION naming the option', () => {
     const bad: [unknown, RegExp][] = [
       ['yes', /backfill/],
