@@ -5,7 +5,6 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { StreamClient } from '../client/stream-client.js';
-import type { Gap } from '../client/lifecycle.js';
 import { redactValue } from '../redact.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import {
@@ -26,7 +25,7 @@ import {
 } from './format.js';
 import { DEFAULT_RECONNECT, DEFAULTS } from '../index.js';
 import { type ClientFigures, LinkWatch } from './link.js';
-import { asUsage, errorLine } from './messages.js';
+import { asUsage, errorLine, gapLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
@@ -67,16 +66,6 @@ export interface SeedFlag {
   readonly method: StreamMethod;
   readonly title: string;
   readonly clusters: readonly Cluster[];
-}
-
-/** With --backfill, what the gap event says was filled and what not: `; filled 3 (120 events)…`. */
-function gapFill(gap: Gap): string {
-  if (!gap.filled || !gap.unfilled) return '';
-  const filled = Object.values(gap.filled);
-  const events = filled.reduce((a, b) => a + b, 0);
-  const unfilled = Object.entries(gap.unfilled).map(([t, u]) => `${t} (${u.code})`);
-  const not = unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '';
-  return `; backfilled ${filled.length} topic(s) with ${events} event(s)${not}`;
 }
 
 function kebab(method: string): string {
@@ -315,11 +304,7 @@ class StreamRun {
         `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
       );
     });
-    client.on('gap', (gap) =>
-      this.note(
-        `reconnected: no data from ${clockTime(gap.from)} to ${clockTime(gap.to)}; re-subscribed ${gap.topics.length} topic(s)${gapFill(gap)}`,
-      ),
-    );
+    client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
     client.on('backfill', (report) => (this.backfilled += report.events));
     client.on('close', ({ error }) => {
       // An error was printed by onError already; a clean close we did not ask for is odd but fine.
