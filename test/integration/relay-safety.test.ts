@@ -107,10 +107,7 @@ describe('relay safety', () => {
     );
     await rejects({}, /tokens must be the non-empty strings/);
     await rejects({ key: 'k', tokens: ['k'] }, /tokens must be tokens other than the upstream key/);
-    await rejects(
-      { tokens: ['t'], clusters: ['bonds' as 'stocks'] },
-      /clusters must be one of 'stocks'/,
-    );
+    await rejects({ tokens: ['t'], clusters: ['bonds' as 'stocks'] }, /clusters must be one of 'stocks'/);
     await rejects({ tokens: ['t'], maxClients: 0 }, /maxClients must be an integer from 1/);
   });
 
