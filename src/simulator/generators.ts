@@ -320,8 +320,12 @@ export function generatorFor(stream: StreamSpec): Generator {
   return GENERATORS[stream.schemaPath] as Generator;
 }
 
-/** Relative frequency of a stream's events among a connection's subscriptions. */
+/**
+ * Relative frequency of a stream's events on a symbol's tape: quotes 3, trades 2, bars' sources
+ * and book snapshots 1, the rare ones (bands, imbalances, other feeds' values) 1/4.
+ */
 export function weightOf(prefix: string): number {
   if (prefix === 'Q' || prefix === 'XQ' || prefix === 'C') return 3;
-  return prefix === 'T' || prefix === 'XT' ? 2 : 1;
+  if (prefix === 'T' || prefix === 'XT') return 2;
+  return ['LULD', 'NOI', 'FMV', 'LV'].includes(prefix) ? 0.25 : 1;
 }

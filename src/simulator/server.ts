@@ -166,7 +166,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   private tick(): void {
     const now = Date.now();
     for (const tape of this.tapes.values()) {
-      const events = tape.advance(now, this.eps);
+      const events = tape.advance(now, this.eps, this.tickMs);
       if (events.length > 0) this.server.publish(tape.cluster, events, true);
     }
   }

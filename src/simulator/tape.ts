@@ -86,16 +86,18 @@ export class ClusterTape {
   }
 
   /**
-   * Generate the tape from the previous call until `now` at `eventsPerSecond` across the pairs on
-   * it, record it and return it (tape order: per topic, time order).
+   * One tick of `tickMs` ending at `now`: `eventsPerSecond × tickMs` events (the same count every
+   * tick, so a seed gives the same tape) drawn across the pairs on the tape, their times spread
+   * over the tick (never before the previous tick's end); recorded and returned in tape order
+   * (per topic, time order).
    */
-  advance(now: number, eventsPerSecond: number): WireEvent[] {
-    const from = this.last;
-    const span = Math.max(0, now - from);
-    this.last = Math.max(now, from);
+  advance(now: number, eventsPerSecond: number, tickMs: number): WireEvent[] {
+    const from = Math.min(now, Math.max(this.last, now - tickMs));
+    const span = now - from;
+    this.last = Math.max(now, this.last);
     const out: WireEvent[] = [];
     const total = this.cumulative[this.cumulative.length - 1] ?? 0;
-    this.budget = total > 0 ? this.budget + (eventsPerSecond * span) / 1000 : 0;
+    this.budget = total > 0 ? this.budget + (eventsPerSecond * tickMs) / 1000 : 0;
     const whole = Math.floor(this.budget);
     this.budget -= whole;
     const n = Math.min(whole, MAX_EVENTS_PER_TICK);
