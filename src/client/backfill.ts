@@ -27,6 +27,8 @@ interface Seen {
 
 interface Fill {
   readonly topic: string;
+  /** Other spellings of the same topic in the set (`XT.BTC-USD`, `XT.X:BTCUSD`). */
+  readonly aliases: string[];
   readonly key: string;
   readonly target: HistoryTopic;
   readonly from: number;
@@ -149,6 +151,11 @@ export class Backfill {
         out.unfilled[topic] = { code: e.code, reason: e.message };
         continue;
       }
+      const same = this.fills.get(key!);
+      if (same) {
+        same.aliases.push(topic);
+        continue;
+      }
       const from = this.seen.get(key!)?.t ?? gap.from;
       const skip =
         gap.to - from > c.maxGapMs
@@ -162,6 +169,7 @@ export class Backfill {
       }
       const fill: Fill = {
         topic,
+        aliases: [],
         key: key!,
         target,
         from,
@@ -189,10 +197,10 @@ export class Backfill {
     this.stopFills((fill) => {
       // The next fill starts where this one would have: keep its start as the last seen.
       if (!this.seen.has(fill.key)) this.seen.set(fill.key, { t: fill.from, ids: [] });
-      if (this.pending) {
-        this.pending.gap.unfilled[fill.topic] = {
+      for (const topic of this.pending ? [fill.topic, ...fill.aliases] : []) {
+        this.pending!.gap.unfilled[topic] = {
           code: ErrorCode.BackfillSkipped,
-          reason: `${fill.topic}: interrupted by another disconnect; the next gap covers it`,
+          reason: `${topic}: interrupted by another disconnect; the next gap covers it`,
         };
       }
     });
@@ -305,10 +313,11 @@ export class Backfill {
     fill.held = [];
     for (const event of held) if (this.live(event)) this.host.deliver(event, false);
     const gap = this.pending?.gap;
-    if (failure) {
-      if (gap) gap.unfilled[fill.topic] = failure;
-    } else {
-      if (gap) gap.filled[fill.topic] = delivered;
+    for (const topic of gap ? [fill.topic, ...fill.aliases] : []) {
+      if (failure) gap!.unfilled[topic] = failure;
+      else gap!.filled[topic] = delivered;
+    }
+    if (!failure) {
       this.host.report({
         topic: fill.topic,
         ...window,
