@@ -41,6 +41,8 @@ export const ErrorCode = {
   NoHistory: 'NO_HISTORY',
   HistoryUnavailable: 'HISTORY_UNAVAILABLE',
   HistoryFailed: 'HISTORY_FAILED',
+  BackfillSkipped: 'BACKFILL_SKIPPED',
+  BackfillOverflow: 'BACKFILL_OVERFLOW',
   // Packaging.
   MissingDependency: 'MISSING_DEPENDENCY',
 } as const;
@@ -90,6 +92,10 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
     "history(): the REST API refused the key (401/403): the plan does not include this history; quotes the server's words",
   HISTORY_FAILED:
     'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows',
+  BACKFILL_SKIPPED:
+    "a gap's topic left unfilled (in the gap event's unfilled): gap over backfill.maxGapMs, topics over backfill.maxTickers, or interrupted by another drop",
+  BACKFILL_OVERFLOW:
+    "a gap's topic left unfilled (in the gap event's unfilled): more live events than backfill.maxHeldEvents arrived while it was being filled",
   MISSING_DEPENDENCY:
     "an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out), or transport 'native' on a runtime without a global WebSocket (Node 20: --experimental-websocket)",
 };

@@ -4,7 +4,8 @@
  */
 export { StreamClient } from './client/stream-client.js';
 export type { ClientEvents, EventIterator, ListenOptions } from './client/stream-client.js';
-export type { Gap, LifecycleEvents, StateChange } from './client/lifecycle.js';
+export type { BackfillReport, Gap, LifecycleEvents, StateChange } from './client/lifecycle.js';
+export type { BackfillOptions } from './client/backfill-options.js';
 export type { StreamMethods } from './client/stream-methods.js';
 export type {
   ClientOptions,

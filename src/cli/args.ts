@@ -29,6 +29,22 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
+/**
+ * `history --from/--to`: Unix ms (13+ digits), an ISO 8601 date or date-time, or an age before now
+ * (`90s`, `5m`, `1h`).
+ */
+export function parseTime(text: string): number {
+  if (/^\s*\d{10,}\s*$/.test(text)) return Number(text);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
+    const ms = Date.parse(text.trim());
+    if (!Number.isNaN(ms)) return ms;
+  }
+  if (/^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.test(text)) return Date.now() - parseDuration(text);
+  throw new InvalidArgumentError(
+    'Expected Unix ms (1767623400000), an ISO date/time (2026-01-05T14:30:00Z) or an age (5m, 1h).',
+  );
+}
+
 /** `--reclaim-after`: a duration of at least a minute (sooner fights the other connection). */
 export function parseReclaimAfter(text: string): number {
   const ms = parseDuration(text);

@@ -131,4 +131,7 @@ export class LinkWatch {
 }
 
 /** Only the parts of the client's snapshot the status line shows beside the CLI's own figures. */
-export type ClientFigures = Pick<StatsSnapshot, 'dropped' | 'latencyMs'>;
+export type ClientFigures = Pick<StatsSnapshot, 'dropped' | 'latencyMs'> & {
+  /** With --backfill: events delivered from REST history so far. */
+  backfilled?: number;
+};

@@ -20,10 +20,12 @@ import {
   parseRedisUrl,
   parseSpeed,
   parseStreamKey,
+  parseTime,
   splitList,
   UsageError,
 } from './args.js';
 import { FORMATS } from './format.js';
+import { runHistory, type HistoryFlags } from './history.js';
 import { runRelay, type RelayFlags } from './relay-command.js';
 import { runSimulate, type SimulateFlags } from './simulate.js';
 import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
@@ -78,6 +80,7 @@ function addStreamOptions(cmd: Command): Command {
     .option('--compression', 'negotiate permessage-deflate')
     .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
     .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
+    .option('--backfill', "fill each reconnect's gap from REST history (per-symbol topics)")
     .addOption(
       new Option(
         '--on-max-connections <policy>',
@@ -210,6 +213,44 @@ Exit codes:
   });
 
   program
+    .command('history')
+    .description(
+      "print a topic's REST history as NDJSON, the shape `stream --format ndjson` prints",
+    )
+    .argument('<topic>', 'one per-symbol topic: T.AAPL, Q.AAPL, AM.AAPL, XT.BTC-USD …')
+    .addOption(
+      new Option('-c, --cluster <cluster>', 'cluster of the topic')
+        .choices(CLUSTERS)
+        .default('stocks'),
+    )
+    .requiredOption(
+      '--from <time>',
+      'start (inclusive): Unix ms, an ISO date/time, or an age (5m)',
+      parseTime,
+    )
+    .option(
+      '--to <time>',
+      'end (exclusive): Unix ms, ISO date/time or an age (default now)',
+      parseTime,
+    )
+    .option('-k, --key <key>', 'API key (default: $POLYGON_API_KEY; none: embedded simulator)')
+    .option(
+      '--host <host>',
+      'WebSocket host or URL whose REST API to ask (default socket.polygon.io)',
+    )
+    .option('--max-rows <n>', 'fail beyond N events (default 100000)', parsePositiveInt)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ polygon-stream history T.AAPL --from 2026-01-05T14:30:00Z --to 2026-01-05T14:31:00Z
+  $ polygon-stream history XT.BTC-USD -c crypto --from 10m | jq .p`,
+    )
+    .action(async (topic: string, opts: HistoryFlags) => {
+      setExit(await runHistory(topic, opts, process.env));
+    });
+
+  program
     .command('simulate')
     .description('run the simulator as a WebSocket server for your own code, until Ctrl-C')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', parsePort, 8765)
@@ -217,7 +258,7 @@ Exit codes:
     .option('--keys <keys>', 'accepted API keys, comma-separated (default: any key)', splitList)
     .option(
       '--events-per-second <n>',
-      'generated events per second per connection (default 200)',
+      'generated events per second per cluster (default 200)',
       parseNonNegativeInt,
     )
     .option('--seed <n>', 'PRNG seed: same seed, same data (default 1)', parseNonNegativeInt)

@@ -4,6 +4,7 @@
  */
 import { isPolygonStreamError } from '../errors.js';
 import { UsageError } from './args.js';
+import type { Gap } from '../client/lifecycle.js';
 
 /** Caller mistakes the client throws (bad host, stream not on cluster …) → a usage error. */
 export function asUsage(flag: string, err: unknown): unknown {
@@ -43,4 +44,18 @@ export function errorLine(error: Error, reclaimAfterMs: number | undefined): str
     return `warning [MAX_CONNECTIONS]: ${what}. Taking it back in ${seconds(reclaimAfterMs)} (--on-max-connections reclaim).`;
   }
   return `error [MAX_CONNECTIONS]: ${what}. Stopped. Close the other connection, or run with --on-max-connections reclaim to take it back (after --reclaim-after, default 60s).`;
+}
+
+/**
+ * The line a reconnect's gap prints; with --backfill, what was filled and what not:
+ * `…; backfilled 3 topic(s) with 120 event(s); not filled: Q.* (NO_HISTORY)`.
+ */
+export function gapLine(gap: Gap, clock: (ms: number) => string): string {
+  const head = `reconnected: no data from ${clock(gap.from)} to ${clock(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`;
+  if (!gap.filled || !gap.unfilled) return head;
+  const filled = Object.values(gap.filled);
+  const events = filled.reduce((a, b) => a + b, 0);
+  const unfilled = Object.entries(gap.unfilled).map(([t, u]) => `${t} (${u.code})`);
+  const not = unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '';
+  return `${head}; backfilled ${filled.length} topic(s) with ${events} event(s)${not}`;
 }

@@ -130,7 +130,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
   const keyHint = flags.keys === undefined ? 'any' : 'YOUR_KEY';
   const source =
     flags.replay === undefined
-      ? `Generating ${flags.eventsPerSecond ?? 200} events/s per connection (seed ${flags.seed ?? 1}).`
+      ? `Generating ${flags.eventsPerSecond ?? 200} events/s per cluster (seed ${flags.seed ?? 1}).`
       : `Replaying ${flags.replay} at ${flags.speed === 'max' ? 'maximum speed' : `${flags.speed ?? 1}x speed`}${flags.loop ? ', looping' : ''}, from the first subscribe.`;
   process.stdout.write(
     [

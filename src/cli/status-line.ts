@@ -38,6 +38,9 @@ function tail(link: LinkFigures, client: ClientFigures): string[] {
   const latency = client.latencyMs;
   return [
     reconnects(link),
+    ...(client.backfilled === undefined
+      ? []
+      : [`${client.backfilled.toLocaleString('en-US')} backfilled`]),
     plural(client.dropped, 'drop'),
     latency ? `latency p50 ${ms(latency.p50)} p99 ${ms(latency.p99)}` : 'latency -',
   ];

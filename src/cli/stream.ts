@@ -24,8 +24,8 @@ import {
   wantColor,
 } from './format.js';
 import { DEFAULT_RECONNECT, DEFAULTS } from '../index.js';
-import { LinkWatch } from './link.js';
-import { asUsage, errorLine } from './messages.js';
+import { type ClientFigures, LinkWatch } from './link.js';
+import { asUsage, errorLine, gapLine } from './messages.js';
 import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
@@ -55,6 +55,8 @@ export interface StreamFlags extends SinkFlags {
   reclaimAfter?: number;
   /** `record`: a progress line on stderr (events written, file, rate) unless --stats/--no-stats. */
   progress?: boolean;
+  /** `--backfill`: fill each reconnect's gap from REST history. */
+  backfill?: boolean;
 }
 
 /** One flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
@@ -131,6 +133,8 @@ class StreamRun {
   private stopping = false;
   /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
   private streaming = false;
+  /** Events delivered from REST history (--backfill). */
+  private backfilled = 0;
   private timer: NodeJS.Timeout | undefined;
   private done!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
@@ -249,6 +253,7 @@ class StreamRun {
         compression: this.flags.compression === true,
         ...(this.flags.reconnect === false ? { reconnect: false as const } : {}),
         enableConnectionLogs: this.flags.verbose === true,
+        ...(this.flags.backfill ? { backfill: true } : {}),
         ...(reclaim ? { onMaxConnections: 'reclaim' as const, reclaimAfterMs: reclaim } : {}),
         onError: (_client, error) => this.note(errorLine(error, reclaim)),
         onClose: noop,
@@ -299,11 +304,8 @@ class StreamRun {
         `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
       );
     });
-    client.on('gap', (gap) =>
-      this.note(
-        `reconnected: no data from ${clockTime(gap.from)} to ${clockTime(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`,
-      ),
-    );
+    client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
+    client.on('backfill', (report) => (this.backfilled += report.events));
     client.on('close', ({ error }) => {
       // An error was printed by onError already; a clean close we did not ask for is odd but fine.
       if (!this.stopping) void this.stop(error ? 1 : 0);
@@ -327,13 +329,18 @@ class StreamRun {
       this.statusLine = new StatusLine({
         stream: this.io.stderr,
         text: () => {
-          const line = formatStats(this.link.figures(), client.stats());
+          const line = formatStats(this.link.figures(), this.clientFigures(client));
           return sink ? `${line} · ${sink.status()}` : line;
         },
         live,
       });
     }
     this.statusLine?.start();
+  }
+
+  private clientFigures(client: StreamClient): ClientFigures {
+    const stats = client.stats();
+    return this.flags.backfill ? { ...stats, backfilled: this.backfilled } : stats;
   }
 
   private event(event: WireEvent): void {
@@ -397,7 +404,7 @@ class StreamRun {
     await this.file?.end();
     await this.stdout?.end();
     if (summary) {
-      const line = formatSummary(this.link.figures(), this.client!.stats());
+      const line = formatSummary(this.link.figures(), this.clientFigures(this.client!));
       this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
     }
   }

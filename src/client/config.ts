@@ -8,6 +8,7 @@ import * as v from '../validate.js';
 import type { ReconnectPolicy } from './backoff.js';
 import type { EventsOptions } from './dispatcher.js';
 import type { HistoryOptions } from './history.js';
+import type { BackfillOptions } from './backfill-options.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 import { TRANSPORTS, type TransportName } from './transport.js';
 
@@ -72,6 +73,11 @@ export interface ClientOptions<Self = unknown> {
   transport?: TransportName;
   /** REST history (`history()`): base URL, concurrency, rate limit, retries, timeouts. */
   history?: HistoryOptions;
+  /**
+   * Fill every reconnect's gap from REST history (per-symbol topics of streams with history):
+   * `true` for the defaults, or options. Backfilled events: `client.isBackfilled(event)`.
+   */
+  backfill?: boolean | BackfillOptions;
 }
 
 export interface StartOptions {

@@ -85,7 +85,7 @@ export function feedOfUrl(wsUrl: string): Feed {
 }
 
 /** A topic whose history can be asked for: its stream, route and REST ticker. */
-interface HistoryTopic {
+export interface HistoryTopic {
   readonly topic: string;
   readonly stream: StreamSpec;
   readonly route: HistoryRoute;

@@ -14,6 +14,24 @@ export interface Gap {
   to: number;
   /** The topics affected (the re-subscribed set). */
   topics: string[];
+  /** With `backfill` on: events delivered from REST history per topic filled. */
+  filled?: Record<string, number>;
+  /** With `backfill` on: the topics not filled, each with a code and a reason. */
+  unfilled?: Record<string, { code: string; reason: string }>;
+}
+
+/** One topic's gap filled (`backfill` on): its window and what was delivered from history. */
+export interface BackfillReport {
+  topic: string;
+  /** Window asked for, ms: [from, to). */
+  from: number;
+  to: number;
+  /** Events delivered from history before the topic's live events (`client.isBackfilled(e)`). */
+  events: number;
+  /** History events dropped because the stream had delivered (or was holding) them. */
+  duplicates: number;
+  /** Live events held while filling, delivered after the history. */
+  held: number;
 }
 
 export interface StateChange {
@@ -27,6 +45,7 @@ export interface LifecycleEvents {
   reconnect: ReconnectInfo;
   resubscribe: { topics: string[] };
   gap: Gap;
+  backfill: BackfillReport;
   error: PolygonStreamError;
   close: { code: number; reason: string; error: PolygonStreamError | undefined };
   /** The events of one frame, statuses included, after they were dispatched (for sinks). */
@@ -38,6 +57,7 @@ const NAMES: ReadonlySet<string> = new Set<keyof LifecycleEvents>([
   'reconnect',
   'resubscribe',
   'gap',
+  'backfill',
   'error',
   'close',
   'frame',

@@ -38,6 +38,7 @@ import type {
   UnknownEvent,
 } from '../protocol/events.js';
 import { HistoryFetcher, type HistoryQuery } from './history.js';
+import { type Backfill, createBackfill } from './backfill.js';
 import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
 import { handlerError, invoke, thrownText } from './callbacks.js';
 import * as v from '../validate.js';
@@ -98,6 +99,9 @@ export class StreamClient<C extends Cluster = Cluster> {
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private readonly historyFetcher: HistoryFetcher;
+  private readonly backfill: Backfill | undefined;
+  /** Events delivered from REST history by backfill (see isBackfilled). */
+  private readonly backfilled = new WeakSet<object>();
 
   constructor(apiKey: string, cluster: C | `${C}`, options: ClientOptions<StreamClient<C>> = {}) {
     this.config = resolveConfig(apiKey, cluster, options as ClientOptions<never>);
@@ -107,6 +111,14 @@ export class StreamClient<C extends Cluster = Cluster> {
     const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
     this.log = redactingLogger(base, this.config.apiKey);
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
+    this.backfill = createBackfill(this.config, options, this.log, {
+      deliver: (event, backfilled) => {
+        if (backfilled) this.backfilled.add(event);
+        this.dispatcher.dispatch(event);
+      },
+      report: (report) => this.lifecycle.emit('backfill', report),
+      gap: (gap) => this.lifecycle.emit('gap', gap),
+    });
     this.onMessage = options.onMessage;
     this.printMessage = defaultOnMessage(this.config.apiKey);
     this.onError = options.onError ?? defaultOnError;
@@ -122,6 +134,7 @@ export class StreamClient<C extends Cluster = Cluster> {
       frame: (raw, now) => this.frame(raw, now),
       authenticated: (reconnect) => this.authenticated(reconnect),
       disconnected: () => {
+        this.backfill?.interrupt();
         clearTimeout(this.ackTimer);
         this.ackTimer = undefined;
         this.store.disconnected();
@@ -187,6 +200,11 @@ export class StreamClient<C extends Cluster = Cluster> {
   /** REST history of one topic in [from, to) ms as stream events, oldest first (README: History). */
   history(topic: string, query: HistoryQuery): Promise<DataEvent<C>[]> {
     return this.historyFetcher.collect(topic, query) as Promise<DataEvent<C>[]>;
+  }
+
+  /** Whether an event was delivered from REST history by `backfill` (not live). */
+  isBackfilled(event: object): boolean {
+    return this.backfilled.has(event);
   }
 
   stats(): StatsSnapshot {
@@ -304,7 +322,7 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   /** One text frame from the server: raw handler first, then (if anyone wants them) decoded events. */
   private frame(raw: string, now: number): void {
-    const decoding = this.dispatcher.active || this.lifecycle.framed;
+    const decoding = this.dispatcher.active || this.lifecycle.framed || this.backfill !== undefined;
     if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
     else if (!decoding) this.callRaw(this.printMessage, raw);
     // Raw mode skips decoding data, unless a subscribe still waits: its data may prove it.
@@ -329,8 +347,12 @@ export class StreamClient<C extends Cluster = Cluster> {
         continue;
       }
       if (event.ev === 'status') this.status(event);
-      // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
-      else if (this.store.waitingCount > 0) this.store.sawData(event);
+      else {
+        // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
+        if (this.store.waitingCount > 0) this.store.sawData(event);
+        // Backfill holds a topic's live events while filling it, and drops what it delivered.
+        if (this.backfill !== undefined && !this.backfill.live(event)) continue;
+      }
       this.dispatcher.dispatch(event);
       last = event;
     }
@@ -391,7 +413,10 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.armAckTimer();
     if (reconnect) {
       this.lifecycle.emit('resubscribe', { topics });
-      this.lifecycle.emit('gap', { from: reconnect.since, to: Date.now(), topics });
+      const gap = { from: reconnect.since, to: Date.now(), topics };
+      // With backfill, 'gap' comes once its topics are filled, saying which were and why not.
+      if (this.backfill) this.backfill.begin(gap);
+      else this.lifecycle.emit('gap', gap);
     }
     this.ready?.resolve();
     this.ready = undefined;
@@ -416,6 +441,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     registry.release(this.url, this.config.apiKey, this);
+    this.backfill?.close();
     const ended = error ?? new PolygonStreamError(ErrorCode.ClientClosed, 'The stream was closed');
     this.store.abort(ended);
     this.dispatcher.closeAll(error);

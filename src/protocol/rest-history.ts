@@ -1,40 +1,54 @@
 /**
  * The provider's REST history mapped onto the stream, for both sides of the wire (the client's
  * history fetcher and a REST server that serves history): which streams have history and where,
- * the request for a ticker and a time window, and each REST row as exactly the event the stream
- * delivers. Pure: no I/O.
+ * the request for a ticker and a time window, each REST row as exactly the event the stream
+ * delivers, and an identity per event to drop what the stream already delivered. Pure: no I/O.
  *
- * | stream (`ev`) | endpoint                                           | absent from backfilled events                  |
- * |-----------------|----------------------------------------------------|------------------------------------------------|
- * | stocks T        | /v3/trades/{ticker}                                | —                                              |
- * | stocks Q        | /v3/quotes/{ticker}                                | c unless REST lists exactly one condition      |
- * | options T       | /v3/trades/{ticker}                                | q: REST option trades have no sequence_number  |
- * | options Q       | /v3/quotes/{ticker}                                | —                                              |
- * | forex C         | /v3/quotes/{ticker}                                | x unless bid and ask exchange agree            |
- * | crypto XT       | /v3/trades/{ticker}                                | r: REST has no receive time                    |
- * | stocks A/AM     | /v2/aggs/ticker/{ticker}/range/1/{second,minute}/… | av op a (day figures), z                       |
- * | options A/AM    | same                                               | av op a z                                      |
- * | forex CA/CAS    | same                                               | —                                              |
- * | crypto XA/XAS   | same                                               | z                                              |
- * | indices A/AM    | same                                               | op                                             |
+ * | stream (`ev`)        | endpoint                     | identity               | absent from backfilled events                |
+ * |----------------------|------------------------------|------------------------|----------------------------------------------|
+ * | stocks T             | /v3/trades/{ticker}          | q                      | —                                            |
+ * | stocks Q             | /v3/quotes/{ticker}          | q                      | c unless REST lists exactly one condition    |
+ * | options T            | /v3/trades/{ticker}          | t p s x c (content)    | q: REST option trades have no sequence_number |
+ * | options Q            | /v3/quotes/{ticker}          | q                      | —                                            |
+ * | forex C              | /v3/quotes/{ticker}          | t b a (content)        | x unless bid and ask exchange agree          |
+ * | crypto XT            | /v3/trades/{ticker}          | i (else t p s x)       | r: REST has no receive time                  |
+ * | stocks A/AM          | /v2/aggs …/range/1/{second\|minute}/{from}/{to} | symbol + s | av op a (day figures), z             |
+ * | options A/AM         | same                         | symbol + s             | av op a z                                    |
+ * | forex CA/CAS         | same                         | symbol + s             | —                                            |
+ * | crypto XA/XAS        | same                         | symbol + s             | z                                            |
+ * | indices A/AM         | same                         | symbol + s             | op                                           |
  *
  * `z` on bars is the window's average trade size: REST gives `n` (trade count), and `v / n` is not
  * how the provider rounds it, so it stays absent rather than being made up. Streams without
  * history, and why, are in NO_HISTORY below.
  */
 import type { WireEvent } from './codec.js';
-import { eventTimeMs } from './timestamps.js';
 import type { Cluster, StreamSpec } from './streams.js';
-import { canonicalSymbol, displaySymbol, eventPair, withClusterPrefix } from './symbols.js';
+import {
+  aggregate,
+  aggregateRow,
+  CRYPTO_TRADE,
+  FOREX_QUOTE,
+  msToNs,
+  type Mutable,
+  OPTION_QUOTE,
+  OPTION_TRADE,
+  type RestRow,
+  STOCK_QUOTE,
+  STOCK_TRADE,
+  type TickMap,
+  tickConverter,
+  tickRow,
+} from './rest-rows.js';
+import { canonicalSymbol, displaySymbol, symbolOf, withClusterPrefix } from './symbols.js';
+
+export { msToNs, nsToMs, type RestRow } from './rest-rows.js';
 
 /** A time window in Unix ms: `from` inclusive, `to` exclusive. */
 export interface HistoryWindow {
   readonly from: number;
   readonly to: number;
 }
-
-/** One row of a REST `results` array, as parsed (ns timestamps may be digit strings). */
-export type RestRow = Readonly<Record<string, unknown>>;
 
 export interface HistoryRoute {
   readonly endpoint: 'trades' | 'quotes' | 'aggs';
@@ -44,6 +58,14 @@ export interface HistoryRoute {
   readonly absent: readonly string[];
   /** The event the stream would have delivered for a row, or undefined if the row has no time. */
   readonly convert: (row: RestRow, ticker: string) => WireEvent | undefined;
+  /**
+   * The inverse, for a server of history: the REST fields an event maps to (ns times as exact
+   * digit strings; `JSON.stringify` them as numbers with `historyBodyText`). Fields REST has and
+   * the stream lacks (`participant_timestamp` of a stock trade, `n` of a bar) are the server's.
+   */
+  readonly toRow: (event: WireEvent) => Mutable;
+  /** What identifies an event of this stream on both sides (see `historyIdentity`). */
+  readonly identity: (event: WireEvent) => string;
 }
 
 /** The largest page the provider serves. */
@@ -52,131 +74,19 @@ export const MAX_PAGE_ROWS = 50_000;
 const SECOND = 1_000;
 const MINUTE = 60_000;
 
-// ── Field helpers ────────────────────────────────────────────────────────────────────────────────
+// ── Identities ───────────────────────────────────────────────────────────────────────────────────
 
-type Mutable = Record<string, unknown>;
-
-function copy(out: Mutable, field: string, value: unknown): void {
-  if (value !== undefined && value !== null) out[field] = value;
-}
-
-/** Nanoseconds (a number, or the exact digits as a string) → Unix ms, rounded down. */
-export function nsToMs(ns: unknown): number | undefined {
-  if (typeof ns === 'string' && /^\d+$/.test(ns)) {
-    return ns.length > 6 ? Number(ns.slice(0, -6)) : 0;
-  }
-  if (typeof ns === 'number' && Number.isFinite(ns) && ns >= 0) {
-    return Number(BigInt(Math.trunc(ns)) / 1_000_000n);
-  }
-  return undefined;
-}
-
-/** Unix ms → the exact nanosecond digits (ms must be a non-negative integer). */
-function msToNs(ms: number): string {
-  return ms === 0 ? '0' : `${ms}000000`;
-}
-
-// ── Row converters, field by field ───────────────────────────────────────────────────────────────
-
-function stockTrade(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['sip_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'T', sym: ticker };
-  copy(e, 'x', row['exchange']);
-  copy(e, 'i', row['id']);
-  copy(e, 'z', row['tape']);
-  copy(e, 'p', row['price']);
-  copy(e, 's', row['size']);
-  copy(e, 'c', row['conditions']);
-  e['t'] = t;
-  copy(e, 'q', row['sequence_number']);
-  copy(e, 'trfi', row['trf_id']);
-  copy(e, 'trft', nsToMs(row['trf_timestamp']));
-  return e as WireEvent;
-}
-
-function optionTrade(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['sip_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'T', sym: ticker };
-  copy(e, 'x', row['exchange']);
-  copy(e, 'p', row['price']);
-  copy(e, 's', row['size']);
-  copy(e, 'c', row['conditions']);
-  e['t'] = t;
-  return e as WireEvent;
-}
-
-/** Stock and option quotes: stocks add the tape, one condition and the indicators. */
-function quote(stocks: boolean): HistoryRoute['convert'] {
-  return (row, ticker) => {
-    const t = nsToMs(row['sip_timestamp']);
-    if (t === undefined) return undefined;
-    const e: Mutable = { ev: 'Q', sym: ticker };
-    copy(e, 'bx', row['bid_exchange']);
-    copy(e, 'bp', row['bid_price']);
-    copy(e, 'bs', row['bid_size']);
-    copy(e, 'ax', row['ask_exchange']);
-    copy(e, 'ap', row['ask_price']);
-    copy(e, 'as', row['ask_size']);
-    if (stocks) {
-      const c = row['conditions'];
-      // The stream's `c` is one condition; REST lists them. A list of one is that condition.
-      if (Array.isArray(c) && c.length === 1) e['c'] = c[0];
-      copy(e, 'i', row['indicators']);
-    }
-    e['t'] = t;
-    copy(e, 'q', row['sequence_number']);
-    if (stocks) copy(e, 'z', row['tape']);
-    return e as WireEvent;
-  };
-}
-
-function forexQuote(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['participant_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'C', p: eventPair('forex', ticker) };
-  // The stream names one exchange; REST names the bid's and the ask's.
-  if (row['bid_exchange'] === row['ask_exchange']) copy(e, 'x', row['bid_exchange']);
-  copy(e, 'a', row['ask_price']);
-  copy(e, 'b', row['bid_price']);
-  e['t'] = t;
-  return e as WireEvent;
-}
-
-function cryptoTrade(row: RestRow, ticker: string): WireEvent | undefined {
-  const t = nsToMs(row['participant_timestamp']);
-  if (t === undefined) return undefined;
-  const e: Mutable = { ev: 'XT', pair: eventPair('crypto', ticker) };
-  copy(e, 'p', row['price']);
-  e['t'] = t;
-  copy(e, 's', row['size']);
-  copy(e, 'c', row['conditions']);
-  // REST spells the trade id as a string of digits; the stream as an integer.
-  const id = row['id'];
-  const i = typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id;
-  if (typeof i === 'number' && Number.isSafeInteger(i)) e['i'] = i;
-  copy(e, 'x', row['exchange']);
-  return e as WireEvent;
-}
-
-/** A bar: REST `o h l c v vw t` → `o h l c v vw s`, `e = s + window`; the symbol per stream. */
-function aggregate(
-  ev: string,
-  cluster: Cluster,
-  windowMs: number,
-  fields: readonly string[],
-): HistoryRoute['convert'] {
-  const pairs = cluster === 'forex' || cluster === 'crypto';
-  return (row, ticker) => {
-    const s = row['t'];
-    if (typeof s !== 'number') return undefined;
-    const e: Mutable = pairs ? { ev, pair: eventPair(cluster, ticker) } : { ev, sym: ticker };
-    for (const f of fields) copy(e, f, row[f]);
-    e['s'] = s;
-    e['e'] = s + windowMs;
-    return e as WireEvent;
-  };
+const bySequence = (e: WireEvent): string => `q${String(e['q'])}`;
+const byTradeContent = (e: WireEvent): string =>
+  `t${String(e['t'])} p${String(e['p'])} s${String(e['s'])} x${String(e['x'])}`;
+const byOptionTrade = (e: WireEvent): string =>
+  `${byTradeContent(e)} c${JSON.stringify(e['c'] ?? [])}`;
+const byCryptoTrade = (e: WireEvent): string =>
+  e['i'] === undefined ? byTradeContent(e) : `i${String(e['i'])}`;
+const byForexQuote = (e: WireEvent): string =>
+  `t${String(e['t'])} b${String(e['b'])} a${String(e['a'])}`;
+function byWindow(cluster: Cluster): (e: WireEvent) => string {
+  return (e) => `${canonicalSymbol(cluster, symbolOf(e) ?? '')} s${String(e['s'])}`;
 }
 
 // ── The table ────────────────────────────────────────────────────────────────────────────────────
@@ -197,25 +107,35 @@ function bars(cluster: Cluster, ev: string, windowMs: number): HistoryRoute {
     windowMs,
     absent,
     convert: aggregate(ev, cluster, windowMs, f),
+    toRow: aggregateRow(f),
+    identity: byWindow(cluster),
   };
 }
 
 function ticks(
   endpoint: 'trades' | 'quotes',
-  convert: HistoryRoute['convert'],
+  map: TickMap,
+  identity: HistoryRoute['identity'],
   absent: readonly string[],
 ): HistoryRoute {
-  return { endpoint, windowMs: 0, absent, convert };
+  return {
+    endpoint,
+    windowMs: 0,
+    absent,
+    convert: tickConverter(map),
+    toRow: tickRow(map),
+    identity,
+  };
 }
 
 /** Streams with history, keyed by `StreamSpec.schemaPath`. */
 const ROUTES: Readonly<Record<string, HistoryRoute>> = {
-  '/stocks/T': ticks('trades', stockTrade, []),
-  '/stocks/Q': ticks('quotes', quote(true), ['c']),
-  '/options/T': ticks('trades', optionTrade, ['q']),
-  '/options/Q': ticks('quotes', quote(false), []),
-  '/forex/C': ticks('quotes', forexQuote, ['x']),
-  '/crypto/XT': ticks('trades', cryptoTrade, ['r']),
+  '/stocks/T': ticks('trades', STOCK_TRADE, bySequence, []),
+  '/stocks/Q': ticks('quotes', STOCK_QUOTE, bySequence, ['c']),
+  '/options/T': ticks('trades', OPTION_TRADE, byOptionTrade, ['q']),
+  '/options/Q': ticks('quotes', OPTION_QUOTE, bySequence, []),
+  '/forex/C': ticks('quotes', FOREX_QUOTE, byForexQuote, ['x']),
+  '/crypto/XT': ticks('trades', CRYPTO_TRADE, byCryptoTrade, ['r']),
   '/stocks/A': bars('stocks', 'A', SECOND),
   '/stocks/AM': bars('stocks', 'AM', MINUTE),
   '/options/A': bars('options', 'A', SECOND),
@@ -293,10 +213,16 @@ export function historyPath(
   return `/v3/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&order=asc&sort=timestamp&limit=${limit}`;
 }
 
+/** The stream time of an event: `t` on ticks, the window start `s` on bars. */
+export function eventTime(event: WireEvent): number {
+  const t = event['t'] ?? event['s'];
+  return typeof t === 'number' ? t : Number.NaN;
+}
+
 /** Whether an event's stream time lies in the window (`from` inclusive, `to` exclusive). */
 export function inWindow(event: WireEvent, window: HistoryWindow): boolean {
-  const t = eventTimeMs(event);
-  return t !== undefined && t >= window.from && t < window.to;
+  const t = eventTime(event);
+  return t >= window.from && t < window.to;
 }
 
 /** The ns timestamps v3 rows carry: exact only as digits, beyond a double's 53 bits. */
@@ -305,4 +231,23 @@ const NS_FIELDS = /"(sip_timestamp|participant_timestamp|trf_timestamp)"(\s*:\s*
 /** Parse a REST response body, keeping nanosecond timestamps exact (as digit strings). */
 export function parseHistoryBody(text: string): unknown {
   return JSON.parse(text.replace(NS_FIELDS, '"$1"$2"$3"'));
+}
+
+/** A REST response body as text, nanosecond digit strings written as the numbers they are. */
+export function historyBodyText(body: unknown): string {
+  return JSON.stringify(body).replace(
+    /"(sip_timestamp|participant_timestamp|trf_timestamp)":"(\d+)"/g,
+    '"$1":$2',
+  );
+}
+
+// ── Identity ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * What identifies an event of `stream` on both sides (history and live), for dropping history
+ * the stream already delivered: `q` (stock trades and quotes, option quotes), `i` (crypto
+ * trades), time and prices (forex quotes, option trades), symbol and window start (bars).
+ */
+export function historyIdentity(stream: StreamSpec, event: WireEvent): string | undefined {
+  return historyRoute(stream)?.identity(event);
 }

@@ -8,7 +8,7 @@
  * server-session.ts.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -35,6 +35,10 @@ export interface ProtocolSource {
   subscriptionChanged?(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void;
   slowConsumer?(session: ServerSession): void;
   closed?(session: ServerSession): void;
+  /** False while new connections are refused (an outage): upgrades get 503. Default true. */
+  accepts?(): boolean;
+  /** A plain HTTP request (not an upgrade): true when the source answered it. */
+  request?(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export interface ProtocolServerOptions {
@@ -82,6 +86,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     this.slowConsumerBytes = options.slowConsumerBytes;
     this.evictionMessage = options.evictionMessage;
     this.http = createServer((req, res) => {
+      if (this.source.request?.(req, res)) return;
       res.writeHead(this.clusterOf(req) ? 426 : 404, { Connection: 'close' }).end();
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -244,6 +249,12 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     const cluster = this.clusterOf(req);
     if (!cluster || this.closing) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.source.accepts?.() === false) {
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {

@@ -30,24 +30,28 @@ const AGG_VOLUME: Record<Cluster, [lo: number, hi: number, lot: number]> = {
   indices: [0, 0, 0],
 };
 
-/** A fresh window starting at `start`, opened at the symbol's current price. */
-export function openWindow(s: SymbolState, start: number): AggWindow {
-  const p = s.price;
+/** A fresh window starting at `start`, opened at price `p`. */
+export function openWindow(start: number, p: number): AggWindow {
   return { start, open: p, high: p, low: p, close: p, volume: 0, notional: 0, trades: 0 };
 }
 
-/** One step of the symbol's walk inside window `w`, with some volume. */
-export function advanceWindow(ctx: GenContext, w: AggWindow): void {
-  const { u, s } = ctx;
-  const p = u.step(s);
-  const [lo, hi, lot] = AGG_VOLUME[s.cluster];
-  const volume = u.prng.int(lo, hi) * lot;
+/** One trade (or quote, or value) at price `p` of `volume` inside window `w`. */
+export function addToWindow(w: AggWindow, p: number, volume: number): void {
   w.high = Math.max(w.high, p);
   w.low = Math.min(w.low, p);
   w.close = p;
   w.volume += volume;
   w.notional += volume * p;
-  w.trades += volume > 0 ? u.prng.int(1, 8) : 0;
+  w.trades += 1;
+}
+
+/** One step of the symbol's walk inside window `w`, with some volume (shape checks only). */
+function advanceWindow(ctx: GenContext, w: AggWindow): void {
+  const { u, s } = ctx;
+  const p = u.step(s);
+  const [lo, hi, lot] = AGG_VOLUME[s.cluster];
+  const volume = u.prng.int(lo, hi) * lot;
+  addToWindow(w, p, volume);
   addVolume(s, p, volume);
 }
 
@@ -62,8 +66,8 @@ function vwap(notional: number, volume: number, fallback: number): number {
 
 /**
  * An aggregate stream: the bar of a closed window of `size` ms (nominal: the simulator may scale
- * windows down) in the provider's shape. The feed accumulates a window per symbol while it is open
- * and sends its bar once, when it closes.
+ * windows down) in the provider's shape. The tape accumulates a window per symbol from the
+ * symbol's trades while it is open and records its bar once, when it closes.
  */
 export interface BarStream {
   readonly size: number;
@@ -75,7 +79,7 @@ type BarGenerator = Generator & { readonly bars: BarStream };
 
 function barGenerator(bars: BarStream): BarGenerator {
   const gen: Generator = (ctx) => {
-    const w = openWindow(ctx.s, Math.floor(ctx.now / bars.size) * bars.size);
+    const w = openWindow(Math.floor(ctx.now / bars.size) * bars.size, ctx.s.price);
     advanceWindow(ctx, w);
     return bars.bar(ctx.s, w, bars.size);
   };
@@ -90,7 +94,7 @@ export function fullAggregate(ev: string, size: number, otc: boolean): BarGenera
       const event: WireEvent = {
         ev,
         sym: s.symbol,
-        v: w.volume,
+        v: Math.round(w.volume),
         av: Math.round(s.dayVolume),
         op: roundPrice(s.cluster, s.open, s.symbol),
         vw: vwap(w.notional, w.volume, w.close),
@@ -110,7 +114,13 @@ export function pairAggregate(ev: string, size: number, withVwap: boolean): BarG
   return barGenerator({
     size,
     bar: (s, w, size) => {
-      const event: WireEvent = { ev, pair: s.pair, ...ohlc(s, w), v: w.volume, s: w.start };
+      const event: WireEvent = {
+        ev,
+        pair: s.pair,
+        ...ohlc(s, w),
+        v: Math.round(w.volume),
+        s: w.start,
+      };
       event.e = w.start + size;
       if (withVwap) {
         event.vw = vwap(w.notional, w.volume, w.close);

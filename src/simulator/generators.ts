@@ -192,9 +192,12 @@ function coinSize(ctx: GenContext, p: number): number {
   return Math.max(1e-8, round(10 ** (1 + 4 * ctx.u.prng.next()) / p, 8));
 }
 
-/** Crypto events carry the exchange time `t` and Polygon's receive time `r` (now). */
-function exchangeTime(ctx: GenContext): number {
-  return ctx.now - ctx.u.prng.int(5, 150);
+/**
+ * Crypto events carry the exchange time `t` (the tape's time, so it rises along a pair's tape) and
+ * Polygon's receive time `r`, a little later.
+ */
+function receiveTime(ctx: GenContext): number {
+  return ctx.now + ctx.u.prng.int(5, 150);
 }
 
 const cryptoTrade: Generator = (ctx) => {
@@ -206,12 +209,12 @@ const cryptoTrade: Generator = (ctx) => {
     ev: 'XT',
     pair: s.pair,
     p,
-    t: exchangeTime(ctx),
+    t: now,
     s: size,
     c: [u.prng.pick([1, 2])],
     i: ++s.tradeId,
     x: u.prng.pick(CRYPTO_EXCHANGES),
-    r: now,
+    r: receiveTime(ctx),
   };
 };
 
@@ -225,9 +228,9 @@ const cryptoQuote: Generator = (ctx) => {
     bs: coinSize(ctx, bid),
     ap: ask,
     as: coinSize(ctx, ask),
-    t: exchangeTime(ctx),
+    t: now,
     x: u.prng.pick(CRYPTO_EXCHANGES),
-    r: now,
+    r: receiveTime(ctx),
   };
 };
 
@@ -249,8 +252,8 @@ const cryptoBook: Generator = (ctx) => {
   return {
     ev: 'XL2',
     pair: s.pair,
-    t: exchangeTime(ctx),
-    r: now,
+    t: now,
+    r: receiveTime(ctx),
     x: u.prng.pick(CRYPTO_EXCHANGES),
     b: side(bid, -1),
     a: side(ask, 1),
@@ -323,8 +326,12 @@ export function generatorFor(stream: StreamSpec): Generator {
   return GENERATORS[path]!;
 }
 
-/** Relative frequency of a stream's events among a connection's subscriptions. */
+/**
+ * Relative frequency of a stream's events on a symbol's tape: quotes 3, trades 2, bars' sources
+ * and book snapshots 1, the rare ones (bands, imbalances, other feeds' values) 1/4.
+ */
 export function weightOf(prefix: string): number {
   if (prefix === 'Q' || prefix === 'XQ' || prefix === 'C') return 3;
-  return prefix === 'T' || prefix === 'XT' ? 2 : 1;
+  if (prefix === 'T' || prefix === 'XT') return 2;
+  return ['LULD', 'NOI', 'FMV', 'LV'].includes(prefix) ? 0.25 : 1;
 }

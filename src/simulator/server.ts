@@ -1,15 +1,19 @@
 /**
- * The simulator: the protocol server (src/server/) in front of a generated market (one DataFeed
- * per session, session.ts) or a replayed recording, with the provider's one-connection-per-key
- * eviction, fault knobs, publish() and waiters.
+ * The simulator: the protocol server (src/server/) in front of one generated market (a tape per
+ * cluster, tape.ts, advanced on one clock and shown to every connection subscribed to it, its
+ * history served over REST on the same port, rest.ts) or a replayed recording, with the
+ * provider's one-connection-per-key eviction, fault knobs, publish() and waiters.
  */
 import { EventEmitter } from 'node:events';
-import { isWireEvent } from '../protocol/codec.js';
-import { CLUSTERS } from '../protocol/streams.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isWireEvent, type WireEvent } from '../protocol/codec.js';
+import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import { splitTopic } from '../protocol/symbols.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
 import type { ServerSession, TopicAnswer } from '../server/server-session.js';
 import { Replayer } from './replay.js';
-import { SessionFeed } from './session.js';
+import { ClusterTape } from './tape.js';
+import { RestHistory } from './rest.js';
 import type {
   SimConnection,
   Simulator,
@@ -40,6 +44,9 @@ const DEFAULTS = {
   tickMs: 50,
   authTimeoutMs: 10_000,
   slowConsumerBytes: 4 * 1024 * 1024,
+  historyMs: 15 * 60_000,
+  maxHistoryEvents: 250_000,
+  restRequestsPerSecond: 100,
 };
 
 export async function startSimulator(given: SimulatorOptions = {}): Promise<Simulator> {
@@ -64,7 +71,12 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   readonly generating: boolean;
   private eps: number;
   private readonly server: ProtocolServer;
-  private readonly feeds = new Map<ServerSession, SessionFeed>();
+  private readonly tapes = new Map<Cluster, ClusterTape>();
+  private readonly rest: RestHistory;
+  private readonly historyLimits: { historyMs: number; maxEvents: number };
+  private clock: NodeJS.Timeout | undefined;
+  /** Until then (ms), new connections are refused: an outage. */
+  private downUntil = 0;
   private readonly replayer: Replayer | undefined;
 
   constructor(options: SimulatorOptions) {
@@ -91,6 +103,15 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     if (options.windowScale !== undefined) {
       number(where, 'windowScale', options.windowScale, { min: 0.000001, max: 1 });
     }
+    if (options.historyMs !== undefined) {
+      duration(where, 'historyMs', options.historyMs, { min: 1 });
+    }
+    if (options.maxHistoryEvents !== undefined) {
+      integer(where, 'maxHistoryEvents', options.maxHistoryEvents, { min: 1, max: 100_000_000 });
+    }
+    if (options.restRequestsPerSecond !== undefined) {
+      number(where, 'restRequestsPerSecond', options.restRequestsPerSecond, { min: 0.001 });
+    }
     const keys = options.apiKeys ?? 'any';
     if (keys !== 'any' && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
       throw invalidOption(where, 'apiKeys', "'any' or an array of strings", keys);
@@ -101,6 +122,14 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.windowScale = options.windowScale ?? 1;
     this.universe = new Universe(options.seed ?? DEFAULTS.seed);
     this.generating = options.replay === undefined;
+    this.historyLimits = {
+      historyMs: options.historyMs ?? DEFAULTS.historyMs,
+      maxEvents: options.maxHistoryEvents ?? DEFAULTS.maxHistoryEvents,
+    };
+    this.rest = new RestHistory(
+      this,
+      options.restRequestsPerSecond ?? DEFAULTS.restRequestsPerSecond,
+    );
     this.replayer = options.replay
       ? new Replayer(options.replay, {
           deliver: (events) => this.server.route(events),
@@ -122,8 +151,33 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.server.on('close', (c) => this.emit('close', c));
   }
 
-  listen(port: number, host: string): Promise<void> {
-    return this.server.listen(port, host);
+  async listen(port: number, host: string): Promise<void> {
+    await this.server.listen(port, host);
+    if (this.generating) this.clock = setInterval(() => this.tick(), this.tickMs);
+  }
+
+  /** The tape of a cluster, created on first use. */
+  tape(cluster: Cluster): ClusterTape {
+    let tape = this.tapes.get(cluster);
+    if (!tape) {
+      const options = { ...this.historyLimits, windowScale: this.windowScale };
+      tape = new ClusterTape(cluster, this.universe, options);
+      this.tapes.set(cluster, tape);
+    }
+    return tape;
+  }
+
+  history(cluster: string, key: string): WireEvent[] {
+    return this.tapes.get(cluster as Cluster)?.log.all(key) ?? [];
+  }
+
+  /** One tick of the market clock: every tape moves on; subscribers get what they cover. */
+  private tick(): void {
+    const now = Date.now();
+    for (const tape of this.tapes.values()) {
+      const events = tape.advance(now, this.eps, this.tickMs);
+      if (events.length > 0) this.server.publish(tape.cluster, events, true);
+    }
   }
 
   get port(): number {
@@ -153,6 +207,16 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     return this.server.waitFor(predicate, timeoutMs);
   }
 
+  outage(ms: number): void {
+    duration('outage', 'ms', ms, { min: 0 });
+    this.downUntil = Date.now() + ms;
+    for (const c of this.server.connections()) c.drop();
+  }
+
+  accepts(): boolean {
+    return Date.now() >= this.downUntil;
+  }
+
   publish(cluster: string, events: object[]): number {
     oneOf('publish', 'cluster', cluster, CLUSTERS);
     if (!Array.isArray(events)) throw invalidOption('publish', 'events', 'an array', events);
@@ -161,6 +225,8 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   }
 
   async close(): Promise<void> {
+    clearInterval(this.clock);
+    this.clock = undefined;
     this.replayer?.stop();
     await this.server.close();
   }
@@ -185,17 +251,18 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     return !this.faults.stallPongs;
   }
 
-  authenticated(session: ServerSession): void {
-    if (this.generating) this.feeds.set(session, new SessionFeed(session, this));
+  request(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.rest.handle(req, res);
   }
 
   subscriptionChanged(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {
-    this.feeds.get(session)?.invalidate();
-    if (action === 'subscribe') this.replayer?.start();
-  }
-
-  closed(session: ServerSession): void {
-    this.feeds.get(session)?.stop();
-    this.feeds.delete(session);
+    if (action !== 'subscribe') return;
+    this.replayer?.start();
+    if (!this.generating) return;
+    const tape = this.tape(session.cluster as Cluster);
+    for (const topic of session.subscriptions) {
+      const parts = splitTopic(topic);
+      if (parts) tape.touch(parts.prefix, parts.symbol);
+    }
   }
 }

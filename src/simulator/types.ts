@@ -1,6 +1,6 @@
 /** The simulator's public types. */
 import type { EventEmitter } from 'node:events';
-import type { ClientMessage } from '../protocol/codec.js';
+import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import type { ServerConnection } from '../server/types.js';
 
 export interface ReplayOptions {
@@ -19,7 +19,10 @@ export interface SimulatorOptions {
   host?: string;
   /** Keys that authenticate; default 'any' (any non-empty key). */
   apiKeys?: 'any' | readonly string[];
-  /** Generated events per second per connection, across its subscriptions. Default 200. */
+  /**
+   * Generated events per second per cluster, drawn among the (stream, symbol) pairs of the symbols
+   * on its tape (a symbol joins the tape when first subscribed or asked for). Default 200.
+   */
   eventsPerSecond?: number;
   /** PRNG seed: the same seed gives the same symbols and price sequence. Default 1. */
   seed?: number;
@@ -34,6 +37,12 @@ export interface SimulatorOptions {
   authTimeoutMs?: number;
   /** `bufferedAmount` above this when sending → `slow_consumer` and close. Default 4 MiB. */
   slowConsumerBytes?: number;
+  /** History kept per cluster: events generated within this many ms. Default 900 000 (15 min). */
+  historyMs?: number;
+  /** History kept per cluster: at most this many events (the oldest go first). Default 250 000. */
+  maxHistoryEvents?: number;
+  /** REST history requests per second per key; more answer 429. Default 100. */
+  restRequestsPerSecond?: number;
   /** Serve recorded events instead of generated ones. */
   replay?: ReplayOptions;
   /** Text of the `max_connections` status sent to an evicted connection. */
@@ -81,4 +90,11 @@ export interface Simulator extends EventEmitter<SimulatorEvents> {
    * topic (one frame per connection). Returns the number of events delivered. */
   publish(cluster: string, events: object[]): number;
   setEventsPerSecond(n: number): void;
+  /**
+   * A server restart or outage while the market goes on: every connection is dropped (TCP, no
+   * close frame) and new ones are refused (HTTP 503) for `ms`; the tape keeps running.
+   */
+  outage(ms: number): void;
+  /** Every event the tape of `cluster` still keeps for a topic key (`T.AAPL`, `XT.X:BTCUSD`). */
+  history(cluster: string, key: string): WireEvent[];
 }

@@ -1,0 +1,170 @@
+/**
+ * The simulated market of one cluster: one tape, the same for every connection and for the REST
+ * history. A symbol joins the tape the first time anyone asks for it (a subscription, a wildcard,
+ * a history request) and from then on every one of its streams is generated whether or not anyone
+ * is subscribed: the cluster's rate is drawn among the (stream, symbol) pairs on the tape, with
+ * times spread over the tick, and `q` (trade ids on crypto) rising per symbol. Bars are derived
+ * from the symbol's trades (quotes on forex, values on indices): one bar per window with activity,
+ * recorded when the window closes. Everything generated goes to the bounded EventLog.
+ */
+import type { WireEvent } from '../protocol/codec.js';
+import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
+import { canonicalSymbol, displaySymbol, eventKey } from '../protocol/symbols.js';
+import { addToWindow, openWindow, type BarStream } from './aggregates.js';
+import { EventLog, type LogLimits } from './event-log.js';
+import { generatorFor, weightOf, type Generator } from './generators.js';
+import type { AggWindow, SymbolState, Universe } from './universe.js';
+
+/** The event bars are made of, per cluster, and its price and volume. */
+const SOURCE: Record<Cluster, { ev: string; of(e: WireEvent): [price: number, volume: number] }> = {
+  stocks: { ev: 'T', of: (e) => [e['p'] as number, e['s'] as number] },
+  options: { ev: 'T', of: (e) => [e['p'] as number, e['s'] as number] },
+  crypto: { ev: 'XT', of: (e) => [e['p'] as number, e['s'] as number] },
+  // Forex bars count quotes as volume, at the mid price.
+  forex: { ev: 'C', of: (e) => [((e['a'] as number) + (e['b'] as number)) / 2, 1] },
+  indices: { ev: 'V', of: (e) => [e['val'] as number, 0] },
+};
+
+/** Bound on one tick, whatever the rate. */
+const MAX_EVENTS_PER_TICK = 50_000;
+
+interface Bars {
+  readonly stream: BarStream;
+  /** Window length in ms, scaled. */
+  readonly size: number;
+  open: AggWindow | undefined;
+}
+
+interface Listing {
+  readonly state: SymbolState;
+  readonly bars: Bars[];
+}
+
+interface Draw {
+  readonly gen: Generator;
+  readonly listing: Listing;
+}
+
+export interface TapeOptions extends LogLimits {
+  /** Aggregate windows last this fraction of their nominal length. */
+  readonly windowScale: number;
+}
+
+export class ClusterTape {
+  readonly log: EventLog;
+  private readonly listings = new Map<string, Listing>();
+  private readonly draws: Draw[] = [];
+  private readonly cumulative: number[] = [];
+  private readonly prefixes: Set<string>;
+  private budget = 0;
+  private last: number;
+
+  constructor(
+    readonly cluster: Cluster,
+    private readonly universe: Universe,
+    private readonly options: TapeOptions,
+    now = Date.now(),
+  ) {
+    this.log = new EventLog(options);
+    this.prefixes = new Set(streamsOfCluster(cluster).map((s) => s.prefix));
+    this.last = now;
+  }
+
+  /** Symbols on the tape. */
+  get symbols(): number {
+    return this.listings.size;
+  }
+
+  /** Put the symbols a topic names on the tape (a wildcard: every built-in symbol). */
+  touch(prefix: string, symbol: string): void {
+    if (!this.prefixes.has(prefix)) return;
+    if (symbol === '*') {
+      for (const s of this.universe.symbols(this.cluster)) this.list(s);
+    } else {
+      this.list(this.universe.resolve(this.cluster, displaySymbol(this.cluster, symbol)));
+    }
+  }
+
+  /**
+   * One tick of `tickMs` ending at `now`: `eventsPerSecond × tickMs` events (the same count every
+   * tick, so a seed gives the same tape) drawn across the pairs on the tape, their times spread
+   * over the tick (never before the previous tick's end); recorded and returned in tape order
+   * (per topic, time order).
+   */
+  advance(now: number, eventsPerSecond: number, tickMs: number): WireEvent[] {
+    const from = Math.min(now, Math.max(this.last, now - tickMs));
+    const span = now - from;
+    this.last = Math.max(now, this.last);
+    const out: WireEvent[] = [];
+    const total = this.cumulative[this.cumulative.length - 1] ?? 0;
+    this.budget = total > 0 ? this.budget + (eventsPerSecond * tickMs) / 1000 : 0;
+    const whole = Math.floor(this.budget);
+    this.budget -= whole;
+    const n = Math.min(whole, MAX_EVENTS_PER_TICK);
+    const source = SOURCE[this.cluster];
+    const u = this.universe;
+    for (let i = 0; i < n; i++) {
+      const t = from + Math.floor((i * span) / n);
+      const draw = this.draws[pickIndex(this.cumulative, u.prng.next() * total)]!;
+      const { listing } = draw;
+      this.closeBars(listing, t, out);
+      const event = draw.gen({ u, s: listing.state, now: t });
+      out.push(event);
+      if (event.ev === source.ev) {
+        const [price, volume] = source.of(event);
+        for (const b of listing.bars) {
+          b.open ??= openWindow(Math.floor(t / b.size) * b.size, price);
+          addToWindow(b.open, price, volume);
+        }
+      }
+    }
+    for (const listing of this.listings.values()) this.closeBars(listing, this.last, out);
+    if (out.length > 0) {
+      const entries = out.map((e) => [eventKey(this.cluster, e) ?? '', e] as const);
+      this.log.add(this.last, entries);
+    }
+    return out;
+  }
+
+  /** Record the bars of the listing's windows that ended by `t`. */
+  private closeBars(listing: Listing, t: number, out: WireEvent[]): void {
+    for (const b of listing.bars) {
+      const w = b.open;
+      if (!w || t < w.start + b.size) continue;
+      b.open = undefined;
+      out.push(b.stream.bar(listing.state, w, b.size));
+    }
+  }
+
+  private list(state: SymbolState): void {
+    const key = canonicalSymbol(this.cluster, state.symbol);
+    if (this.listings.has(key)) return;
+    const listing: Listing = { state, bars: [] };
+    this.listings.set(key, listing);
+    let total = this.cumulative[this.cumulative.length - 1] ?? 0;
+    for (const stream of streamsOfCluster(this.cluster)) {
+      const gen = generatorFor(stream);
+      if ('bars' in gen) {
+        const bars = gen.bars as BarStream;
+        const size = Math.max(1, Math.round(bars.size * this.options.windowScale));
+        listing.bars.push({ stream: bars, size, open: undefined });
+        continue;
+      }
+      this.draws.push({ gen, listing });
+      total += weightOf(stream.prefix);
+      this.cumulative.push(total);
+    }
+  }
+}
+
+/** Index of the first cumulative weight above `x`. */
+function pickIndex(cumulative: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cumulative[mid] as number) > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

@@ -1,0 +1,276 @@
+/**
+ * Backfill as a user sees it: the `gap` event names the topics filled (with counts) and those not
+ * filled with a code and reason (wildcards, streams without history, REST refusing the key, a
+ * hold overflow, limits); backfilled events are marked (`isBackfilled`) and announced by a
+ * `backfill` event before the topic's live events; REST failures never stop the live stream; the
+ * key never shows; bad options throw INVALID_OPTION.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ErrorCode,
+  PolygonStreamError,
+  StreamClient,
+  type BackfillReport,
+  type Gap,
+} from '../../src/index.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startRestServer } from '../helpers/rest-server.js';
+
+const KEY = 'BACKFILL-SECRET-KEY';
+const T = { timeout: 15_000 };
+const RECONNECT = {
+  initialDelayMs: 10,
+  maxDelayMs: 50,
+  factor: 2,
+  jitter: 0,
+  maxAttempts: 50,
+  stableAfterMs: 50,
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, what: string, ms = 8_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+interface Run {
+  client: StreamClient<'stocks'>;
+  events: WireEvent[];
+  marked: boolean[];
+  gaps: Gap[];
+  reports: BackfillReport[];
+  order: string[];
+  logs: string[];
+}
+
+async function open(sim: Simulator, options: object, topics: string[]): Promise<Run> {
+  const logs: string[] = [];
+  const log = (level: string) => (msg: string) => logs.push(`${level} ${msg}`);
+  const run: Run = { events: [], marked: [], gaps: [], reports: [], order: [], logs } as never;
+  run.client = new StreamClient(KEY, 'stocks', {
+    host: sim.url,
+    reconnect: RECONNECT,
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    onError: (_c, e) => logs.push(`onError ${e.message}`),
+    onClose: () => undefined,
+    ...options,
+  });
+  run.client.on('*', (e) => {
+    if (e.ev === 'status') return;
+    run.events.push(e as WireEvent);
+    run.marked.push(run.client.isBackfilled(e));
+    run.order.push(run.client.isBackfilled(e) ? 'history' : 'live');
+  });
+  run.client.on('gap', (g) => run.gaps.push(g));
+  run.client.on('backfill', (r) => {
+    run.reports.push(r);
+    run.order.push(`report ${r.topic}`);
+  });
+  await run.client.startStreamThread();
+  await run.client.subscribe(topics);
+  return run;
+}
+
+async function dropAll(sim: Simulator): Promise<void> {
+  for (const c of sim.connections()) c.drop();
+  await sleep(0);
+}
+
+describe('backfill', () => {
+  it(
+    'gap: filled topics with counts, unfilled with code and reason; events marked',
+    T,
+    async () => {
+      const sim = await startSimulator({
+        apiKeys: [KEY],
+        eventsPerSecond: 2_000,
+        tickMs: 10,
+        windowScale: 0.01,
+      });
+      const run = await open(sim, { backfill: { liveWaitMs: 100 } }, [
+        'T.AAPL',
+        'Q.*',
+        'LULD.AAPL',
+      ]);
+      try {
+        await sleep(200);
+        sim.outage(300);
+        await until(() => run.gaps.length === 1, 'the gap');
+        const gap = run.gaps[0]!;
+        assert.deepEqual(Object.keys(gap.filled!), ['T.AAPL']);
+        assert.ok(gap.filled!['T.AAPL']! > 0, 'trades during the outage came from history');
+        assert.equal(gap.unfilled!['Q.*']!.code, ErrorCode.NoHistory);
+        assert.match(gap.unfilled!['Q.*']!.reason, /wildcard/);
+        assert.equal(gap.unfilled!['LULD.AAPL']!.code, ErrorCode.NoHistory);
+        assert.match(gap.unfilled!['LULD.AAPL']!.reason, /limit-up/);
+        const [report] = run.reports;
+        assert.equal(report!.topic, 'T.AAPL');
+        assert.equal(report!.events, gap.filled!['T.AAPL']);
+        // The marked events are exactly the report's count, all T.AAPL, before its live events.
+        const marked = run.events.filter((_, i) => run.marked[i]);
+        assert.equal(marked.length, report!.events);
+        assert.ok(marked.every((e) => e.ev === 'T' && e['sym'] === 'AAPL'));
+        const firstMarked = run.marked.indexOf(true);
+        const lastMarked = run.marked.lastIndexOf(true);
+        const aaplAfter = run.events
+          .slice(firstMarked)
+          .filter((e, i) => e.ev === 'T' && e['sym'] === 'AAPL' && i + firstMarked > lastMarked);
+        const qs = [...marked, ...aaplAfter].map((e) => e['q'] as number);
+        for (let i = 1; i < qs.length; i++) assert.ok(qs[i]! > qs[i - 1]!, 'q rises across');
+        assert.ok(run.order.indexOf('report T.AAPL') > lastMarked);
+      } finally {
+        await run.client.closeStream();
+        await sim.close();
+      }
+    },
+  );
+
+  it(
+    'REST refusing the key: unfilled HISTORY_UNAVAILABLE, the stream goes on, key hidden',
+    T,
+    async () => {
+      const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 1_000, tickMs: 10 });
+      const rest = await startSimulator({ apiKeys: ['another-key'] });
+      const run = await open(
+        sim,
+        { backfill: { liveWaitMs: 50, restUrl: rest.url.replace('ws:', 'http:') } },
+        ['T.AAPL'],
+      );
+      try {
+        await sleep(100);
+        await dropAll(sim);
+        await until(() => run.gaps.length === 1, 'the gap');
+        const u = run.gaps[0]!.unfilled!['T.AAPL']!;
+        assert.equal(u.code, ErrorCode.HistoryUnavailable);
+        assert.match(u.reason, /401/);
+        const n = run.events.length;
+        await until(() => run.events.length > n + 20, 'live events after the failure');
+        assert.equal(run.client.state, 'open');
+        assert.ok(!run.marked.includes(true));
+        for (const text of [...run.logs, JSON.stringify(run.gaps)]) assert.ok(!text.includes(KEY));
+      } finally {
+        await run.client.closeStream();
+        await Promise.all([sim.close(), rest.close()]);
+      }
+    },
+  );
+
+  it(
+    'over maxHeldEvents: gives up on that topic (BACKFILL_OVERFLOW), live goes on',
+    T,
+    async () => {
+      const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 5_000, tickMs: 10 });
+      // A REST server that never answers: the held live events overflow.
+      const slow = await startRestServer(() => ({ hang: true }));
+      const run = await open(sim, { backfill: { maxHeldEvents: 20, restUrl: slow.url } }, [
+        'T.AAPL',
+        'Q.AAPL',
+      ]);
+      try {
+        await sleep(100);
+        await dropAll(sim);
+        await until(() => run.gaps.length === 1, 'the gap');
+        const g = run.gaps[0]!;
+        for (const topic of ['T.AAPL', 'Q.AAPL']) {
+          assert.ok(g.unfilled![topic], JSON.stringify(g));
+          assert.equal(g.unfilled![topic]!.code, ErrorCode.BackfillOverflow, topic);
+          assert.match(g.unfilled![topic]!.reason, /maxHeldEvents \(20\)/);
+        }
+        const n = run.events.length;
+        await until(() => run.events.length > n + 50, 'live events');
+      } finally {
+        await run.client.closeStream();
+        await Promise.all([sim.close(), slow.close()]);
+      }
+    },
+  );
+
+  it('maxGapMs and maxTickers leave topics unfilled with BACKFILL_SKIPPED', T, async () => {
+    const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 500, tickMs: 10 });
+    const run = await open(sim, { backfill: { maxTickers: 1, liveWaitMs: 20 } }, [
+      'T.AAPL',
+      'T.MSFT',
+    ]);
+    try {
+      await sleep(100);
+      await dropAll(sim);
+      await until(() => run.gaps.length === 1, 'the gap');
+      const g = run.gaps[0]!;
+      assert.equal(Object.keys(g.filled!).length, 1);
+      const [skipped] = Object.values(g.unfilled!);
+      assert.equal(skipped!.code, ErrorCode.BackfillSkipped);
+      assert.match(skipped!.reason, /maxTickers \(1\)/);
+    } finally {
+      await run.client.closeStream();
+      await sim.close();
+    }
+  });
+
+  it(
+    'a drop while filling: reported interrupted, the next gap covers it, nothing lost',
+    T,
+    async () => {
+      const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 2_000, tickMs: 10 });
+      // Two requests a second: the second topic's fill is still waiting when the next drop comes.
+      const run = await open(sim, { backfill: { liveWaitMs: 50, requestsPerSecond: 2 } }, [
+        'T.AAPL',
+        'T.MSFT',
+      ]);
+      try {
+        await sleep(200);
+        await dropAll(sim);
+        await until(() => run.reports.length === 1, 'the first topic filled');
+        await dropAll(sim);
+        await until(() => run.gaps.length === 2, 'two gaps');
+        const [first, second] = run.gaps;
+        const interrupted = Object.entries(first!.unfilled!);
+        assert.equal(interrupted.length, 1);
+        assert.equal(interrupted[0]![1].code, ErrorCode.BackfillSkipped);
+        assert.match(interrupted[0]![1].reason, /interrupted/);
+        assert.deepEqual(Object.keys(second!.filled!).sort(), ['T.AAPL', 'T.MSFT']);
+        await sleep(100);
+        for (const sym of ['AAPL', 'MSFT']) {
+          const got = run.events.filter((e) => e['sym'] === sym).map((e) => e['q']);
+          const tape = sim.history('stocks', `T.${sym}`).map((e) => e['q']);
+          const start = tape.indexOf(got[0]);
+          assert.deepEqual(
+            got,
+            tape.slice(start, start + got.length),
+            `${sym}: all, once, in order`,
+          );
+        }
+      } finally {
+        await run.client.closeStream();
+        await sim.close();
+      }
+    },
+  );
+
+  it('bad backfill options throw INVALID_OPTION naming the option', () => {
+    const bad: [unknown, RegExp][] = [
+      ['yes', /backfill/],
+      [{ maxGapMs: -1 }, /backfill\.maxGapMs/],
+      [{ maxTickers: 0 }, /backfill\.maxTickers/],
+      [{ concurrency: 1.5 }, /backfill\.concurrency/],
+      [{ streams: ['t.x'] }, /backfill\.streams/],
+      [{ restUrl: 'ftp://x' }, /backfill\.restUrl/],
+      [{ requestsPerSecond: 0 }, /backfill\.requestsPerSecond/],
+    ];
+    for (const [backfill, message] of bad) {
+      assert.throws(
+        () => new StreamClient(KEY, 'stocks', { backfill: backfill as never }),
+        (e: unknown) =>
+          e instanceof PolygonStreamError &&
+          e.code === ErrorCode.InvalidOption &&
+          message.test(e.message),
+        JSON.stringify(backfill),
+      );
+    }
+  });
+});
