@@ -312,6 +312,7 @@ Examples:
       'most topics per downstream client (default 1000)',
       parsePositiveInt,
     )
+    .option('--backfill', "fill the upstream's gaps from REST history (per-symbol topics)")
     .option('--metrics', 'one metrics line per second on stderr')
     .option('-q, --quiet', 'no upstream log on stderr')
     .addHelpText(

@@ -6,7 +6,7 @@
  */
 import { isPolygonStreamError } from '../errors.js';
 import type { Cluster } from '../protocol/streams.js';
-import { startRelay, type Relay } from '../relay/index.js';
+import { gapMessage, startRelay, type Relay } from '../relay/index.js';
 import { UsageError } from './args.js';
 import { untilInterrupted } from './interrupt.js';
 
@@ -21,6 +21,7 @@ export interface RelayFlags {
   maxClients?: number;
   maxTopics?: number;
   metrics?: boolean;
+  backfill?: boolean;
   quiet?: boolean;
 }
 
@@ -48,6 +49,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
       ...(flags.host === undefined ? {} : { upstreamHost: flags.host }),
       ...(flags.maxClients === undefined ? {} : { maxClients: flags.maxClients }),
       ...(flags.maxTopics === undefined ? {} : { maxTopicsPerClient: flags.maxTopics }),
+      ...(flags.backfill ? { backfill: true } : {}),
     });
   } catch (err) {
     if (isPolygonStreamError(err) && err.code === 'INVALID_OPTION') {
@@ -65,9 +67,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
     if (!flags.quiet) process.stderr.write(`[relay] ${text}\n`);
   };
   relay.on('error', (err) => say(`upstream: ${err.code}: ${err.message}`));
-  relay.on('gap', (cluster, gap) =>
-    say(`upstream ${cluster}: gap of ${Math.round((gap.to - gap.from) / 1000)} s`),
-  );
+  relay.on('gap', (cluster, gap) => say(`${cluster}: ${gapMessage(gap)}`));
   const token = flags.tokens?.[0] ?? 'any';
   process.stdout.write(
     [
@@ -89,7 +89,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
           .map(([c, t]) => `${c}:${t.length}`)
           .join(' ');
         process.stderr.write(
-          `[relay] clients ${m.clients}  upstream topics ${topics}  in ${m.eventsInPerSecond}/s  out ${m.eventsOutPerSecond}/s  slow-consumer cuts ${m.slowConsumerDisconnects}  upstream reconnects ${m.upstreamReconnects}  auth failures ${m.authFailures}\n`,
+          `[relay] clients ${m.clients}  upstream topics ${topics}  in ${m.eventsInPerSecond}/s  out ${m.eventsOutPerSecond}/s  slow-consumer cuts ${m.slowConsumerDisconnects}  upstream reconnects ${m.upstreamReconnects}  backfilled ${m.backfilledEvents}  auth failures ${m.authFailures}\n`,
         );
       }, 1_000)
     : undefined;

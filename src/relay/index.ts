@@ -2,7 +2,7 @@
  * The relay: `import { startRelay } from 'polygon-stream/relay'`. One upstream connection per
  * cluster, shared by any number of unchanged clients of the provider's WebSocket protocol.
  */
-export { startRelay, isLoopback } from './relay-server.js';
+export { gapMessage, isLoopback, startRelay } from './relay-server.js';
 export type { Relay, RelayEvents, RelayOptions } from './relay-server.js';
 export type { RelayMetrics } from './metrics.js';
 export type { ServerConnection } from '../server/types.js';

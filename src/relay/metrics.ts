@@ -15,6 +15,8 @@ export interface RelayMetrics {
   slowConsumerDisconnects: number;
   /** Upstream reconnect attempts. */
   upstreamReconnects: number;
+  /** Events filled from REST history after upstream gaps (with `backfill`). */
+  backfilledEvents: number;
   /** Failed downstream authentications (rate-limited attempts included). */
   authFailures: number;
   /** Connections refused at the client cap. */
@@ -32,6 +34,7 @@ export class MetricsClock {
     eventsOut: 0,
     slowConsumerDisconnects: 0,
     upstreamReconnects: 0,
+    backfilledEvents: 0,
     refusedClients: 0,
   };
   inPerSecond = 0;

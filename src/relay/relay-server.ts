@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import type { BackfillOptions } from '../client/backfill-options.js';
 import type { ClientOptions } from '../client/config.js';
 import type { Gap } from '../client/lifecycle.js';
 import type { StreamClient } from '../client/stream-client.js';
@@ -36,6 +37,11 @@ export interface RelayOptions {
   allowAnyToken?: boolean;
   /** Upstream host name or ws:// URL; default socket.polygon.io (the simulator's without a key). */
   upstreamHost?: string;
+  /**
+   * Fill each upstream gap from the provider's REST history (StreamClient's `backfill`): clients
+   * then get the missed events, in order, before the live ones. Default off.
+   */
+  backfill?: boolean | BackfillOptions;
   /** Further StreamClient options for the upstream connections (reconnect policy, timeouts …). */
   upstream?: Omit<ClientOptions<StreamClient>, 'host' | 'onMessage' | 'onError' | 'onClose'>;
   /** Most downstream clients at once; default 100. */
@@ -85,6 +91,22 @@ const DEFAULTS = {
 };
 
 const SIMULATOR_KEY = 'relay';
+
+/** What an upstream gap means for clients: its window, and what was filled from history. */
+export function gapMessage(gap: Gap): string {
+  const when = `the upstream connection was down from ${new Date(gap.from).toISOString()} to ${new Date(gap.to).toISOString()}`;
+  if (gap.filled === undefined) return `${when}; events in between were not received`;
+  const filled = Object.values(gap.filled);
+  const events = filled.reduce((a, n) => a + n, 0);
+  let text = `${when}; filled from REST history: ${events} events on ${filled.length} topics`;
+  const unfilled = Object.entries(gap.unfilled ?? {});
+  if (unfilled.length > 0) {
+    const named = unfilled.slice(0, 5).map(([topic, { code }]) => `${topic} (${code})`);
+    const more = unfilled.length > 5 ? ` and ${unfilled.length - 5} more` : '';
+    text += `; not filled: ${named.join(', ')}${more}`;
+  }
+  return text;
+}
 
 /** Start a relay; resolves once it listens and every upstream connection is authenticated. */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
@@ -315,6 +337,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
       this.key,
       {
         reconnect: { maxAttempts: Infinity },
+        ...(this.options.backfill === undefined ? {} : { backfill: this.options.backfill }),
         ...this.options.upstream,
         host: this.upstreamHost,
       },
@@ -322,6 +345,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
         frame: (c, events, raw) => this.forward(c, events, raw),
         gap: (c, gap) => this.gap(c, gap),
         reconnect: () => this.clock.counters.upstreamReconnects++,
+        backfilled: (events) => (this.clock.counters.backfilledEvents += events),
         error: (error) => {
           if (this.listenerCount('error') > 0) this.emit('error', error);
         },
@@ -332,7 +356,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     return { up, ready: up.client.startStreamThread() };
   }
 
-  private forward(cluster: Cluster, events: readonly WireEvent[], raw: string): void {
+  private forward(cluster: Cluster, events: readonly WireEvent[], raw: string | undefined): void {
     let data = 0;
     for (const e of events) if (e.ev !== 'status') data++;
     if (data === 0) return;
@@ -343,12 +367,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
 
   private gap(cluster: Cluster, gap: Gap): void {
     if (this.listenerCount('gap') > 0) this.emit('gap', cluster, gap);
-    const text = encodeEvents([
-      status(
-        'gap',
-        `relay: the upstream connection was down from ${new Date(gap.from).toISOString()} to ${new Date(gap.to).toISOString()}; events in between were not received`,
-      ),
-    ]);
+    const text = encodeEvents([status('gap', `relay: ${gapMessage(gap)}`)]);
     for (const s of this.server.connections()) {
       if (s.cluster === cluster && s.subscriptions.size > 0) s.sendText(text);
     }

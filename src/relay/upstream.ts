@@ -32,10 +32,15 @@ const CLOSED = 'relay: the upstream connection is closed';
 
 /** What the upstream reports to the relay. */
 export interface UpstreamHooks {
-  /** The events of one upstream frame, and the frame as received. */
-  frame(cluster: Cluster, events: readonly WireEvent[], raw: string): void;
+  /**
+   * Events to forward: one upstream frame and its text as received, or (with backfill) the events
+   * delivered in one turn, history included, with no text.
+   */
+  frame(cluster: Cluster, events: readonly WireEvent[], raw: string | undefined): void;
   gap(cluster: Cluster, gap: Gap): void;
   reconnect(cluster: Cluster): void;
+  /** A topic's gap was filled with `events` events from REST history. */
+  backfilled(events: number): void;
   error(error: PolygonStreamError): void;
   /** The upstream stream ended for good (auth failed, reconnects exhausted, evicted). */
   ended(cluster: Cluster, error: PolygonStreamError | undefined): void;
@@ -57,6 +62,13 @@ export class Upstream {
   /** Keys refused upstream while still held (not asked again until no one holds them). */
   private readonly refused = new Map<string, string>();
   private raw = '';
+  /** With backfill: events delivered to the listeners, not yet forwarded. */
+  private pending: WireEvent[] = [];
+  private readonly flush = (): void => {
+    const events = this.pending;
+    this.pending = [];
+    this.hooks.frame(this.cluster, events, undefined);
+  };
 
   constructor(
     readonly cluster: Cluster,
@@ -70,9 +82,22 @@ export class Upstream {
       onError: (_client, error) => hooks.error(error as PolygonStreamError),
       onClose: () => undefined,
     });
-    this.client.on('frame', (events) => hooks.frame(cluster, events, this.raw));
+    if (options.backfill === undefined || options.backfill === false) {
+      // Every frame as received: forwarded as is to clients that want all of it.
+      this.client.on('frame', (events) => hooks.frame(cluster, events, this.raw));
+    } else {
+      // Backfill holds a topic's live events while it fills the topic from REST history, then
+      // delivers history and held events in order: the frames as received would put live events
+      // ahead of history. So what reaches the listeners is forwarded instead, batched per turn.
+      this.client.on('*', (event) => {
+        if (event.ev === 'status') return;
+        this.pending.push(event as WireEvent);
+        if (this.pending.length === 1) queueMicrotask(this.flush);
+      });
+    }
     this.client.on('gap', (gap) => hooks.gap(cluster, gap));
     this.client.on('reconnect', () => hooks.reconnect(cluster));
+    this.client.on('backfill', (report) => hooks.backfilled(report.events));
     this.client.on('close', ({ error }) => {
       for (const key of [...this.waiters.keys()]) {
         this.settle(key, { refuse: CLOSED });

@@ -12,7 +12,16 @@ after(() => killAll());
 
 describe('polygon-stream relay', () => {
   test('starts, relays to a StreamClient, reports metrics, and stops on SIGINT with exit 0', async () => {
-    const cli = spawnNode([CLI, 'relay', '--port', '0', '--tokens', 'tok', '--metrics']);
+    const cli = spawnNode([
+      CLI,
+      'relay',
+      '--port',
+      '0',
+      '--tokens',
+      'tok',
+      '--backfill',
+      '--metrics',
+    ]);
     const line = await cli.waitFor(/listening on ws:\/\/127\.0\.0\.1:\d+/);
     const url = line.slice(line.indexOf('ws://'));
     const client = new StreamClient('tok', 'stocks', {
@@ -26,7 +35,10 @@ describe('polygon-stream relay', () => {
       await client.startStreamThread();
       await client.subscribeStockTrades(['AAPL']);
       assert.equal((await trade).sym, 'AAPL');
-      await cli.waitFor(/\[relay\] clients 1 {2}upstream topics stocks:1 {2}in \d+\/s/, 'stderr');
+      await cli.waitFor(
+        /\[relay\] clients 1 {2}upstream topics stocks:1 {2}in \d+\/s .* backfilled 0 /,
+        'stderr',
+      );
     } finally {
       await client.closeStream();
     }
