@@ -25,6 +25,12 @@ const SOURCE: Record<Cluster, { ev: string; of(e: WireEvent): [price: number, vo
   indices: { ev: 'V', of: (e) => [e['val'] as number, 0] },
 };
 
+/**
+ * Symbols one tape lists at most: past it, a new symbol is not generated (it stays silent, as an
+ * unknown ticker does), so clients asking for ever more tickers cannot grow the market for ever.
+ */
+export const MAX_TAPE_SYMBOLS = 10_000;
+
 /** Bound on one tick, whatever the rate. */
 const MAX_EVENTS_PER_TICK = 50_000;
 
@@ -81,7 +87,9 @@ export class ClusterTape {
     if (symbol === '*') {
       for (const s of this.universe.symbols(this.cluster)) this.list(s);
     } else {
-      this.list(this.universe.resolve(this.cluster, displaySymbol(this.cluster, symbol)));
+      const display = displaySymbol(this.cluster, symbol);
+      if (this.full && !this.listings.has(canonicalSymbol(this.cluster, display))) return;
+      this.list(this.universe.resolve(this.cluster, display));
     }
   }
 
@@ -136,9 +144,13 @@ export class ClusterTape {
     }
   }
 
+  private get full(): boolean {
+    return this.listings.size >= MAX_TAPE_SYMBOLS;
+  }
+
   private list(state: SymbolState): void {
     const key = canonicalSymbol(this.cluster, state.symbol);
-    if (this.listings.has(key)) return;
+    if (this.listings.has(key) || this.full) return;
     const listing: Listing = { state, bars: [] };
     this.listings.set(key, listing);
     let total = this.cumulative[this.cumulative.length - 1] ?? 0;
