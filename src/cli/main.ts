@@ -28,7 +28,8 @@ import { FORMATS } from './format.js';
 import { runHistory, type HistoryFlags } from './history.js';
 import { runRelay, type RelayFlags } from './relay-command.js';
 import { runSimulate, type SimulateFlags } from './simulate.js';
-import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
+import { runStream, type StreamFlags } from './stream.js';
+import { SEED_FLAGS, type SeedRequest } from './stream-flags.js';
 
 const STREAM_GROUP = 'Streams ([symbols] is a comma-separated list, left off = all):';
 const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';

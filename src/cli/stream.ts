@@ -7,13 +7,7 @@ import type { WireEvent } from '../protocol/codec.js';
 import { StreamClient } from '../client/stream-client.js';
 import { redactValue } from '../redact.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
-import {
-  type Cluster,
-  Host,
-  STREAM_METHODS,
-  type StreamMethod,
-  STREAMS,
-} from '../protocol/streams.js';
+import { type Cluster, Host } from '../protocol/streams.js';
 import { UsageError } from './args.js';
 import {
   clockTime,
@@ -30,6 +24,7 @@ import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
 import { symbolOf } from '../protocol/symbols.js';
+import { defaultStreams, type SeedRequest } from './stream-flags.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -57,44 +52,6 @@ export interface StreamFlags extends SinkFlags {
   progress?: boolean;
   /** `--backfill`: fill each reconnect's gap from REST history. */
   backfill?: boolean;
-}
-
-/** One flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
-interface StreamFlag {
-  /** Flag name without dashes: the Python library's name kebab-cased (`stock-trades`). */
-  readonly flag: string;
-  readonly method: StreamMethod;
-  readonly title: string;
-  readonly clusters: readonly Cluster[];
-}
-
-function kebab(method: string): string {
-  return method.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
-}
-
-export const SEED_FLAGS: readonly StreamFlag[] = STREAM_METHODS.map((method) => {
-  const rows = STREAMS.filter((s) => s.method === method);
-  const pythonName = rows[0]?.pythonName;
-  return {
-    flag: pythonName ? pythonName.replace(/_/g, '-') : kebab(method),
-    method,
-    title: rows[0]?.title ?? method,
-    clusters: rows.map((s) => s.cluster),
-  };
-});
-
-/** A stream flag as given: its symbols (`['*']` when the value was left off). */
-export interface SeedRequest {
-  readonly flag: string;
-  readonly method: StreamMethod;
-  readonly symbols: readonly string[];
-}
-
-/** The default subscription of a cluster: its first two market-feed streams, every symbol. */
-function defaultStreams(cluster: Cluster): StreamMethod[] {
-  return STREAMS.filter((s) => s.cluster === cluster && s.feed === 'market')
-    .slice(0, 2)
-    .map((s) => s.method);
 }
 
 const noop = (): void => undefined;
