@@ -18,7 +18,7 @@ function kebab(method: string): string {
   return method.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
 }
 
-export const SEED_FLAGS: readonly StreamFlag[] = STREAM_METHODS.map((method) => {
+export const STREAM_FLAGS: readonly StreamFlag[] = STREAM_METHODS.map((method) => {
   const rows = STREAMS.filter((s) => s.method === method);
   const pythonName = rows[0]?.pythonName;
   return {
@@ -30,7 +30,7 @@ export const SEED_FLAGS: readonly StreamFlag[] = STREAM_METHODS.map((method) => 
 });
 
 /** A stream flag as given: its symbols (`['*']` when the value was left off). */
-export interface SeedRequest {
+export interface StreamRequest {
   readonly flag: string;
   readonly method: StreamMethod;
   readonly symbols: readonly string[];

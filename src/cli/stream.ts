@@ -24,7 +24,7 @@ import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
 import { symbolOf } from '../protocol/symbols.js';
-import { defaultStreams, type SeedRequest } from './stream-flags.js';
+import { defaultStreams, type StreamRequest } from './stream-flags.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -65,10 +65,10 @@ interface StreamIO {
 /** Run the stream until it is stopped; resolves with the exit code (0 stopped, 1 runtime failure). */
 export async function runStream(
   flags: StreamFlags,
-  seeds: readonly SeedRequest[],
+  requests: readonly StreamRequest[],
   io: StreamIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
-  const run = new StreamRun(flags, seeds, io);
+  const run = new StreamRun(flags, requests, io);
   return run.start();
 }
 
@@ -99,7 +99,7 @@ class StreamRun {
 
   constructor(
     private readonly flags: StreamFlags,
-    private readonly seeds: readonly SeedRequest[],
+    private readonly requests: readonly StreamRequest[],
     private readonly io: StreamIO,
   ) {
     this.link = new LinkWatch(
@@ -226,11 +226,11 @@ class StreamRun {
   /** Stream flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
   private subscribeAll(client: StreamClient): void {
     const methods = client as unknown as Record<string, (s: readonly string[]) => Promise<unknown>>;
-    for (const seed of this.seeds) {
+    for (const request of this.requests) {
       try {
-        methods[`subscribe${seed.method}`]!.call(client, seed.symbols).catch(noop);
+        methods[`subscribe${request.method}`]!.call(client, request.symbols).catch(noop);
       } catch (err) {
-        throw asUsage(`--${seed.flag}`, err);
+        throw asUsage(`--${request.flag}`, err);
       }
     }
     if (this.flags.subscribe !== undefined) {
@@ -240,7 +240,7 @@ class StreamRun {
         throw asUsage('--subscribe', err);
       }
     }
-    if (this.seeds.length === 0 && this.flags.subscribe === undefined) {
+    if (this.requests.length === 0 && this.flags.subscribe === undefined) {
       const streams = defaultStreams(this.flags.cluster);
       for (const method of streams) methods[`subscribe${method}`]!.call(client, []).catch(noop);
       const topics = [...client.subscriptions().keys()].join(',');

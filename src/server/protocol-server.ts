@@ -16,7 +16,7 @@ import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
 import { ServerSession, type SessionHost, type TopicAnswer } from './server-session.js';
-import type { ProtocolServerEvents, ServerConnection } from './types.js';
+import type { ProtocolServerEvents, ServerConnection } from './server-connection.js';
 
 /** What stands behind the protocol server: who may connect and how topics are answered. */
 export interface ProtocolSource {

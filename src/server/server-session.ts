@@ -17,7 +17,7 @@ import {
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
 import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
-import type { ServerConnection } from './types.js';
+import type { ServerConnection } from './server-connection.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 /**
