@@ -20,6 +20,7 @@ export type { TransportName } from './client/transport.js';
 export type { EventFilter, EventsOptions, QueueOptions } from './client/dispatcher.js';
 export { ERROR_DOCS, ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';
 export * from './protocol/events.js';
+export * from './protocol/known-events.js';
 export type { LogLevel, Logger } from './client/logger.js';
 export type { DropReason, OverflowPolicy } from './client/bounded-queue.js';
 export { OVERFLOW_POLICIES } from './client/bounded-queue.js';

@@ -25,10 +25,11 @@ import {
   UsageError,
 } from './args.js';
 import { FORMATS } from './format.js';
-import { runHistory, type HistoryFlags } from './history.js';
+import { runHistory, type HistoryFlags } from './history-command.js';
 import { runRelay, type RelayFlags } from './relay-command.js';
 import { runSimulate, type SimulateFlags } from './simulate.js';
-import { runStream, SEED_FLAGS, type SeedRequest, type StreamFlags } from './stream.js';
+import { runStream, type StreamFlags } from './stream.js';
+import { STREAM_FLAGS, type StreamRequest } from './stream-flags.js';
 
 const STREAM_GROUP = 'Streams ([symbols] is a comma-separated list, left off = all):';
 const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';
@@ -114,9 +115,9 @@ function addStreamOptions(cmd: Command): Command {
   ]) {
     cmd.addOption(option.helpGroup(SINK_GROUP));
   }
-  for (const seed of SEED_FLAGS) {
+  for (const stream of STREAM_FLAGS) {
     cmd.addOption(
-      new Option(`--${seed.flag} [symbols]`, `${seed.title} (${seed.clusters.join(', ')})`)
+      new Option(`--${stream.flag} [symbols]`, `${stream.title} (${stream.clusters.join(', ')})`)
         .argParser(collectList)
         .helpGroup(STREAM_GROUP),
     );
@@ -141,18 +142,19 @@ Examples:
   );
 }
 
-function seedsOf(cmd: Command): SeedRequest[] {
+/** The stream flags given on the command line, in table order. */
+function streamRequestsOf(cmd: Command): StreamRequest[] {
   const opts = cmd.opts<Record<string, unknown>>();
-  const seeds: SeedRequest[] = [];
-  for (const seed of SEED_FLAGS) {
-    const option = cmd.options.find((o) => o.long === `--${seed.flag}`);
+  const requests: StreamRequest[] = [];
+  for (const stream of STREAM_FLAGS) {
+    const option = cmd.options.find((o) => o.long === `--${stream.flag}`);
     const value = option ? opts[option.attributeName()] : undefined;
     // `--stock-trades` alone is `true` (every symbol); with symbols, the collected list.
-    if (value === true) seeds.push({ flag: seed.flag, method: seed.method, symbols: ['*'] });
+    if (value === true) requests.push({ flag: stream.flag, method: stream.method, symbols: ['*'] });
     else if (Array.isArray(value))
-      seeds.push({ flag: seed.flag, method: seed.method, symbols: value });
+      requests.push({ flag: stream.flag, method: stream.method, symbols: value });
   }
-  return seeds;
+  return requests;
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -181,7 +183,7 @@ Exit codes:
   addStreamOptions(
     program.command('stream').description('stream events to stdout (and optionally a file)'),
   ).action(async (_opts: unknown, cmd: Command) => {
-    setExit(await runStream(cmd.opts<StreamFlags>(), seedsOf(cmd)));
+    setExit(await runStream(cmd.opts<StreamFlags>(), streamRequestsOf(cmd)));
   });
 
   addStreamOptions(
@@ -209,7 +211,7 @@ Exit codes:
       );
     }
     const quiet = flags.quiet === true || flags.echo !== true;
-    setExit(await runStream({ ...flags, out, quiet, progress: true }, seedsOf(cmd)));
+    setExit(await runStream({ ...flags, out, quiet, progress: true }, streamRequestsOf(cmd)));
   });
 
   program

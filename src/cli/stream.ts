@@ -7,13 +7,7 @@ import type { WireEvent } from '../protocol/codec.js';
 import { StreamClient } from '../client/stream-client.js';
 import { redactValue } from '../redact.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
-import {
-  type Cluster,
-  Host,
-  STREAM_METHODS,
-  type StreamMethod,
-  STREAMS,
-} from '../protocol/streams.js';
+import { type Cluster, Host } from '../protocol/streams.js';
 import { UsageError } from './args.js';
 import {
   clockTime,
@@ -30,6 +24,7 @@ import { LineWriter, openLineFile } from './output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from './status-line.js';
 import { symbolOf } from '../protocol/symbols.js';
+import { defaultStreams, type StreamRequest } from './stream-flags.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -59,44 +54,6 @@ export interface StreamFlags extends SinkFlags {
   backfill?: boolean;
 }
 
-/** One flag per stream method: `--stock-trades [symbols]` → subscribeStockTrades. */
-interface StreamFlag {
-  /** Flag name without dashes: the Python library's name kebab-cased (`stock-trades`). */
-  readonly flag: string;
-  readonly method: StreamMethod;
-  readonly title: string;
-  readonly clusters: readonly Cluster[];
-}
-
-function kebab(method: string): string {
-  return method.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
-}
-
-export const SEED_FLAGS: readonly StreamFlag[] = STREAM_METHODS.map((method) => {
-  const rows = STREAMS.filter((s) => s.method === method);
-  const pythonName = rows[0]?.pythonName;
-  return {
-    flag: pythonName ? pythonName.replace(/_/g, '-') : kebab(method),
-    method,
-    title: rows[0]?.title ?? method,
-    clusters: rows.map((s) => s.cluster),
-  };
-});
-
-/** A stream flag as given: its symbols (`['*']` when the value was left off). */
-export interface SeedRequest {
-  readonly flag: string;
-  readonly method: StreamMethod;
-  readonly symbols: readonly string[];
-}
-
-/** The default subscription of a cluster: its first two market-feed streams, every symbol. */
-function defaultStreams(cluster: Cluster): StreamMethod[] {
-  return STREAMS.filter((s) => s.cluster === cluster && s.feed === 'market')
-    .slice(0, 2)
-    .map((s) => s.method);
-}
-
 const noop = (): void => undefined;
 
 interface StreamIO {
@@ -108,10 +65,10 @@ interface StreamIO {
 /** Run the stream until it is stopped; resolves with the exit code (0 stopped, 1 runtime failure). */
 export async function runStream(
   flags: StreamFlags,
-  seeds: readonly SeedRequest[],
+  requests: readonly StreamRequest[],
   io: StreamIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
-  const run = new StreamRun(flags, seeds, io);
+  const run = new StreamRun(flags, requests, io);
   return run.start();
 }
 
@@ -142,7 +99,7 @@ class StreamRun {
 
   constructor(
     private readonly flags: StreamFlags,
-    private readonly seeds: readonly SeedRequest[],
+    private readonly requests: readonly StreamRequest[],
     private readonly io: StreamIO,
   ) {
     this.link = new LinkWatch(
@@ -269,11 +226,11 @@ class StreamRun {
   /** Stream flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
   private subscribeAll(client: StreamClient): void {
     const methods = client as unknown as Record<string, (s: readonly string[]) => Promise<unknown>>;
-    for (const seed of this.seeds) {
+    for (const request of this.requests) {
       try {
-        methods[`subscribe${seed.method}`]!.call(client, seed.symbols).catch(noop);
+        methods[`subscribe${request.method}`]!.call(client, request.symbols).catch(noop);
       } catch (err) {
-        throw asUsage(`--${seed.flag}`, err);
+        throw asUsage(`--${request.flag}`, err);
       }
     }
     if (this.flags.subscribe !== undefined) {
@@ -283,7 +240,7 @@ class StreamRun {
         throw asUsage('--subscribe', err);
       }
     }
-    if (this.seeds.length === 0 && this.flags.subscribe === undefined) {
+    if (this.requests.length === 0 && this.flags.subscribe === undefined) {
       const streams = defaultStreams(this.flags.cluster);
       for (const method of streams) methods[`subscribe${method}`]!.call(client, []).catch(noop);
       const topics = [...client.subscriptions().keys()].join(',');

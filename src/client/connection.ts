@@ -1,8 +1,9 @@
 /**
  * The connection state machine: one socket at a time, authentication, heartbeat, server statuses
- * and reconnects. State changes go through `transition`; every timer is a named field, armed in
- * one place and cleared in `clearTimers`. The client above it decodes frames and owns subscriptions;
- * the socket below it is a transport (transport.ts): `ws`, or the runtime's standard WebSocket.
+ * and reconnects. State changes go through `transition` (the legal ones are in
+ * connection-state.ts); every timer is a named field, armed in one place and cleared in
+ * `clearTimers`. The client above it decodes frames and owns subscriptions; the socket below it is
+ * a transport (transport.ts): `ws`, or the runtime's standard WebSocket.
  */
 import { encodeAction } from '../protocol/codec.js';
 import type { ClientConfig, StartConfig } from './config.js';
@@ -14,22 +15,12 @@ import { redactText } from '../redact.js';
 import { connectionFailed, firstConnectError } from './socket-errors.js';
 import { SocketState, type Transport, type TransportSocket } from './transport.js';
 import { pickTransport } from './transports.js';
+import { checkTransition, type ConnectionState } from './connection-state.js';
+
+export type { ConnectionState } from './connection-state.js';
 
 /** The verdicts the connection acts on. */
 export type ConnectionVerdict = Exclude<StatusVerdict, { kind: 'ack' | 'refusal' }>;
-
-export type ConnectionState =
-  'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closing' | 'closed';
-
-const NEXT: Record<ConnectionState, readonly ConnectionState[]> = {
-  idle: ['connecting', 'closed'],
-  connecting: ['authenticating', 'reconnecting', 'closing', 'closed'],
-  authenticating: ['open', 'reconnecting', 'closing', 'closed'],
-  open: ['reconnecting', 'closing', 'closed'],
-  reconnecting: ['connecting', 'closing', 'closed'],
-  closing: ['closed'],
-  closed: [],
-};
 
 export interface ReconnectInfo {
   attempt: number;
@@ -390,9 +381,7 @@ export class Connection {
 
   private transition(next: ConnectionState): void {
     const prev = this.current;
-    if (!NEXT[prev].includes(next)) {
-      throw new Error(`polygon-stream internal error: illegal state change ${prev} -> ${next}`);
-    }
+    checkTransition(prev, next);
     this.current = next;
     this.hooks.state(next, prev);
   }

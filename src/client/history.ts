@@ -17,7 +17,6 @@ import {
   historyRoute,
   inWindow,
   MAX_PAGE_ROWS,
-  parseHistoryBody,
   restTicker,
   whyNoHistory,
 } from '../protocol/rest-history.js';
@@ -26,6 +25,13 @@ import { splitTopic } from '../protocol/symbols.js';
 import { checkTopics } from '../protocol/topics.js';
 import { type Logger, redactingLogger } from './logger.js';
 import { RequestGate, sleep } from './request-gate.js';
+import {
+  describeNetworkError,
+  type Page,
+  parsePage,
+  parseRetryAfter,
+  serverMessage,
+} from './rest-response.js';
 
 export interface HistoryOptions {
   /** REST base URL (default: from the WebSocket host; socket.polygon.io → https://api.polygon.io). */
@@ -124,11 +130,6 @@ function historyTopic(cluster: Cluster, feed: Feed, topic: unknown): HistoryTopi
     });
   }
   return { topic: topics[0]!, stream, route, ticker: restTicker(stream, parts.symbol) };
-}
-
-interface Page {
-  results: readonly Record<string, unknown>[];
-  next: string | undefined;
 }
 
 type Attempt =
@@ -359,49 +360,6 @@ function checkWindow(w: HistoryWindow): HistoryWindow {
     );
   }
   return { from: w.from, to: w.to };
-}
-
-/** A `Retry-After` header in seconds or as an HTTP date → ms, or undefined. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1_000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function parsePage(text: string): Page | undefined {
-  let body: unknown;
-  try {
-    body = parseHistoryBody(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { results, next_url: next } = body as { results?: unknown; next_url?: unknown };
-  if (results !== undefined && !Array.isArray(results)) return undefined;
-  const rows = (results ?? []).filter(
-    (r): r is Record<string, unknown> => typeof r === 'object' && r !== null,
-  );
-  return { results: rows, next: typeof next === 'string' && next !== '' ? next : undefined };
-}
-
-/** The `message` of a provider error body (`{ status, request_id, message }`), cut short. */
-function serverMessage(text: string): string {
-  try {
-    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    const m = body.message ?? body.error;
-    if (typeof m === 'string') return m.slice(0, 300);
-  } catch {
-    // Not JSON: quote the start of the text.
-  }
-  return text.slice(0, 120).trim();
-}
-
-function describeNetworkError(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
-  return `${err instanceof Error ? err.message : String(err)}${code}`;
 }
 
 function failed(message: string, topic: string): PolygonStreamError {

@@ -1,15 +1,11 @@
 /**
  * StreamClient: the Python `polygon` library's StreamClient (one per cluster), plus reconnects,
- * heartbeats, typed events, async iteration and stats. Subscribe methods are generated from the
- * stream table (streams.ts); the socket state machine lives in connection.ts.
+ * heartbeats, typed events, async iteration and stats. A facade over its parts: the socket state
+ * machine (connection.ts), incoming frames (frame-reader.ts), subscribe/unsubscribe requests
+ * (subscription-requests.ts over subscription-store.ts), listeners (listen.ts, dispatcher.ts)
+ * and REST backfill (backfill.ts). Subscribe methods are generated from the stream table
+ * (streams.ts).
  */
-import {
-  decodeFrame,
-  encodeTopics,
-  isStatusFrame,
-  isWireEvent,
-  type WireEvent,
-} from '../protocol/codec.js';
 import {
   type ClientConfig,
   type ClientOptions,
@@ -25,7 +21,7 @@ import {
   defaultOnMessage,
   stderrLogger,
 } from './print-handlers.js';
-import { Dispatcher, type EventsOptions, type QueueOptions } from './dispatcher.js';
+import { Dispatcher, type EventsOptions } from './dispatcher.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { redactError } from '../redact.js';
 import { interpretStatus, refusalError } from '../protocol/statuses.js';
@@ -37,39 +33,29 @@ import type {
   UnknownEv,
   UnknownEvent,
 } from '../protocol/events.js';
+import type { WireEvent } from '../protocol/codec.js';
 import { HistoryFetcher, type HistoryQuery } from './history.js';
 import { type Backfill, createBackfill } from './backfill.js';
-import { Lifecycle, type LifecycleEvents } from './lifecycle.js';
+import { Lifecycle } from './lifecycle.js';
 import { handlerError, invoke, thrownText } from './callbacks.js';
-import * as v from '../validate.js';
 
 export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
 import { installStreamMethods, type StreamMethods } from './stream-methods.js';
 import * as registry from './registry.js';
 import { Stats, type StatsSnapshot } from './stats.js';
-import { type Cluster, type StreamMethod, STREAMS, streamFor } from '../protocol/streams.js';
+import type { Cluster, StreamMethod } from '../protocol/streams.js';
 import {
   type SubscriptionResult,
   SubscriptionStore,
   type TopicStatus,
 } from './subscription-store.js';
-import { checkTopics, type SymbolOptions, type Symbols, topicsFor } from '../protocol/topics.js';
+import { checkTopics, type SymbolOptions, type Symbols } from '../protocol/topics.js';
+import { type ClientEvents, type EventIterator, listen, type ListenOptions } from './listen.js';
+import { FrameReader } from './frame-reader.js';
+import { SubscriptionRequests, streamTopics } from './subscription-requests.js';
 
-/** Topics per subscribe message when (re)subscribing a large set. */
-const MAX_TOPICS_PER_MESSAGE = 500;
-
-export type ClientEvents<C extends Cluster> = LifecycleEvents & {
-  [E in EvOf<C>]: EventOf<C, E>;
-} & { '*': StreamEvent<C> };
-
-/** What `events()` returns: `for await (const event of client.events(…))`. */
-export type EventIterator<T> = AsyncIterableIterator<T, undefined, undefined>;
-
-export interface ListenOptions {
-  /** Run the listener behind a bounded queue, awaiting each call (for async/slow handlers). */
-  queue?: QueueOptions | true;
-}
+export type { ClientEvents, EventIterator, ListenOptions } from './listen.js';
 
 // The generated subscribe/unsubscribe methods, typed by merging with the class below.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
@@ -91,13 +77,11 @@ export class StreamClient<C extends Cluster = Cluster> {
       ? this.callbackThrew(err)
       : this.report(handlerError(`A '${name}' listener`, err)),
   );
-  private readonly onMessage: ((client: this, raw: string) => void) | undefined;
-  /** The default message handler, printing frames (used only without handlers of the user's). */
-  private readonly printMessage: (client: this, raw: string) => void;
+  private readonly requests: SubscriptionRequests;
+  private readonly reader: FrameReader;
   private readonly onError: (client: this, error: Error) => void;
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
-  private ackTimer: NodeJS.Timeout | undefined;
   private readonly historyFetcher: HistoryFetcher;
   private readonly backfill: Backfill | undefined;
   /** Events delivered from REST history by backfill (see isBackfilled). */
@@ -119,8 +103,6 @@ export class StreamClient<C extends Cluster = Cluster> {
       report: (report) => this.lifecycle.emit('backfill', report),
       gap: (gap) => this.lifecycle.emit('gap', gap),
     });
-    this.onMessage = options.onMessage;
-    this.printMessage = defaultOnMessage(this.config.apiKey);
     this.onError = options.onError ?? defaultOnError;
     this.onClose = options.onClose ?? defaultOnClose;
     this.statsCollector = new Stats();
@@ -130,13 +112,33 @@ export class StreamClient<C extends Cluster = Cluster> {
       (reason) => this.statsCollector.recordDrop(reason),
     );
     this.statsCollector.setQueueDepth(() => this.dispatcher.queueDepth);
+    const { onMessage } = options;
+    const printMessage = defaultOnMessage(this.config.apiKey);
+    this.reader = new FrameReader(
+      this.dispatcher,
+      this.lifecycle,
+      this.store,
+      this.backfill,
+      this.statsCollector,
+      {
+        raw: onMessage === undefined ? undefined : (raw) => this.callRaw(onMessage, raw),
+        print: (raw) => this.callRaw(printMessage, raw),
+        status: (event) => this.status(event),
+        report: (error) => this.report(error),
+      },
+    );
+    this.requests = new SubscriptionRequests(
+      this.store,
+      (action, params) => this.connection.send(action, params),
+      this.config.subscribeTimeoutMs,
+      (error) => this.report(error),
+    );
     this.connection = new Connection(this.config, this.log, {
-      frame: (raw, now) => this.frame(raw, now),
+      frame: (raw, now) => this.reader.read(raw, now),
       authenticated: (reconnect) => this.authenticated(reconnect),
       disconnected: () => {
         this.backfill?.interrupt();
-        clearTimeout(this.ackTimer);
-        this.ackTimer = undefined;
+        this.requests.stop();
         this.store.disconnected();
       },
       state: (state, previous) => this.lifecycle.emit('state', { state, previous }),
@@ -185,11 +187,11 @@ export class StreamClient<C extends Cluster = Cluster> {
 
   /** Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`): launchpad, futures, new feeds. */
   subscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
-    return this.request('subscribe', checkTopics(topics, 'subscribe'));
+    return this.requests.request('subscribe', checkTopics(topics, 'subscribe'), this.state);
   }
 
   unsubscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
-    return this.request('unsubscribe', checkTopics(topics, 'unsubscribe'));
+    return this.requests.request('unsubscribe', checkTopics(topics, 'unsubscribe'), this.state);
   }
 
   /** Every topic in the subscription set (and refused ones) with its state. */
@@ -232,25 +234,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     listener: (payload: never) => unknown,
     options: ListenOptions = {},
   ): () => void {
-    const name = typeof what === 'object' && what !== null ? what.unknown : what;
-    const where = `on(${v.describe(what)})`;
-    if (typeof name !== 'string') {
-      throw v.invalidOption(
-        where,
-        'name',
-        "an event type ('T', '*', 'state' …) or { unknown: 'EV' }",
-        what,
-      );
-    }
-    v.fn(where, 'listener', listener);
-    v.plainObject(where, 'options', options);
-    if (name === what && Lifecycle.isName(name)) {
-      return this.lifecycle.on(name, listener);
-    }
-    const fn = listener as (event: WireEvent) => unknown;
-    if (options.queue)
-      return this.dispatcher.listenQueued(name, fn, options.queue === true ? {} : options.queue);
-    return this.dispatcher.listen(name, fn);
+    return listen(this.dispatcher, this.lifecycle, what, listener, options);
   }
 
   /**
@@ -278,98 +262,8 @@ export class StreamClient<C extends Cluster = Cluster> {
     symbols: Symbols,
     options?: SymbolOptions,
   ): Promise<SubscriptionResult> {
-    const spec = streamFor(method, this.cluster);
-    if (spec === undefined) {
-      const offered = STREAMS.filter((s) => s.method === method).map((s) => s.cluster);
-      const here = [
-        ...new Set(STREAMS.filter((s) => s.cluster === this.cluster).map((s) => s.method)),
-      ];
-      throw new PolygonStreamError(
-        ErrorCode.StreamNotOnCluster,
-        `${action}${method} is not offered on the ${this.cluster} cluster (it exists on: ${offered.join(', ')}). Streams on ${this.cluster}: ${here.join(', ')}.`,
-        { method, cluster: this.cluster, offeredOn: offered },
-      );
-    }
-    return this.request(action, topicsFor(spec, symbols, options));
-  }
-
-  private request(
-    action: 'subscribe' | 'unsubscribe',
-    topics: string[],
-  ): Promise<SubscriptionResult> {
-    if (this.state === 'closing' || this.state === 'closed') {
-      throw new PolygonStreamError(
-        ErrorCode.ClientClosed,
-        `Cannot ${action}: the stream is ${this.state}`,
-      );
-    }
-    const online = this.state === 'open';
-    const { send, done } = this.store[action](
-      topics,
-      online,
-      Date.now() + this.config.subscribeTimeoutMs,
-    );
-    this.sendBatches(action, send);
-    this.armAckTimer();
-    return done;
-  }
-
-  private sendBatches(action: 'subscribe' | 'unsubscribe', topics: string[]): void {
-    for (let i = 0; i < topics.length; i += MAX_TOPICS_PER_MESSAGE) {
-      this.connection.send(action, encodeTopics(topics.slice(i, i + MAX_TOPICS_PER_MESSAGE)));
-    }
-  }
-
-  /** One text frame from the server: raw handler first, then (if anyone wants them) decoded events. */
-  private frame(raw: string, now: number): void {
-    const decoding = this.dispatcher.active || this.lifecycle.framed || this.backfill !== undefined;
-    if (this.onMessage !== undefined) this.callRaw(this.onMessage, raw);
-    else if (!decoding) this.callRaw(this.printMessage, raw);
-    // Raw mode skips decoding data, unless a subscribe still waits: its data may prove it.
-    if (!decoding && this.store.waitingCount === 0 && !isStatusFrame(raw)) {
-      this.statsCollector.recordFrame(raw.length, 0, undefined, now);
-      return;
-    }
-    let events: unknown[];
-    try {
-      events = decodeFrame(raw);
-    } catch (err) {
-      this.statsCollector.recordDrop('malformed');
-      this.report(err as PolygonStreamError);
-      return;
-    }
-    let last: WireEvent | undefined;
-    let skipped = 0;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      if (!isWireEvent(event)) {
-        skipped++;
-        continue;
-      }
-      if (event.ev === 'status') this.status(event);
-      else {
-        // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
-        if (this.store.waitingCount > 0) this.store.sawData(event);
-        // Backfill holds a topic's live events while filling it, and drops what it delivered.
-        if (this.backfill !== undefined && !this.backfill.live(event)) continue;
-      }
-      this.dispatcher.dispatch(event);
-      last = event;
-    }
-    if (skipped > 0) this.statsCollector.recordDrop('malformed', skipped);
-    const ts = last?.['t'] ?? last?.['s'];
-    this.statsCollector.recordFrame(
-      raw.length,
-      events.length - skipped,
-      typeof ts === 'number' ? ts : undefined,
-      now,
-    );
-    if (this.lifecycle.framed) {
-      this.lifecycle.emit(
-        'frame',
-        (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[],
-      );
-    }
+    const topics = streamTopics(action, method, this.cluster, symbols, options);
+    return this.requests.request(action, topics, this.state);
   }
 
   /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
@@ -407,10 +301,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   }
 
   private authenticated(reconnect: { since: number } | undefined): void {
-    const topics = this.store.intended();
-    this.sendBatches('subscribe', topics);
-    this.store.sent(Date.now() + this.config.subscribeTimeoutMs);
-    this.armAckTimer();
+    const topics = this.requests.resubscribe();
     if (reconnect) {
       this.lifecycle.emit('resubscribe', { topics });
       const gap = { from: reconnect.since, to: Date.now(), topics };
@@ -422,24 +313,8 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.ready = undefined;
   }
 
-  private armAckTimer(): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    const next = this.store.nextDeadline();
-    if (next === undefined) return;
-    this.ackTimer = setTimeout(
-      () => {
-        this.ackTimer = undefined;
-        for (const error of this.store.expire(Date.now())) this.report(error);
-        this.armAckTimer();
-      },
-      Math.max(0, next - Date.now()),
-    );
-  }
-
   private closed(code: number, reason: string, error: PolygonStreamError | undefined): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
+    this.requests.stop();
     registry.release(this.url, this.config.apiKey, this);
     this.backfill?.close();
     const ended = error ?? new PolygonStreamError(ErrorCode.ClientClosed, 'The stream was closed');

@@ -1,6 +1,7 @@
 /**
- * Typed events: one interface per wire shape in websocket.json, and a discriminated union on `ev`
- * per cluster (`ev` alone is ambiguous: `T` is a StockTrade on stocks, an OptionTrade on options).
+ * Typed events: one interface per wire shape of the provider's WebSocket schema, and a
+ * discriminated union on `ev` per cluster (`ev` alone is ambiguous: `T` is a StockTrade on
+ * stocks, an OptionTrade on options).
  *
  * Types describe the wire faithfully: field names are the provider's terse ones, the symbol field
  * differs by event (use `symbolOf` from './symbols.js'), and timestamps are Unix ms unless noted —
@@ -10,10 +11,10 @@
  * Events whose `ev` is not in the map (new feeds, futures) pass through as `UnknownEvent`, untyped
  * but never dropped: `on('*')` sees them, and `on({ unknown: 'FOO' })` / `events({ unknown: 'FOO' })`
  * name one explicitly (a known `ev` misspelt is a compile error instead). Narrow with
- * `isKnownEvent` before switching on `ev`.
+ * `isKnownEvent` (known-events.ts) before switching on `ev`.
  */
 import type { WireEvent } from './codec.js';
-import { STREAMS, type Cluster } from './streams.js';
+import type { Cluster } from './streams.js';
 
 // ── Stocks ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -374,37 +375,3 @@ export type StreamEvent<C extends Cluster = Cluster> = ClusterEvent<C> | Unknown
 
 /** Every data (non-status) event on cluster `C`. */
 export type DataEvent<C extends Cluster> = Exclude<ClusterEvent<C>, StatusEvent>;
-
-// ── Runtime helpers (derived from STREAMS) ───────────────────────────────────────────────────────
-
-const KNOWN_EVS: ReadonlyMap<string, ReadonlySet<string>> = (() => {
-  const byCluster = new Map<string, Set<string>>();
-  for (const s of STREAMS) {
-    let evs = byCluster.get(s.cluster);
-    if (!evs) byCluster.set(s.cluster, (evs = new Set(['status'])));
-    evs.add(s.ev);
-  }
-  return byCluster;
-})();
-
-/** The `ev` values STREAMS declares on a cluster, plus `'status'`; empty for an unknown cluster. */
-export function knownEvs(cluster: string): ReadonlySet<string> {
-  return KNOWN_EVS.get(cluster) ?? new Set();
-}
-
-/**
- * True when `event.ev` is a known ev on `cluster`: narrows a `StreamEvent<C>` (or a raw
- * `WireEvent`) to the discriminated `ClusterEvent<C>`, so `switch (event.ev)` types each case.
- * Trusts the server for the fields; it does not validate them.
- */
-export function isKnownEvent<C extends Cluster>(
-  cluster: C,
-  event: { readonly ev: string },
-): event is ClusterEvent<C> {
-  return KNOWN_EVS.get(cluster)?.has(event.ev) === true;
-}
-
-/** True for a status event. */
-export function isStatusEvent(event: { readonly ev: string }): event is StatusEvent {
-  return event.ev === 'status';
-}

@@ -5,4 +5,4 @@
 export { gapMessage, isLoopback, startRelay } from './relay-server.js';
 export type { Relay, RelayEvents, RelayOptions } from './relay-server.js';
 export type { RelayMetrics } from './metrics.js';
-export type { ServerConnection } from '../server/types.js';
+export type { ServerConnection } from '../server/server-connection.js';

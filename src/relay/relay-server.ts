@@ -16,7 +16,7 @@ import * as v from '../validate.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
 import { CloseCode, type ServerSession, type TopicAnswer } from '../server/server-session.js';
-import type { ServerConnection } from '../server/types.js';
+import type { ServerConnection } from '../server/server-connection.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/index.js';
 import { Access } from './access.js';
 import { MetricsClock, type RelayMetrics } from './metrics.js';

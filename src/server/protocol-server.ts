@@ -15,18 +15,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
-import { ServerSession, type SessionHost, type TopicAnswer } from './server-session.js';
-import type { ProtocolServerEvents, ServerConnection } from './types.js';
+import { ServerSession, type SessionHost, type SessionPolicy } from './server-session.js';
+import type { ProtocolServerEvents, ServerConnection } from './server-connection.js';
 
-/** What stands behind the protocol server: who may connect and how topics are answered. */
-export interface ProtocolSource {
-  authenticate(key: string, session: ServerSession): boolean;
-  answer(
-    session: ServerSession,
-    action: 'subscribe' | 'unsubscribe',
-    topic: string,
-    key: string,
-  ): TopicAnswer | Promise<TopicAnswer>;
+/**
+ * What stands behind the protocol server: who may connect and how topics are answered (the
+ * sessions' policy), plus optional limits and hooks.
+ */
+export interface ProtocolSource extends SessionPolicy {
   /** Refuse a new connection: the text of the `max_connections` status it gets before closing. */
   admit?(session: ServerSession): string | undefined;
   replyDelayMs?(): number;
@@ -64,6 +60,8 @@ const WAIT_FOR_TIMEOUT_MS = 5_000;
 export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implements SessionHost {
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
+  /** Who may connect and how topics are answered: the source itself. */
+  readonly policy: SessionPolicy;
   private readonly source: ProtocolSource;
   private readonly clusters: readonly Cluster[];
   private readonly evictionMessage: string | undefined;
@@ -81,6 +79,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
   constructor(options: ProtocolServerOptions) {
     super();
     this.source = options.source;
+    this.policy = options.source;
     this.clusters = options.clusters ?? CLUSTERS;
     this.authTimeoutMs = options.authTimeoutMs;
     this.slowConsumerBytes = options.slowConsumerBytes;
@@ -181,19 +180,6 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
   }
 
   // ---- SessionHost --------------------------------------------------------------------------
-
-  authenticate(key: string, session: ServerSession): boolean {
-    return this.source.authenticate(key, session);
-  }
-
-  answer(
-    session: ServerSession,
-    action: 'subscribe' | 'unsubscribe',
-    topic: string,
-    key: string,
-  ): TopicAnswer | Promise<TopicAnswer> {
-    return this.source.answer(session, action, topic, key);
-  }
 
   replyDelayMs(): number {
     return this.source.replyDelayMs?.() ?? 0;

@@ -17,7 +17,7 @@ import {
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
 import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
-import type { ServerConnection } from './types.js';
+import type { ServerConnection } from './server-connection.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 /**
@@ -27,10 +27,8 @@ import { MAX_TIMER_MS } from '../validate.js';
  */
 export type TopicAnswer = 'ack' | 'silent' | { refuse: string };
 
-/** What a session needs from its server. */
-export interface SessionHost {
-  readonly authTimeoutMs: number;
-  readonly slowConsumerBytes: number;
+/** Who may connect and how each topic is answered: decided by the source behind the server. */
+export interface SessionPolicy {
   authenticate(key: string, session: ServerSession): boolean;
   answer(
     session: ServerSession,
@@ -38,6 +36,13 @@ export interface SessionHost {
     topic: string,
     key: string,
   ): TopicAnswer | Promise<TopicAnswer>;
+}
+
+/** What a session needs from its server: the source's policy, its limits and its hooks. */
+export interface SessionHost {
+  readonly policy: SessionPolicy;
+  readonly authTimeoutMs: number;
+  readonly slowConsumerBytes: number;
   /** Delay of subscribe/unsubscribe replies, ms. */
   replyDelayMs(): number;
   /** Whether pings are answered (a fault can stall every connection's pongs). */
@@ -243,7 +248,7 @@ export class ServerSession implements ServerConnection {
       return;
     }
     this.apiKey = key;
-    if (!(key.length > 0 && this.host.authenticate(key, this))) {
+    if (!(key.length > 0 && this.host.policy.authenticate(key, this))) {
       this.sendStatus('auth_failed', AUTH_FAILED, {
         code: CloseCode.PolicyViolation,
         reason: AUTH_FAILED,
@@ -275,7 +280,7 @@ export class ServerSession implements ServerConnection {
       }
       // Already held: the real server says nothing.
       if (action === 'subscribe' && this.topics.has(topic)) continue;
-      const answer = this.host.answer(this, action, topic, key);
+      const answer = this.host.policy.answer(this, action, topic, key);
       if (typeof answer === 'object' && !(answer instanceof Promise)) {
         replies.push(encodeEvents([status('error', answer.refuse)]));
         continue;

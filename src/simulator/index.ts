@@ -9,4 +9,4 @@ export type {
   SimulatorEvents,
   SimulatorFaults,
   SimulatorOptions,
-} from './types.js';
+} from './simulator-types.js';

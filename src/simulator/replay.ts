@@ -7,7 +7,7 @@ import { isWireEvent, type WireEvent } from '../protocol/codec.js';
 import { eventTimeMs } from '../protocol/timestamps.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { invalidOption } from '../validate.js';
-import type { ReplayOptions } from './types.js';
+import type { ReplayOptions } from './simulator-types.js';
 
 interface ReplaySink {
   deliver(events: WireEvent[]): void;

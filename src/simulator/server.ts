@@ -20,7 +20,7 @@ import type {
   SimulatorEvents,
   SimulatorFaults,
   SimulatorOptions,
-} from './types.js';
+} from './simulator-types.js';
 import { Universe } from './universe.js';
 import {
   duration,

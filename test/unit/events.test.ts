@@ -8,9 +8,6 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  isKnownEvent,
-  isStatusEvent,
-  knownEvs,
   type CryptoTrade,
   type EventOf,
   type EvOf,
@@ -21,6 +18,7 @@ import {
   type StockTrade,
   type StreamEvent,
 } from '../../src/protocol/events.js';
+import { isKnownEvent, isStatusEvent, knownEvs } from '../../src/protocol/known-events.js';
 import { STREAMS, type Cluster } from '../../src/protocol/streams.js';
 import { SYMBOL_FIELDS, symbolOf, topicOf } from '../../src/protocol/symbols.js';
 import { EXAMPLES } from '../fixtures/event-examples.js';

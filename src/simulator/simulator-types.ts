@@ -1,7 +1,7 @@
 /** The simulator's public types. */
 import type { EventEmitter } from 'node:events';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
-import type { ServerConnection } from '../server/types.js';
+import type { ServerConnection } from '../server/server-connection.js';
 
 export interface ReplayOptions {
   /** Recorded events, one object per event as received (status events are skipped). */
