@@ -11,7 +11,8 @@
  */
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import type { WireEvent } from '../protocol/codec.js';
-import { eventTime, historyRoute, type HistoryRoute } from '../protocol/rest-history.js';
+import { historyRoute, type HistoryRoute } from '../protocol/rest-history.js';
+import { eventTime } from '../protocol/timestamps.js';
 import { STREAMS, type Cluster, type Feed } from '../protocol/streams.js';
 import { eventKey, topicKey } from '../protocol/symbols.js';
 import { feedOfUrl, HistoryFetcher, type HistoryOptions, type HistoryTopic } from './history.js';

@@ -24,6 +24,7 @@
  */
 import type { WireEvent } from './codec.js';
 import type { Cluster, StreamSpec } from './streams.js';
+import { eventTime } from './timestamps.js';
 import {
   aggregate,
   aggregateRow,
@@ -211,12 +212,6 @@ export function historyPath(
   const gte = msToNs(window.from);
   const lt = msToNs(window.to);
   return `/v3/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&order=asc&sort=timestamp&limit=${limit}`;
-}
-
-/** The stream time of an event: `t` on ticks, the window start `s` on bars. */
-export function eventTime(event: WireEvent): number {
-  const t = event['t'] ?? event['s'];
-  return typeof t === 'number' ? t : Number.NaN;
 }
 
 /** Whether an event's stream time lies in the window (`from` inclusive, `to` exclusive). */

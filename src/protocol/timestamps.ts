@@ -25,3 +25,14 @@ export function eventTimeMs(event: WireEvent): number | undefined {
     typeof event['t'] === 'number' ? event['t'] : typeof event['s'] === 'number' ? event['s'] : NaN;
   return Number.isFinite(raw) ? timestampToMs(raw) : undefined;
 }
+
+/**
+ * The stream time of an event of a stream with REST history, in ms as the provider sends it: `t`
+ * on ticks, the window start `s` on bars (NaN when neither is a number). Unlike `eventTimeMs` it
+ * reads no unit from the magnitude: these streams are in ms by definition, and windows and
+ * de-duplication compare the values exactly as sent.
+ */
+export function eventTime(event: WireEvent): number {
+  const t = event['t'] ?? event['s'];
+  return typeof t === 'number' ? t : Number.NaN;
+}

@@ -4,7 +4,7 @@
  * a position), trimmed by age (generation time) and by count, oldest first.
  */
 import type { WireEvent } from '../protocol/codec.js';
-import { eventTime } from '../protocol/rest-history.js';
+import { eventTime } from '../protocol/timestamps.js';
 
 /** An array with a moving head: O(1) append and drop-oldest, absolute positions. */
 class Series {

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import {
-  eventTime,
   historyPath,
   historyRoute,
   parseHistoryBody,
   restTicker,
 } from '../../src/protocol/rest-history.js';
 import { STREAMS, type StreamSpec } from '../../src/protocol/streams.js';
+import { eventTime } from '../../src/protocol/timestamps.js';
 import { StreamClient } from '../../src/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { connectAuthed, pause, type TestClient } from '../helpers/sim.js';
