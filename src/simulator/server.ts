@@ -237,9 +237,14 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     return this.apiKeys === 'any' || this.apiKeys.includes(key);
   }
 
-  answer(_session: ServerSession, action: 'subscribe' | 'unsubscribe', topic: string): TopicAnswer {
+  answer(session: ServerSession, action: 'subscribe' | 'unsubscribe', topic: string): TopicAnswer {
     const rejection = action === 'subscribe' ? this.faults.rejectTopics.get(topic) : undefined;
     if (rejection !== undefined) return { refuse: rejection };
+    // A subscribed symbol joins the tape (once; later subscribes of it change nothing there).
+    if (action === 'subscribe' && this.generating) {
+      const parts = splitTopic(topic);
+      if (parts) this.tape(session.cluster as Cluster).touch(parts.prefix, parts.symbol);
+    }
     return this.faults.silentTopics.has(topic) ? 'silent' : 'ack';
   }
 
@@ -255,14 +260,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     return this.rest.handle(req, res);
   }
 
-  subscriptionChanged(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {
-    if (action !== 'subscribe') return;
-    this.replayer?.start();
-    if (!this.generating) return;
-    const tape = this.tape(session.cluster as Cluster);
-    for (const topic of session.subscriptions) {
-      const parts = splitTopic(topic);
-      if (parts) tape.touch(parts.prefix, parts.symbol);
-    }
+  subscriptionChanged(_session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {
+    if (action === 'subscribe') this.replayer?.start();
   }
 }
