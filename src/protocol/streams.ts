@@ -149,6 +149,18 @@ export function symbolPrefixOf(cluster: string): string {
 }
 
 /**
+ * The cluster a REST ticker belongs to, by its prefix (`O:…` options, `C:…` forex, `X:…` crypto,
+ * `I:…` indices); a ticker with none is a stock.
+ */
+export function clusterOfTicker(ticker: string): Cluster {
+  for (const c of CLUSTERS) {
+    const prefix = SYMBOL_PREFIX[c];
+    if (prefix !== '' && ticker.startsWith(prefix)) return c;
+  }
+  return 'stocks';
+}
+
+/**
  * The streams a cluster serves on the simulator, one per topic prefix. The simulator serves the
  * union of the market, business and launchpad feeds on one path per cluster; where two feeds share
  * a prefix (AM on stocks), the market feed's stream wins.

@@ -14,7 +14,7 @@ import {
   MAX_PAGE_ROWS,
   type HistoryRoute,
 } from '../protocol/rest-history.js';
-import { STREAMS, type Cluster, type StreamSpec } from '../protocol/streams.js';
+import { clusterOfTicker, STREAMS, type Cluster, type StreamSpec } from '../protocol/streams.js';
 import { canonicalSymbol } from '../protocol/symbols.js';
 import type { ClusterTape } from './tape.js';
 
@@ -186,12 +186,11 @@ function bad(message: string): HttpError {
 
 /** The stream an endpoint serves for a ticker: its cluster from the ticker's prefix. */
 function streamFor(endpoint: HistoryRoute['endpoint'], ticker: string, windowMs = 0): StreamSpec {
-  const prefix = /^([A-Z]):/.exec(ticker)?.[1];
-  const cluster = ({ O: 'options', C: 'forex', X: 'crypto', I: 'indices' } as const)[prefix ?? ''];
+  const cluster = clusterOfTicker(ticker);
   const stream = STREAMS.find((s) => {
     const r = historyRoute(s);
     return (
-      s.cluster === (cluster ?? 'stocks') &&
+      s.cluster === cluster &&
       r?.endpoint === endpoint &&
       (endpoint !== 'aggs' || r.windowMs === windowMs)
     );

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { STREAMS, symbolPrefixOf } from '../../src/protocol/streams.js';
+import { clusterOfTicker, STREAMS, symbolPrefixOf } from '../../src/protocol/streams.js';
 import { eventKey, eventPair, topicKey, wildcardOf } from '../../src/protocol/symbols.js';
 import { topicsFor } from '../../src/protocol/topics.js';
 import { generatorFor, Universe } from '../../src/simulator/index.js';
@@ -76,4 +76,13 @@ describe("eventPair spells a pair as the provider's events do", () => {
       }
     }
   });
+});
+
+test('clusterOfTicker: the cluster of a REST ticker by its prefix, stocks without one', () => {
+  assert.equal(clusterOfTicker('AAPL'), 'stocks');
+  assert.equal(clusterOfTicker('CAT'), 'stocks');
+  assert.equal(clusterOfTicker('O:SPY251219C00650000'), 'options');
+  assert.equal(clusterOfTicker('C:EUR-USD'), 'forex');
+  assert.equal(clusterOfTicker('X:BTC-USD'), 'crypto');
+  assert.equal(clusterOfTicker('I:SPX'), 'indices');
 });
