@@ -124,6 +124,14 @@ export function string(where: string, option: string, value: unknown): string {
   return value;
 }
 
+/** An absolute http:// or https:// URL with a host. */
+export function httpUrl(where: string, option: string, value: unknown): string {
+  if (typeof value === 'string' && /^https?:\/\/[^/]/i.test(value) && URL.canParse(value)) {
+    return value;
+  }
+  throw invalidOption(where, option, 'an http:// or https:// URL', value);
+}
+
 export function fn<F>(where: string, option: string, value: F): F {
   if (typeof value !== 'function') throw invalidOption(where, option, 'a function', value);
   return value;

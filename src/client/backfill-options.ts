@@ -74,13 +74,8 @@ export function resolveBackfill(value: unknown): BackfillConfig | undefined {
       streams,
     );
   }
-  const restUrl = o.restUrl;
-  if (
-    restUrl !== undefined &&
-    !(typeof restUrl === 'string' && /^https?:\/\/[^/]/i.test(restUrl) && URL.canParse(restUrl))
-  ) {
-    throw v.invalidOption(WHERE, 'backfill.restUrl', 'an http:// or https:// URL', restUrl);
-  }
+  const restUrl =
+    o.restUrl === undefined ? undefined : v.httpUrl(WHERE, 'backfill.restUrl', o.restUrl);
   return {
     restUrl,
     streams: streams === undefined ? undefined : [...streams],

@@ -157,7 +157,11 @@ export class HistoryFetcher {
     this.cluster = client.cluster;
     this.feed = feedOfUrl(client.url);
     this.settings = resolveHistoryOptions(options);
-    this.base = new URL(restUrlOption(options.restUrl) ?? restBaseUrl(client.url));
+    this.base = new URL(
+      v.optional(options.restUrl, restBaseUrl(client.url), (x) =>
+        v.httpUrl('StreamClient', 'history.restUrl', x),
+      ),
+    );
     this.gate = new RequestGate(this.settings.concurrency, this.settings.requestsPerSecond);
     this.log = redactingLogger(logger, client.apiKey);
   }
@@ -339,14 +343,6 @@ function resolveHistoryOptions(o: HistoryOptions): Settings {
     timeoutMs: ms('timeoutMs', 1),
     pageLimit: int('pageLimit', 1, MAX_PAGE_ROWS),
   };
-}
-
-function restUrlOption(restUrl: unknown): string | undefined {
-  if (restUrl === undefined) return undefined;
-  if (typeof restUrl === 'string' && /^https?:\/\/[^/]/i.test(restUrl) && URL.canParse(restUrl)) {
-    return restUrl;
-  }
-  throw v.invalidOption('StreamClient', 'history.restUrl', 'an http:// or https:// URL', restUrl);
 }
 
 function checkWindow(w: HistoryWindow): HistoryWindow {
