@@ -165,3 +165,11 @@ export function parseClusters(text: string): Cluster[] {
   }
   return [...new Set(list)] as Cluster[];
 }
+
+/** The API key: `--key`, else `$POLYGON_API_KEY`; blank counts as none (the simulator is used). */
+export function apiKeyOf(
+  flags: { readonly key?: string | undefined },
+  env: Record<string, string | undefined>,
+): string | undefined {
+  return flags.key?.trim() || env['POLYGON_API_KEY']?.trim() || undefined;
+}

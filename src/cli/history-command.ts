@@ -8,7 +8,7 @@ import type { Cluster } from '../protocol/streams.js';
 import { StreamClient } from '../client/stream-client.js';
 import { startSimulator } from '../simulator/index.js';
 import { formatNdjson } from './format.js';
-import { UsageError } from './args.js';
+import { apiKeyOf, UsageError } from './args.js';
 
 export interface HistoryFlags {
   cluster: Cluster;
@@ -29,7 +29,12 @@ export async function runHistory(
   if (flags.from >= to) {
     throw new UsageError(`history: --from must be before --to (${flags.from} >= ${to})`);
   }
-  const key = flags.key ?? env['POLYGON_API_KEY'];
+  const key = apiKeyOf(flags, env);
+  if (key === undefined && flags.host !== undefined) {
+    throw new UsageError(
+      '--host needs an API key: pass --key or set POLYGON_API_KEY (leave out both to ask the embedded simulator)',
+    );
+  }
   const sim = key === undefined ? await startSimulator() : undefined;
   try {
     const host = sim?.url ?? flags.host;

@@ -7,7 +7,7 @@
 import { isPolygonStreamError } from '../errors.js';
 import type { Cluster } from '../protocol/streams.js';
 import { gapMessage, startRelay, type Relay } from '../relay/index.js';
-import { UsageError } from './args.js';
+import { apiKeyOf, UsageError } from './args.js';
 import { untilInterrupted } from './interrupt.js';
 
 export interface RelayFlags {
@@ -26,7 +26,7 @@ export interface RelayFlags {
 }
 
 export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promise<number> {
-  const key = flags.key?.trim() || env['POLYGON_API_KEY']?.trim() || undefined;
+  const key = apiKeyOf(flags, env);
   if (flags.tokens === undefined && !flags.allowAnyToken) {
     throw new UsageError(
       'relay needs --tokens t1,t2 (what downstream clients authenticate with) or --allow-any-token',

@@ -8,7 +8,7 @@ import { StreamClient } from '../client/stream-client.js';
 import { redactValue } from '../redact.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { type Cluster, Host } from '../protocol/streams.js';
-import { UsageError } from './args.js';
+import { apiKeyOf, UsageError } from './args.js';
 import {
   clockTime,
   type Format,
@@ -124,7 +124,7 @@ class StreamRun {
 
   async start(): Promise<number> {
     const { flags } = this;
-    const key = flags.key?.trim() || this.io.env['POLYGON_API_KEY']?.trim() || undefined;
+    const key = apiKeyOf(flags, this.io.env);
     if (key === undefined && (flags.host !== undefined || flags.delayed)) {
       throw new UsageError(
         `${flags.host !== undefined ? '--host' : '--delayed'} needs an API key: pass --key or set POLYGON_API_KEY (leave out both to stream from the embedded simulator)`,

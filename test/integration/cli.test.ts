@@ -253,6 +253,11 @@ describe('usage errors: a message naming the flag, exit 2', () => {
       /--host.*cannot be used with.*--delayed/,
     ],
     ['--host without a key', ['stream', '--host', 'ws://127.0.0.1:1'], /--host needs an API key/],
+    [
+      'history --host without a key',
+      ['history', 'T.AAPL', '--from', '5m', '--host', 'ws://127.0.0.1:1'],
+      /--host needs an API key/,
+    ],
     ['unwritable --out', ['stream', '--out', join(missing, 'x.ndjson')], /--out: cannot write/],
     ['record without a file', ['record'], /record needs a file/],
     [
