@@ -16,7 +16,9 @@ const library = {
 const standardTransports: Plugin = {
   name: 'standard-transports',
   setup(build) {
-    const standard = fileURLToPath(new URL('src/client/transports-standard.ts', import.meta.url));
+    const standard = fileURLToPath(
+      new URL('src/client/transport/transports-standard.ts', import.meta.url),
+    );
     build.onResolve({ filter: /^\.\/transports\.js$/ }, () => ({ path: standard }));
   },
 };

@@ -14,11 +14,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Backfill } from '../src/client/backfill.js';
-import { resolveBackfill } from '../src/client/backfill-options.js';
-import { HistoryFetcher } from '../src/client/history.js';
+import { Backfill } from '../src/client/history/backfill.js';
+import { resolveBackfill } from '../src/client/history/backfill-options.js';
+import { HistoryFetcher } from '../src/client/history/history.js';
 import { silentLogger } from '../src/client/logger.js';
-import type { Gap } from '../src/client/lifecycle.js';
+import type { Gap } from '../src/client/delivery/lifecycle.js';
 import type { WireEvent } from '../src/protocol/codec.js';
 import { historyBodyText, msToNs } from '../src/protocol/rest-history.js';
 

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_DOCS } from '../src/errors.js';
 import { STREAMS, UNSUBSCRIBE_ALIASES } from '../src/protocol/streams.js';
-import { totalDelayMs } from '../src/client/backoff.js';
+import { totalDelayMs } from '../src/client/connection/backoff.js';
 import { DEFAULT_RECONNECT, DEFAULTS } from '../src/client/config.js';
 
 export const README = fileURLToPath(new URL('../README.md', import.meta.url));

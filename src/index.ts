@@ -4,31 +4,39 @@
  */
 export { StreamClient } from './client/stream-client.js';
 export type { ClientEvents, EventIterator, ListenOptions } from './client/stream-client.js';
-export type { BackfillReport, Gap, LifecycleEvents, StateChange } from './client/lifecycle.js';
-export type { BackfillOptions } from './client/backfill-options.js';
-export type { StreamMethods } from './client/stream-methods.js';
 export type {
-  ClientOptions,
-  MaxConnectionsPolicy,
-  StartOptions,
-  WsOptions,
-} from './client/config.js';
+  BackfillReport,
+  Gap,
+  LifecycleEvents,
+  StateChange,
+} from './client/delivery/lifecycle.js';
+export type { BackfillOptions } from './client/history/backfill-options.js';
+export type { StreamMethods } from './client/subscriptions/stream-methods.js';
+export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';
 export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
-export { HISTORY_DEFAULTS, type HistoryOptions, type HistoryQuery } from './client/history.js';
-export type { ConnectionState, ReconnectInfo } from './client/connection.js';
-export type { TransportName } from './client/transport.js';
-export type { EventFilter, EventsOptions, QueueOptions } from './client/dispatcher.js';
+export {
+  HISTORY_DEFAULTS,
+  type HistoryOptions,
+  type HistoryQuery,
+} from './client/history/history.js';
+export type { ConnectionState, ReconnectInfo } from './client/connection/connection.js';
+export type { TransportName, WsOptions } from './client/transport/transport.js';
+export type { EventFilter, EventsOptions, QueueOptions } from './client/delivery/dispatcher.js';
 export { ERROR_DOCS, ErrorCode, PolygonStreamError, isPolygonStreamError } from './errors.js';
 export * from './protocol/events.js';
 export * from './protocol/known-events.js';
 export type { LogLevel, Logger } from './client/logger.js';
-export type { DropReason, OverflowPolicy } from './client/bounded-queue.js';
-export { OVERFLOW_POLICIES } from './client/bounded-queue.js';
-export type { ReconnectPolicy } from './client/backoff.js';
-export type { LatencySnapshot, StatsSnapshot } from './client/stats.js';
+export type { DropReason, OverflowPolicy } from './client/delivery/bounded-queue.js';
+export { OVERFLOW_POLICIES } from './client/delivery/bounded-queue.js';
+export type { ReconnectPolicy } from './client/connection/backoff.js';
+export type { LatencySnapshot, StatsSnapshot } from './client/delivery/stats.js';
 export { Cluster, CLUSTERS, Host, STREAMS } from './protocol/streams.js';
 export type { Feed, StreamMethod, StreamSpec } from './protocol/streams.js';
-export type { SubscriptionResult, TopicState, TopicStatus } from './client/subscription-store.js';
+export type {
+  SubscriptionResult,
+  TopicState,
+  TopicStatus,
+} from './client/subscriptions/subscription-store.js';
 export { symbolOf, topicOf } from './protocol/symbols.js';
 export type { SymbolOptions, Symbols } from './protocol/topics.js';
 export type { WireEvent } from './protocol/codec.js';

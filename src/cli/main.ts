@@ -24,12 +24,12 @@ import {
   splitList,
   UsageError,
 } from './args.js';
-import { FORMATS } from './format.js';
-import { runHistory, type HistoryFlags } from './history-command.js';
-import { runRelay, type RelayFlags } from './relay-command.js';
-import { runSimulate, type SimulateFlags } from './simulate.js';
-import { runStream, type StreamFlags } from './stream.js';
-import { STREAM_FLAGS, type StreamRequest } from './stream-flags.js';
+import { FORMATS } from './output/format.js';
+import { runHistory, type HistoryFlags } from './commands/history-command.js';
+import { runRelay, type RelayFlags } from './commands/relay-command.js';
+import { runSimulate, type SimulateFlags } from './commands/simulate.js';
+import { runStream, type StreamFlags } from './commands/stream.js';
+import { STREAM_FLAGS, type StreamRequest } from './commands/stream-flags.js';
 
 const STREAM_GROUP = 'Streams ([symbols] is a comma-separated list, left off = all):';
 const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';

@@ -4,7 +4,7 @@
  */
 import { isPolygonStreamError } from '../errors.js';
 import { UsageError } from './args.js';
-import type { Gap } from '../client/lifecycle.js';
+import type { Gap } from '../client/delivery/lifecycle.js';
 
 /** Caller mistakes the client throws (bad host, stream not on cluster …) → a usage error. */
 export function asUsage(flag: string, err: unknown): unknown {

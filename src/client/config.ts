@@ -5,21 +5,14 @@
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { LOG_LEVELS, type Logger } from './logger.js';
 import * as v from '../validate.js';
-import type { ReconnectPolicy } from './backoff.js';
-import type { EventsOptions } from './dispatcher.js';
-import type { HistoryOptions } from './history.js';
-import type { BackfillOptions } from './backfill-options.js';
+import type { ReconnectPolicy } from './connection/backoff.js';
+import type { EventsOptions } from './delivery/dispatcher.js';
+import type { HistoryOptions } from './history/history.js';
+import type { BackfillOptions } from './history/backfill-options.js';
 import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
-import { TRANSPORTS, type TransportName } from './transport.js';
+import { TRANSPORTS, type TransportName, type WsOptions } from './transport/transport.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
-
-/**
- * Options passed through to the `ws` WebSocket constructor (its `ClientOptions`: `agent` for a
- * proxy, `headers`, TLS options such as `ca` or `rejectUnauthorized` …). Typed loosely on purpose:
- * the published types do not depend on `@types/ws`.
- */
-export type WsOptions = Readonly<Record<string, unknown>>;
 
 export interface ClientOptions<Self = unknown> {
   /**

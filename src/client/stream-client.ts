@@ -14,14 +14,14 @@ import {
   resolveStart,
   type StartOptions,
 } from './config.js';
-import { Connection, type ConnectionState } from './connection.js';
+import { Connection, type ConnectionState } from './connection/connection.js';
 import {
   defaultOnClose,
   defaultOnError,
   defaultOnMessage,
   stderrLogger,
 } from './print-handlers.js';
-import { Dispatcher, type EventsOptions } from './dispatcher.js';
+import { Dispatcher, type EventsOptions } from './delivery/dispatcher.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { redactError } from '../redact.js';
 import { interpretStatus, refusalError } from '../protocol/statuses.js';
@@ -34,28 +34,33 @@ import type {
   UnknownEvent,
 } from '../protocol/events.js';
 import type { WireEvent } from '../protocol/codec.js';
-import { HistoryFetcher, type HistoryQuery } from './history.js';
-import { type Backfill, createBackfill } from './backfill.js';
-import { Lifecycle } from './lifecycle.js';
-import { handlerError, invoke, thrownText } from './callbacks.js';
+import { HistoryFetcher, type HistoryQuery } from './history/history.js';
+import { type Backfill, createBackfill } from './history/backfill.js';
+import { Lifecycle } from './delivery/lifecycle.js';
+import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
 
-export type { Gap, LifecycleEvents, StateChange } from './lifecycle.js';
+export type { Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
-import { installStreamMethods, type StreamMethods } from './stream-methods.js';
-import * as registry from './registry.js';
-import { Stats, type StatsSnapshot } from './stats.js';
+import { installStreamMethods, type StreamMethods } from './subscriptions/stream-methods.js';
+import * as registry from './connection/registry.js';
+import { Stats, type StatsSnapshot } from './delivery/stats.js';
 import type { Cluster, StreamMethod } from '../protocol/streams.js';
 import {
   type SubscriptionResult,
   SubscriptionStore,
   type TopicStatus,
-} from './subscription-store.js';
+} from './subscriptions/subscription-store.js';
 import { checkTopics, type SymbolOptions, type Symbols } from '../protocol/topics.js';
-import { type ClientEvents, type EventIterator, listen, type ListenOptions } from './listen.js';
-import { FrameReader } from './frame-reader.js';
-import { SubscriptionRequests, streamTopics } from './subscription-requests.js';
+import {
+  type ClientEvents,
+  type EventIterator,
+  listen,
+  type ListenOptions,
+} from './delivery/listen.js';
+import { FrameReader } from './delivery/frame-reader.js';
+import { SubscriptionRequests, streamTopics } from './subscriptions/subscription-requests.js';
 
-export type { ClientEvents, EventIterator, ListenOptions } from './listen.js';
+export type { ClientEvents, EventIterator, ListenOptions } from './delivery/listen.js';
 
 // The generated subscribe/unsubscribe methods, typed by merging with the class below.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars

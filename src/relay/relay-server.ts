@@ -6,9 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { BackfillOptions } from '../client/backfill-options.js';
+import type { BackfillOptions } from '../client/history/backfill-options.js';
 import type { ClientOptions } from '../client/config.js';
-import type { Gap } from '../client/lifecycle.js';
+import type { Gap } from '../client/delivery/lifecycle.js';
 import type { StreamClient } from '../client/stream-client.js';
 import { encodeEvents, status, type WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';

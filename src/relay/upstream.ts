@@ -13,7 +13,7 @@ import type { Cluster } from '../protocol/streams.js';
 import { wildcardOf } from '../protocol/symbols.js';
 import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../errors.js';
 import type { TopicAnswer } from '../server/server-session.js';
-import type { Gap } from '../client/lifecycle.js';
+import type { Gap } from '../client/delivery/lifecycle.js';
 
 interface Entry {
   /** The spelling subscribed upstream. */

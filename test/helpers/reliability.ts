@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test';
 import { StreamClient, type Gap } from '../../src/client/stream-client.js';
 import type { ClientMessage } from '../../src/protocol/codec.js';
 import type { ClientOptions } from '../../src/client/config.js';
-import type { ConnectionState, ReconnectInfo } from '../../src/client/connection.js';
+import type { ConnectionState, ReconnectInfo } from '../../src/client/connection/connection.js';
 import { PolygonStreamError } from '../../src/errors.js';
 import {
   startSimulator,

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { STOCK_EXCHANGES } from '../../src/cli/reference-data.js';
+import { STOCK_EXCHANGES } from '../../src/cli/output/reference-data.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { connectAuthed } from '../helpers/sim.js';
 import { closedPort } from '../helpers/servers.js';

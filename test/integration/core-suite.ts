@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { StreamClient } from '../../src/client/stream-client.js';
 import type { ClientOptions } from '../../src/client/config.js';
-import type { TransportName } from '../../src/client/transport.js';
+import type { TransportName } from '../../src/client/transport/transport.js';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
 import type { StockTrade } from '../../src/protocol/events.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { StreamClient } from '../../src/client/stream-client.js';
-import type { HistoryOptions } from '../../src/client/history.js';
+import type { HistoryOptions } from '../../src/client/history/history.js';
 import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../../src/errors.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import type { Cluster } from '../../src/protocol/streams.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_RECONNECT } from '../../src/client/config.js';
-import { Backoff } from '../../src/client/backoff.js';
+import { Backoff } from '../../src/client/connection/backoff.js';
 
 test('backoff grows by factor up to the cap, with jitter, and runs out', () => {
   const policy = {

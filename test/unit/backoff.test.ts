@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff, totalDelayMs } from '../../src/client/backoff.js';
+import { Backoff, totalDelayMs } from '../../src/client/connection/backoff.js';
 import { DEFAULT_RECONNECT } from '../../src/client/config.js';
 
 /** Every delay a Backoff hands out until it gives up, summed. */

@@ -6,7 +6,7 @@ import {
   DEFAULT_OVERFLOW_POLICY,
   DEFAULT_QUEUE_CAPACITY,
   type DropReason,
-} from '../../src/client/bounded-queue.js';
+} from '../../src/client/delivery/bounded-queue.js';
 
 /** Everything pending, in order, without waiting. */
 function drain<T>(q: BoundedQueue<T>): T[] {

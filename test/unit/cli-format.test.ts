@@ -23,9 +23,9 @@ import {
   formatPretty,
   num,
   wantColor,
-} from '../../src/cli/format.js';
-import { openLineFile } from '../../src/cli/output.js';
-import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from '../../src/cli/reference-data.js';
+} from '../../src/cli/output/format.js';
+import { openLineFile } from '../../src/cli/output/output.js';
+import { STOCK_EXCHANGES, STOCK_TRADE_CONDITIONS } from '../../src/cli/output/reference-data.js';
 
 const ANSI = /\x1b\[/; // eslint-disable-line no-control-regex
 const T = 1_700_000_000_123;

@@ -8,8 +8,8 @@ import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import type { ConnectionState, ReconnectInfo } from '../../src/index.js';
 import { PolygonStreamError } from '../../src/index.js';
-import { type LinkFigures, LinkWatch } from '../../src/cli/link.js';
-import { formatStats, formatSummary } from '../../src/cli/status-line.js';
+import { type LinkFigures, LinkWatch } from '../../src/cli/output/link.js';
+import { formatStats, formatSummary } from '../../src/cli/output/status-line.js';
 
 /** A stand-in for the client's notifications: `on(name, listener)` like StreamClient's. */
 class Notifier {

@@ -1,7 +1,7 @@
 /** The `events({ symbols })` filter matches by canonical symbol, however either side spells it. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Dispatcher } from '../../src/client/dispatcher.js';
+import { Dispatcher } from '../../src/client/delivery/dispatcher.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
 
 /** The events among `events` that a consumer filtered on `symbols` receives. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterUrl } from '../../src/client/config.js';
-import { feedOfUrl, restBaseUrl } from '../../src/client/history.js';
+import { feedOfUrl, restBaseUrl } from '../../src/client/history/history.js';
 import { Host } from '../../src/protocol/streams.js';
 
 test('REST base: the provider API of each host family; ws → http and wss → https elsewhere', () => {

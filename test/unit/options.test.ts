@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StreamClient } from '../../src/client/stream-client.js';
-import { BoundedQueue } from '../../src/client/bounded-queue.js';
-import { Stats } from '../../src/client/stats.js';
+import { BoundedQueue } from '../../src/client/delivery/bounded-queue.js';
+import { Stats } from '../../src/client/delivery/stats.js';
 import { ErrorCode } from '../../src/errors.js';
 import { readStream, RedisSink } from '../../src/redis/index.js';
 import { startSimulator } from '../../src/simulator/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
-import { Stats } from '../../src/client/stats.js';
+import { Stats } from '../../src/client/delivery/stats.js';
 import { eventTimeMs, timestampToMs } from '../../src/protocol/timestamps.js';
 
 /** A clock the test moves by hand. */

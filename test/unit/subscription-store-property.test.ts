@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { SubscriptionStore } from '../../src/client/subscription-store.js';
+import { SubscriptionStore } from '../../src/client/subscriptions/subscription-store.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { runs, SEED } from '../helpers/arbitraries.js';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SubscriptionStore } from '../../src/client/subscription-store.js';
+import { SubscriptionStore } from '../../src/client/subscriptions/subscription-store.js';
 
 /**
  * `n` one-topic subscribes while online, each followed by the client's deadline check, then every

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { SubscriptionStore } from '../../src/client/subscription-store.js';
+import { SubscriptionStore } from '../../src/client/subscriptions/subscription-store.js';
 
 const T0 = 1_000;
 

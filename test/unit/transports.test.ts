@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { pickTransport as nodeBuild } from '../../src/client/transports.js';
-import { pickTransport as standardBuild } from '../../src/client/transports-standard.js';
-import { wsTransport } from '../../src/client/transport-ws.js';
-import { nativeTransport } from '../../src/client/transport-native.js';
+import { pickTransport as nodeBuild } from '../../src/client/transport/transports.js';
+import { pickTransport as standardBuild } from '../../src/client/transport/transports-standard.js';
+import { wsTransport } from '../../src/client/transport/transport-ws.js';
+import { nativeTransport } from '../../src/client/transport/transport-native.js';
 
 const hasWebSocket = typeof globalThis.WebSocket === 'function';
 const coded = (code: string, pattern: RegExp) => (err: unknown) =>

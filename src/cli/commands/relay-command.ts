@@ -1,0 +1,101 @@
+/**
+ * `polygon-stream relay`: one upstream connection per cluster (the provider with --key or
+ * POLYGON_API_KEY, else the embedded simulator), served downstream over the provider's own
+ * protocol to any number of clients, until SIGINT or SIGTERM. How to connect goes to stdout;
+ * upstream errors and, with --metrics, one metrics line per second go to stderr.
+ */
+import { isPolygonStreamError } from '../../errors.js';
+import type { Cluster } from '../../protocol/streams.js';
+import { gapMessage, startRelay, type Relay } from '../../relay/index.js';
+import { apiKeyOf, UsageError } from '../args.js';
+import { untilInterrupted } from '../interrupt.js';
+
+export interface RelayFlags {
+  port: number;
+  bind: string;
+  key?: string;
+  clusters: Cluster[];
+  tokens?: string[];
+  allowAnyToken?: boolean;
+  host?: string;
+  maxClients?: number;
+  maxTopics?: number;
+  metrics?: boolean;
+  backfill?: boolean;
+  quiet?: boolean;
+}
+
+export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promise<number> {
+  const key = apiKeyOf(flags, env);
+  if (flags.tokens === undefined && !flags.allowAnyToken) {
+    throw new UsageError(
+      'relay needs --tokens t1,t2 (what downstream clients authenticate with) or --allow-any-token',
+    );
+  }
+  if (flags.tokens !== undefined && flags.tokens.length === 0) {
+    throw new UsageError('--tokens: expected a comma-separated list of tokens');
+  }
+  if (key === undefined && flags.host !== undefined) {
+    throw new UsageError('--host needs an API key: pass --key or set POLYGON_API_KEY');
+  }
+  let relay: Relay;
+  try {
+    relay = await startRelay({
+      port: flags.port,
+      bind: flags.bind,
+      clusters: flags.clusters,
+      ...(key === undefined ? {} : { key }),
+      ...(flags.tokens === undefined ? { allowAnyToken: true } : { tokens: flags.tokens }),
+      ...(flags.host === undefined ? {} : { upstreamHost: flags.host }),
+      ...(flags.maxClients === undefined ? {} : { maxClients: flags.maxClients }),
+      ...(flags.maxTopics === undefined ? {} : { maxTopicsPerClient: flags.maxTopics }),
+      ...(flags.backfill ? { backfill: true } : {}),
+    });
+  } catch (err) {
+    if (isPolygonStreamError(err) && err.code === 'INVALID_OPTION') {
+      throw new UsageError(
+        err.message.replace(/^startRelay: /, '').replace(/allowAnyToken/g, '--allow-any-token'),
+      );
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    process.stderr.write(
+      `error: cannot start the relay: ${(err as Error).message}${code === 'EADDRINUSE' ? ' (try another --port, or --port 0 for any free one)' : ''}\n`,
+    );
+    return 1;
+  }
+  const say = (text: string): void => {
+    if (!flags.quiet) process.stderr.write(`[relay] ${text}\n`);
+  };
+  relay.on('error', (err) => say(`upstream: ${err.code}: ${err.message}`));
+  relay.on('gap', (cluster, gap) => say(`${cluster}: ${gapMessage(gap)}`));
+  const token = flags.tokens?.[0] ?? 'any';
+  process.stdout.write(
+    [
+      `polygon-stream relay listening on ${relay.url}`,
+      `  upstream: ${key === undefined ? 'the embedded simulator (no key)' : (flags.host ?? 'socket.polygon.io')}, one connection per cluster`,
+      `  clusters: ${flags.clusters.map((c) => `${relay.url}/${c}`).join('  ')}`,
+      `  tokens: ${flags.tokens === undefined ? 'any non-empty token' : `one of the ${flags.tokens.length} given with --tokens`}`,
+      `Connect:`,
+      `  polygon-stream stream --host ${relay.url} --key ${token} --subscribe T.AAPL`,
+      `  new StreamClient('${token}', '${flags.clusters[0]}', { host: '${relay.url}' })`,
+      `Ctrl-C to stop.`,
+      '',
+    ].join('\n'),
+  );
+  const timer = flags.metrics
+    ? setInterval(() => {
+        const m = relay.metrics();
+        const topics = Object.entries(m.upstreamTopics)
+          .map(([c, t]) => `${c}:${t.length}`)
+          .join(' ');
+        process.stderr.write(
+          `[relay] clients ${m.clients}  upstream topics ${topics}  in ${m.eventsInPerSecond}/s  out ${m.eventsOutPerSecond}/s  slow-consumer cuts ${m.slowConsumerDisconnects}  upstream reconnects ${m.upstreamReconnects}  backfilled ${m.backfilledEvents}  auth failures ${m.authFailures}\n`,
+        );
+      }, 1_000)
+    : undefined;
+  await untilInterrupted();
+  clearInterval(timer);
+  say('stopping');
+  await relay.close();
+  return 0;
+}

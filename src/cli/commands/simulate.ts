@@ -1,0 +1,153 @@
+/**
+ * `polygon-stream simulate`: the embedded simulator as a standalone server (generated data, or a
+ * recorded NDJSON file replayed at its own pace, faster, or as fast as possible), until SIGINT or
+ * SIGTERM. Prints the URL and how to connect on stdout; connection activity goes to stderr.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { CLUSTERS } from '../../protocol/streams.js';
+import { UsageError } from '../args.js';
+import { untilInterrupted } from '../interrupt.js';
+
+export interface SimulateFlags {
+  port: number;
+  host: string;
+  keys?: string[];
+  eventsPerSecond?: number;
+  seed?: number;
+  replay?: string;
+  speed?: number | 'max';
+  loop?: boolean;
+  quiet?: boolean;
+}
+
+interface ReplayCounts {
+  /** Events read from the file so far. */
+  events: number;
+  /** Lines skipped: not JSON, or not an event object (or array of them). */
+  bad: number;
+}
+
+function isEvent(value: unknown): value is { ev: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { ev?: unknown }).ev === 'string'
+  );
+}
+
+/**
+ * The events of an NDJSON recording, read lazily line by line: one event object per line (a line
+ * holding a raw frame — an array of events — is expanded). Bad lines are skipped and counted.
+ */
+async function* readRecording(path: string, counts: ReplayCounts): AsyncGenerator<object> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const text = line.trim();
+    if (text === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      counts.bad++;
+      continue;
+    }
+    const events = Array.isArray(value) ? value : [value];
+    if (events.length === 0 || !events.every(isEvent)) {
+      counts.bad++;
+      continue;
+    }
+    for (const event of events) {
+      counts.events++;
+      yield event;
+    }
+  }
+}
+
+function checkReadable(path: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new UsageError(`--replay: file not found: ${path}`);
+  }
+  if (!isFile) throw new UsageError(`--replay: not a file: ${path}`);
+}
+
+/** Runs until SIGINT/SIGTERM; resolves with the exit code. */
+export async function runSimulate(flags: SimulateFlags): Promise<number> {
+  if (flags.replay === undefined && (flags.speed !== undefined || flags.loop)) {
+    throw new UsageError(`${flags.loop ? '--loop' : '--speed'} only applies with --replay FILE`);
+  }
+  if (flags.keys !== undefined && flags.keys.length === 0) {
+    throw new UsageError('--keys: expected a comma-separated list of API keys');
+  }
+  const counts: ReplayCounts = { events: 0, bad: 0 };
+  if (flags.replay !== undefined) checkReadable(flags.replay);
+  const replay =
+    flags.replay === undefined
+      ? undefined
+      : {
+          events: readRecording(flags.replay, counts),
+          speed: flags.speed ?? 1,
+          loop: flags.loop === true,
+        };
+  let sim: Simulator;
+  try {
+    sim = await startSimulator({
+      port: flags.port,
+      host: flags.host,
+      apiKeys: flags.keys ?? 'any',
+      ...(flags.eventsPerSecond === undefined ? {} : { eventsPerSecond: flags.eventsPerSecond }),
+      ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+      ...(replay === undefined ? {} : { replay }),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    process.stderr.write(
+      `error: cannot start the simulator on ${flags.host}:${flags.port}: ${(err as Error).message}${code === 'EADDRINUSE' ? ' (try another --port, or --port 0 for any free one)' : ''}\n`,
+    );
+    return 1;
+  }
+  const log = (text: string): void => {
+    if (!flags.quiet) process.stderr.write(`[simulator] ${text}\n`);
+  };
+  sim.on('connection', (c) => log(`#${c.id} connected to /${c.cluster}`));
+  sim.on('message', (c, msg) => {
+    // Never echo auth: its params are the API key.
+    if (msg.action !== 'auth') log(`#${c.id} ${msg.action} ${msg.params}`);
+  });
+  sim.on('close', (c) => log(`#${c.id} closed`));
+  sim.on('replayEnd', () =>
+    process.stderr.write(
+      `[simulator] replay finished: ${counts.events} events from ${flags.replay}${counts.bad > 0 ? `, ${counts.bad} bad line(s) skipped` : ''}; still serving, Ctrl-C to stop\n`,
+    ),
+  );
+  sim.on('error', (err) => process.stderr.write(`[simulator] replay error: ${err.message}\n`));
+
+  const url = sim.url;
+  const keyHint = flags.keys === undefined ? 'any' : 'YOUR_KEY';
+  const source =
+    flags.replay === undefined
+      ? `Generating ${flags.eventsPerSecond ?? 200} events/s per cluster (seed ${flags.seed ?? 1}).`
+      : `Replaying ${flags.replay} at ${flags.speed === 'max' ? 'maximum speed' : `${flags.speed ?? 1}x speed`}${flags.loop ? ', looping' : ''}, from the first subscribe.`;
+  process.stdout.write(
+    [
+      `polygon-stream simulator listening on ${url}`,
+      `  clusters: ${CLUSTERS.map((c) => `${url}/${c}`).join('  ')}`,
+      `  API keys: ${flags.keys === undefined ? 'any non-empty key' : `one of the ${flags.keys.length} given with --keys`}`,
+      `  ${source}`,
+      `Connect:`,
+      `  polygon-stream stream --host ${url} --key ${keyHint} --subscribe T.AAPL,Q.AAPL`,
+      `  new StreamClient('${keyHint}', 'stocks', { host: '${url}' })`,
+      `Ctrl-C to stop.`,
+      '',
+    ].join('\n'),
+  );
+
+  await untilInterrupted();
+  process.stderr.write('[simulator] stopping\n');
+  await sim.close();
+  return 0;
+}

@@ -1,0 +1,368 @@
+/**
+ * `polygon-stream stream` / `record`: connect (to Polygon.io, or to the embedded simulator when no
+ * API key is given), subscribe, print events in the chosen format, optionally record NDJSON, and
+ * stop gracefully on Ctrl-C, --duration or --max-events.
+ */
+import type { WireEvent } from '../../protocol/codec.js';
+import { StreamClient } from '../../client/stream-client.js';
+import { redactValue } from '../../redact.js';
+import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Cluster, Host } from '../../protocol/streams.js';
+import { apiKeyOf, UsageError } from '../args.js';
+import {
+  clockTime,
+  type Format,
+  formatJson,
+  formatNdjson,
+  formatPretty,
+  wantColor,
+} from '../output/format.js';
+import { DEFAULT_RECONNECT, DEFAULTS } from '../../index.js';
+import { type ClientFigures, LinkWatch } from '../output/link.js';
+import { asUsage, errorLine, gapLine } from '../messages.js';
+import { LineWriter, openLineFile } from '../output/output.js';
+import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
+import { formatProgress, formatStats, formatSummary, StatusLine } from '../output/status-line.js';
+import { symbolOf } from '../../protocol/symbols.js';
+import { defaultStreams, type StreamRequest } from './stream-flags.js';
+
+export interface StreamFlags extends SinkFlags {
+  cluster: Cluster;
+  subscribe?: string[];
+  host?: string;
+  delayed?: boolean;
+  format?: Format;
+  out?: string;
+  quiet?: boolean;
+  duration?: number;
+  maxEvents?: number;
+  /** true: --stats, false: --no-stats, undefined: live line on a TTY only. */
+  stats?: boolean;
+  compression?: boolean;
+  key?: string;
+  color?: boolean;
+  reconnect?: boolean;
+  verbose?: boolean;
+  /** `--sim-rate`: the embedded simulator's events per second. */
+  simRate?: number;
+  onMaxConnections?: 'stop' | 'reclaim';
+  /** `--reclaim-after`, ms. */
+  reclaimAfter?: number;
+  /** `record`: a progress line on stderr (events written, file, rate) unless --stats/--no-stats. */
+  progress?: boolean;
+  /** `--backfill`: fill each reconnect's gap from REST history. */
+  backfill?: boolean;
+}
+
+const noop = (): void => undefined;
+
+interface StreamIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Run the stream until it is stopped; resolves with the exit code (0 stopped, 1 runtime failure). */
+export async function runStream(
+  flags: StreamFlags,
+  requests: readonly StreamRequest[],
+  io: StreamIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
+  const run = new StreamRun(flags, requests, io);
+  return run.start();
+}
+
+class StreamRun {
+  private client: StreamClient | undefined;
+  /** The API key, masked in the statuses printed (a server may quote it). */
+  private key: string | undefined;
+  private sim: Simulator | undefined;
+  private file: LineWriter | undefined;
+  private sink: CliSink | undefined;
+  private readonly stdout: LineWriter | undefined;
+  private statusLine: StatusLine | undefined;
+  private readonly format: Format;
+  private readonly color: boolean;
+  private readonly errColor: boolean;
+  private readonly link: LinkWatch;
+  private defaultNote: string | undefined;
+  private symbolWidth = 6;
+  private stopping = false;
+  /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
+  private streaming = false;
+  /** Events delivered from REST history (--backfill). */
+  private backfilled = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private done!: (code: number) => void;
+  private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
+  private readonly signals: [NodeJS.Signals, () => void][] = [];
+
+  constructor(
+    private readonly flags: StreamFlags,
+    private readonly requests: readonly StreamRequest[],
+    private readonly io: StreamIO,
+  ) {
+    this.link = new LinkWatch(
+      flags.reconnect === false ? undefined : DEFAULT_RECONNECT.maxAttempts,
+    );
+    const tty = io.stdout.isTTY === true;
+    this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
+    this.color = wantColor(tty, io.env, flags.color ?? true);
+    this.errColor = wantColor(io.stderr.isTTY === true, io.env, flags.color ?? true);
+    if (!flags.quiet) {
+      this.stdout = new LineWriter(io.stdout, {
+        owns: false,
+        around: (write) => (this.statusLine && tty ? this.statusLine.above(write) : write()),
+        onError: (err) => {
+          // The reader went away (`| head`): stop quietly. Anything else is a failure.
+          if (err.code !== 'EPIPE') this.note(`error: writing to stdout failed: ${err.message}`);
+          void this.stop(err.code === 'EPIPE' ? 0 : 1);
+        },
+      });
+    }
+  }
+
+  async start(): Promise<number> {
+    const { flags } = this;
+    const key = apiKeyOf(flags, this.io.env);
+    if (key === undefined && (flags.host !== undefined || flags.delayed)) {
+      throw new UsageError(
+        `${flags.host !== undefined ? '--host' : '--delayed'} needs an API key: pass --key or set POLYGON_API_KEY (leave out both to stream from the embedded simulator)`,
+      );
+    }
+    if (key !== undefined && flags.simRate !== undefined) {
+      throw new UsageError(
+        '--sim-rate only applies to the embedded simulator, which runs when no API key is given (--key or POLYGON_API_KEY)',
+      );
+    }
+    if (flags.reclaimAfter !== undefined && flags.onMaxConnections !== 'reclaim') {
+      throw new UsageError('--reclaim-after needs --on-max-connections reclaim');
+    }
+    checkSinkFlags(flags);
+    if (flags.sink !== undefined) {
+      this.sink = await CliSink.open({ ...flags, sink: flags.sink }, flags.cluster, (message) =>
+        this.note(message),
+      );
+    }
+    if (flags.out !== undefined) {
+      try {
+        this.file = openLineFile(flags.out, '--out', (err) => {
+          this.note(`error: writing ${flags.out} failed: ${err.message}`);
+          void this.stop(1);
+        });
+      } catch (err) {
+        await this.sink?.close();
+        throw err;
+      }
+    }
+    try {
+      let host = flags.delayed ? Host.Delayed : flags.host;
+      if (key === undefined) {
+        this.sim = await startSimulator({
+          port: 0,
+          ...(flags.simRate === undefined ? {} : { eventsPerSecond: flags.simRate }),
+        });
+        host = this.sim.url;
+      }
+      this.key = key;
+      this.client = this.createClient(key ?? 'simulator', host);
+      this.subscribeAll(this.client);
+      if (this.sim) {
+        this.note(
+          `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url} (${flags.simRate ?? 200} events/s; --sim-rate to change)`,
+        );
+      }
+      if (this.defaultNote) this.note(this.defaultNote);
+      if (this.sink) {
+        this.note(
+          `polygon-stream: publishing to Redis stream ${this.sink.key} at ${this.sink.url}`,
+        );
+      }
+    } catch (err) {
+      await this.cleanup();
+      throw err;
+    }
+    this.listen(this.client);
+    this.streaming = true;
+    this.startStatusLine(this.client);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = (): void => {
+        if (this.stopping) process.exit(130); // a second Ctrl-C: give up waiting
+        void this.stop(0);
+      };
+      process.on(signal, handler);
+      this.signals.push([signal, handler]);
+    }
+    if (flags.duration !== undefined)
+      this.timer = setTimeout(() => void this.stop(0), flags.duration);
+    this.client.startStreamThread().catch(noop); // failures arrive as 'close' with an error
+    return this.finished;
+  }
+
+  private createClient(key: string, host: string | undefined): StreamClient {
+    const reclaim =
+      this.flags.onMaxConnections === 'reclaim'
+        ? (this.flags.reclaimAfter ?? DEFAULTS.reclaimAfterMs)
+        : undefined;
+    try {
+      return new StreamClient(key, this.flags.cluster, {
+        ...(host === undefined ? {} : { host }),
+        compression: this.flags.compression === true,
+        ...(this.flags.reconnect === false ? { reconnect: false as const } : {}),
+        enableConnectionLogs: this.flags.verbose === true,
+        ...(this.flags.backfill ? { backfill: true } : {}),
+        ...(reclaim ? { onMaxConnections: 'reclaim' as const, reclaimAfterMs: reclaim } : {}),
+        onError: (_client, error) => this.note(errorLine(error, reclaim)),
+        onClose: noop,
+      });
+    } catch (err) {
+      throw asUsage(
+        this.flags.delayed ? '--delayed' : this.flags.host ? '--host' : '--cluster',
+        err,
+      );
+    }
+  }
+
+  /** Stream flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
+  private subscribeAll(client: StreamClient): void {
+    const methods = client as unknown as Record<string, (s: readonly string[]) => Promise<unknown>>;
+    for (const request of this.requests) {
+      try {
+        methods[`subscribe${request.method}`]!.call(client, request.symbols).catch(noop);
+      } catch (err) {
+        throw asUsage(`--${request.flag}`, err);
+      }
+    }
+    if (this.flags.subscribe !== undefined) {
+      try {
+        client.subscribe(this.flags.subscribe).catch(noop);
+      } catch (err) {
+        throw asUsage('--subscribe', err);
+      }
+    }
+    if (this.requests.length === 0 && this.flags.subscribe === undefined) {
+      const streams = defaultStreams(this.flags.cluster);
+      for (const method of streams) methods[`subscribe${method}`]!.call(client, []).catch(noop);
+      const topics = [...client.subscriptions().keys()].join(',');
+      this.defaultNote = `polygon-stream: no --subscribe given; subscribing to ${topics} on ${this.flags.cluster}`;
+    }
+  }
+
+  private listen(client: StreamClient): void {
+    this.link.attach(client);
+    client.on('*', (event) => this.event(event as WireEvent));
+    // One pipelined write per frame: the data events of the frame that were printed / recorded.
+    const sink = this.sink;
+    if (sink) client.on('frame', () => sink.endFrame());
+    client.on('reconnect', (info) => {
+      // After max_connections the warning already said when the slot is taken back.
+      if (info.cause.code === 'MAX_CONNECTIONS') return;
+      this.note(
+        `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
+      );
+    });
+    client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
+    client.on('backfill', (report) => (this.backfilled += report.events));
+    client.on('close', ({ error }) => {
+      // An error was printed by onError already; a clean close we did not ask for is odd but fine.
+      if (!this.stopping) void this.stop(error ? 1 : 0);
+    });
+  }
+
+  private startStatusLine(client: StreamClient): void {
+    const { stats, progress, out } = this.flags;
+    const live = this.io.stderr.isTTY === true && stats !== false;
+    const file = this.file;
+    // record's progress line replaces the stats line unless --stats / --no-stats says otherwise.
+    if (progress && stats === undefined && file && out !== undefined) {
+      this.statusLine = new StatusLine({
+        stream: this.io.stderr,
+        text: () => formatProgress(this.link.figures(), file.lines, out),
+        label: 'record',
+        live,
+      });
+    } else if (live || stats === true) {
+      const sink = this.sink;
+      this.statusLine = new StatusLine({
+        stream: this.io.stderr,
+        text: () => {
+          const line = formatStats(this.link.figures(), this.clientFigures(client));
+          return sink ? `${line} · ${sink.status()}` : line;
+        },
+        live,
+      });
+    }
+    this.statusLine?.start();
+  }
+
+  private clientFigures(client: StreamClient): ClientFigures {
+    const stats = client.stats();
+    return this.flags.backfill ? { ...stats, backfilled: this.backfilled } : stats;
+  }
+
+  private event(event: WireEvent): void {
+    if (this.stopping) return;
+    if (event.ev === 'status') {
+      const status = redactValue(event, this.key);
+      if (this.format === 'pretty' && this.stdout) {
+        this.stdout.write(formatPretty(status, { color: this.color }));
+      } else this.note(formatPretty(status, { color: this.errColor }));
+      return;
+    }
+    this.link.dataEvent();
+    this.file?.write(formatNdjson(event));
+    this.sink?.add(event);
+    this.stdout?.write(this.render(event));
+    if (this.flags.maxEvents !== undefined && this.link.events >= this.flags.maxEvents)
+      void this.stop(0);
+  }
+
+  private render(event: WireEvent): string {
+    if (this.format === 'ndjson') return formatNdjson(event);
+    if (this.format === 'json') return formatJson(event);
+    const symbol = symbolOf(event);
+    if (symbol !== undefined && symbol.length > this.symbolWidth) {
+      this.symbolWidth = Math.min(symbol.length, 24);
+    }
+    return formatPretty(event, { color: this.color, symbolWidth: this.symbolWidth });
+  }
+
+  /** One line on stderr, out of the live status line's way. */
+  private note(text: string): void {
+    const print = (): void => void this.io.stderr.write(`${text}\n`);
+    if (this.statusLine) this.statusLine.above(print);
+    else print();
+  }
+
+  private async stop(code: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.cleanup();
+    const failed =
+      this.file?.failed ??
+      (this.stdout?.failed?.code === 'EPIPE' ? undefined : this.stdout?.failed);
+    if (this.flags.out !== undefined && !this.file?.failed) {
+      this.note(`polygon-stream: recorded ${this.file?.lines ?? 0} events to ${this.flags.out}`);
+    }
+    this.done(failed ? 1 : code);
+  }
+
+  private async cleanup(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    for (const [signal, handler] of this.signals) process.off(signal, handler);
+    this.statusLine?.stop();
+    const summary = this.statusLine !== undefined && this.client !== undefined;
+    if (this.client) await this.client.closeStream().catch(noop);
+    await this.sim?.close().catch(noop);
+    // After the socket: nothing more arrives, so what the sink holds can be flushed.
+    const sinkSummary = await this.sink?.close();
+    if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
+    await this.file?.end();
+    await this.stdout?.end();
+    if (summary) {
+      const line = formatSummary(this.link.figures(), this.clientFigures(this.client!));
+      this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
+    }
+  }
+}

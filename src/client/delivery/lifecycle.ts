@@ -1,0 +1,102 @@
+/**
+ * Lifecycle notifications (state changes, reconnects, gaps, errors, close, frames): their types
+ * and a small emitter that never lets a throwing or rejecting listener break the client.
+ */
+import type { WireEvent } from '../../protocol/codec.js';
+import type { ConnectionState, ReconnectInfo } from '../connection/connection.js';
+import type { PolygonStreamError } from '../../errors.js';
+import { invoke } from './callbacks.js';
+
+export interface Gap {
+  /** Last time the previous connection heard from the server (ms since epoch). */
+  from: number;
+  /** When the new connection was authenticated: data in between was not delivered. */
+  to: number;
+  /** The topics affected (the re-subscribed set). */
+  topics: string[];
+  /** With `backfill` on: events delivered from REST history per topic filled. */
+  filled?: Record<string, number>;
+  /** With `backfill` on: the topics not filled, each with a code and a reason. */
+  unfilled?: Record<string, { code: string; reason: string }>;
+}
+
+/** One topic's gap filled (`backfill` on): its window and what was delivered from history. */
+export interface BackfillReport {
+  topic: string;
+  /** Window asked for, ms: [from, to). */
+  from: number;
+  to: number;
+  /** Events delivered from history before the topic's live events (`client.isBackfilled(e)`). */
+  events: number;
+  /** History events dropped because the stream had delivered (or was holding) them. */
+  duplicates: number;
+  /** Live events held while filling, delivered after the history. */
+  held: number;
+}
+
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+}
+
+/** Lifecycle notifications, next to the data events (`'T'`, `'Q'`, `'status'`, `'*'` …). */
+export interface LifecycleEvents {
+  state: StateChange;
+  reconnect: ReconnectInfo;
+  resubscribe: { topics: string[] };
+  gap: Gap;
+  backfill: BackfillReport;
+  error: PolygonStreamError;
+  close: { code: number; reason: string; error: PolygonStreamError | undefined };
+  /** The events of one frame, statuses included, after they were dispatched (for sinks). */
+  frame: readonly WireEvent[];
+}
+
+const NAMES: ReadonlySet<string> = new Set<keyof LifecycleEvents>([
+  'state',
+  'reconnect',
+  'resubscribe',
+  'gap',
+  'backfill',
+  'error',
+  'close',
+  'frame',
+]);
+
+type Listener = (payload: never) => unknown;
+
+export class Lifecycle {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  /** The 'frame' set once created: read per frame without a Map lookup. */
+  private frames: Set<Listener> | undefined;
+
+  /** `listenerThrew` gets what a listener of `name` threw or its returned promise rejected with. */
+  constructor(
+    private readonly listenerThrew: (err: unknown, name: keyof LifecycleEvents) => void,
+  ) {}
+
+  static isName(name: string): name is keyof LifecycleEvents {
+    return NAMES.has(name);
+  }
+
+  on(name: keyof LifecycleEvents, listener: Listener): () => void {
+    const set = this.listeners.get(name) ?? new Set();
+    this.listeners.set(name, set.add(listener));
+    if (name === 'frame') this.frames = set;
+    return () => set.delete(listener);
+  }
+
+  /** Whether anyone listens to 'frame' (read per frame on the hot path). */
+  get framed(): boolean {
+    return this.frames !== undefined && this.frames.size > 0;
+  }
+
+  emit<K extends keyof LifecycleEvents>(name: K, payload: LifecycleEvents[K]): void {
+    const set = this.listeners.get(name);
+    if (set === undefined) return;
+    const failed = (err: unknown): void => this.listenerThrew(err, name);
+    for (const listener of [...set]) {
+      invoke(() => (listener as (p: LifecycleEvents[K]) => unknown)(payload), failed);
+    }
+  }
+}
