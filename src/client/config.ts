@@ -22,8 +22,11 @@ export interface ClientOptions<Self = unknown> {
   host?: string;
   /** The Python library's message handler: the raw text frame, exactly as received. */
   onMessage?: (client: Self, raw: string) => void;
-  /** Runtime failures (typed PolygonStreamError). Default: print, as the Python library does. */
-  onError?: (client: Self, error: Error) => void;
+  /**
+   * Runtime failures, each a PolygonStreamError (switch on `error.code`; the same errors reach
+   * `on('error')` listeners). Default: print, as the Python library does.
+   */
+  onError?: (client: Self, error: PolygonStreamError) => void;
   /** Called once, when the stream closes for good (not on a reconnect). Default: print. */
   onClose?: (client: Self, code: number, reason: string) => void;
   /** Connection-level debug lines on stderr (open, auth result, subscribe sends, close codes). */

@@ -6,6 +6,7 @@
 import { isStatusFrame } from '../protocol/codec.js';
 import { redactJsonText } from '../redact.js';
 import { LOG_LEVELS, type Logger } from './logger.js';
+import type { PolygonStreamError } from '../errors.js';
 
 /**
  * The Python `polygon` library's default message handler: status messages are reported as such,
@@ -19,9 +20,8 @@ export function defaultOnMessage(secret: string): (client: unknown, raw: string)
   };
 }
 
-export function defaultOnError(_client: unknown, error: Error): void {
-  const code = (error as { code?: string }).code;
-  console.error(`error${code ? ` [${code}]` : ''}: ${error.message}`);
+export function defaultOnError(_client: unknown, error: PolygonStreamError): void {
+  console.error(`error [${error.code}]: ${error.message}`);
 }
 
 export function defaultOnClose(_client: unknown, code: number, reason: string): void {

@@ -84,7 +84,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   );
   private readonly requests: SubscriptionRequests;
   private readonly reader: FrameReader;
-  private readonly onError: (client: this, error: Error) => void;
+  private readonly onError: (client: this, error: PolygonStreamError) => void;
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
   private readonly historyFetcher: HistoryFetcher;

@@ -79,7 +79,7 @@ export class Upstream {
     this.client = new StreamClient(apiKey, cluster, {
       ...options,
       onMessage: (_client, raw) => (this.raw = raw),
-      onError: (_client, error) => hooks.error(error as PolygonStreamError),
+      onError: (_client, error) => hooks.error(error),
       onClose: () => undefined,
     });
     if (options.backfill === undefined || options.backfill === false) {

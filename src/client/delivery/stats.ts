@@ -70,9 +70,15 @@ export interface StatsSnapshot {
   readonly drops: Readonly<Record<string, number>>;
   /** Events waiting in consumer queues now. */
   readonly queueDepth: number;
-  /** Latency figures in ms, or null before the first sample. */
+  /**
+   * Latency figures in ms. null until the first sample, which a frame gives when its last event
+   * carries a positive numeric timestamp (`t`, or `s` for aggregates): so null before any data
+   * arrives, while only status messages have come (they have no timestamp), and in raw mode (an
+   * `onMessage` handler and no event listener), where frames are decoded only while a subscribe
+   * awaits its acknowledgement.
+   */
   readonly latencyMs: LatencySnapshot | null;
-  /** When the last frame arrived (Unix ms), or null before the first. */
+  /** When the last frame arrived (Unix ms; status frames count). null until the first frame. */
   readonly lastFrameAt: number | null;
 }
 
