@@ -82,30 +82,61 @@ describe('status line', () => {
   });
 });
 
-test('a wrong host: the cause at once, then exit 1 within the first-connect bound', async () => {
-  const port = await closedPort();
-  const started = Date.now();
-  const cli = start(['stream', '--host', `ws://127.0.0.1:${port}`, '--key', 'k'], {
-    timeoutMs: 30_000,
-  });
-  await cli.waitFor(
-    new RegExp(
-      `^error \\[CONNECTION_FAILED\\]: Connection to ws://127\\.0\\.0\\.1:${port}/stocks failed: connection refused`,
+describe('the first connection: its cause once, at once; retries quiet', () => {
+  test('a wrong host: the cause at once, then exit 1 within the first-connect bound', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const cli = start(['stream', '--host', `ws://127.0.0.1:${port}`, '--key', 'k'], {
+      timeoutMs: 30_000,
+    });
+    const first = new RegExp(
+      `^error \\[CONNECTION_FAILED\\]: Connection to ws://127\\.0\\.0\\.1:${port}/stocks failed: connection refused.*; retrying quietly for up to 10s from the start$`,
       'm',
-    ),
-    'stderr',
-    5_000,
-  );
-  const r = await cli.result;
-  const took = Date.now() - started;
-  assert.equal(r.code, 1, r.stderr);
-  // The library's firstConnectTimeoutMs (10 s), not the reconnect budget (minutes).
-  assert.ok(took >= 9_500 && took < 20_000, `exited after ${took} ms`);
-  assert.match(
-    r.stderr.trimEnd().split('\n').at(-1)!,
-    /^error \[CONNECTION_FAILED\]: Could not connect to \S+ within 10000 ms \(firstConnectTimeoutMs, \d attempts?\); last cause: .*connection refused/,
-  );
-  assert.equal(r.stdout, '');
+    );
+    await cli.waitFor(first, 'stderr', 5_000);
+    const r = await cli.result;
+    // Exactly three lines: the default subscription, the cause, the final failure. No line per retry.
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 3, r.stderr);
+    assert.match(lines[0]!, /^polygon-stream: no --subscribe given/);
+    assert.match(lines[1]!, first);
+    assert.doesNotMatch(r.stderr, /reconnecting/);
+    const took = Date.now() - started;
+    assert.equal(r.code, 1, r.stderr);
+    // The library's firstConnectTimeoutMs (10 s), not the reconnect budget (minutes).
+    assert.ok(took >= 9_500 && took < 20_000, `exited after ${took} ms`);
+    assert.match(
+      r.stderr.trimEnd().split('\n').at(-1)!,
+      /^error \[CONNECTION_FAILED\]: Could not connect to \S+ within 10000 ms \(firstConnectTimeoutMs, \d attempts?\); last cause: .*connection refused/,
+    );
+    assert.equal(r.stdout, '');
+  });
+
+  test('a host that comes up late: one line for the cause, then streaming, no retry lines', async () => {
+    const port = await closedPort();
+    const cli = start(['stream', '--host', `ws://127.0.0.1:${port}`, '--key', 'test', '--stats'], {
+      timeoutMs: 30_000,
+    });
+    await cli.waitFor(
+      /^error \[CONNECTION_FAILED\]: .*connection refused.*; retrying quietly/m,
+      'stderr',
+    );
+    // Retries of a first connection are `connecting`, not `reconnecting n/20`.
+    await cli.waitFor(/^stats: connecting · /m, 'stderr');
+    await simulator(port);
+    await cli.waitFor(/^stats: live · [\d.]+ ev\/s · [\d,]+ events · 0 reconnects · /m, 'stderr');
+    await cli.waitFor(/^\{"ev":"T"/m, 'stdout');
+    cli.child.kill('SIGINT');
+    const r = await cli.result;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.match(/CONNECTION_FAILED/g)?.length, 1, r.stderr);
+    assert.doesNotMatch(
+      r.stderr,
+      /reconnect(ing|ed)\b/,
+      'retries of the first connection are quiet',
+    );
+    assert.doesNotMatch(r.stderr, /[1-9]\d* attempts?\)/);
+  });
 });
 
 describe('record', () => {

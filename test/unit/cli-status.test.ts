@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import type { ConnectionState, ReconnectInfo } from '../../src/index.js';
 import { PolygonStreamError } from '../../src/index.js';
-import { type LinkFigures, LinkWatch } from '../../src/cli/output/link.js';
+import { type LinkFigures, LinkWatch, RATE_WINDOW_MS } from '../../src/cli/output/link.js';
 import { formatStats, formatSummary } from '../../src/cli/output/status-line.js';
 
 /** A stand-in for the client's notifications: `on(name, listener)` like StreamClient's. */
@@ -84,6 +84,22 @@ describe('LinkWatch', () => {
     assert.equal(link.figures().state, 'closed');
   });
 
+  test('retries of the first connection are connecting, not reconnects', () => {
+    const { link, client, tick } = watched();
+    client.go('connecting');
+    client.retry(1);
+    client.go('connecting');
+    client.retry(2);
+    assert.equal(link.figures().state, 'connecting');
+    assert.equal(link.wasLive, false);
+    tick(2000);
+    client.go('connecting');
+    client.go('authenticating');
+    client.go('open');
+    const f = link.figures();
+    assert.deepEqual([f.state, f.reconnects, f.attempts, link.wasLive], ['live', 0, 0, true]);
+  });
+
   test('max_connections with reclaim: reclaiming until live again', () => {
     const { link, client } = watched();
     client.go('connecting');
@@ -97,6 +113,62 @@ describe('LinkWatch', () => {
     client.go('open');
     assert.deepEqual([link.figures().state, link.figures().attempts], ['live', 0]);
     assert.equal(link.figures().reconnects, 1);
+  });
+});
+
+describe('the rate: events per second now, beside the totals', () => {
+  /** `perSecond` data events a second for `seconds`, spread evenly (one batch per 100 ms tick). */
+  function feed(w: ReturnType<typeof watched>, perSecond: number, seconds: number): void {
+    for (let t = 0; t < seconds * 10; t++) {
+      for (let i = 0; i < perSecond / 10; i++) w.link.dataEvent();
+      w.tick(100);
+    }
+  }
+
+  function live(): ReturnType<typeof watched> {
+    const w = watched();
+    w.client.go('connecting');
+    w.client.go('authenticating');
+    w.client.go('open');
+    return w;
+  }
+
+  test(`the last ${RATE_WINDOW_MS / 1000} s, not the average since start`, () => {
+    const w = live();
+    feed(w, 1000, 20);
+    assert.ok(Math.abs(w.link.figures().eventsPerSecond - 1000) < 50);
+    feed(w, 100, RATE_WINDOW_MS / 1000 + 1);
+    const f = w.link.figures();
+    // Since start it would be 20,600 / 26 s ≈ 792.
+    assert.ok(Math.abs(f.eventsPerSecond - 100) < 15, `${f.eventsPerSecond} ev/s`);
+    assert.equal(f.events, 20_600);
+    assert.match(formatStats(f, client), /^live · 100 ev\/s · 20,600 events · /);
+  });
+
+  test('falls to 0 when data stops while live; the totals stay', () => {
+    const w = live();
+    feed(w, 200, 3);
+    const before = w.link.figures();
+    assert.equal(before.events, 600);
+    w.tick(RATE_WINDOW_MS / 2);
+    const fading = w.link.figures().eventsPerSecond;
+    assert.ok(fading > 0 && fading < before.eventsPerSecond, `${fading} ev/s half-way`);
+    w.tick(RATE_WINDOW_MS);
+    const after = w.link.figures();
+    assert.deepEqual([after.state, after.eventsPerSecond, after.events], ['live', 0, 600]);
+    assert.equal(after.quietMs, RATE_WINDOW_MS * 1.5 + 100, 'since the last event, 100 ms in');
+    assert.match(formatStats(after, client), /^live · 0\.0 ev\/s · 600 events · /);
+  });
+
+  test('time spent connecting does not dilute the first seconds', () => {
+    const w = watched();
+    w.client.go('connecting');
+    w.tick(3000); // a slow first connect
+    w.client.go('authenticating');
+    w.client.go('open');
+    feed(w, 100, 1);
+    // Counted from when it was live: 100 in 1 s, not 100 in 4 s.
+    assert.ok(Math.abs(w.link.figures().eventsPerSecond - 100) < 1);
   });
 });
 

@@ -212,7 +212,7 @@ class StreamRun {
         enableConnectionLogs: this.flags.verbose === true,
         ...(this.flags.backfill ? { backfill: true } : {}),
         ...(reclaim ? { onMaxConnections: 'reclaim' as const, reclaimAfterMs: reclaim } : {}),
-        onError: (_client, error) => this.note(errorLine(error, reclaim)),
+        onError: (_client, error) => this.note(errorLine(error, reclaim) + this.retryNote()),
         onClose: noop,
       });
     } catch (err) {
@@ -221,6 +221,18 @@ class StreamRun {
         err,
       );
     }
+  }
+
+  /**
+   * After the first connection's first failure (the client reports only that one, at once, and
+   * retries without a word until firstConnectTimeoutMs): what happens next, since the retries
+   * print nothing. Empty for any other error.
+   */
+  private retryNote(): string {
+    const state = this.client?.state;
+    if (this.link.wasLive || state === undefined || state === 'closed' || state === 'closing')
+      return '';
+    return `; retrying quietly for up to ${DEFAULTS.firstConnectTimeoutMs / 1000}s from the start`;
   }
 
   /** Stream flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
@@ -255,8 +267,9 @@ class StreamRun {
     const sink = this.sink;
     if (sink) client.on('frame', () => sink.endFrame());
     client.on('reconnect', (info) => {
-      // After max_connections the warning already said when the slot is taken back.
-      if (info.cause.code === 'MAX_CONNECTIONS') return;
+      // After max_connections the warning already said when the slot is taken back. Retries of
+      // the first connection are quiet: its first failure said the cause (see retryNote).
+      if (info.cause.code === 'MAX_CONNECTIONS' || !this.link.wasLive) return;
       this.note(
         `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
       );

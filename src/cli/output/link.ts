@@ -1,15 +1,27 @@
 /**
  * What the CLI tells a person about the connection and the data, counted by the CLI itself from
  * the client's public notifications (`state`, `reconnect`) and the data events it handles:
- * - the connection state, first on the status line: `connecting`, `live`, `reconnecting 2/20`
- *   (attempt / attempts allowed), `reclaiming` (waiting to take a connection back after
- *   max_connections), `closed`;
- * - data events only (status messages are not events a trader asked for), and their rate;
+ * - the connection state, first on the status line: `connecting` (retries of the first
+ *   connection included), `live`, `reconnecting 2/20` (attempt / attempts allowed, once it has
+ *   been live), `reclaiming` (waiting to take a connection back after max_connections), `closed`;
+ * - data events only (status messages are not events a trader asked for), and their current
+ *   rate: events per second over the last RATE_WINDOW_MS, from the same rate window as the
+ *   client's `stats()` (a Stats of its own, as the client's counts status messages and not the
+ *   events backfill delivers), whose window starts when the connection is first live, so the
+ *   time spent connecting does not dilute the first seconds' rate;
  * - reconnections that succeeded, apart from the attempts they took (one outage that needed three
  *   attempts is one reconnect, three attempts).
  */
 import type { ConnectionState, ReconnectInfo, StatsSnapshot, StreamClient } from '../../index.js';
 import { Stats } from '../../client/delivery/stats.js';
+
+/** The span of the status line's rate: short enough to follow the feed, long enough to be even. */
+export const RATE_WINDOW_MS = 5_000;
+
+/** The rate window of a fresh watch: RATE_WINDOW_MS in half-second buckets. */
+function rateWindow(now: () => number): Stats {
+  return new Stats({ now, rateWindowMs: RATE_WINDOW_MS, rateBuckets: 10 });
+}
 
 /** The words the status line leads with. (Room for more: a future `filling gap`, say.) */
 type LinkState = 'connecting' | 'live' | 'reconnecting' | 'reclaiming' | 'closed';
@@ -21,7 +33,10 @@ export interface LinkFigures {
   readonly live: boolean;
   /** Data events handled (printed / recorded), statuses not included. */
   readonly events: number;
-  /** Data events per second over the last ten seconds. */
+  /**
+   * Data events per second now: over the last RATE_WINDOW_MS (and the current half-second), or
+   * since the connection was first live when that is shorter. 0 after RATE_WINDOW_MS without data.
+   */
   readonly eventsPerSecond: number;
   /** Successful reconnections. */
   readonly reconnects: number;
@@ -42,7 +57,7 @@ export class LinkWatch {
   private reconnects = 0;
   private attempts = 0;
   private count = 0;
-  private readonly rate: Stats;
+  private rate: Stats;
   private readonly startedAt: number;
   private lastDataAt: number;
 
@@ -51,7 +66,7 @@ export class LinkWatch {
     private readonly maxAttempts: number | undefined,
     private readonly now: () => number = Date.now,
   ) {
-    this.rate = new Stats({ now });
+    this.rate = rateWindow(now);
     this.startedAt = this.lastDataAt = now();
   }
 
@@ -67,6 +82,11 @@ export class LinkWatch {
     this.lastDataAt = now;
     this.count++;
     this.rate.recordFrame(0, 1, undefined, now);
+  }
+
+  /** Whether the connection has been live at least once (after that, retries are reconnects). */
+  get wasLive(): boolean {
+    return this.everLive;
   }
 
   /** Data events handled so far. */
@@ -97,6 +117,9 @@ export class LinkWatch {
   }
 
   private reconnecting(info: ReconnectInfo): void {
+    // Retries of the first connection are still `connecting` (bounded by the client's
+    // firstConnectTimeoutMs, not by the reconnect budget the label counts), and no reconnects.
+    if (!this.everLive) return;
     this.outage = true;
     // A fixed delay after max_connections is a wait to take the connection back, not a retry.
     if (info.cause.code === 'MAX_CONNECTIONS') {
@@ -112,6 +135,7 @@ export class LinkWatch {
     switch (state) {
       case 'open':
         if (this.outage && this.everLive) this.reconnects++;
+        if (!this.everLive) this.rate = rateWindow(this.now); // count from when data can flow
         this.everLive = true;
         this.outage = false;
         this.state = 'live';
