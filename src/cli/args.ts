@@ -29,20 +29,54 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
+/** The Unix ms `history --from/--to` take: 13 digits, 2001-09-09 to 2286-11-20. */
+const UNIX_MS = { min: 1e12, max: 1e13 - 1 } as const;
+
+const TIME_FORMS =
+  'Unix ms (1767623400000), an ISO date/time (2026-01-05T14:30:00Z) or an age (90s, 5m, 1h)';
+
 /**
- * `history --from/--to`: Unix ms (13+ digits), an ISO 8601 date or date-time, or an age before now
- * (`90s`, `5m`, `1h`).
+ * `history --from/--to`: Unix ms (13 digits), an ISO 8601 date or date-time, or an age before now
+ * (`90s`, `5m`, `1h`, at most what parseDuration takes). A number of another size is refused
+ * rather than read as a time far from the one meant: 10 digits is Unix seconds, 16 is µs.
  */
 export function parseTime(text: string): number {
-  if (/^\s*\d{10,}\s*$/.test(text)) return Number(text);
-  if (/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
-    const ms = Date.parse(text.trim());
+  const trimmed = text.trim();
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) {
+    const n = Number(trimmed);
+    if (Number.isInteger(n) && n >= UNIX_MS.min && n <= UNIX_MS.max) return n;
+    const range = `${UNIX_MS.min} (${iso(UNIX_MS.min)}) to ${UNIX_MS.max} (${iso(UNIX_MS.max)})`;
+    if (!Number.isInteger(n)) {
+      throw new InvalidArgumentError(`Expected whole Unix ms, ${range}.`);
+    }
+    if (n >= UNIX_MS.min / 1000 && n <= UNIX_MS.max / 1000) {
+      throw new InvalidArgumentError(
+        `That is Unix seconds; give Unix ms (${n * 1000}), an ISO date/time or an age.`,
+      );
+    }
+    throw new InvalidArgumentError(
+      `Out of range: Unix ms has 13 digits, ${range}; or give an ISO date/time or an age.`,
+    );
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
+    const ms = Date.parse(trimmed);
     if (!Number.isNaN(ms)) return ms;
   }
-  if (/^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.test(text)) return Date.now() - parseDuration(text);
-  throw new InvalidArgumentError(
-    'Expected Unix ms (1767623400000), an ISO date/time (2026-01-05T14:30:00Z) or an age (5m, 1h).',
-  );
+  if (/^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/i.test(trimmed)) {
+    try {
+      return Date.now() - parseDuration(trimmed);
+    } catch {
+      throw new InvalidArgumentError(
+        `Expected an age from 1ms to ${(MAX_TIMER_MS / 3_600_000) | 0}h (about 24 days); for longer ago give Unix ms or an ISO date/time.`,
+      );
+    }
+  }
+  throw new InvalidArgumentError(`Expected ${TIME_FORMS}.`);
+}
+
+/** A time as the CLI shows it in messages: ISO 8601, UTC. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /** `--reclaim-after`: a duration of at least a minute (sooner fights the other connection). */

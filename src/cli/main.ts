@@ -73,7 +73,7 @@ function addStreamOptions(cmd: Command): Command {
       ).choices(FORMATS),
     )
     .option('-o, --out <file>', 'also write every event to FILE as NDJSON (the recording format)')
-    .option('-q, --quiet', 'print no events on stdout')
+    .addOption(new Option('-q, --quiet', 'print no events on stdout').conflicts('format'))
     .option('-d, --duration <duration>', 'stop after this long (500ms, 30s, 5m, 1h)', parseDuration)
     .option('-n, --max-events <n>', 'stop after N data events', parsePositiveInt)
     .option('--stats', 'stats line on stderr (live on a TTY, one line per second otherwise)')
@@ -193,7 +193,9 @@ Exit codes:
         'record events to an NDJSON file, with a progress line on stderr (stdout stays quiet)',
       )
       .argument('[file]', 'the NDJSON file to write (or --out FILE)')
-      .option('--echo', 'also print every event on stdout (in --format)'),
+      .addOption(
+        new Option('--echo', 'also print every event on stdout (in --format)').conflicts('quiet'),
+      ),
   ).action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
     const flags = cmd.opts<StreamFlags & { echo?: boolean }>();
     if (flags.format !== undefined && !flags.echo) {
@@ -258,12 +260,16 @@ Examples:
     .option('-p, --port <port>', 'port to listen on (0: any free port)', parsePort, 8765)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--keys <keys>', 'accepted API keys, comma-separated (default: any key)', splitList)
-    .option(
-      '--events-per-second <n>',
-      'generated events per second per cluster (default 200)',
-      parseNonNegativeInt,
+    .addOption(
+      new Option('--events-per-second <n>', 'generated events per second per cluster (default 200)')
+        .argParser(parseNonNegativeInt)
+        .conflicts('replay'),
     )
-    .option('--seed <n>', 'PRNG seed: same seed, same data (default 1)', parseNonNegativeInt)
+    .addOption(
+      new Option('--seed <n>', 'PRNG seed: same seed, same data (default 1)')
+        .argParser(parseNonNegativeInt)
+        .conflicts('replay'),
+    )
     .option('--replay <file>', 'replay a recorded NDJSON file instead of generating data')
     .option('--speed <speed>', "replay speed: a factor (1, 10) or 'max' (default 1)", parseSpeed)
     .option('--loop', 'replay the file again and again')

@@ -2,11 +2,14 @@
  * Library errors in the CLI's words: caller mistakes become usage errors naming the flag, and
  * advice that names a client option names the CLI flag instead.
  */
-import { isPolygonStreamError } from '../errors.js';
+import { ErrorCode, isPolygonStreamError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { Gap } from '../client/delivery/lifecycle.js';
 
-/** Caller mistakes the client throws (bad host, stream not on cluster …) → a usage error. */
+/**
+ * Caller mistakes the client throws (bad host, stream not on cluster, a history topic that has
+ * none …) → a usage error naming `flag`.
+ */
 export function asUsage(flag: string, err: unknown): unknown {
   if (!isPolygonStreamError(err)) return err;
   const caller = [
@@ -16,6 +19,7 @@ export function asUsage(flag: string, err: unknown): unknown {
     'STREAM_NOT_ON_CLUSTER',
     'INVALID_SYMBOLS',
     'INVALID_OPTION',
+    'NO_HISTORY',
   ];
   if (!caller.includes(err.code)) return err;
   const offered = err.details['offeredOn'];
@@ -58,4 +62,52 @@ export function gapLine(gap: Gap, clock: (ms: number) => string): string {
   const unfilled = Object.entries(gap.unfilled).map(([t, u]) => `${t} (${u.code})`);
   const not = unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '';
   return `${head}; backfilled ${filled.length} topic(s) with ${events} event(s)${not}`;
+}
+
+/**
+ * An INVALID_OPTION a library call threw for an option the CLI fills from a flag → a usage error
+ * in the flag's words (`startSimulator: eventsPerSecond must be …` → `--events-per-second must
+ * be …`; the text's other camelCase option names become flags too). Anything else is returned as
+ * it is.
+ */
+export function optionAsUsage(err: unknown, flagOf: Readonly<Record<string, string>>): unknown {
+  if (!isPolygonStreamError(err, ErrorCode.InvalidOption)) return err;
+  const option = String(err.details['option']);
+  const flag = flagOf[option];
+  const at = err.message.indexOf(`: ${option} `);
+  if (flag === undefined || at < 0) return err;
+  let rest = err.message.slice(at + option.length + 2);
+  // Other options the text names, when unmistakable (camelCase: `or allowAnyToken: true`).
+  for (const [name, other] of Object.entries(flagOf)) {
+    if (/[A-Z.]/.test(name)) rest = rest.replaceAll(name, other);
+  }
+  return new UsageError(flag + rest);
+}
+
+/**
+ * A server (simulator, relay) that could not listen. An address that is not this machine's is a
+ * usage error naming `flag` (thrown); anything else (port taken, no permission) is a runtime
+ * failure: the line to print, exit 1.
+ */
+export function listenFailure(
+  what: string,
+  flag: string,
+  address: string,
+  port: number,
+  err: unknown,
+): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') {
+    throw new UsageError(
+      `${flag}: cannot listen on ${JSON.stringify(address)}: not an address of this machine (${code}); give one such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`,
+    );
+  }
+  const hint =
+    code === 'EADDRINUSE'
+      ? ' (try another --port, or --port 0 for any free one)'
+      : code === 'EACCES'
+        ? ' (ports below 1024 need privileges: try another --port)'
+        : '';
+  const message = err instanceof Error ? err.message : String(err);
+  return `error: cannot start ${what} on ${address}:${port}: ${message}${hint}`;
 }

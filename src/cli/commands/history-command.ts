@@ -8,7 +8,8 @@ import type { Cluster } from '../../protocol/streams.js';
 import { StreamClient } from '../../client/stream-client.js';
 import { startSimulator } from '../../simulator/index.js';
 import { formatNdjson } from '../output/format.js';
-import { apiKeyOf, UsageError } from '../args.js';
+import { apiKeyOf, iso, UsageError } from '../args.js';
+import { asUsage } from '../messages.js';
 
 export interface HistoryFlags {
   cluster: Cluster;
@@ -27,7 +28,8 @@ export async function runHistory(
 ): Promise<number> {
   const to = flags.to ?? Date.now();
   if (flags.from >= to) {
-    throw new UsageError(`history: --from must be before --to (${flags.from} >= ${to})`);
+    const end = flags.to === undefined ? `now (${iso(to)}), the default --to` : iso(to);
+    throw new UsageError(`--from must be before --to: ${iso(flags.from)} is not before ${end}`);
   }
   const key = apiKeyOf(flags, env);
   if (key === undefined && flags.host !== undefined) {
@@ -38,13 +40,25 @@ export async function runHistory(
   const sim = key === undefined ? await startSimulator() : undefined;
   try {
     const host = sim?.url ?? flags.host;
-    const client = new StreamClient(key ?? 'simulator', flags.cluster, {
-      ...(host === undefined ? {} : { host }),
-      onError: () => undefined,
-      onClose: () => undefined,
-    });
+    let client: StreamClient;
+    try {
+      client = new StreamClient(key ?? 'simulator', flags.cluster, {
+        ...(host === undefined ? {} : { host }),
+        onError: () => undefined,
+        onClose: () => undefined,
+      });
+    } catch (err) {
+      throw asUsage(flags.host === undefined ? '--cluster' : '--host', err);
+    }
     const query = { from: flags.from, to, ...(flags.maxRows ? { maxRows: flags.maxRows } : {}) };
-    const events = await client.history(topic, query);
+    let pending: ReturnType<StreamClient['history']>;
+    try {
+      // The topic is checked at the call, before any request: a mistake in it is a usage error.
+      pending = client.history(topic, query);
+    } catch (err) {
+      throw asUsage('<topic>', err);
+    }
+    const events = await pending;
     for (const event of events) out.write(`${formatNdjson(event)}\n`);
     return 0;
   } finally {

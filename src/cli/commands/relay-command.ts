@@ -4,11 +4,11 @@
  * protocol to any number of clients, until SIGINT or SIGTERM. How to connect goes to stdout;
  * upstream errors and, with --metrics, one metrics line per second go to stderr.
  */
-import { isPolygonStreamError } from '../../errors.js';
 import type { Cluster } from '../../protocol/streams.js';
 import { gapMessage, startRelay, type Relay } from '../../relay/index.js';
 import { apiKeyOf, UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
+import { listenFailure, optionAsUsage } from '../messages.js';
 
 export interface RelayFlags {
   port: number;
@@ -24,6 +24,19 @@ export interface RelayFlags {
   backfill?: boolean;
   quiet?: boolean;
 }
+
+/** startRelay's options the flags fill. */
+const RELAY_FLAGS = {
+  port: '--port',
+  bind: '--bind',
+  clusters: '--clusters',
+  key: '--key',
+  tokens: '--tokens',
+  allowAnyToken: '--allow-any-token',
+  upstreamHost: '--host',
+  maxClients: '--max-clients',
+  maxTopicsPerClient: '--max-topics',
+};
 
 export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const key = apiKeyOf(flags, env);
@@ -52,15 +65,9 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
       ...(flags.backfill ? { backfill: true } : {}),
     });
   } catch (err) {
-    if (isPolygonStreamError(err) && err.code === 'INVALID_OPTION') {
-      throw new UsageError(
-        err.message.replace(/^startRelay: /, '').replace(/allowAnyToken/g, '--allow-any-token'),
-      );
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    process.stderr.write(
-      `error: cannot start the relay: ${(err as Error).message}${code === 'EADDRINUSE' ? ' (try another --port, or --port 0 for any free one)' : ''}\n`,
-    );
+    const usage = optionAsUsage(err, RELAY_FLAGS);
+    if (usage instanceof UsageError) throw usage;
+    process.stderr.write(`${listenFailure('the relay', '--bind', flags.bind, flags.port, err)}\n`);
     return 1;
   }
   const say = (text: string): void => {

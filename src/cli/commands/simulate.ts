@@ -9,6 +9,7 @@ import { startSimulator, type Simulator } from '../../simulator/index.js';
 import { CLUSTERS } from '../../protocol/streams.js';
 import { UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
+import { listenFailure, optionAsUsage } from '../messages.js';
 
 export interface SimulateFlags {
   port: number;
@@ -21,6 +22,15 @@ export interface SimulateFlags {
   loop?: boolean;
   quiet?: boolean;
 }
+
+/** startSimulator's options the flags fill. */
+const SIMULATOR_FLAGS = {
+  port: '--port',
+  host: '--host',
+  apiKeys: '--keys',
+  eventsPerSecond: '--events-per-second',
+  seed: '--seed',
+};
 
 interface ReplayCounts {
   /** Events read from the file so far. */
@@ -104,9 +114,10 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
       ...(replay === undefined ? {} : { replay }),
     });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const usage = optionAsUsage(err, SIMULATOR_FLAGS);
+    if (usage instanceof UsageError) throw usage;
     process.stderr.write(
-      `error: cannot start the simulator on ${flags.host}:${flags.port}: ${(err as Error).message}${code === 'EADDRINUSE' ? ' (try another --port, or --port 0 for any free one)' : ''}\n`,
+      `${listenFailure('the simulator', '--host', flags.host, flags.port, err)}\n`,
     );
     return 1;
   }

@@ -138,6 +138,11 @@ class StreamRun {
     if (flags.reclaimAfter !== undefined && flags.onMaxConnections !== 'reclaim') {
       throw new UsageError('--reclaim-after needs --on-max-connections reclaim');
     }
+    if (flags.backfill && flags.reconnect === false && flags.onMaxConnections !== 'reclaim') {
+      throw new UsageError(
+        '--backfill fills the gap of each reconnect, and --no-reconnect turns reconnects off: give one of them',
+      );
+    }
     checkSinkFlags(flags);
     if (flags.sink !== undefined) {
       this.sink = await CliSink.open({ ...flags, sink: flags.sink }, flags.cluster, (message) =>
