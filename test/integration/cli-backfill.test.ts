@@ -44,8 +44,8 @@ describe('cli: REST history', () => {
     assert.equal(lines[0], JSON.stringify(tape[0]), 'the NDJSON of stream');
     const bad = await start(['history', 'T.*', '--from', '5m', '--host', sim.url, '--key', 'test'])
       .result;
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /NO_HISTORY.*wildcard/);
+    assert.equal(bad.code, 2, 'a topic without history is a usage mistake');
+    assert.match(bad.stderr, /<topic>: \[NO_HISTORY\].*wildcard/);
   });
 
   test('stream --backfill: the gap line says what was filled; the status line counts', async () => {
