@@ -1,12 +1,19 @@
 /**
  * What a consumer pays for the package: the tarball (`npm pack --dry-run`), the dependencies an
  * install brings (`npm ls --omit=dev --all`), and what importing an entry loads and costs, measured
- * in fresh node processes on the built dist. `npm run package-cost` prints the figures the README
- * quotes (run `npm run build` first); test/integration/package.test.ts uses `loadedModules` to
- * prove what the client entry does not load.
+ * in fresh node processes on the built dist, and the client bundled for a browser. `npm run
+ * package-cost` builds, measures and writes the README's two tables (between `<!-- package-facts
+ * -->` and `<!-- package-times -->` markers); test/integration/package-cost.test.ts fails when the
+ * facts table is stale (the times depend on the machine and are not checked);
+ * test/integration/package.test.ts uses `loadedModules` to prove what the client entry does not
+ * load.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -80,49 +87,150 @@ function byOrigin(files: readonly string[]): string {
   return [...counts].map(([name, n]) => `${name} ${n}`).join(', ');
 }
 
-/** One line of the report on stdout. */
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+/** The figures of a build that do not depend on the machine's speed. */
+export interface PackageFacts {
+  tarball: { size: number; unpackedSize: number; entryCount: number; maps: number };
+  /** Packages an install of this one brings (`npm ls --omit=dev --all`). */
+  dependencies: string[];
+  /** Files each entry loads in a fresh process, by origin. */
+  loads: { verb: string; specifier: string; files: number; origins: string }[];
+  /** The client bundled for the browser by esbuild (minified), bytes. */
+  browser: { minified: number; gzip: number };
 }
 
-function main(): void {
+const ENTRIES = [
+  ['polygon-stream', 'cjs'],
+  ['polygon-stream', 'esm'],
+  ['polygon-stream/redis', 'esm'],
+  ['polygon-stream/simulator', 'esm'],
+  ['polygon-stream/relay', 'esm'],
+] as const;
+
+/** Minified and gzipped size of an app that imports the client, bundled for the browser. */
+async function browserBundle(): Promise<PackageFacts['browser']> {
+  const { build } = await import('esbuild');
+  const project = mkdtempSync(join(tmpdir(), 'polygon-stream-cost-'));
+  try {
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(ROOT, join(project, 'node_modules', 'polygon-stream'), 'dir');
+    writeFileSync(join(project, 'package.json'), '{"name":"bundler","private":true}');
+    writeFileSync(
+      join(project, 'app.js'),
+      "import { StreamClient } from 'polygon-stream';\nglobalThis.StreamClient = StreamClient;\n",
+    );
+    const result = await build({
+      entryPoints: [join(project, 'app.js')],
+      absWorkingDir: project,
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      logLevel: 'silent',
+    });
+    const text = result.outputFiles[0]!.contents;
+    return { minified: text.length, gzip: gzipSync(text).length };
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
+/** Measure the facts of the current build (dist/ must be built). */
+export async function measureFacts(): Promise<PackageFacts> {
   const pack = JSON.parse(
     execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8' }),
   ) as { size: number; unpackedSize: number; entryCount: number; files: { path: string }[] }[];
   const { size, unpackedSize, entryCount, files } = pack[0]!;
-  const maps = files.filter((f) => f.path.endsWith('.map')).length;
-  say(
-    `tarball (npm pack --dry-run): ${(size / 1000).toFixed(1)} kB, ${(unpackedSize / 1000).toFixed(1)} kB unpacked, ${entryCount} files, ${maps} source maps`,
-  );
-
-  const deps = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+  const dependencies = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
     cwd: ROOT,
     encoding: 'utf8',
   })
     .split('\n')
     .filter((line) => line.includes('node_modules'))
     .map(origin);
-  say(
-    `dependencies installed with it (npm ls --omit=dev --all): ${deps.length} (${deps.join(', ')}); ioredis is an optional peer`,
-  );
-
-  const runs = Number(process.env['RUNS'] ?? 11);
-  const ws = medianMs('ws', 'esm', runs);
-  say(`import('ws') alone, the baseline: median ${ws.toFixed(1)} ms over ${runs} cold runs`);
-  for (const [specifier, format] of [
-    ['polygon-stream', 'esm'],
-    ['polygon-stream', 'cjs'],
-    ['polygon-stream/simulator', 'esm'],
-    ['polygon-stream/redis', 'esm'],
-    ['polygon-stream/relay', 'esm'],
-  ] as const) {
+  const loads = ENTRIES.map(([specifier, format]) => {
     const loaded = loadedModules(specifier, format);
-    const verb = format === 'esm' ? 'import' : 'require';
-    say(
-      `${verb}('${specifier}'): median ${medianMs(specifier, format, runs).toFixed(1)} ms over ${runs} cold runs; ` +
-        `${loaded.files.length} files loaded (${byOrigin(loaded.files)})`,
-    );
-  }
+    return {
+      verb: format === 'esm' ? 'import' : 'require',
+      specifier,
+      files: loaded.files.length,
+      origins: byOrigin(loaded.files),
+    };
+  });
+  return {
+    tarball: {
+      size,
+      unpackedSize,
+      entryCount,
+      maps: files.filter((f) => f.path.endsWith('.map')).length,
+    },
+    dependencies,
+    loads,
+    browser: await browserBundle(),
+  };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+const kB = (bytes: number): string => `${(bytes / 1000).toFixed(1)} kB`;
+
+/** The README's table of the package's sizes and what each entry loads. */
+export function factsTable(facts: PackageFacts): string {
+  const { tarball, dependencies, loads, browser } = facts;
+  return [
+    '| what | figure | measured by |',
+    '| --- | --- | --- |',
+    `| tarball | ${kB(tarball.size)} (${kB(tarball.unpackedSize)} unpacked, ${tarball.entryCount} files, ${tarball.maps} source maps) | \`npm pack --dry-run --json\` |`,
+    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; \`ioredis\` is an optional peer, needed only for \`polygon-stream/redis\` | \`npm ls --omit=dev --all --parseable\` |`,
+    ...loads.map(
+      (l) =>
+        `| \`${l.verb}('${l.specifier}')\` loads | ${l.files} files (${l.origins}) | a fresh \`node\`; a module load hook plus \`require.cache\` |`,
+    ),
+    `| the client bundled for a browser | ${kB(browser.minified)} minified, ${kB(browser.gzip)} gzipped | esbuild \`--bundle --minify --platform=browser\` |`,
+  ].join('\n');
+}
+
+/** The README's table of cold import times: medians of `runs` fresh processes each. */
+function timesTable(runs: number): string {
+  const rows = [['ws', 'esm'] as const, ...ENTRIES].map(([specifier, format]) => {
+    const verb = format === 'esm' ? 'import' : 'require';
+    return `| \`${verb}('${specifier}')\` | ${medianMs(specifier, format, runs).toFixed(1)} ms |`;
+  });
+  return [
+    `| cold start (median of ${runs} fresh processes) | time |`,
+    '| --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+/** `text` with the part between `<!-- NAME:start -->` and `<!-- NAME:end -->` replaced. */
+export function replaceSection(text: string, name: string, body: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${start} … ${end} section`);
+  return `${text.slice(0, from + start.length)}\n${body}\n${text.slice(to)}`;
+}
+
+/** The part between the markers. */
+export function section(text: string, name: string): string {
+  const start = `<!-- ${name}:start -->\n`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(`\n<!-- ${name}:end -->`);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${name} section`);
+  return text.slice(from + start.length, to);
+}
+
+export const README = join(ROOT, 'README.md');
+
+async function main(): Promise<void> {
+  const facts = await measureFacts();
+  const runs = Number(process.env['RUNS'] ?? 11);
+  const times = timesTable(runs);
+  let readme = readFileSync(README, 'utf8');
+  readme = replaceSection(readme, 'package-facts', factsTable(facts));
+  readme = replaceSection(readme, 'package-times', times);
+  writeFileSync(README, readme);
+  process.stdout.write(`${factsTable(facts)}\n\n${times}\n\nREADME.md updated.\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
