@@ -84,7 +84,10 @@ function origin(file: string): string {
 function byOrigin(files: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const f of files) counts.set(origin(f), (counts.get(origin(f)) ?? 0) + 1);
-  return [...counts].map(([name, n]) => `${name} ${n}`).join(', ');
+  return [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
 }
 
 /** The figures of a build that do not depend on the machine's speed. */

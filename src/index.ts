@@ -11,7 +11,7 @@ export type {
   StateChange,
 } from './client/delivery/lifecycle.js';
 export type { BackfillOptions } from './client/history/backfill-options.js';
-export type { StreamMethods } from './client/subscriptions/stream-methods.js';
+export type { StreamMethods, SubscribeMethod } from './client/subscriptions/stream-methods.js';
 export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';
 export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
 export {
@@ -31,7 +31,7 @@ export { OVERFLOW_POLICIES } from './client/delivery/bounded-queue.js';
 export type { ReconnectPolicy } from './client/connection/backoff.js';
 export type { LatencySnapshot, StatsSnapshot } from './client/delivery/stats.js';
 export { Cluster, CLUSTERS, Host, STREAMS } from './protocol/streams.js';
-export type { Feed, StreamMethod, StreamSpec } from './protocol/streams.js';
+export type { Feed, StreamMethod, StreamSpec, SymbolField } from './protocol/streams.js';
 export type {
   SubscriptionResult,
   TopicState,
@@ -39,4 +39,4 @@ export type {
 } from './client/subscriptions/subscription-store.js';
 export { symbolOf, topicOf } from './protocol/symbols.js';
 export type { SymbolOptions, Symbols } from './protocol/topics.js';
-export type { WireEvent } from './protocol/codec.js';
+export type { Action, ClientMessage, WireEvent } from './protocol/codec.js';

@@ -6,7 +6,11 @@ import type { SubscriptionResult } from './subscription-store.js';
 import { STREAM_METHODS, type StreamMethod, UNSUBSCRIBE_ALIASES } from '../../protocol/streams.js';
 import type { SymbolOptions, Symbols } from '../../protocol/topics.js';
 
-type SubscribeMethod = (symbols?: Symbols, options?: SymbolOptions) => Promise<SubscriptionResult>;
+/** One subscribe or unsubscribe method: symbols (none: every symbol) and how to spell them. */
+export type SubscribeMethod = (
+  symbols?: Symbols,
+  options?: SymbolOptions,
+) => Promise<SubscriptionResult>;
 
 /** `subscribeStockTrades`, `unsubscribeStockTrades`, … one pair per stream in the table. */
 export type StreamMethods = {
