@@ -19,7 +19,7 @@ const standardTransports: Plugin = {
     const standard = fileURLToPath(
       new URL('src/client/transport/transports-standard.ts', import.meta.url),
     );
-    build.onResolve({ filter: /^\.\/transports\.js$/ }, () => ({ path: standard }));
+    build.onResolve({ filter: /(^|\/)transports\.js$/ }, () => ({ path: standard }));
   },
 };
 
