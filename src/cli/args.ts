@@ -112,10 +112,16 @@ export function splitList(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** A repeatable comma-separated list option (`--subscribe T.AAPL --subscribe Q.*`). */
+/**
+ * A repeatable comma-separated list of topics or symbols (`--subscribe T.AAPL --subscribe Q.*`).
+ * Entries are trimmed but empty ones are kept, so that the library's one symbol rule
+ * (protocol/topics.ts) refuses `T.AAPL,,` naming the flag, instead of it being read as `T.AAPL`.
+ */
 export function collectList(text: string, previous: string[] | undefined): string[] {
-  const items = splitList(text);
-  if (items.length === 0) throw new InvalidArgumentError('Expected a comma-separated list.');
+  const items = text.split(',').map((s) => s.trim());
+  if (items.every((s) => s === '')) {
+    throw new InvalidArgumentError('Expected a comma-separated list.');
+  }
   return [...(previous ?? []), ...items];
 }
 
