@@ -45,6 +45,18 @@ export function parseTime(text: string): number {
   );
 }
 
+/** `simulate --past`: a duration up to the simulator's history (15 minutes), or 0 for none. */
+export function parsePast(text: string): number {
+  if (/^\s*0+\s*(ms|s|m|h)?\s*$/i.test(text)) return 0;
+  const ms = parseDuration(text);
+  if (ms > 15 * 60_000) {
+    throw new InvalidArgumentError(
+      'Expected at most 15m: the simulator keeps 15 minutes of history.',
+    );
+  }
+  return ms;
+}
+
 /** `--reclaim-after`: a duration of at least a minute (sooner fights the other connection). */
 export function parseReclaimAfter(text: string): number {
   const ms = parseDuration(text);

@@ -12,11 +12,11 @@
  * past: the `pastMs` before it joined, generated then from its own PRNG (so the same seed gives the
  * same past, whatever else was asked first) at the pace its share of the cluster's rate would have
  * if every listed symbol traded (eventsPerSecond / listed symbols), ending in the state the live
- * tape continues from (price, `q`, ids, volume, the open bar). Past events count as generated when
- * the symbol joined (EventLog trims by that). A wildcard lists the symbols not yet listed without
- * a past, at the next tick (so a symbol named in the same subscribe message still gets its past):
- * the past of a whole cluster at once (~200 000 events at the default rate) takes about half a
- * second and ~40 MB, too much for every `T.*`.
+ * tape continues from (price, `q`, ids, volume, the open bar), at most MAX_PAST_EVENTS of them.
+ * Past events count as generated when the symbol joined (EventLog trims by that). A wildcard lists
+ * the symbols not yet listed without a past, at the next tick (so a symbol named in the same
+ * subscribe message still gets its past): the past of a whole cluster at once (~200 000 events at
+ * the default rate) takes about half a second and ~40 MB, too much for every `T.*`.
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
@@ -41,6 +41,12 @@ const SOURCE: Record<Cluster, { ev: string; of(e: WireEvent): [price: number, vo
  * unknown ticker does), so clients asking for ever more tickers cannot grow the market for ever.
  */
 export const MAX_TAPE_SYMBOLS = 10_000;
+
+/**
+ * Events at most in the past of one ticker (about 2–3 µs each to generate): whatever the rate, a
+ * subscription to a ticker with a past stays quick. Past it, the past is thinner, not shorter.
+ */
+export const MAX_PAST_EVENTS = 5_000;
 
 /** Bound on one tick, whatever the rate. */
 const MAX_EVENTS_PER_TICK = 50_000;
@@ -195,14 +201,18 @@ export class ClusterTape {
 
   /**
    * Generate the listing's past up to `now` (see the file comment): at most
-   * `min(pastMs, historyMs)` long and `maxEvents / listed` events, so that a whole cluster's past
-   * is at most what its log keeps.
+   * `min(pastMs, historyMs)` long, and at most `MAX_PAST_EVENTS` and `maxEvents / listed` events
+   * (so that a whole cluster's past is at most what its log keeps).
    */
   private past(listing: Listing, draws: Draw[], weights: number[], listed: number, now: number) {
     const { pastMs, historyMs, maxEvents } = this.options;
     const span = Math.min(pastMs, historyMs);
     const rate = this.options.eventsPerSecond() / listed;
-    const n = Math.min(Math.floor((rate * span) / 1000), Math.floor(maxEvents / listed));
+    const n = Math.min(
+      Math.floor((rate * span) / 1000),
+      Math.floor(maxEvents / listed),
+      MAX_PAST_EVENTS,
+    );
     const total = weights[weights.length - 1] ?? 0;
     if (n <= 0 || total <= 0) return;
     const from = now - span;

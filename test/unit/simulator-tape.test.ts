@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { streamsOfCluster } from '../../src/protocol/streams.js';
-import { ClusterTape, MAX_TAPE_SYMBOLS } from '../../src/simulator/tape.js';
+import { ClusterTape, MAX_PAST_EVENTS, MAX_TAPE_SYMBOLS } from '../../src/simulator/tape.js';
 import { type ExtraTickers, Universe } from '../../src/simulator/universe.js';
 
 const tapeOf = (
@@ -66,7 +66,9 @@ test(`at most ${MAX_TAPE_SYMBOLS} symbols: more tickers asked for are not genera
 
 const NOW = 1_700_000_000_000;
 
-function pastOf(first: readonly string[], pastMs = 600_000): ClusterTape {
+const PAST = 300_000;
+
+function pastOf(first: readonly string[], pastMs = PAST, eps = 500): ClusterTape {
   const tape = new ClusterTape(
     'stocks',
     new Universe(7),
@@ -75,7 +77,7 @@ function pastOf(first: readonly string[], pastMs = 600_000): ClusterTape {
       historyMs: 900_000,
       maxEvents: 2_000_000,
       pastMs,
-      eventsPerSecond: () => 500,
+      eventsPerSecond: () => eps,
     },
     NOW,
   );
@@ -87,14 +89,14 @@ test('a listed symbol joins with its past: pastMs of trades, quotes and bars bef
   const tape = pastOf(['AAPL']);
   const span = tape.covers('T.AAPL');
   assert.ok(span, 'T.AAPL has a past');
-  assert.ok(span.from >= NOW - 600_000 && span.from < NOW - 590_000, `from ${span.from - NOW}`);
+  assert.ok(span.from >= NOW - PAST && span.from < NOW - PAST + 10_000, `from ${span.from - NOW}`);
   assert.ok(span.to < NOW && span.to > NOW - 10_000, `to ${span.to - NOW}`);
   assert.ok(tape.log.all('Q.AAPL').length > 0);
   const minutes = tape.log.all('AM.AAPL');
-  assert.ok(minutes.length >= 9, `${minutes.length} minute bars`);
+  assert.ok(minutes.length >= 4, `${minutes.length} minute bars`);
   // The past of one symbol is its share of the cluster's rate (500/s over the listed stocks).
   const listed = new Universe(7).symbols('stocks').length;
-  const expected = Math.floor(((500 / listed) * 600_000) / 1_000);
+  const expected = Math.floor(((500 / listed) * PAST) / 1_000);
   const drawn = streamsOfCluster('stocks')
     .filter((s) => s.prefix !== 'A' && s.prefix !== 'AM')
     .map((s) => tape.log.all(`${s.prefix}.AAPL`).length)
@@ -128,7 +130,7 @@ test('a wildcard lists the other symbols at the next tick, without a past', () =
   assert.equal(tape.symbols, 1, 'the wildcard lists nothing before the tick');
   tape.advance(NOW + 50, 2_000, 50);
   assert.equal(tape.symbols, new Universe(7).symbols('stocks').length);
-  assert.ok(tape.covers('T.AAPL')!.from < NOW - 590_000, 'named in the same message: a past');
+  assert.ok(tape.covers('T.AAPL')!.from < NOW - PAST + 10_000, 'named in the same message: a past');
   const msft = tape.covers('Q.MSFT');
   assert.ok(msft === undefined || msft.from >= NOW, 'listed by the wildcard: no past');
 });
@@ -140,6 +142,16 @@ test('same seed, same past: whatever was asked before it', () => {
   const after = prices(pastOf(['MSFT', 'NVDA', 'AAPL']));
   assert.ok(alone.length > 0);
   assert.deepEqual(after, alone);
+});
+
+test(`a ticker's past is at most ${MAX_PAST_EVENTS} events, still pastMs long`, () => {
+  const tape = pastOf(['AAPL'], PAST, 1_000_000);
+  const span = tape.covers('Q.AAPL')!;
+  assert.ok(span.from < NOW - PAST + 10_000);
+  const drawn = streamsOfCluster('stocks')
+    .filter((s) => s.prefix !== 'A' && s.prefix !== 'AM')
+    .reduce((n, s) => n + tape.log.all(`${s.prefix}.AAPL`).length, 0);
+  assert.equal(drawn, MAX_PAST_EVENTS);
 });
 
 test('pastMs 0: no past; the past is bounded by the log (maxEvents shared by listed symbols)', () => {
