@@ -56,7 +56,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   INVALID_HOST: 'thrown by the constructor: host is neither a host name nor a ws:// / wss:// URL',
   STREAM_NOT_ON_CLUSTER:
     "thrown by a subscribe method whose stream the client's cluster does not carry",
-  INVALID_SYMBOLS: 'thrown by a subscribe method: symbols not strings, empty, or containing commas',
+  INVALID_SYMBOLS:
+    'thrown by a subscribe method, subscribe() or history(): symbols or topics not strings, empty, or containing whitespace or commas',
   INVALID_OPTION: 'thrown at the call: an option out of range, startStreamThread called twice, …',
   DUPLICATE_CLIENT:
     'thrown by startStreamThread: another open client has the same host, cluster and key',

@@ -79,6 +79,18 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** `simulate --past`: a duration up to the simulator's history (15 minutes), or 0 for none. */
+export function parsePast(text: string): number {
+  if (/^\s*0+\s*(ms|s|m|h)?\s*$/i.test(text)) return 0;
+  const ms = parseDuration(text);
+  if (ms > 15 * 60_000) {
+    throw new InvalidArgumentError(
+      'Expected at most 15m: the simulator keeps 15 minutes of history.',
+    );
+  }
+  return ms;
+}
+
 /** `--reclaim-after`: a duration of at least a minute (sooner fights the other connection). */
 export function parseReclaimAfter(text: string): number {
   const ms = parseDuration(text);
@@ -146,10 +158,16 @@ export function splitList(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** A repeatable comma-separated list option (`--subscribe T.AAPL --subscribe Q.*`). */
+/**
+ * A repeatable comma-separated list of topics or symbols (`--subscribe T.AAPL --subscribe Q.*`).
+ * Entries are trimmed but empty ones are kept, so that the library's one symbol rule
+ * (protocol/topics.ts) refuses `T.AAPL,,` naming the flag, instead of it being read as `T.AAPL`.
+ */
 export function collectList(text: string, previous: string[] | undefined): string[] {
-  const items = splitList(text);
-  if (items.length === 0) throw new InvalidArgumentError('Expected a comma-separated list.');
+  const items = text.split(',').map((s) => s.trim());
+  if (items.every((s) => s === '')) {
+    throw new InvalidArgumentError('Expected a comma-separated list.');
+  }
   return [...(previous ?? []), ...items];
 }
 

@@ -11,6 +11,7 @@ import {
   collectList,
   parseDuration,
   parseNonNegativeInt,
+  parsePast,
   parsePort,
   parseMaxLen,
   parseClusters,
@@ -270,6 +271,16 @@ Examples:
         .argParser(parseNonNegativeInt)
         .conflicts('replay'),
     )
+    .option(
+      '--past <duration>',
+      'history a ticker asked for by name comes with (default 15m; 0 for none)',
+      parsePast,
+    )
+    .option(
+      '--tickers <tickers>',
+      'tickers to list beyond the reference universe (FOO,X:DOGE-EUR); repeatable',
+      collectList,
+    )
     .option('--replay <file>', 'replay a recorded NDJSON file instead of generating data')
     .option('--speed <speed>', "replay speed: a factor (1, 10) or 'max' (default 1)", parseSpeed)
     .option('--loop', 'replay the file again and again')
@@ -279,6 +290,7 @@ Examples:
       `
 Examples:
   $ polygon-stream simulate --port 8765
+  $ polygon-stream simulate --tickers FOO,BAR --past 5m
   $ polygon-stream record day.ndjson --duration 5m
   $ polygon-stream simulate --replay day.ndjson --speed 10`,
     )

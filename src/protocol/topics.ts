@@ -3,7 +3,6 @@
  * `symbols` argument becomes on the wire. Validation of caller input lives here too, so every
  * method, the generic `subscribe(topics)` and the CLI reject the same things with the same words.
  */
-import { decodeTopics } from './codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { describe } from '../validate.js';
 import type { StreamSpec } from './streams.js';
@@ -30,7 +29,7 @@ export function topicsFor(
     if (symbols.trim() === '') {
       throw invalid(`${where}: symbols is an empty string`, symbols);
     }
-    return decodeTopics(symbols);
+    return topicList(symbols, where, false);
   }
   if (!Array.isArray(symbols)) {
     throw invalid(
@@ -50,9 +49,37 @@ export function topicsFor(
   return [...new Set(topics)];
 }
 
-/** Validate topics given to the generic `subscribe(topics)`: `PREFIX.SYMBOL` strings. */
+/** What a symbol may be, for the messages that refuse one. */
+const SYMBOL_RULE =
+  'a symbol is one ticker without spaces or commas (AAPL, O:SPY251219C00650000, X:BTC-USD, *)';
+
+/**
+ * The one symbol rule, for every subscribe path, history and the CLI: what is wrong with a symbol
+ * (empty, holds whitespace or a comma), or undefined when nothing is. Whether the ticker exists is
+ * the server's business: the provider acknowledges an unknown ticker and sends nothing.
+ */
+export function symbolProblem(symbol: string): string | undefined {
+  if (symbol === '') return 'is empty';
+  if (/\s/.test(symbol)) return 'contains whitespace';
+  if (symbol.includes(',')) return 'contains a comma';
+  return undefined;
+}
+
+/**
+ * Validate topics given to the generic `subscribe(topics)` (and a subscribe method's plain-string
+ * form): `PREFIX.SYMBOL` strings, as an array or one comma-separated string whose entries may be
+ * padded with spaces but not empty (`'T.AAPL,,'` is refused, not read as `T.AAPL`).
+ */
 export function checkTopics(topics: unknown, where: string): string[] {
-  const list = typeof topics === 'string' ? decodeTopics(topics) : topics;
+  return topicList(topics, where, true);
+}
+
+/**
+ * `checkTopics`, with the `PREFIX.SYMBOL` form checked only when `form` (a method's plain string
+ * is sent as given: only empty entries and whitespace or commas in a symbol are refused).
+ */
+function topicList(topics: unknown, where: string, form: boolean): string[] {
+  const list = typeof topics === 'string' ? topics.split(',').map((t) => t.trim()) : topics;
   if (!Array.isArray(list) || list.length === 0) {
     throw invalid(
       `${where}: topics must be a non-empty array of 'PREFIX.SYMBOL' strings (e.g. ['T.AAPL', 'Q.*']) or a comma-separated string; got ${describe(topics)}`,
@@ -60,8 +87,23 @@ export function checkTopics(topics: unknown, where: string): string[] {
     );
   }
   for (const topic of list as unknown[]) {
-    checkSymbol(topic, where);
-    if (!/^[^.\s]+\.\S+$/.test(topic)) {
+    if (typeof topic !== 'string') {
+      throw invalid(`${where}: every topic must be a string; got ${describe(topic)}`, topics);
+    }
+    if (topic.trim() === '') {
+      throw invalid(
+        `${where}: ${describe(topics)} has an empty topic; give 'PREFIX.SYMBOL' topics separated by single commas (e.g. 'T.AAPL,Q.*')`,
+        topics,
+      );
+    }
+    const problem = symbolProblem(topic.slice(topic.indexOf('.') + 1));
+    if (problem !== undefined) {
+      throw invalid(
+        `${where}: the symbol of topic ${describe(topic)} ${problem}; ${SYMBOL_RULE}, one topic per symbol (e.g. 'T.AAPL,T.MSFT')`,
+        topics,
+      );
+    }
+    if (form && !/^[^.\s]+\.\S+$/.test(topic)) {
       throw invalid(
         `${where}: topic ${describe(topic)} is not of the form 'PREFIX.SYMBOL' (e.g. 'T.AAPL', 'Q.*')`,
         topics,
@@ -75,10 +117,10 @@ function checkSymbol(symbol: unknown, where: string): asserts symbol is string {
   if (typeof symbol !== 'string') {
     throw invalid(`${where}: every symbol must be a string; got ${describe(symbol)}`, symbol);
   }
-  if (symbol.trim() === '') throw invalid(`${where}: symbols must not be empty strings`, symbol);
-  if (symbol.includes(',')) {
+  const problem = symbolProblem(symbol);
+  if (problem !== undefined) {
     throw invalid(
-      `${where}: symbol ${describe(symbol)} contains a comma; pass each symbol as its own array element`,
+      `${where}: symbol ${describe(symbol)} ${problem}; ${SYMBOL_RULE}: pass each symbol as its own array element`,
       symbol,
     );
   }

@@ -99,6 +99,13 @@ export class EventLog {
     return out;
   }
 
+  /** The first and last event time kept for a key, or undefined when none is kept. */
+  span(key: string): { from: number; to: number } | undefined {
+    const s = this.series.get(key);
+    if (!s || s.end === s.start) return undefined;
+    return { from: eventTime(s.at(s.start)), to: eventTime(s.at(s.end - 1)) };
+  }
+
   /** Every kept event of a key, oldest first. */
   all(key: string): WireEvent[] {
     const s = this.series.get(key);

@@ -21,7 +21,7 @@ import type {
   SimulatorFaults,
   SimulatorOptions,
 } from './simulator-types.js';
-import { Universe } from './universe.js';
+import { checkTickers, Universe } from './universe.js';
 import {
   duration,
   fn,
@@ -45,6 +45,7 @@ const DEFAULTS = {
   authTimeoutMs: 10_000,
   slowConsumerBytes: 4 * 1024 * 1024,
   historyMs: 15 * 60_000,
+  pastMs: 15 * 60_000,
   maxHistoryEvents: 250_000,
   restRequestsPerSecond: 100,
 };
@@ -73,7 +74,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   private readonly server: ProtocolServer;
   private readonly tapes = new Map<Cluster, ClusterTape>();
   private readonly rest: RestHistory;
-  private readonly historyLimits: { historyMs: number; maxEvents: number };
+  private readonly historyLimits: { historyMs: number; maxEvents: number; pastMs: number };
   private clock: NodeJS.Timeout | undefined;
   /** Until then (ms), new connections are refused: an outage. */
   private downUntil = 0;
@@ -106,6 +107,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     if (options.historyMs !== undefined) {
       duration(where, 'historyMs', options.historyMs, { min: 1 });
     }
+    if (options.pastMs !== undefined) duration(where, 'pastMs', options.pastMs, { min: 0 });
     if (options.maxHistoryEvents !== undefined) {
       integer(where, 'maxHistoryEvents', options.maxHistoryEvents, { min: 1, max: 100_000_000 });
     }
@@ -120,11 +122,16 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     this.eps = options.eventsPerSecond ?? DEFAULTS.eventsPerSecond;
     this.tickMs = options.tickMs ?? DEFAULTS.tickMs;
     this.windowScale = options.windowScale ?? 1;
-    this.universe = new Universe(options.seed ?? DEFAULTS.seed);
+    this.universe = new Universe(
+      options.seed ?? DEFAULTS.seed,
+      new Date(),
+      checkTickers(where, options.tickers),
+    );
     this.generating = options.replay === undefined;
     this.historyLimits = {
       historyMs: options.historyMs ?? DEFAULTS.historyMs,
       maxEvents: options.maxHistoryEvents ?? DEFAULTS.maxHistoryEvents,
+      pastMs: options.pastMs ?? DEFAULTS.pastMs,
     };
     this.rest = new RestHistory(
       this,
@@ -160,7 +167,11 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   tape(cluster: Cluster): ClusterTape {
     let tape = this.tapes.get(cluster);
     if (!tape) {
-      const options = { ...this.historyLimits, windowScale: this.windowScale };
+      const options = {
+        ...this.historyLimits,
+        windowScale: this.windowScale,
+        eventsPerSecond: () => this.eps,
+      };
       tape = new ClusterTape(cluster, this.universe, options);
       this.tapes.set(cluster, tape);
     }
@@ -169,6 +180,17 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
 
   history(cluster: string, key: string): WireEvent[] {
     return this.tapes.get(cluster as Cluster)?.log.all(key) ?? [];
+  }
+
+  isKnownTicker(cluster: string, symbol: string): boolean {
+    oneOf('isKnownTicker', 'cluster', cluster, CLUSTERS);
+    string('isKnownTicker', 'symbol', symbol);
+    return this.universe.known(cluster as Cluster, symbol);
+  }
+
+  tickers(cluster: string): string[] {
+    oneOf('tickers', 'cluster', cluster, CLUSTERS);
+    return this.universe.symbols(cluster as Cluster).map((s) => s.symbol);
   }
 
   /** One tick of the market clock: every tape moves on; subscribers get what they cover. */

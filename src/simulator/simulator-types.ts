@@ -37,8 +37,24 @@ export interface SimulatorOptions {
   authTimeoutMs?: number;
   /** `bufferedAmount` above this when sending → `slow_consumer` and close. Default 4 MiB. */
   slowConsumerBytes?: number;
-  /** History kept per cluster: events generated within this many ms. Default 900 000 (15 min). */
+  /**
+   * History kept per cluster: events generated within this many ms. Default 900 000 (15 min). A
+   * symbol's past (`pastMs`) counts as generated when the symbol joined the tape.
+   */
   historyMs?: number;
+  /**
+   * The past a listed symbol comes with: when it is first asked for (subscribed, `*`, REST), its
+   * last `pastMs` (at most `historyMs`) are generated from the seed at its share of
+   * `eventsPerSecond`, and the live tape continues from there, so REST history has data at once.
+   * 0: no past. Default 900 000 (15 min).
+   */
+  pastMs?: number;
+  /**
+   * Tickers to list beyond the reference universe, by cluster: `{ stocks: ['FOO'] }`. Symbols
+   * neither listed nor added are unknown: subscribing is acknowledged and nothing is sent (REST
+   * history is empty), as on the provider.
+   */
+  tickers?: Partial<Record<'stocks' | 'options' | 'forex' | 'crypto' | 'indices', string[]>>;
   /** History kept per cluster: at most this many events (the oldest go first). Default 250 000. */
   maxHistoryEvents?: number;
   /** REST history requests per second per key; more answer 429. Default 100. */
@@ -97,4 +113,9 @@ export interface Simulator extends EventEmitter<SimulatorEvents> {
   outage(ms: number): void;
   /** Every event the tape of `cluster` still keeps for a topic key (`T.AAPL`, `XT.X:BTCUSD`). */
   history(cluster: string, key: string): WireEvent[];
+  /** Whether the market has this symbol (listed, added with `tickers`, or an OCC contract on a
+   * listed stock); an unknown one is acknowledged and stays silent. */
+  isKnownTicker(cluster: string, symbol: string): boolean;
+  /** The cluster's listed symbols as topics spell them (`AAPL`, `C:EUR-USD`, `X:BTC-USD`). */
+  tickers(cluster: string): string[];
 }

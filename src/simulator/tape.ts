@@ -1,11 +1,22 @@
 /**
  * The simulated market of one cluster: one tape, the same for every connection and for the REST
- * history. A symbol joins the tape the first time anyone asks for it (a subscription, a wildcard,
- * a history request) and from then on every one of its streams is generated whether or not anyone
- * is subscribed: the cluster's rate is drawn among the (stream, symbol) pairs on the tape, with
- * times spread over the tick, and `q` (trade ids on crypto) rising per symbol. Bars are derived
+ * history. A known symbol (see Universe.known) joins the tape the first time anyone asks for it (a
+ * subscription, a wildcard, a history request) and from then on every one of its streams is
+ * generated whether or not anyone is subscribed: the cluster's rate is drawn among the (stream,
+ * symbol) pairs on the tape, with times spread over the tick, and `q` (trade ids on crypto) rising
+ * per symbol. An unknown symbol never joins: it stays silent, as on the provider. Bars are derived
  * from the symbol's trades (quotes on forex, values on indices): one bar per window with activity,
  * recorded when the window closes. Everything generated goes to the bounded EventLog.
+ *
+ * A listed symbol asked for by name (a subscription to it, a REST history request) joins with a
+ * past: the `pastMs` before it joined, generated then from its own PRNG (so the same seed gives the
+ * same past, whatever else was asked first) at the pace its share of the cluster's rate would have
+ * if every listed symbol traded (eventsPerSecond / listed symbols), ending in the state the live
+ * tape continues from (price, `q`, ids, volume, the open bar), at most MAX_PAST_EVENTS of them.
+ * Past events count as generated when the symbol joined (EventLog trims by that). A wildcard lists
+ * the symbols not yet listed without a past, at the next tick (so a symbol named in the same
+ * subscribe message still gets its past): the past of a whole cluster at once (~200 000 events at
+ * the default rate) takes about half a second and ~40 MB, too much for every `T.*`.
  */
 import type { WireEvent } from '../protocol/codec.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
@@ -31,6 +42,12 @@ const SOURCE: Record<Cluster, { ev: string; of(e: WireEvent): [price: number, vo
  */
 export const MAX_TAPE_SYMBOLS = 10_000;
 
+/**
+ * Events at most in the past of one ticker (about 2–3 µs each to generate): whatever the rate, a
+ * subscription to a ticker with a past stays quick. Past it, the past is thinner, not shorter.
+ */
+export const MAX_PAST_EVENTS = 5_000;
+
 /** Bound on one tick, whatever the rate. */
 const MAX_EVENTS_PER_TICK = 50_000;
 
@@ -54,6 +71,10 @@ interface Draw {
 export interface TapeOptions extends LogLimits {
   /** Aggregate windows last this fraction of their nominal length. */
   readonly windowScale: number;
+  /** How much past a listed symbol joins with, ms (at most historyMs is kept); 0: none. */
+  readonly pastMs: number;
+  /** The cluster's rate now (the past is generated at its share of it). */
+  readonly eventsPerSecond: () => number;
 }
 
 export class ClusterTape {
@@ -64,6 +85,8 @@ export class ClusterTape {
   private readonly prefixes: Set<string>;
   private budget = 0;
   private last: number;
+  /** A wildcard was asked for: list every listed symbol (without a past) at the next tick. */
+  private wildcard = false;
 
   constructor(
     readonly cluster: Cluster,
@@ -81,16 +104,22 @@ export class ClusterTape {
     return this.listings.size;
   }
 
-  /** Put the symbols a topic names on the tape (a wildcard: every built-in symbol). */
-  touch(prefix: string, symbol: string): void {
+  /** Put the known symbols a topic names on the tape (a wildcard: every listed symbol). */
+  touch(prefix: string, symbol: string, now = Date.now()): void {
     if (!this.prefixes.has(prefix)) return;
     if (symbol === '*') {
-      for (const s of this.universe.symbols(this.cluster)) this.list(s);
+      this.wildcard = true;
     } else {
       const display = displaySymbol(this.cluster, symbol);
       if (this.full && !this.listings.has(canonicalSymbol(this.cluster, display))) return;
-      this.list(this.universe.resolve(this.cluster, display));
+      const state = this.universe.resolve(this.cluster, display);
+      if (state) this.list(state, now, true);
     }
+  }
+
+  /** The first and last event time the log keeps for a topic key, or undefined when none. */
+  covers(key: string): { from: number; to: number } | undefined {
+    return this.log.span(key);
   }
 
   /**
@@ -100,6 +129,10 @@ export class ClusterTape {
    * (per topic, time order).
    */
   advance(now: number, eventsPerSecond: number, tickMs: number): WireEvent[] {
+    if (this.wildcard) {
+      this.wildcard = false;
+      for (const s of this.universe.symbols(this.cluster)) this.list(s, now, false);
+    }
     const from = Math.min(now, Math.max(this.last, now - tickMs));
     const span = now - from;
     this.last = Math.max(now, this.last);
@@ -118,19 +151,10 @@ export class ClusterTape {
       this.closeBars(listing, t, out);
       const event = draw.gen({ u, s: listing.state, now: t });
       out.push(event);
-      if (event.ev === source.ev) {
-        const [price, volume] = source.of(event);
-        for (const b of listing.bars) {
-          b.open ??= openWindow(Math.floor(t / b.size) * b.size, price);
-          addToWindow(b.open, price, volume);
-        }
-      }
+      if (event.ev === source.ev) this.addToBars(listing, t, ...source.of(event));
     }
     for (const listing of this.listings.values()) this.closeBars(listing, this.last, out);
-    if (out.length > 0) {
-      const entries = out.map((e) => [eventKey(this.cluster, e) ?? '', e] as const);
-      this.log.add(this.last, entries);
-    }
+    if (out.length > 0) this.log.add(this.last, this.entries(out));
     return out;
   }
 
@@ -148,12 +172,14 @@ export class ClusterTape {
     return this.listings.size >= MAX_TAPE_SYMBOLS;
   }
 
-  private list(state: SymbolState): void {
+  private list(state: SymbolState, now: number, withPast: boolean): void {
     const key = canonicalSymbol(this.cluster, state.symbol);
     if (this.listings.has(key) || this.full) return;
     const listing: Listing = { state, bars: [] };
     this.listings.set(key, listing);
-    let total = this.cumulative[this.cumulative.length - 1] ?? 0;
+    const draws: Draw[] = [];
+    const weights: number[] = [];
+    let own = 0;
     for (const stream of streamsOfCluster(this.cluster)) {
       const gen = generatorFor(stream);
       if ('bars' in gen) {
@@ -162,10 +188,63 @@ export class ClusterTape {
         listing.bars.push({ stream: bars, size, open: undefined });
         continue;
       }
-      this.draws.push({ gen, listing });
-      total += weightOf(stream.prefix);
-      this.cumulative.push(total);
+      draws.push({ gen, listing });
+      own += weightOf(stream.prefix);
+      weights.push(own);
     }
+    const listed = this.universe.symbols(this.cluster);
+    if (withPast && listed.includes(state)) this.past(listing, draws, weights, listed.length, now);
+    const total = this.cumulative[this.cumulative.length - 1] ?? 0;
+    this.draws.push(...draws);
+    this.cumulative.push(...weights.map((w) => total + w));
+  }
+
+  /**
+   * Generate the listing's past up to `now` (see the file comment): at most
+   * `min(pastMs, historyMs)` long, and at most `MAX_PAST_EVENTS` and `maxEvents / listed` events
+   * (so that a whole cluster's past is at most what its log keeps).
+   */
+  private past(listing: Listing, draws: Draw[], weights: number[], listed: number, now: number) {
+    const { pastMs, historyMs, maxEvents } = this.options;
+    const span = Math.min(pastMs, historyMs);
+    const rate = this.options.eventsPerSecond() / listed;
+    const n = Math.min(
+      Math.floor((rate * span) / 1000),
+      Math.floor(maxEvents / listed),
+      MAX_PAST_EVENTS,
+    );
+    const total = weights[weights.length - 1] ?? 0;
+    if (n <= 0 || total <= 0) return;
+    const from = now - span;
+    const u = this.universe;
+    const source = SOURCE[this.cluster];
+    const out: WireEvent[] = [];
+    u.withOwnPrng(listing.state.symbol, () => {
+      for (let i = 0; i < n; i++) {
+        const t = from + Math.floor((i * span) / n);
+        this.closeBars(listing, t, out);
+        const event = draws[pickIndex(weights, u.prng.next() * total)]!.gen({
+          u,
+          s: listing.state,
+          now: t,
+        });
+        out.push(event);
+        if (event.ev === source.ev) this.addToBars(listing, t, ...source.of(event));
+      }
+      this.closeBars(listing, now, out);
+    });
+    this.log.add(now, this.entries(out));
+  }
+
+  private addToBars(listing: Listing, t: number, price: number, volume: number): void {
+    for (const b of listing.bars) {
+      b.open ??= openWindow(Math.floor(t / b.size) * b.size, price);
+      addToWindow(b.open, price, volume);
+    }
+  }
+
+  private entries(events: WireEvent[]): (readonly [string, WireEvent])[] {
+    return events.map((e) => [eventKey(this.cluster, e) ?? '', e] as const);
   }
 }
 

@@ -3,9 +3,19 @@
  * Every stream of a cluster draws from the same symbol state, so trades, quotes and aggregates of
  * one symbol agree with each other.
  */
-import type { Cluster } from '../protocol/streams.js';
-import { canonicalSymbol, eventPair } from '../protocol/symbols.js';
-import { invalidOption, number } from '../validate.js';
+import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import {
+  canonicalSymbol,
+  displaySymbol,
+  eventPair,
+  withClusterPrefix,
+} from '../protocol/symbols.js';
+import { symbolProblem } from '../protocol/topics.js';
+import { invalidOption, number, plainObject } from '../validate.js';
+import { type Listing, OPTION_UNDERLYINGS, REFERENCE, STOCKS } from './reference-tickers.js';
+
+/** Tickers a simulator lists beyond its reference universe, by cluster: `{ stocks: ['FOO'] }`. */
+export type ExtraTickers = Partial<Record<Cluster, readonly string[]>>;
 
 /** mulberry32: small, fast, good enough for market noise, and reproducible from a seed. */
 class Prng {
@@ -44,7 +54,7 @@ class Prng {
   }
 }
 
-/** FNV-1a: a stable number from a string (seeds prices of symbols outside the universe). */
+/** FNV-1a: a stable number from a string (prices of added tickers, a symbol's own PRNG seed). */
 function hashString(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -86,82 +96,6 @@ export interface SymbolState {
   /** Last trade id handed out. */
   tradeId: number;
 }
-
-interface Listing {
-  symbol: string;
-  price: number;
-  tape?: number;
-  otc?: boolean;
-}
-
-const STOCKS: Listing[] = [
-  { symbol: 'AAPL', price: 228, tape: 3 },
-  { symbol: 'MSFT', price: 415, tape: 3 },
-  { symbol: 'NVDA', price: 128, tape: 3 },
-  { symbol: 'AMZN', price: 186, tape: 3 },
-  { symbol: 'GOOGL', price: 166, tape: 3 },
-  { symbol: 'META', price: 560, tape: 3 },
-  { symbol: 'TSLA', price: 248, tape: 3 },
-  { symbol: 'AMD', price: 152, tape: 3 },
-  { symbol: 'NFLX', price: 705, tape: 3 },
-  { symbol: 'INTC', price: 22, tape: 3 },
-  { symbol: 'SPY', price: 572, tape: 2 },
-  { symbol: 'QQQ', price: 488, tape: 3 },
-  { symbol: 'IWM', price: 220, tape: 2 },
-  { symbol: 'JPM', price: 212, tape: 1 },
-  { symbol: 'BAC', price: 40, tape: 1 },
-  { symbol: 'V', price: 282, tape: 1 },
-  { symbol: 'KO', price: 71, tape: 1 },
-  { symbol: 'DIS', price: 95, tape: 1 },
-  { symbol: 'XOM', price: 117, tape: 1 },
-  { symbol: 'WMT', price: 80, tape: 1 },
-  { symbol: 'F', price: 10.6, tape: 1 },
-  { symbol: 'SIRI', price: 2.5, tape: 3 },
-  { symbol: 'TCEHY', price: 51, tape: 3, otc: true },
-  { symbol: 'NSRGY', price: 99, tape: 3, otc: true },
-];
-
-const FOREX: Listing[] = [
-  { symbol: 'EUR-USD', price: 1.0845 },
-  { symbol: 'GBP-USD', price: 1.2712 },
-  { symbol: 'USD-JPY', price: 151.42 },
-  { symbol: 'USD-CHF', price: 0.8812 },
-  { symbol: 'AUD-USD', price: 0.6634 },
-  { symbol: 'USD-CAD', price: 1.3581 },
-  { symbol: 'NZD-USD', price: 0.6102 },
-  { symbol: 'EUR-GBP', price: 0.8531 },
-  { symbol: 'EUR-JPY', price: 164.21 },
-  { symbol: 'USD-CNH', price: 7.2413 },
-];
-
-const CRYPTO: Listing[] = [
-  { symbol: 'BTC-USD', price: 64210 },
-  { symbol: 'ETH-USD', price: 3390 },
-  { symbol: 'SOL-USD', price: 148.2 },
-  { symbol: 'XRP-USD', price: 0.5412 },
-  { symbol: 'DOGE-USD', price: 0.1523 },
-  { symbol: 'ADA-USD', price: 0.4481 },
-  { symbol: 'LTC-USD', price: 81.3 },
-  { symbol: 'ETH-BTC', price: 0.05281 },
-];
-
-const INDICES: Listing[] = [
-  { symbol: 'SPX', price: 5712.4 },
-  { symbol: 'NDX', price: 20104.9 },
-  { symbol: 'DJI', price: 42110.3 },
-  { symbol: 'RUT', price: 2201.6 },
-  { symbol: 'VIX', price: 16.42 },
-  { symbol: 'COMP', price: 18190.2 },
-];
-
-/** Underlyings of the options universe, with strike spacing. */
-const OPTION_UNDERLYINGS: [symbol: string, step: number][] = [
-  ['SPY', 5],
-  ['QQQ', 5],
-  ['AAPL', 5],
-  ['TSLA', 10],
-  ['NVDA', 5],
-];
 
 /** Per-event volatility of the log price, by cluster. */
 const STEP_VOL: Record<Cluster, number> = {
@@ -224,33 +158,33 @@ function optionPrice(contract: string, underlying: number | undefined): number {
 }
 
 export class Universe {
-  readonly prng: Prng;
+  private rng: Prng;
+  private readonly seed: number;
   private readonly lists = new Map<Cluster, SymbolState[]>();
   /** Every symbol state by cluster and canonical key (see protocol/symbols.ts). */
   private readonly byKey = new Map<string, SymbolState>();
+  /** Canonical stock symbols: the underlyings an option contract may have. */
+  private readonly stockKeys = new Set<string>();
 
-  constructor(seed: number, now = new Date()) {
+  /**
+   * `tickers`: symbols to list beyond the reference universe (reference-tickers.ts), by cluster;
+   * they are priced from a hash of their name and stream like the others.
+   */
+  constructor(seed: number, now = new Date(), tickers: ExtraTickers = {}) {
     number('Universe', 'seed', seed, { min: -Number.MAX_VALUE });
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
       throw invalidOption('Universe', 'now', 'a valid Date', now);
     }
-    this.prng = new Prng(seed);
-    this.lists.set(
-      'stocks',
-      STOCKS.map((l) => this.add('stocks', l)),
-    );
-    this.lists.set(
-      'forex',
-      FOREX.map((l) => this.add('forex', { ...l, symbol: `C:${l.symbol}` })),
-    );
-    this.lists.set(
-      'crypto',
-      CRYPTO.map((l) => this.add('crypto', { ...l, symbol: `X:${l.symbol}` })),
-    );
-    this.lists.set(
-      'indices',
-      INDICES.map((l) => this.add('indices', { ...l, symbol: `I:${l.symbol}` })),
-    );
+    const extra = checkTickers('Universe', tickers);
+    this.seed = seed;
+    this.rng = new Prng(seed);
+    for (const [cluster, listings] of Object.entries(REFERENCE) as [Cluster, Listing[]][]) {
+      const prefix = withClusterPrefix(cluster, '');
+      this.lists.set(
+        cluster,
+        listings.map((l) => this.add(cluster, { ...l, symbol: prefix + l.symbol })),
+      );
+    }
     const contracts: SymbolState[] = [];
     for (const [underlying, step] of OPTION_UNDERLYINGS) {
       const spot = STOCKS.find((s) => s.symbol === underlying)?.price ?? 100;
@@ -268,21 +202,63 @@ export class Universe {
       }
     }
     this.lists.set('options', contracts);
+    for (const cluster of CLUSTERS) {
+      for (const symbol of extra[cluster] ?? []) {
+        const display = displaySymbol(cluster, symbol.toUpperCase());
+        if (this.byKey.has(keyOf(cluster, display))) continue;
+        this.lists.get(cluster)!.push(this.add(cluster, this.listing(cluster, display)));
+      }
+    }
+    for (const s of this.lists.get('stocks')!) this.stockKeys.add(s.symbol);
   }
 
-  /** The cluster's built-in symbols (what a `*` subscription streams). */
+  /** The PRNG the market draws from. */
+  get prng(): Prng {
+    return this.rng;
+  }
+
+  /** The cluster's listed symbols (what a `*` subscription streams). */
   symbols(cluster: Cluster): readonly SymbolState[] {
     return this.lists.get(cluster) ?? [];
   }
 
   /**
-   * The state of a symbol, created on first use when it is outside the built-in universe (an
-   * explicit subscription to any symbol streams data, priced from a hash of its name).
+   * Whether a symbol exists on the cluster: listed (the reference universe and added tickers), or
+   * on options a well-formed OCC contract (`O:SPY251219C00650000`) on a listed stock.
    */
-  resolve(cluster: Cluster, symbol: string): SymbolState {
-    const key = `${cluster}\u0000${canonicalSymbol(cluster, symbol)}`;
-    const known = this.byKey.get(key);
-    if (known) return known;
+  known(cluster: Cluster, symbol: string): boolean {
+    const display = displaySymbol(cluster, symbol);
+    if (this.byKey.has(keyOf(cluster, display))) return true;
+    if (cluster !== 'options') return false;
+    const m = OCC.exec(display.toUpperCase());
+    return m !== null && this.stockKeys.has(m[1]!);
+  }
+
+  /** The state of a known symbol (an option contract is created on first use); else undefined. */
+  resolve(cluster: Cluster, symbol: string): SymbolState | undefined {
+    const display = displaySymbol(cluster, symbol);
+    const listed = this.byKey.get(keyOf(cluster, display));
+    if (listed) return listed;
+    if (!this.known(cluster, display)) return undefined;
+    return this.add(cluster, this.listing(cluster, display.toUpperCase()));
+  }
+
+  /**
+   * Run `fn` with the market drawing from the symbol's own PRNG (from the seed and the symbol), so
+   * that what `fn` generates for it is the same whenever and in whatever order symbols are asked.
+   */
+  withOwnPrng<T>(symbol: string, fn: () => T): T {
+    const shared = this.rng;
+    this.rng = new Prng((this.seed ^ hashString(symbol)) >>> 0);
+    try {
+      return fn();
+    } finally {
+      this.rng = shared;
+    }
+  }
+
+  /** A listing outside the reference lists: priced from a hash of its name. */
+  private listing(cluster: Cluster, symbol: string): Listing {
     const h = hashString(symbol);
     let price: number;
     if (cluster === 'options') {
@@ -292,11 +268,11 @@ export class Universe {
     else if (cluster === 'crypto') price = 0.1 + (h % 100000) / 100;
     else if (cluster === 'indices') price = 1000 + (h % 9000);
     else price = 5 + (h % 49500) / 100;
-    return this.add(cluster, { symbol, price, tape: 1 + (h % 3) });
+    return { symbol, price, tape: 1 + (h % 3) };
   }
 
   private findPrice(cluster: Cluster, symbol: string): number | undefined {
-    return this.byKey.get(`${cluster}\u0000${canonicalSymbol(cluster, symbol)}`)?.price;
+    return this.byKey.get(keyOf(cluster, symbol))?.price;
   }
 
   /** Move the symbol's price one step (log-normal walk, pulled back toward its anchor). */
@@ -331,7 +307,33 @@ export class Universe {
       seq: 1000 + (h % 100000),
       tradeId: 10000 + (h % 1000000),
     };
-    this.byKey.set(`${cluster}\u0000${canonicalSymbol(cluster, l.symbol)}`, state);
+    this.byKey.set(keyOf(cluster, l.symbol), state);
     return state;
   }
+}
+
+function keyOf(cluster: Cluster, symbol: string): string {
+  return `${cluster}\u0000${canonicalSymbol(cluster, symbol)}`;
+}
+
+/** Validate `tickers` (an option of startSimulator and new Universe): symbol lists by cluster. */
+export function checkTickers(where: string, tickers: unknown): ExtraTickers {
+  const given = plainObject<Record<string, unknown>>(where, 'tickers', tickers);
+  for (const [cluster, list] of Object.entries(given)) {
+    if (!(CLUSTERS as readonly string[]).includes(cluster)) {
+      throw invalidOption(where, 'tickers', `keys among ${CLUSTERS.join(', ')}`, cluster);
+    }
+    const ok =
+      Array.isArray(list) &&
+      list.every((t) => typeof t === 'string' && symbolProblem(t) === undefined && t !== '*');
+    if (!ok) {
+      throw invalidOption(
+        where,
+        `tickers.${cluster}`,
+        "an array of symbols without spaces or commas (e.g. ['FOO', 'BAR'])",
+        list,
+      );
+    }
+  }
+  return given as ExtraTickers;
 }

@@ -87,9 +87,10 @@ describe('backfill', () => {
     'gap: filled topics with counts, unfilled with code and reason; events marked',
     T,
     async () => {
+      // Q.* lists every reference stock: T.AAPL gets about 1/400 of the rate, so it is high.
       const sim = await startSimulator({
         apiKeys: [KEY],
-        eventsPerSecond: 2_000,
+        eventsPerSecond: 8_000,
         tickMs: 10,
         windowScale: 0.01,
       });

@@ -83,8 +83,18 @@ describe('simulator: subscriptions and data', () => {
     }),
   );
 
-  it('serves explicit symbols outside the built-in universe and prefixes bare ones', T, () =>
+  it('acknowledges an unknown ticker and sends nothing for it, as the provider does', T, () =>
     withSimulator(BUSY, async (_sim, open) => {
+      const c = await open('crypto', 'k');
+      await c.subscribe('XT.ZZZ-USD,XT.BTC-USD');
+      assert.ok(c.events.some(isAck('subscribed', 'XT.ZZZ-USD')));
+      await c.waitForMany((e) => e.ev === 'XT' && e.pair === 'BTC-USD', 20);
+      assert.equal(c.events.filter((e) => e.pair === 'ZZZ-USD').length, 0);
+    }),
+  );
+
+  it('serves tickers added with the tickers option, and prefixes bare ones', T, () =>
+    withSimulator({ ...BUSY, tickers: { crypto: ['ZZZ-USD'] } }, async (_sim, open) => {
       const c = await open('crypto', 'k');
       await c.subscribe('XT.ZZZ-USD,XQ.BTC-USD');
       await c.waitFor((e) => e.ev === 'XT' && e.pair === 'ZZZ-USD');
@@ -100,7 +110,7 @@ describe('simulator: subscriptions and data', () => {
       c.send({ action: 'unsubscribe', params: 'T.*' });
       await c.waitFor(isAck('unsubscribed', 'T.*'));
       const from = c.events.length;
-      await c.waitForMany((e) => e.ev === 'Q', 50, from);
+      await c.waitForMany((e) => e.ev === 'Q', 20, from);
       assert.equal(c.events.slice(from).filter((e) => e.ev === 'T').length, 0);
     }),
   );

@@ -158,3 +158,40 @@ test('any options into new RedisSink and readStream: coded errors only', () => {
     params,
   );
 });
+
+test('symbols: any symbol with whitespace or an empty part is INVALID_SYMBOLS on every path', () => {
+  const client = new StreamClient('k', 'stocks', { host: 'ws://127.0.0.1:1' });
+  const word = fc.stringMatching(/^[A-Z]{1,5}$/);
+  const space = fc.constantFrom(' ', '\t', '\n', '\u00a0');
+  const spaced = fc.tuple(word, space, word).map(([a, s, b]) => `${a}${s}${b}`);
+  const coded = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+    return undefined;
+  };
+  fc.assert(
+    fc.property(spaced, word, (bad, good) => {
+      assert.equal(
+        coded(() => client.subscribeStockTrades([good, bad])),
+        ErrorCode.InvalidSymbols,
+      );
+      assert.equal(
+        coded(() => client.subscribe(`T.${good},T.${bad}`)),
+        ErrorCode.InvalidSymbols,
+      );
+      assert.equal(
+        coded(() => client.subscribe(`T.${good},,`)),
+        ErrorCode.InvalidSymbols,
+      );
+      assert.equal(
+        coded(() => client.subscribe([`T.${bad}`])),
+        ErrorCode.InvalidSymbols,
+      );
+    }),
+    { numRuns: 200 },
+  );
+  assert.equal(client.subscriptions().size, 0, 'nothing refused was added');
+});

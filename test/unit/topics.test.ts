@@ -96,3 +96,42 @@ describe("symbol rules (the Python library's)", () => {
     }
   });
 });
+
+describe('the one symbol rule: no empty entries, whitespace or commas', () => {
+  test('subscribe methods, plain strings and generic topics refuse the same things', () => {
+    for (const bad of ['AAPL MSFT', ' AAPL', 'AAPL\t', '']) {
+      assert.equal(
+        code(() => topicsFor(stockTrades, [bad])),
+        ErrorCode.InvalidSymbols,
+        bad,
+      );
+    }
+    for (const bad of ['T.AAPL,,', 'T.AAPL,', ',T.AAPL', 'T.AAPL MSFT', 'T.AAPL, ,Q.AAPL']) {
+      assert.equal(
+        code(() => checkTopics(bad, 'subscribe')),
+        ErrorCode.InvalidSymbols,
+        bad,
+      );
+      assert.equal(
+        code(() => topicsFor(stockTrades, bad)),
+        ErrorCode.InvalidSymbols,
+        bad,
+      );
+    }
+    assert.equal(
+      code(() => checkTopics(['T.AAPL', 'T.'], 'subscribe')),
+      ErrorCode.InvalidSymbols,
+    );
+  });
+  test('the message names the bad symbol or topic and what is allowed', () => {
+    assert.throws(
+      () => topicsFor(stockTrades, ['AAPL MSFT']),
+      /symbol "AAPL MSFT" contains whitespace; a symbol is one ticker without spaces or commas/,
+    );
+    assert.throws(() => checkTopics('T.AAPL,,', 'subscribe'), /"T\.AAPL,," has an empty topic/);
+  });
+  test('entries padded with spaces around commas are fine; dots inside symbols too', () => {
+    assert.deepEqual(checkTopics('T.AAPL, Q.AAPL', 'subscribe'), ['T.AAPL', 'Q.AAPL']);
+    assert.deepEqual(topicsFor(stockTrades, ['BRK.B']), ['T.BRK.B']);
+  });
+});

@@ -6,7 +6,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { CLUSTERS } from '../../protocol/streams.js';
+import { type Cluster, clusterOfTicker, CLUSTERS } from '../../protocol/streams.js';
 import { UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
 import { listenFailure, optionAsUsage } from '../messages.js';
@@ -21,6 +21,17 @@ export interface SimulateFlags {
   speed?: number | 'max';
   loop?: boolean;
   quiet?: boolean;
+  /** `--past`: ms of past a ticker asked for by name comes with (0: none). */
+  past?: number;
+  /** `--tickers`: tickers to list beyond the reference universe (cluster from their prefix). */
+  tickers?: string[];
+}
+
+/** `--tickers FOO,X:DOGE-EUR` by cluster, from each ticker's prefix (O:, C:, X:, I:, else stocks). */
+function tickersByCluster(tickers: readonly string[]): Partial<Record<Cluster, string[]>> {
+  const byCluster: Partial<Record<Cluster, string[]>> = {};
+  for (const ticker of tickers) (byCluster[clusterOfTicker(ticker)] ??= []).push(ticker);
+  return byCluster;
 }
 
 /** startSimulator's options the flags fill. */
@@ -30,6 +41,8 @@ const SIMULATOR_FLAGS = {
   apiKeys: '--keys',
   eventsPerSecond: '--events-per-second',
   seed: '--seed',
+  pastMs: '--past',
+  ...Object.fromEntries(CLUSTERS.map((cluster) => [`tickers.${cluster}`, '--tickers'])),
 };
 
 interface ReplayCounts {
@@ -111,6 +124,8 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
       apiKeys: flags.keys ?? 'any',
       ...(flags.eventsPerSecond === undefined ? {} : { eventsPerSecond: flags.eventsPerSecond }),
       ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+      ...(flags.past === undefined ? {} : { pastMs: flags.past }),
+      ...(flags.tickers === undefined ? {} : { tickers: tickersByCluster(flags.tickers) }),
       ...(replay === undefined ? {} : { replay }),
     });
   } catch (err) {
@@ -141,7 +156,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
   const keyHint = flags.keys === undefined ? 'any' : 'YOUR_KEY';
   const source =
     flags.replay === undefined
-      ? `Generating ${flags.eventsPerSecond ?? 200} events/s per cluster (seed ${flags.seed ?? 1}).`
+      ? `Generating ${flags.eventsPerSecond ?? 200} events/s per cluster (seed ${flags.seed ?? 1}); a ticker asked for by name comes with ${flags.past === 0 ? 'no' : `its last ${Math.round((flags.past ?? 900_000) / 1000)}s of`} history.`
       : `Replaying ${flags.replay} at ${flags.speed === 'max' ? 'maximum speed' : `${flags.speed ?? 1}x speed`}${flags.loop ? ', looping' : ''}, from the first subscribe.`;
   process.stdout.write(
     [

@@ -25,6 +25,7 @@ import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from '../output/status-line.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { defaultStreams, type StreamRequest } from './stream-flags.js';
+import { unknownTickerNotes } from '../unknown-tickers.js';
 
 export interface StreamFlags extends SinkFlags {
   cluster: Cluster;
@@ -176,6 +177,8 @@ class StreamRun {
         this.note(
           `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url} (${flags.simRate ?? 200} events/s; --sim-rate to change)`,
         );
+        const topics = this.client.subscriptions().keys();
+        for (const note of unknownTickerNotes(this.sim, flags.cluster, topics)) this.note(note);
       }
       if (this.defaultNote) this.note(this.defaultNote);
       if (this.sink) {
