@@ -24,7 +24,7 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-/** Call at the top of a Redis test file: `describe(name, { skip: redis.skip }, …)`. */
+/** Call at the top of a Redis test file, and pass `{ skip: redis.skip }` to each test. */
 export function requireRedis(): SystemBinary {
   return requireSystemBinary('redis-server', {
     env: 'REQUIRE_REDIS',

@@ -1,6 +1,7 @@
 /**
  * Tests that need a system program (redis-server, a browser …) call `requireSystemBinary` at the
- * top of their file. On a machine without it they skip, after one line on stderr naming what to
+ * top of their file and pass its `skip` to each test. On a machine without it they skip, each
+ * counted and named with the install hint in the runner's summary, after one line on stderr naming what to
  * install (one per `node --test` run, however many files need the program); where it must be
  * present (`CI` set, or the program's own variable such as `REQUIRE_REDIS=1`), a missing program
  * fails the file instead.
@@ -29,8 +30,12 @@ export interface SystemBinaryOptions {
 export interface SystemBinary {
   /** Absolute path of the program, when found on PATH. */
   path: string | undefined;
-  /** For `describe(name, { skip }, …)`: true when the program is missing and not required. */
-  skip: boolean;
+  /**
+   * For each test's options (`test(name, { skip }, …)`): false when the program is there, else
+   * the reason, which the runner prints beside each skipped test and counts in its summary. (A
+   * skipped `describe` would hide its tests from the count: pass it to the tests themselves.)
+   */
+  skip: string | false;
 }
 
 /** The first executable file called `name` in a PATH list. */
@@ -55,6 +60,7 @@ function isSet(value: string | undefined): boolean {
 export function requireSystemBinary(name: string, options: SystemBinaryOptions): SystemBinary {
   const path = findOnPath(name);
   if (path !== undefined) return { path, skip: false };
+  const reason = `${name} not found (install: ${options.install})`;
   const required = isSet(process.env['CI']) || isSet(process.env[options.env]);
   if (required) {
     throw new Error(
@@ -66,7 +72,7 @@ export function requireSystemBinary(name: string, options: SystemBinaryOptions):
       `${name} not found: skipping ${options.what} (install: ${options.install}; set ${options.env}=1 to make this a failure)\n`,
     );
   }
-  return { path: undefined, skip: true };
+  return { path: undefined, skip: reason };
 }
 
 /**

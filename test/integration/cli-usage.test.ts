@@ -1,13 +1,16 @@
 /**
- * Every usage mistake of every command, spawned as a user types it (the built CLI,
- * dist/cli/main.js): exit 2 at once, with a message on stderr that names the flag (or argument)
- * and what it allows; nothing on stdout, no stack trace, never the API key. Each case fails before
- * any connection is made, so the table runs in seconds. (Symbol rules have their own tests.)
+ * Every usage mistake of every command, as a user types it: exit 2 at once, with a message on
+ * stderr that names the flag (or argument) and what it allows; nothing on stdout, no stack trace,
+ * never the API key. Each case fails before any connection is made. The table runs through the
+ * CLI's `main` in one child process (test/helpers/cli-batch.ts); the first case of each command is
+ * also spawned as the built executable (dist/cli/main.js), which must say and exit exactly the
+ * same. (Symbol rules have their own tests.)
  */
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { runCliLines, type LineResult } from '../helpers/cli-batch.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 
 after(killAll);
@@ -342,14 +345,21 @@ const cases: Record<string, Case[]> = {
   ],
 };
 
+const table = Object.values(cases).flat();
+const results = new Map<Case, LineResult>();
+before(async () => {
+  const lines = await runCliLines(table.map(([, args]) => args));
+  table.forEach((c, i) => results.set(c, lines[i]!));
+});
+
 for (const [command, table] of Object.entries(cases)) {
-  // A few children at once: each is a Node start-up and an exit, no network.
-  describe(`${command}: usage mistakes exit 2, naming the flag`, { concurrency: 4 }, () => {
-    for (const [name, args, message] of table) {
-      test(name, async () => {
-        const r = await spawnNode([CLI, ...args], { timeoutMs: 10_000 }).result;
+  describe(`${command}: usage mistakes exit 2, naming the flag`, () => {
+    for (const c of table) {
+      const [name, args, message] = c;
+      test(name, () => {
+        const r = results.get(c)!;
         const what = `polygon-stream ${args.join(' ')}\n${r.stderr}`;
-        assert.equal(r.signal, null, `still running after 10 s: ${what}`);
+        assert.notEqual(r.code, null, `still running after 10 s: ${what}`);
         assert.equal(r.code, 2, what);
         assert.match(r.stderr, message, what);
         assert.match(r.stderr, /^error: /, 'one error line first');
@@ -360,3 +370,16 @@ for (const [command, table] of Object.entries(cases)) {
     }
   });
 }
+
+describe('the executable says and exits exactly what main says', { concurrency: 4 }, () => {
+  for (const c of Object.values(cases).map((t) => t[0]!)) {
+    test(`polygon-stream ${c[1].join(' ')}`, async () => {
+      const r = await spawnNode([CLI, ...c[1]], { timeoutMs: 10_000 }).result;
+      const inProcess = results.get(c)!;
+      assert.deepEqual(
+        { code: r.code, stdout: r.stdout, stderr: r.stderr },
+        { code: inProcess.code, stdout: inProcess.stdout, stderr: inProcess.stderr },
+      );
+    });
+  }
+});

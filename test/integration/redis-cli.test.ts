@@ -15,7 +15,7 @@ import { CLI, killAll, type Result, type Running, spawnNode } from '../helpers/s
 
 const redis = requireRedis();
 
-const T = { timeout: 60_000 };
+const T = { timeout: 60_000, skip: redis.skip };
 const servers: RedisServer[] = [];
 const admins: Redis[] = [];
 let server: RedisServer;
@@ -63,7 +63,7 @@ async function lines(file: string): Promise<string[]> {
   return (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
 }
 
-describe('stream --sink', { concurrency: true, skip: redis.skip }, () => {
+describe('stream --sink', { concurrency: true }, () => {
   test(
     'every event reaches polygon:{cluster} with every field, in the order of --out',
     T,
@@ -200,7 +200,7 @@ describe('stream --sink', { concurrency: true, skip: redis.skip }, () => {
   );
 });
 
-describe('examples/redis-workers.ts', { skip: redis.skip }, () => {
+describe('examples/redis-workers.ts', () => {
   test('simulator → client → sink → 4 workers: every event handled exactly once', T, async () => {
     const args = ['--import', 'tsx', 'examples/redis-workers.ts', '--redis', server.url];
     const r = await start([...args, '--events', '10000'], 50_000).result;

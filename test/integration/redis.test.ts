@@ -12,7 +12,7 @@ import { EXAMPLES } from '../fixtures/event-examples.js';
 
 const redis = requireRedis();
 
-const T = { timeout: 30_000 };
+const T = { timeout: 30_000, skip: redis.skip };
 let server: RedisServer;
 let admin: Redis;
 let keySeq = 0;
@@ -94,7 +94,7 @@ async function collect<E>(iterable: AsyncIterable<E>, n: number): Promise<E[]> {
   return out;
 }
 
-describe('RedisSink', { skip: redis.skip }, () => {
+describe('RedisSink', () => {
   test(
     'every field round-trips with its JSON type; status events are not published',
     T,
@@ -257,7 +257,7 @@ describe('RedisSink', { skip: redis.skip }, () => {
   });
 });
 
-describe('readStream', { skip: redis.skip }, () => {
+describe('readStream', () => {
   test('a group of 3 consumers receives each event exactly once', T, async () => {
     const key = freshKey();
     const N = 3000;

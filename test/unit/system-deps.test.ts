@@ -29,6 +29,8 @@ const SCRIPT = `
   console.log(JSON.stringify(found));
 `;
 
+const REASON = 'fake-service not found (install: apt-get install fake-service)';
+
 function run(env: NodeJS.ProcessEnv) {
   const base = { ...process.env };
   delete base['CI'];
@@ -47,7 +49,7 @@ function run(env: NodeJS.ProcessEnv) {
 test('missing program: one stderr line naming it and how to install it; the tests skip', () => {
   const r = run({});
   assert.equal(r.code, 0);
-  assert.deepEqual(JSON.parse(r.stdout), { skip: true });
+  assert.deepEqual(JSON.parse(r.stdout), { skip: REASON });
   assert.equal(
     r.stderr,
     'fake-service not found: skipping the fake tests (install: apt-get install fake-service; set REQUIRE_FAKE=1 to make this a failure)\n',
@@ -59,7 +61,7 @@ test('several files of one test run: the line is said once', () => {
   const files = [1, 2, 3].map(() => run({ NODE_TEST_CONTEXT: 'child-v8' }));
   for (const r of files) {
     assert.equal(r.code, 0);
-    assert.deepEqual(JSON.parse(r.stdout), { skip: true });
+    assert.deepEqual(JSON.parse(r.stdout), { skip: REASON });
   }
   assert.deepEqual(
     files.map((r) => r.stderr.split('\n').filter(Boolean).length),
@@ -93,4 +95,32 @@ test('program on PATH: found, not skipped, nothing printed (even under CI)', () 
   } finally {
     rmSync(program);
   }
+});
+
+test('missing program in a node --test run: each of its tests counted as skipped, with the reason', () => {
+  const file = join(bin, 'needs-fake.test.ts');
+  writeFileSync(
+    file,
+    `import { describe, test } from 'node:test';
+     import { requireSystemBinary } from ${JSON.stringify(HELPER)};
+     const fake = requireSystemBinary('fake-service', {
+       env: 'REQUIRE_FAKE', install: 'apt-get install fake-service', what: 'the fake tests',
+     });
+     describe('fake things', () => {
+       test('one', { skip: fake.skip }, () => { throw new Error('ran'); });
+       test('two', { skip: fake.skip }, () => { throw new Error('ran'); });
+     });
+     test('needs nothing', () => {});`,
+  );
+  const base = { ...process.env };
+  for (const name of ['CI', 'REQUIRE_FAKE', 'NODE_TEST_CONTEXT']) delete base[name];
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=tap', file],
+    { cwd: ROOT, env: { ...base, PATH: bin }, encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^# skipped 2$/m);
+  assert.match(r.stdout, /^# pass 1$/m);
+  assert.equal(r.stdout.split(`# SKIP ${REASON}`).length - 1, 2, r.stdout);
 });

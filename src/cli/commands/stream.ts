@@ -80,7 +80,7 @@ class StreamRun {
   private sim: Simulator | undefined;
   private file: LineWriter | undefined;
   private sink: CliSink | undefined;
-  private readonly stdout: LineWriter | undefined;
+  private stdout: LineWriter | undefined;
   private statusLine: StatusLine | undefined;
   private readonly format: Format;
   private readonly color: boolean;
@@ -110,17 +110,6 @@ class StreamRun {
     this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
     this.color = wantColor(tty, io.env, flags.color ?? true);
     this.errColor = wantColor(io.stderr.isTTY === true, io.env, flags.color ?? true);
-    if (!flags.quiet) {
-      this.stdout = new LineWriter(io.stdout, {
-        owns: false,
-        around: (write) => (this.statusLine && tty ? this.statusLine.above(write) : write()),
-        onError: (err) => {
-          // The reader went away (`| head`): stop quietly. Anything else is a failure.
-          if (err.code !== 'EPIPE') this.note(`error: writing to stdout failed: ${err.message}`);
-          void this.stop(err.code === 'EPIPE' ? 0 : 1);
-        },
-      });
-    }
   }
 
   async start(): Promise<number> {
@@ -160,6 +149,19 @@ class StreamRun {
         await this.sink?.close();
         throw err;
       }
+    }
+    // Once the flags are checked and the files open: a mistake leaves stdout as it found it.
+    if (!flags.quiet) {
+      const tty = this.io.stdout.isTTY === true;
+      this.stdout = new LineWriter(this.io.stdout, {
+        owns: false,
+        around: (write) => (this.statusLine && tty ? this.statusLine.above(write) : write()),
+        onError: (err) => {
+          // The reader went away (`| head`): stop quietly. Anything else is a failure.
+          if (err.code !== 'EPIPE') this.note(`error: writing to stdout failed: ${err.message}`);
+          void this.stop(err.code === 'EPIPE' ? 0 : 1);
+        },
+      });
     }
     try {
       let host = flags.delayed ? Host.Delayed : flags.host;

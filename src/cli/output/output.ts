@@ -23,12 +23,13 @@ export class LineWriter {
   private scheduled: NodeJS.Immediate | undefined;
   private error: NodeJS.ErrnoException | undefined;
   private ended: Promise<void> | undefined;
+  private readonly onStreamError = (err: NodeJS.ErrnoException): void => this.fail(err);
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
     private readonly options: LineWriterOptions,
   ) {
-    stream.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
+    stream.on('error', this.onStreamError);
   }
 
   /** Queue one line (without its newline); it is written within this turn of the event loop. */
@@ -76,6 +77,8 @@ export class LineWriter {
         await finished(this.stream, { readable: false });
       } else {
         await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+        // A stream this writer does not own (stdout) outlives it: leave it as it was.
+        this.stream.off('error', this.onStreamError);
       }
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException);

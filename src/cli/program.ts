@@ -1,0 +1,374 @@
+/**
+ * The `polygon-stream` command line: commander wiring only, and `main(argv)`, which parses and
+ * runs a command line and resolves with its exit code: 0 done (Ctrl-C, --duration,
+ * --max-events), 1 runtime failure (auth failed, connection lost for good …), 2 usage error (bad
+ * flag or value). The executable is main.ts.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { isPolygonStreamError } from '../errors.js';
+import { CLUSTERS } from '../protocol/streams.js';
+import {
+  collectList,
+  parseDuration,
+  parseNonNegativeInt,
+  parsePast,
+  parsePort,
+  parseMaxLen,
+  parseClusters,
+  parsePositiveInt,
+  parseRate,
+  parseReclaimAfter,
+  parseRedisUrl,
+  parseSpeed,
+  parseStreamKey,
+  parseTime,
+  splitList,
+  UsageError,
+} from './args.js';
+import { FORMATS } from './output/format.js';
+import { runHistory, type HistoryFlags } from './commands/history-command.js';
+import { runRelay, type RelayFlags } from './commands/relay-command.js';
+import { runSimulate, type SimulateFlags } from './commands/simulate.js';
+import { runStream, type StreamFlags } from './commands/stream.js';
+import { STREAM_FLAGS, type StreamRequest } from './commands/stream-flags.js';
+
+const STREAM_GROUP = 'Streams ([symbols] is a comma-separated list, left off = all):';
+const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';
+
+/** The widest line any --help prints. */
+export const HELP_WIDTH = 100;
+
+function version(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function addStreamOptions(cmd: Command): Command {
+  cmd
+    .addOption(
+      new Option('-c, --cluster <cluster>', 'cluster to stream from')
+        .choices(CLUSTERS)
+        .default('stocks'),
+    )
+    .option(
+      '-s, --subscribe <topics>',
+      'topics, comma-separated (T.AAPL,Q.*); repeatable',
+      collectList,
+    )
+    .option('-k, --key <key>', 'API key (default: $POLYGON_API_KEY; none: embedded simulator)')
+    .addOption(
+      new Option(
+        '--host <host>',
+        'host name or ws:// / wss:// URL (default socket.polygon.io)',
+      ).conflicts('delayed'),
+    )
+    .option('--delayed', 'use the 15-minute delayed feed (delayed.polygon.io)')
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'stdout format (default: pretty on a TTY, else ndjson)',
+      ).choices(FORMATS),
+    )
+    .option('-o, --out <file>', 'also write every event to FILE as NDJSON (the recording format)')
+    .addOption(new Option('-q, --quiet', 'print no events on stdout').conflicts('format'))
+    .option('-d, --duration <duration>', 'stop after this long (500ms, 30s, 5m, 1h)', parseDuration)
+    .option('-n, --max-events <n>', 'stop after N data events', parsePositiveInt)
+    .option('--stats', 'stats line on stderr (live on a TTY, one line per second otherwise)')
+    .option('--no-stats', 'no stats line, even on a TTY')
+    .option('--compression', 'negotiate permessage-deflate')
+    .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
+    .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
+    .option('--backfill', "fill each reconnect's gap from REST history (per-symbol topics)")
+    .addOption(
+      new Option(
+        '--on-max-connections <policy>',
+        'another connection took this key over: stop (default) or reclaim the slot',
+      ).choices(['stop', 'reclaim']),
+    )
+    .option(
+      '--reclaim-after <duration>',
+      'with reclaim: wait this long first (default 60s, at least 60s)',
+      parseReclaimAfter,
+    )
+    .option(
+      '--sim-rate <events/s>',
+      'embedded simulator (no key): generated events per second (default 200)',
+      parseRate,
+    )
+    .option('-v, --verbose', 'connection-level logs on stderr');
+  for (const option of [
+    new Option(
+      '--sink <url>',
+      'also publish every data event to Redis: redis://[:pw@]host:port[/db]',
+    ).argParser(parseRedisUrl),
+    new Option(
+      '--stream-key <key>',
+      'the stream key; {cluster} is filled in (default polygon:{cluster})',
+    ).argParser(parseStreamKey),
+    new Option(
+      '--maxlen <~n>',
+      'trim the stream to about N entries (~N or N; always approximate)',
+    ).argParser(parseMaxLen),
+  ]) {
+    cmd.addOption(option.helpGroup(SINK_GROUP));
+  }
+  for (const stream of STREAM_FLAGS) {
+    cmd.addOption(
+      new Option(`--${stream.flag} [symbols]`, `${stream.title} (${stream.clusters.join(', ')})`)
+        .argParser(collectList)
+        .helpGroup(STREAM_GROUP),
+    );
+  }
+  return cmd.addHelpText(
+    'after',
+    `
+With no API key the embedded simulator is started and streamed from (--sim-rate sets its pace).
+With no --subscribe and no stream flag, the cluster's first two streams are subscribed
+(stocks: T.*,Q.*). Status events go to stdout in pretty format, to stderr otherwise; --out files
+hold data events. Pretty lines start with the time the event arrived (bars too: not their window
+start, so lines stay in time order). The status line leads with the connection state: live,
+connecting, reconnecting n/20 (attempt / attempts allowed), reclaiming, closed.
+
+Examples:
+  $ polygon-stream stream
+  $ polygon-stream stream --stock-trades AAPL,MSFT --stock-quotes AAPL --duration 30s
+  $ polygon-stream stream -c crypto --crypto-level2-book BTC-USD --format json
+  $ POLYGON_API_KEY=... polygon-stream stream -s 'T.*' --format ndjson | jq .p
+  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000 --sim-rate 5000
+  $ polygon-stream stream -s 'T.*' -q --sink redis://127.0.0.1:6379 --maxlen ~1000000`,
+  );
+}
+
+/** The stream flags given on the command line, in table order. */
+function streamRequestsOf(cmd: Command): StreamRequest[] {
+  const opts = cmd.opts<Record<string, unknown>>();
+  const requests: StreamRequest[] = [];
+  for (const stream of STREAM_FLAGS) {
+    const option = cmd.options.find((o) => o.long === `--${stream.flag}`);
+    const value = option ? opts[option.attributeName()] : undefined;
+    // `--stock-trades` alone is `true` (every symbol); with symbols, the collected list.
+    if (value === true) requests.push({ flag: stream.flag, method: stream.method, symbols: ['*'] });
+    else if (Array.isArray(value))
+      requests.push({ flag: stream.flag, method: stream.method, symbols: value });
+  }
+  return requests;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('polygon-stream')
+    .description(
+      'Stream, record and replay Polygon.io (Massive.com) real-time market data, or serve simulated data.',
+    )
+    .version(version())
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) })
+    // Wrapped at 100 columns whatever the terminal (subcommands inherit it).
+    .configureHelp({ helpWidth: HELP_WIDTH })
+    .addHelpText(
+      'after',
+      `
+With no API key (--key or POLYGON_API_KEY), stream and record start the embedded simulator and
+stream simulated data from it: nothing to set up to try it.
+
+Exit codes:
+  0  stopped: Ctrl-C, --duration or --max-events (or --help, --version)
+  1  runtime failure: authentication failed, reconnects exhausted, Redis unreachable …
+  2  bad usage: an unknown flag or a bad value (the message names it)`,
+    );
+
+  addStreamOptions(
+    program.command('stream').description('stream events to stdout (and optionally a file)'),
+  ).action(async (_opts: unknown, cmd: Command) => {
+    setExit(await runStream(cmd.opts<StreamFlags>(), streamRequestsOf(cmd)));
+  });
+
+  addStreamOptions(
+    program
+      .command('record')
+      .description(
+        'record events to an NDJSON file, with a progress line on stderr (stdout stays quiet)',
+      )
+      .argument('[file]', 'the NDJSON file to write (or --out FILE)')
+      .addOption(
+        new Option('--echo', 'also print every event on stdout (in --format)').conflicts('quiet'),
+      ),
+  ).action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
+    const flags = cmd.opts<StreamFlags & { echo?: boolean }>();
+    if (flags.format !== undefined && !flags.echo) {
+      throw new UsageError(
+        'record: --format is for stdout, which record leaves quiet; add --echo to print events too',
+      );
+    }
+    if (file !== undefined && flags.out !== undefined && file !== flags.out) {
+      throw new UsageError(`record: give the file once (got ${file} and --out ${flags.out})`);
+    }
+    const out = file ?? flags.out;
+    if (out === undefined) {
+      throw new UsageError(
+        'record needs a file: polygon-stream record FILE.ndjson (or --out FILE)',
+      );
+    }
+    const quiet = flags.quiet === true || flags.echo !== true;
+    setExit(await runStream({ ...flags, out, quiet, progress: true }, streamRequestsOf(cmd)));
+  });
+
+  program
+    .command('history')
+    .description(
+      "print a topic's REST history as NDJSON, the shape `stream --format ndjson` prints",
+    )
+    .argument('<topic>', 'one per-symbol topic: T.AAPL, Q.AAPL, AM.AAPL, XT.BTC-USD …')
+    .addOption(
+      new Option('-c, --cluster <cluster>', 'cluster of the topic')
+        .choices(CLUSTERS)
+        .default('stocks'),
+    )
+    .requiredOption(
+      '--from <time>',
+      'start (inclusive): Unix ms, an ISO date/time, or an age (5m)',
+      parseTime,
+    )
+    .option(
+      '--to <time>',
+      'end (exclusive): Unix ms, ISO date/time or an age (default now)',
+      parseTime,
+    )
+    .option('-k, --key <key>', 'API key (default: $POLYGON_API_KEY; none: embedded simulator)')
+    .option(
+      '--host <host>',
+      'WebSocket host or URL whose REST API to ask (default socket.polygon.io)',
+    )
+    .option('--max-rows <n>', 'fail beyond N events (default 100000)', parsePositiveInt)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ polygon-stream history T.AAPL --from 2026-01-05T14:30:00Z --to 2026-01-05T14:31:00Z
+  $ polygon-stream history XT.BTC-USD -c crypto --from 10m | jq .p`,
+    )
+    .action(async (topic: string, opts: HistoryFlags) => {
+      setExit(await runHistory(topic, opts, process.env));
+    });
+
+  program
+    .command('simulate')
+    .description('run the simulator as a WebSocket server for your own code, until Ctrl-C')
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', parsePort, 8765)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--keys <keys>', 'accepted API keys, comma-separated (default: any key)', splitList)
+    .addOption(
+      new Option('--events-per-second <n>', 'generated events per second per cluster (default 200)')
+        .argParser(parseNonNegativeInt)
+        .conflicts('replay'),
+    )
+    .addOption(
+      new Option('--seed <n>', 'PRNG seed: same seed, same data (default 1)')
+        .argParser(parseNonNegativeInt)
+        .conflicts('replay'),
+    )
+    .option(
+      '--past <duration>',
+      'history a ticker asked for by name comes with (default 15m; 0 for none)',
+      parsePast,
+    )
+    .option(
+      '--tickers <tickers>',
+      'tickers to list beyond the reference universe (FOO,X:DOGE-EUR); repeatable',
+      collectList,
+    )
+    .option('--replay <file>', 'replay a recorded NDJSON file instead of generating data')
+    .option('--speed <speed>', "replay speed: a factor (1, 10) or 'max' (default 1)", parseSpeed)
+    .option('--loop', 'replay the file again and again')
+    .option('-q, --quiet', 'no connection log on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ polygon-stream simulate --port 8765
+  $ polygon-stream simulate --tickers FOO,BAR --past 5m
+  $ polygon-stream record day.ndjson --duration 5m
+  $ polygon-stream simulate --replay day.ndjson --speed 10`,
+    )
+    .action(async (opts: SimulateFlags) => {
+      setExit(await runSimulate(opts));
+    });
+
+  program
+    .command('relay')
+    .description(
+      'serve one upstream connection per cluster to any number of clients of the same protocol',
+    )
+    .option('-p, --port <port>', 'port to listen on (0: any free port)', parsePort, 8765)
+    .option(
+      '--bind <address>',
+      'address to listen on (anything else than loopback serves beyond this machine)',
+      '127.0.0.1',
+    )
+    .option('-k, --key <key>', 'upstream API key (default: $POLYGON_API_KEY; none: simulator)')
+    .addOption(
+      new Option('--clusters <clusters>', 'clusters to relay, comma-separated')
+        .argParser(parseClusters)
+        .default(['stocks'], 'stocks'),
+    )
+    .addOption(
+      new Option('--tokens <tokens>', 'tokens downstream clients authenticate with').argParser(
+        splitList,
+      ),
+    )
+    .addOption(
+      new Option('--allow-any-token', 'accept any token (loopback --bind only)').conflicts(
+        'tokens',
+      ),
+    )
+    .option('--host <host>', 'upstream host name or ws:// / wss:// URL (default socket.polygon.io)')
+    .option('--max-clients <n>', 'most downstream clients at once (default 100)', parsePositiveInt)
+    .option(
+      '--max-topics <n>',
+      'most topics per downstream client (default 1000)',
+      parsePositiveInt,
+    )
+    .option('--backfill', "fill the upstream's gaps from REST history (per-symbol topics)")
+    .option('--metrics', 'one metrics line per second on stderr')
+    .option('-q, --quiet', 'no upstream log on stderr')
+    .addHelpText(
+      'after',
+      `
+Downstream clients connect to ws://ADDRESS:PORT/CLUSTER exactly as to the provider and send one of
+the --tokens as their key; the upstream key never leaves the relay.
+
+Examples:
+  $ polygon-stream relay --tokens bot,notebook --clusters stocks,crypto --metrics
+  $ polygon-stream stream --host ws://127.0.0.1:8765 --key bot --subscribe T.AAPL`,
+    )
+    .action(async (opts: RelayFlags) => {
+      setExit(await runRelay(opts, process.env));
+    });
+
+  return program;
+}
+
+/** Parse and run; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // message already printed
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n(add --help for usage)\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const tag = isPolygonStreamError(err) ? ` [${err.code}]` : '';
+    process.stderr.write(`error${tag}: ${message}\n`);
+    return 1;
+  }
+}
