@@ -13,9 +13,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { StreamClient, type WireEvent } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
-import { RedisSink, readStream } from '../src/redis/index.js';
+import { StreamClient, type WireEvent } from 'polygon-stream';
+import { startSimulator } from 'polygon-stream/simulator';
+import { RedisSink, readStream } from 'polygon-stream/redis';
 
 const GROUP = 'workers';
 

@@ -12,11 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  startSimulator,
-  type Simulator,
-  type SimulatorOptions,
-} from '../../src/simulator/index.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from 'polygon-stream/simulator';
 
 const FILES: Record<string, { file: URL; type: string }> = {
   '/': { file: new URL('./index.html', import.meta.url), type: 'text/html' },
