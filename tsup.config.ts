@@ -19,7 +19,10 @@ const standardTransports: Plugin = {
     const standard = fileURLToPath(
       new URL('src/client/transport/transports-standard.ts', import.meta.url),
     );
-    build.onResolve({ filter: /^\.\/transports\.js$/ }, () => ({ path: standard }));
+    // Whichever relative path imports it (src/client/connection/connection.ts: ../transport/…).
+    build.onResolve({ filter: /^\.{1,2}\/(transport\/)?transports\.js$/ }, () => ({
+      path: standard,
+    }));
   },
 };
 
