@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import type { Plugin } from 'esbuild';
 
 const library = {
@@ -26,7 +26,16 @@ const standardTransports: Plugin = {
 // ESM: the library entries and the CLI share chunks, so the CLI imports the library code
 // instead of carrying its own copy. CJS: the library entries only. No source maps in the package.
 // Standard (browsers, Deno, Bun, workers): the client alone in one self-contained ES module.
-export default defineConfig([
+const standard: Options = {
+  entry: { browser: 'src/index.ts' },
+  format: ['esm'],
+  platform: 'browser',
+  target: 'es2022',
+  splitting: false,
+  esbuildPlugins: [standardTransports],
+};
+
+const full: Options[] = [
   {
     entry: { ...library, 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],
@@ -42,12 +51,22 @@ export default defineConfig([
     splitting: true,
     target: 'node20',
   },
-  {
-    entry: { browser: 'src/index.ts' },
+  standard,
+];
+
+// The partial builds scripts/build.mjs asks for (POLYGON_STREAM_BUILD): `npm start` needs only the
+// ESM CLI, `npm run example:browser` only the standard build. Neither cleans dist/ nor writes
+// type declarations; scripts/build.mjs keeps a stamp per kind so a partial build is never taken
+// for the full one.
+const partial: Record<'cli' | 'browser', Options> = {
+  cli: {
+    entry: { 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],
-    platform: 'browser',
-    target: 'es2022',
     splitting: false,
-    esbuildPlugins: [standardTransports],
+    target: 'node20',
   },
-]);
+  browser: standard,
+};
+
+const kind = process.env['POLYGON_STREAM_BUILD'];
+export default defineConfig(kind === 'cli' || kind === 'browser' ? partial[kind] : full);

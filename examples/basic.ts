@@ -7,8 +7,8 @@
  *
  * For the real feed: `new StreamClient(process.env.POLYGON_API_KEY!, 'stocks', { onMessage })`.
  */
-import { StreamClient } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { StreamClient } from 'polygon-stream';
+import { startSimulator } from 'polygon-stream/simulator';
 
 const WANTED = 10;
 

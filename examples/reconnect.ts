@@ -5,8 +5,8 @@
  *
  *   node --import tsx examples/reconnect.ts
  */
-import { StreamClient } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { StreamClient } from 'polygon-stream';
+import { startSimulator } from 'polygon-stream/simulator';
 
 const sim = await startSimulator();
 const client = new StreamClient('any-key', 'stocks', {

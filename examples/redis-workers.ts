@@ -2,9 +2,17 @@
  * Fan-out through Redis Streams: one WebSocket, many workers. This process streams trades from
  * the embedded simulator with a StreamClient, publishes every frame to a Redis Stream with a
  * RedisSink, and forks worker processes that share one consumer group, so each event is handled
- * by exactly one worker. At the end it checks that, by (symbol, sequence number).
+ * by exactly one worker. At the end it checks that, by (symbol, sequence number), and prints how
+ * the events were split across the workers.
  *
  *   node --import tsx examples/redis-workers.ts --redis redis://127.0.0.1:6379 --events 10000
+ *
+ * Who gets what is Redis's choice: XREADGROUP hands each call up to COUNT new entries, to
+ * whichever consumer asks first. So the split is fair only when the workers are all reading
+ * before the events arrive, and each takes a moment per event (here --handle-ms, a stand-in for
+ * a database write): then they take turns. With a big COUNT and no work per event, the first
+ * worker to start drains whole batches before the others have connected (10,000 events went
+ * 8,000 / 2,000 / 0 / 0 that way); exactly once holds either way.
  *
  * For the real feed, drop the simulator and give the client your key:
  * `new StreamClient(process.env.POLYGON_API_KEY!, 'stocks')`.
@@ -13,17 +21,22 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { StreamClient, type WireEvent } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
-import { RedisSink, readStream } from '../src/redis/index.js';
+import { StreamClient, type WireEvent } from 'polygon-stream';
+import { startSimulator } from 'polygon-stream/simulator';
+import { RedisSink, readStream } from 'polygon-stream/redis';
 
 const GROUP = 'workers';
+/** Entries per XREADGROUP: small, so that a worker busy with its batch leaves the next to others. */
+const COUNT = 10;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const { values } = parseArgs({
   options: {
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     events: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '4' },
+    'handle-ms': { type: 'string', default: '1' },
     // Internal: set on the forked workers.
     worker: { type: 'string' },
     key: { type: 'string' },
@@ -36,7 +49,7 @@ interface Final {
   seen: string[];
 }
 
-async function runWorker(url: string, key: string, index: string): Promise<void> {
+async function runWorker(url: string, key: string, index: string, handleMs: number): Promise<void> {
   const ac = new AbortController();
   process.on('message', (m) => {
     if (m === 'stop') ac.abort();
@@ -48,20 +61,55 @@ async function runWorker(url: string, key: string, index: string): Promise<void>
     url,
     key,
     group: GROUP,
-    consumer: `worker-${index}-${process.pid}`,
+    consumer: consumerName(index, process.pid),
     start: '0', // the whole stream, whether this worker starts before or after the first XADD
-    count: 500,
+    count: COUNT,
     blockMs: 200,
     signal: ac.signal,
   })) {
-    seen.push(`${String(event['sym'])}:${String(event['q'])}`); // handle the event here
+    // Handle the event here; the sleep stands for the time that takes (a database write, say).
+    if (handleMs > 0) await sleep(handleMs);
+    seen.push(`${String(event['sym'])}:${String(event['q'])}`);
   }
   clearInterval(progress);
   console.log(`worker ${index} (pid ${process.pid}): ${seen.length} events`);
   process.send?.({ final: seen.length, seen } satisfies Final, () => process.disconnect());
 }
 
-async function runPublisher(url: string, total: number, workerCount: number): Promise<number> {
+/** The consumer name of worker `index` in process `pid`. */
+const consumerName = (index: string, pid: number | undefined): string =>
+  `worker-${index}-${String(pid)}`;
+
+/**
+ * Resolves once every one of `consumers` waits in XREADGROUP (CLIENT LIST: its blocking
+ * connection, flag b). The group's consumer list does not tell: a consumer that blocked on an
+ * empty stream is not in it yet.
+ */
+async function workersReading(url: string, consumers: string[]): Promise<void> {
+  const admin = new Redis(url);
+  try {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const clients = String(await admin.client('LIST')).split('\n');
+      const blocked = (name: string): boolean =>
+        clients.some(
+          (c) => c.includes(` name=polygon-stream:reader-block:${name} `) && /\bflags=\w*b/.test(c),
+        );
+      if (consumers.every(blocked)) return;
+      await sleep(50);
+    }
+    throw new Error(`not all ${consumers.length} workers were reading within 30 s`);
+  } finally {
+    await admin.quit();
+  }
+}
+
+async function runPublisher(
+  url: string,
+  total: number,
+  workerCount: number,
+  handleMs: number,
+): Promise<number> {
   const sink = new RedisSink({
     url,
     cluster: 'stocks',
@@ -89,7 +137,8 @@ async function runPublisher(url: string, total: number, workerCount: number): Pr
     if (published >= 0 && sum >= published) stopAll();
   };
   const exited = Array.from({ length: workerCount }, (_, i) => {
-    const w = fork(script, ['--worker', String(i + 1), '--redis', url, '--key', key], {
+    const args = ['--worker', String(i + 1), '--redis', url, '--key', key];
+    const w = fork(script, [...args, '--handle-ms', String(handleMs)], {
       execArgv: ['--import', 'tsx'],
     });
     workers.push(w);
@@ -101,6 +150,11 @@ async function runPublisher(url: string, total: number, workerCount: number): Pr
     return new Promise<void>((resolve) => w.once('exit', () => resolve()));
   });
   const giveUp = setTimeout(stopAll, 60_000);
+  // Every worker reading before the first event: otherwise the first to start takes them all.
+  await workersReading(
+    url,
+    workers.map((w, i) => consumerName(String(i + 1), w.pid)),
+  );
 
   // The source: the simulator's trades through a real client; one sink write per frame.
   const sim = await startSimulator({ eventsPerSecond: 20_000 });
@@ -144,6 +198,12 @@ async function runPublisher(url: string, total: number, workerCount: number): Pr
   const counts = finals.map((f) => f.final);
   const sum = counts.reduce((a, b) => a + b, 0);
   console.log(`workers handled ${sum} of ${sent.size} events (${counts.join(' + ')})`);
+  const fair = sum / workerCount;
+  const spread = Math.max(...counts.map((c) => Math.abs(c - fair))) / fair;
+  console.log(
+    `split: each worker within ${Math.round(spread * 100)}% of an even share (${Math.round(fair)}); ` +
+      `Redis gives each XREADGROUP (COUNT ${COUNT}) to whichever worker asks first`,
+  );
   const missing = [...sent].filter((id) => !handled.has(id)).length;
   const twice = [...handled.values()].filter((n) => n > 1).length;
   const unknown = [...handled.keys()].filter((id) => !sent.has(id)).length;
@@ -159,12 +219,15 @@ async function runPublisher(url: string, total: number, workerCount: number): Pr
 
 const url = values.redis;
 if (values.worker !== undefined) {
-  await runWorker(url, values.key ?? '', values.worker);
+  await runWorker(url, values.key ?? '', values.worker, Number(values['handle-ms']));
 } else {
-  process.exitCode = await runPublisher(url, Number(values.events), Number(values.workers)).catch(
-    (err: Error) => {
-      console.error(err.message);
-      return 1;
-    },
-  );
+  process.exitCode = await runPublisher(
+    url,
+    Number(values.events),
+    Number(values.workers),
+    Number(values['handle-ms']),
+  ).catch((err: Error) => {
+    console.error(err.message);
+    return 1;
+  });
 }

@@ -4,8 +4,8 @@
  *
  *   node --import tsx examples/typed-events.ts
  */
-import { StreamClient, symbolOf } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
+import { StreamClient, symbolOf } from 'polygon-stream';
+import { startSimulator } from 'polygon-stream/simulator';
 
 const sim = await startSimulator();
 const client = new StreamClient('any-key', 'stocks', { host: sim.url });

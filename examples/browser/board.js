@@ -1,7 +1,8 @@
-/* global console, document, location, requestAnimationFrame, URLSearchParams, window */
+/* global document, location, requestAnimationFrame, URLSearchParams, window */
 /**
  * A live quote board: last price, change since the first trade seen, bid/ask spread and a
- * sparkline per symbol, with the connection state. Plain ES module; the client is the package's
+ * sparkline per symbol, with the connection state and, when it is not open, what is wrong in
+ * words (why.js), and which reconnect attempt of how many is next. Plain ES module; the client is the package's
  * standard build (served as /polygon-stream.js by serve.ts; a bundler would import 'polygon-stream').
  *
  * The API key is in the page, so anyone who opens it can read it: see the README (Browsers) for
@@ -10,17 +11,20 @@
  * Query: ?host=ws://127.0.0.1:PORT&key=KEY&symbols=AAPL,MSFT
  */
 import { StreamClient } from '/polygon-stream.js';
+import { explainFailure } from './why.js';
 
 const params = new URLSearchParams(location.search);
 const host = params.get('host') ?? 'ws://127.0.0.1:8765';
 const key = params.get('key') ?? 'demo-key';
 const symbols = (params.get('symbols') ?? 'AAPL,MSFT,NVDA,TSLA,AMZN').split(',');
 const SPARK_POINTS = 60;
+const MAX_ATTEMPTS = 10;
 
 const rows = new Map();
 const tbody = document.getElementById('rows');
 const stateBadge = document.getElementById('state');
 const meta = document.getElementById('meta');
+const problem = document.getElementById('problem');
 const svgNs = 'http://www.w3.org/2000/svg';
 
 for (const sym of symbols) {
@@ -35,10 +39,11 @@ for (const sym of symbols) {
     cells[name] = td;
   }
   const td = document.createElement('td');
+  td.className = 'trend';
   const svg = document.createElementNS(svgNs, 'svg');
   svg.setAttribute('class', 'spark');
-  svg.setAttribute('width', '120');
-  svg.setAttribute('height', '28');
+  svg.setAttribute('viewBox', '0 0 120 28');
+  svg.setAttribute('preserveAspectRatio', 'none');
   const line = document.createElementNS(svgNs, 'polyline');
   svg.append(line);
   td.append(svg);
@@ -57,20 +62,53 @@ for (const sym of symbols) {
 }
 
 const stats = { trades: 0, quotes: 0, reconnects: 0 };
+/** Set when the connection is not open: the reconnect to come and what went wrong. */
+const trouble = { next: '', why: '', seq: 0 };
+
+function showTrouble() {
+  const text = [trouble.next, trouble.why].filter(Boolean).join(' — ');
+  problem.textContent = text;
+  problem.hidden = text === '';
+}
+
+/** Shows `error` in words (asking serve.ts when the browser cannot tell), newest error wins. */
+function explain(error, prefix = '') {
+  const seq = ++trouble.seq;
+  trouble.why = `${prefix}${error.code}…`;
+  showTrouble();
+  void explainFailure(error, { host, key, cluster: 'stocks' }).then((words) => {
+    if (seq !== trouble.seq) return;
+    trouble.why = `${prefix}${words}`;
+    showTrouble();
+  });
+}
+
 const client = new StreamClient(key, 'stocks', {
   host,
-  reconnect: { initialDelayMs: 250, maxDelayMs: 5_000 },
+  reconnect: { initialDelayMs: 250, maxDelayMs: 5_000, maxAttempts: MAX_ATTEMPTS },
   idleTimeoutMs: 30_000,
-  onError: (_client, error) => console.warn(`[board] ${error.code ?? ''} ${error.message}`),
+  onError: (_client, error) => {
+    if (error.code === 'AUTH_FAILED' || error.code === 'RECONNECT_EXHAUSTED') {
+      trouble.next = 'gave up';
+      explain(error.cause ?? error);
+    }
+  },
   onClose: () => {},
 });
 
 client.on('state', ({ state }) => {
   stateBadge.textContent = state;
   stateBadge.dataset.state = state;
+  if (state === 'open') {
+    trouble.next = trouble.why = '';
+    trouble.seq++;
+    showTrouble();
+  }
 });
-client.on('reconnect', () => {
+client.on('reconnect', ({ attempt, delayMs, cause }) => {
   stats.reconnects++;
+  trouble.next = `reconnecting: attempt ${attempt} of ${MAX_ATTEMPTS} in ${(delayMs / 1000).toFixed(1)} s`;
+  explain(cause);
 });
 client.on('T', (trade) => {
   const row = rows.get(trade.sym);
@@ -129,6 +167,11 @@ const ready = client
   .then(() =>
     Promise.all([client.subscribeStockTrades(symbols), client.subscribeStockQuotes(symbols)]),
   );
+// A first connection that never came (or a refused key) ends the client: say so, and why.
+ready.catch((error) => {
+  trouble.next = 'gave up';
+  explain(error.cause?.code === 'CONNECTION_FAILED' ? error.cause : error);
+});
 
 // For the browser test and the console: the client, the figures, and a promise of the subscribes.
 window.board = { client, stats, rows, ready };

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -67,15 +68,25 @@ describe('in headless Chromium', () => {
     await board?.close();
   });
 
-  async function openPage(): Promise<Page> {
-    const page = await browser!.newPage({ viewport: { width: 900, height: 420 } });
+  /** HTTP errors the page met (a favicon 404 …), for the tests to assert there are none. */
+  let httpErrors: string[] = [];
+
+  async function openPage(
+    url = `${board.url}&key=${KEY}`,
+    viewport = { width: 900, height: 420 },
+  ): Promise<Page> {
+    const page = await browser!.newPage({ viewport });
     page.setDefaultTimeout(STEP.timeout);
     const failures: string[] = [];
+    httpErrors = [];
     page.on('pageerror', (err) => failures.push(err.message));
+    page.on('response', (res) => {
+      if (res.status() >= 400) httpErrors.push(`${res.status()} ${res.url()}`);
+    });
     // tsx compiles this file keeping function names (`__name(fn, 'name')` calls), and the
     // functions passed to page.evaluate carry those calls into the page: give it the helper.
     await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
-    await page.goto(`${board.url}&key=${KEY}`);
+    await page.goto(url);
     await page.waitForFunction(() => 'board' in window);
     assert.deepEqual(failures, [], 'no uncaught errors in the page');
     return page;
@@ -267,5 +278,68 @@ describe('in headless Chromium', () => {
     ]);
     assert.match((await page.textContent('#meta')) ?? '', / 1 reconnects$/);
     await page.close();
+  });
+
+  test('the quote board fits a laptop screen and asks for no missing file', T, async () => {
+    for (const viewport of [
+      { width: 1366, height: 768 },
+      { width: 1280, height: 800 },
+    ]) {
+      const page = await openPage(undefined, viewport);
+      await page.evaluate(() => window.board.ready);
+      const size = await page.evaluate(() => ({
+        height: document.documentElement.scrollHeight,
+        width: document.documentElement.scrollWidth,
+        table: document.querySelector('table').getBoundingClientRect().width,
+      }));
+      assert.ok(size.height <= viewport.height, `no vertical scroll: ${JSON.stringify(size)}`);
+      assert.ok(size.width <= viewport.width, `no horizontal scroll: ${JSON.stringify(size)}`);
+      assert.ok(size.table >= viewport.width * 0.75, `the board uses the width: ${size.table}`);
+      assert.deepEqual(httpErrors, [], 'no 404 (favicon or other)');
+      await page.close();
+    }
+  });
+
+  describe('the quote board says what is wrong, in words', () => {
+    const problemOf = async (url: string, expected: RegExp): Promise<string> => {
+      const page = await openPage(url);
+      const handle = await page.waitForFunction((pattern) => {
+        const text = document.querySelector('#problem').textContent as string;
+        return new RegExp(pattern).test(text) && text;
+      }, expected.source);
+      const text = (await handle.jsonValue()) as string;
+      await page.close();
+      return text;
+    };
+
+    test('connection refused (a ws:// URL: never called a TLS failure)', T, async () => {
+      const spare = createServer();
+      await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+      const port = (spare.address() as { port: number }).port;
+      await new Promise((resolve) => spare.close(resolve));
+      const text = await problemOf(
+        `${board.origin}/?host=ws://127.0.0.1:${port}&key=${KEY}`,
+        /connection refused/,
+      );
+      assert.match(text, /^reconnecting: attempt \d+ of 10 in \d+\.\d s — /);
+      assert.match(text, new RegExp(`nothing is listening at 127\\.0\\.0\\.1:${port}`));
+      assert.doesNotMatch(text, /TLS/);
+    });
+
+    test('a wrong path: the HTTP status the server answered', T, async () => {
+      const host = encodeURIComponent(`${board.sim.url}/nope`);
+      const text = await problemOf(`${board.origin}/?host=${host}&key=${KEY}`, /HTTP 404/);
+      assert.match(text, /^reconnecting: attempt \d+ of 10 in /);
+      assert.match(text, /HTTP 404 Not Found \(no WebSocket endpoint at this path/);
+    });
+
+    test('a bad key: auth_failed, and no reconnecting', T, async () => {
+      const text = await problemOf(`${board.url}&key=NOT-THE-KEY`, /auth_failed/);
+      assert.equal(
+        text,
+        'gave up — bad API key: the server refused it (auth_failed); pass the right one as ?key=',
+      );
+      assert.ok(!text.includes('NOT-THE-KEY'));
+    });
   });
 });
