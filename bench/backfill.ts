@@ -141,7 +141,7 @@ async function measure(
   // Live before the drop: each topic's last event, one outage before its first live one.
   for (const topic of topics) backfill.live(trade(topic.slice(2), before));
   const started = performance.now();
-  backfill.begin({ from: before, to: before + outageMs, topics });
+  backfill.begin({ from: before, lostAt: before, to: before + outageMs, topics });
   for (const topic of topics) backfill.live(trade(topic.slice(2), before + outageMs));
   const gap = await filled;
   const fillMs = performance.now() - started;

@@ -42,7 +42,9 @@ export const ErrorCode = {
   HistoryUnavailable: 'HISTORY_UNAVAILABLE',
   HistoryFailed: 'HISTORY_FAILED',
   BackfillSkipped: 'BACKFILL_SKIPPED',
+  HistoryInvalid: 'HISTORY_INVALID',
   BackfillOverflow: 'BACKFILL_OVERFLOW',
+  BackfillIncomplete: 'BACKFILL_INCOMPLETE',
   // Packaging.
   MissingDependency: 'MISSING_DEPENDENCY',
 } as const;
@@ -92,11 +94,15 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   HISTORY_UNAVAILABLE:
     "history(): the REST API refused the key (401/403): the plan does not include this history; quotes the server's words",
   HISTORY_FAILED:
-    'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows',
+    'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows; or the whole call, retries included, passed history.deadlineMs',
+  HISTORY_INVALID:
+    "history(): the REST answer broke its own rules: a row for another ticker, outside the window, out of time order or with a non-numeric number (backfill: those rows are dropped, counted and their times reported missing), a page over history.maxPageBytes, more pages than history.maxPages, or a next_url that repeats or brings no rows",
   BACKFILL_SKIPPED:
     "a gap's topic left unfilled (in the gap event's unfilled): gap over backfill.maxGapMs, topics over backfill.maxTickers, or interrupted by another drop",
   BACKFILL_OVERFLOW:
     "a gap's topic left unfilled (in the gap event's unfilled): more live events than backfill.maxHeldEvents arrived while it was being filled",
+  BACKFILL_INCOMPLETE:
+    "a gap's topic only partly filled (in the gap event's partial): REST history had not been seen to reach the topic's first live event within backfill.maxHoldMs (REST lagging the stream, or no live event came to prove it), or REST kept failing; the missing ranges are named",
   MISSING_DEPENDENCY:
     "an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out), or transport 'native' on a runtime without a global WebSocket (Node 20: --experimental-websocket)",
 };

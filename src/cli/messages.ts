@@ -51,17 +51,26 @@ export function errorLine(error: Error, reclaimAfterMs: number | undefined): str
 }
 
 /**
- * The line a reconnect's gap prints; with --backfill, what was filled and what not:
- * `…; backfilled 3 topic(s) with 120 event(s); not filled: Q.* (NO_HISTORY)`.
+ * The line a reconnect's gap prints; with --backfill, what was filled, in part or not at all:
+ * `…; filled 3 topic(s) completely, 120 event(s) from history; partial: T.AAPL (may lack
+ * 10:00:01.200–10:00:02.000: BACKFILL_INCOMPLETE); not filled: Q.* (NO_HISTORY)`.
  */
 export function gapLine(gap: Gap, clock: (ms: number) => string): string {
   const head = `reconnected: no data from ${clock(gap.from)} to ${clock(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`;
   if (!gap.filled || !gap.unfilled) return head;
   const filled = Object.values(gap.filled);
-  const events = filled.reduce((a, b) => a + b, 0);
+  const partial = Object.entries(gap.partial ?? {});
+  const events = [...filled, ...partial.map(([, p]) => p.events)].reduce((a, b) => a + b, 0);
+  const parts = partial.map(([t, p]) => {
+    const ranges = p.missing.map((m) => `${clock(m.from)}–${clock(m.to)}: ${m.code}`);
+    return `${t} (may lack ${ranges.join(', ')})`;
+  });
   const unfilled = Object.entries(gap.unfilled).map(([t, u]) => `${t} (${u.code})`);
-  const not = unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '';
-  return `${head}; backfilled ${filled.length} topic(s) with ${events} event(s)${not}`;
+  return (
+    `${head}; filled ${filled.length} topic(s) completely, ${events} event(s) from history` +
+    (parts.length > 0 ? `; partial: ${parts.join(', ')}` : '') +
+    (unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '')
+  );
 }
 
 /**

@@ -101,9 +101,15 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.log = redactingLogger(base, this.config.apiKey);
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
     this.backfill = createBackfill(this.config, options, this.log, {
-      deliver: (event, backfilled) => {
-        if (backfilled) this.backfilled.add(event);
-        this.dispatcher.dispatch(event);
+      deliver: (history, live) => {
+        for (const event of history) {
+          this.backfilled.add(event);
+          this.dispatcher.dispatch(event);
+        }
+        for (const event of live) this.dispatcher.dispatch(event);
+        // 'frame' listeners (sinks, the relay) get the fill in order too, as one batch.
+        const batch = [...history, ...live];
+        if (this.lifecycle.framed && batch.length > 0) this.lifecycle.emit('frame', batch);
       },
       report: (report) => this.lifecycle.emit('backfill', report),
       gap: (gap) => this.lifecycle.emit('gap', gap),
@@ -305,11 +311,11 @@ export class StreamClient<C extends Cluster = Cluster> {
     };
   }
 
-  private authenticated(reconnect: { since: number } | undefined): void {
+  private authenticated(reconnect: { since: number; lostAt: number } | undefined): void {
     const topics = this.requests.resubscribe();
     if (reconnect) {
       this.lifecycle.emit('resubscribe', { topics });
-      const gap = { from: reconnect.since, to: Date.now(), topics };
+      const gap = { from: reconnect.since, lostAt: reconnect.lostAt, to: Date.now(), topics };
       // With backfill, 'gap' comes once its topics are filled, saying which were and why not.
       if (this.backfill) this.backfill.begin(gap);
       else this.lifecycle.emit('gap', gap);

@@ -94,17 +94,21 @@ const SIMULATOR_KEY = 'relay';
 
 /** What an upstream gap means for clients: its window, and what was filled from history. */
 export function gapMessage(gap: Gap): string {
-  const when = `the upstream connection was down from ${new Date(gap.from).toISOString()} to ${new Date(gap.to).toISOString()}`;
+  const when = `the upstream connection was down from ${new Date(gap.lostAt).toISOString()} to ${new Date(gap.to).toISOString()} (data last heard ${new Date(gap.from).toISOString()})`;
   if (gap.filled === undefined) return `${when}; events in between were not received`;
   const filled = Object.values(gap.filled);
-  const events = filled.reduce((a, n) => a + n, 0);
-  let text = `${when}; filled from REST history: ${events} events on ${filled.length} topics`;
-  const unfilled = Object.entries(gap.unfilled ?? {});
-  if (unfilled.length > 0) {
-    const named = unfilled.slice(0, 5).map(([topic, { code }]) => `${topic} (${code})`);
-    const more = unfilled.length > 5 ? ` and ${unfilled.length - 5} more` : '';
-    text += `; not filled: ${named.join(', ')}${more}`;
+  const partial = Object.entries(gap.partial ?? {});
+  const events = [...filled, ...partial.map(([, p]) => p.events)].reduce((a, n) => a + n, 0);
+  let text = `${when}; filled from REST history: ${events} events; complete on ${filled.length} topics`;
+  const list = (entries: [string, string][]): string => {
+    const named = entries.slice(0, 5).map(([topic, code]) => `${topic} (${code})`);
+    return named.join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
+  };
+  if (partial.length > 0) {
+    text += `; partial (ranges may lack events): ${list(partial.map(([t, p]) => [t, p.missing.map((m) => m.code).join('+')]))}`;
   }
+  const unfilled = Object.entries(gap.unfilled ?? {});
+  if (unfilled.length > 0) text += `; not filled: ${list(unfilled.map(([t, u]) => [t, u.code]))}`;
   return text;
 }
 

@@ -33,8 +33,9 @@ const CLOSED = 'relay: the upstream connection is closed';
 /** What the upstream reports to the relay. */
 export interface UpstreamHooks {
   /**
-   * Events to forward: one upstream frame and its text as received, or (with backfill) the events
-   * delivered in one turn, history included, with no text.
+   * Events to forward: one upstream frame and its text as received, or (with backfill) what the
+   * client delivered: a frame less the events held or repeated, or a topic's filled history and
+   * its held live events, in order, with no text.
    */
   frame(cluster: Cluster, events: readonly WireEvent[], raw: string | undefined): void;
   gap(cluster: Cluster, gap: Gap): void;
@@ -62,13 +63,6 @@ export class Upstream {
   /** Keys refused upstream while still held (not asked again until no one holds them). */
   private readonly refused = new Map<string, string>();
   private raw = '';
-  /** With backfill: events delivered to the listeners, not yet forwarded. */
-  private pending: WireEvent[] = [];
-  private readonly flush = (): void => {
-    const events = this.pending;
-    this.pending = [];
-    this.hooks.frame(this.cluster, events, undefined);
-  };
 
   constructor(
     readonly cluster: Cluster,
@@ -76,25 +70,28 @@ export class Upstream {
     options: ClientOptions<StreamClient>,
     private readonly hooks: UpstreamHooks,
   ) {
+    const backfill =
+      options.backfill === undefined || options.backfill === false ? undefined : options.backfill;
     this.client = new StreamClient(apiKey, cluster, {
       ...options,
+      ...(backfill === undefined
+        ? {}
+        : {
+            backfill: {
+              ...(backfill === true ? {} : backfill),
+              // Every downstream per-symbol topic is filled, even one a wildcard carries upstream.
+              alsoFill: () => this.singleTopics(),
+            },
+          }),
       onMessage: (_client, raw) => (this.raw = raw),
       onError: (_client, error) => hooks.error(error),
       onClose: () => undefined,
     });
-    if (options.backfill === undefined || options.backfill === false) {
-      // Every frame as received: forwarded as is to clients that want all of it.
-      this.client.on('frame', (events) => hooks.frame(cluster, events, this.raw));
-    } else {
-      // Backfill holds a topic's live events while it fills the topic from REST history, then
-      // delivers history and held events in order: the frames as received would put live events
-      // ahead of history. So what reaches the listeners is forwarded instead, batched per turn.
-      this.client.on('*', (event) => {
-        if (event.ev === 'status') return;
-        this.pending.push(event as WireEvent);
-        if (this.pending.length === 1) queueMicrotask(this.flush);
-      });
-    }
+    // Without backfill every frame is forwarded as received (its text too); with it, what the
+    // client delivered, which puts filled history before the held live events.
+    this.client.on('frame', (events) =>
+      hooks.frame(cluster, events, backfill === undefined ? this.raw : undefined),
+    );
     this.client.on('gap', (gap) => hooks.gap(cluster, gap));
     this.client.on('reconnect', () => hooks.reconnect(cluster));
     this.client.on('backfill', (report) => hooks.backfilled(report.events));
@@ -104,6 +101,11 @@ export class Upstream {
       }
       hooks.ended(cluster, error);
     });
+  }
+
+  /** The per-symbol topics downstream clients hold, as first spelled. */
+  private singleTopics(): string[] {
+    return [...this.spelling].filter(([key]) => !isWildcard(key)).map(([, topic]) => topic);
   }
 
   /** Topics subscribed upstream. */

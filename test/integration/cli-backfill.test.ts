@@ -71,7 +71,7 @@ describe('cli: REST history', () => {
     const gap = await cli.waitFor(/^reconnected: .*$/m, 'stderr', 10_000);
     assert.match(
       gap,
-      /backfilled 1 topic\(s\) with [1-9]\d* event\(s\); not filled: Q\.\* \(NO_HISTORY\)/,
+      /filled 1 topic\(s\) completely, [1-9]\d* event\(s\) from history; not filled: Q\.\* \(NO_HISTORY\)/,
     );
     await cli.waitFor(/^stats: live · .* 1 reconnect.* [1-9][\d,]* backfilled · /m, 'stderr');
     cli.child.kill('SIGINT');

@@ -108,20 +108,32 @@ describe('client.history', () => {
   });
 
   it(
-    'keeps the window: rows before from or at/after to are dropped; crypto ticker encoded',
+    'keeps the window: a row before from or at/after to is HISTORY_INVALID; crypto ticker encoded',
     T,
     async () => {
-      const server = await serve(() => ({
-        body: {
-          status: 'OK',
-          results: [
-            { participant_timestamp: `${FROM - 1}999999`, id: '1', price: 1, size: 1, exchange: 1 },
-            { participant_timestamp: `${FROM}000000`, id: '2', price: 2, size: 1, exchange: 1 },
-            { participant_timestamp: `${TO - 1}999999`, id: '3', price: 3, size: 1, exchange: 1 },
-            { participant_timestamp: `${TO}000000`, id: '4', price: 4, size: 1, exchange: 1 },
-          ],
-        },
-      }));
+      const row = (ms: string, id: string) => ({
+        participant_timestamp: ms,
+        id,
+        price: Number(id),
+        size: 1,
+        exchange: 1,
+      });
+      const inside = [row(`${FROM}000000`, '2'), row(`${TO - 1}999999`, '3')];
+      for (const [outside, said] of [
+        [row(`${FROM - 1}999999`, '1'), `a row at ${FROM - 1}, outside the window`],
+        [row(`${TO}000000`, '4'), `a row at ${TO}, outside the window`],
+      ] as const) {
+        const server = await serve(() => ({
+          body: { status: 'OK', results: [...inside, outside] },
+        }));
+        const c = client('crypto', server.wsHost);
+        await assert.rejects(c.history('XT.BTC-USD', { from: FROM, to: TO }), (e: unknown) => {
+          assert.ok(isPolygonStreamError(e, ErrorCode.HistoryInvalid), String(e));
+          assert.ok(e.message.includes(said), e.message);
+          return true;
+        });
+      }
+      const server = await serve(() => ({ body: { status: 'OK', results: inside } }));
       const c = client('crypto', server.wsHost);
       const events = await c.history('XT.BTC-USD', { from: FROM, to: TO });
       assert.deepEqual(events, [

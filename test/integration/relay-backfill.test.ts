@@ -36,7 +36,7 @@ describe('relay with backfill', () => {
         const gap = await a.waitFor(isGap, 0, 10_000);
         assert.match(
           String(gap['message']),
-          /^relay: the upstream connection was down from .+; filled from REST history: \d+ events on 2 topics$/,
+          /^relay: the upstream connection was down from .+ to .+ \(data last heard .+\); filled from REST history: \d+ events; complete on 2 topics$/,
         );
         const after = a.events.indexOf(gap);
         // Live again: more trades after the gap.
@@ -67,10 +67,16 @@ describe('relay with backfill', () => {
   );
 
   it('says what was not filled, and why', () => {
-    const base = { from: Date.UTC(2026, 0, 2, 15), to: Date.UTC(2026, 0, 2, 15, 0, 5) };
+    const base = {
+      from: Date.UTC(2026, 0, 2, 14, 59, 49),
+      lostAt: Date.UTC(2026, 0, 2, 15),
+      to: Date.UTC(2026, 0, 2, 15, 0, 5),
+    };
+    const when =
+      'the upstream connection was down from 2026-01-02T15:00:00.000Z to 2026-01-02T15:00:05.000Z (data last heard 2026-01-02T14:59:49.000Z)';
     assert.equal(
       gapMessage({ ...base, topics: ['T.AAPL'] }),
-      'the upstream connection was down from 2026-01-02T15:00:00.000Z to 2026-01-02T15:00:05.000Z; events in between were not received',
+      `${when}; events in between were not received`,
     );
     const unfilled = Object.fromEntries(
       ['T.*', 'LULD.AAPL', 'T.A', 'T.B', 'T.C', 'T.D'].map((t, i) => [
@@ -79,8 +85,21 @@ describe('relay with backfill', () => {
       ]),
     );
     assert.equal(
-      gapMessage({ ...base, topics: [], filled: { 'T.AAPL': 12, 'Q.MSFT': 30 }, unfilled }),
-      'the upstream connection was down from 2026-01-02T15:00:00.000Z to 2026-01-02T15:00:05.000Z; filled from REST history: 42 events on 2 topics; not filled: T.* (NO_HISTORY), LULD.AAPL (NO_HISTORY), T.A (BACKFILL_SKIPPED), T.B (BACKFILL_SKIPPED), T.C (BACKFILL_SKIPPED) and 1 more',
+      gapMessage({
+        ...base,
+        topics: [],
+        filled: { 'T.AAPL': 12, 'Q.MSFT': 30 },
+        partial: {
+          'T.MSFT': {
+            events: 8,
+            missing: [
+              { from: base.lostAt, to: base.to, code: 'BACKFILL_INCOMPLETE', reason: 'lag' },
+            ],
+          },
+        },
+        unfilled,
+      }),
+      `${when}; filled from REST history: 50 events; complete on 2 topics; partial (ranges may lack events): T.MSFT (BACKFILL_INCOMPLETE); not filled: T.* (NO_HISTORY), LULD.AAPL (NO_HISTORY), T.A (BACKFILL_SKIPPED), T.B (BACKFILL_SKIPPED), T.C (BACKFILL_SKIPPED) and 1 more`,
     );
   });
 });

@@ -31,8 +31,11 @@ export interface ReconnectInfo {
 export interface ConnectionHooks {
   /** Every text frame, after liveness bookkeeping. */
   frame(raw: string, now: number): void;
-  /** auth_success: `since` is when the previous connection last heard from the server. */
-  authenticated(reconnect: { since: number } | undefined): void;
+  /**
+   * auth_success: `since` is when the previous connection last heard from the server, `lostAt`
+   * when it was found lost.
+   */
+  authenticated(reconnect: { since: number; lostAt: number } | undefined): void;
   /** The socket is gone (a reconnect may follow). */
   disconnected(): void;
   state(next: ConnectionState, prev: ConnectionState): void;
@@ -59,6 +62,8 @@ export class Connection {
   private firstFailure: { last: PolygonStreamError; attempts: number } | undefined;
   /** Last time any frame (or pong) arrived. */
   private lastFrameAt = 0;
+  /** When the last connection was found lost (its socket closed), ms. */
+  private lostAt = 0;
   /** Last time a message frame arrived (pongs are not data: the idle timeout ignores them). */
   private lastMessageAt = 0;
   /** When the previous connection last heard from the server (the start of a gap). */
@@ -221,7 +226,9 @@ export class Connection {
     clearTimeout(this.authTimer);
     clearTimeout(this.firstConnectTimer);
     this.authTimer = this.firstConnectTimer = this.firstFailure = undefined;
-    const reconnect = this.everAuthenticated ? { since: this.disconnectedSince } : undefined;
+    const reconnect = this.everAuthenticated
+      ? { since: this.disconnectedSince, lostAt: this.lostAt }
+      : undefined;
     this.everAuthenticated = true;
     this.transition('open');
     this.log.info('authenticated');
@@ -296,7 +303,8 @@ export class Connection {
     // The close reason is server text, quoted in errors and passed to onClose: mask the key.
     const reason = redactText(rawReason, this.config.apiKey);
     this.clearTimers();
-    this.disconnectedSince = this.lastFrameAt || Date.now();
+    this.lostAt = Date.now();
+    this.disconnectedSince = this.lastFrameAt || this.lostAt;
     this.log.info('socket closed', { code, reason, lastStatus: this.lastStatus });
     this.lastStatus = '';
     this.hooks.disconnected();

@@ -53,6 +53,8 @@ export class FrameReader {
     }
     let last: WireEvent | undefined;
     let skipped = 0;
+    // With backfill, 'frame' listeners get what passed it (held and repeated events left out).
+    let passed: WireEvent[] | undefined;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       if (!isWireEvent(event)) {
@@ -64,8 +66,12 @@ export class FrameReader {
         // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
         if (this.store.waitingCount > 0) this.store.sawData(event);
         // Backfill holds a topic's live events while filling it, and drops what it delivered.
-        if (this.backfill !== undefined && !this.backfill.live(event)) continue;
+        if (this.backfill !== undefined && !this.backfill.live(event)) {
+          passed ??= events.slice(0, i).filter(isWireEvent) as WireEvent[];
+          continue;
+        }
       }
+      passed?.push(event);
       this.dispatcher.dispatch(event);
       last = event;
     }
@@ -78,10 +84,8 @@ export class FrameReader {
       now,
     );
     if (this.lifecycle.framed) {
-      this.lifecycle.emit(
-        'frame',
-        (skipped > 0 ? events.filter(isWireEvent) : events) as WireEvent[],
-      );
+      const frame = passed ?? (skipped > 0 ? events.filter(isWireEvent) : events);
+      if (frame.length > 0) this.lifecycle.emit('frame', frame as WireEvent[]);
     }
   }
 }

@@ -10,19 +10,43 @@ import { invoke } from './callbacks.js';
 export interface Gap {
   /** Last time the previous connection heard from the server (ms since epoch). */
   from: number;
+  /** When the previous connection was found lost (its socket closed), ms since epoch. */
+  lostAt: number;
   /** When the new connection was authenticated: data in between was not delivered. */
   to: number;
   /** The topics affected (the re-subscribed set). */
   topics: string[];
-  /** With `backfill` on: events delivered from REST history per topic filled. */
+  /**
+   * With `backfill` on: the topics whose gap was filled completely (REST history was seen to
+   * reach the topic's first live event), with the events delivered from history.
+   */
   filled?: Record<string, number>;
-  /** With `backfill` on: the topics not filled, each with a code and a reason. */
+  /** With `backfill` on: the topics filled in part, with the ranges still missing and why. */
+  partial?: Record<string, PartialFill>;
+  /** With `backfill` on: the topics not filled at all, each with a code and a reason. */
   unfilled?: Record<string, { code: string; reason: string }>;
+}
+
+/** A range of a topic's stream time that may hold events never delivered: [from, to) ms. */
+export interface MissingRange {
+  from: number;
+  to: number;
+  /** An ErrorCode: BACKFILL_INCOMPLETE, HISTORY_FAILED, HISTORY_INVALID, BACKFILL_OVERFLOW … */
+  code: string;
+  reason: string;
+}
+
+/** A topic filled in part: the events delivered from history and what may still be missing. */
+export interface PartialFill {
+  events: number;
+  missing: MissingRange[];
 }
 
 /** One topic's gap filled (`backfill` on): its window and what was delivered from history. */
 export interface BackfillReport {
   topic: string;
+  /** `filled`: every event of the gap delivered; `partial`: the `missing` ranges may lack some. */
+  status: 'filled' | 'partial';
   /** Window asked for, ms: [from, to). */
   from: number;
   to: number;
@@ -32,6 +56,16 @@ export interface BackfillReport {
   duplicates: number;
   /** Live events held while filling, delivered after the history. */
   held: number;
+  /** How long the topic's live events were held, ms (at most `backfill.maxHoldMs`). */
+  heldMs: number;
+  /** REST queries made (each may be several pages and retries). */
+  queries: number;
+  /** REST rows that failed their checks: never delivered; their times are in `missing`. */
+  rejected: number;
+  /** Bars REST served while their window was still open: never delivered as final. */
+  forming: number;
+  /** Ranges that may lack events (empty when `status` is `filled`). */
+  missing: MissingRange[];
 }
 
 export interface StateChange {

@@ -18,8 +18,19 @@ export interface BackfillOptions {
   concurrency?: number;
   /** REST requests started per second for backfill. Default 50. */
   requestsPerSecond?: number;
-  /** Live events held per topic while it is filled; more gives up on that topic. Default 10 000. */
+  /** Live events held per topic while it is filled; more ends that topic's fill. Default 10 000. */
   maxHeldEvents?: number;
+  /**
+   * A topic's live events are held at most this long while its gap is filled, ms: then they
+   * flow, and what REST had not shown by then is reported missing (`partial`). Default 5 000.
+   */
+  maxHoldMs?: number;
+  /**
+   * Per-symbol topics to fill on each gap beyond the subscribed ones: those a wildcard
+   * subscription carries that you care about (the relay names its clients' topics). Called at
+   * each gap; wildcards in the answer are ignored.
+   */
+  alsoFill?: () => Iterable<string>;
   /** Wait this long for a topic's first live event (the end of its gap) before filling up to now, ms. Default 1 000. */
   liveWaitMs?: number;
   /** More history events than this in one topic's gap gives up on that topic. Default 100 000. */
@@ -34,6 +45,8 @@ export interface BackfillConfig {
   readonly concurrency: number;
   readonly requestsPerSecond: number;
   readonly maxHeldEvents: number;
+  readonly maxHoldMs: number;
+  readonly alsoFill: (() => Iterable<string>) | undefined;
   readonly liveWaitMs: number;
   readonly maxRows: number;
 }
@@ -44,6 +57,7 @@ export const BACKFILL_DEFAULTS = {
   concurrency: 8,
   requestsPerSecond: 50,
   maxHeldEvents: 10_000,
+  maxHoldMs: 5_000,
   liveWaitMs: 1_000,
   maxRows: 100_000,
 } as const;
@@ -58,7 +72,7 @@ export function resolveBackfill(value: unknown): BackfillConfig | undefined {
   const d = BACKFILL_DEFAULTS;
   const int = (name: 'maxTickers' | 'concurrency' | 'maxHeldEvents' | 'maxRows', max: number) =>
     v.optional(o[name], d[name], (x) => v.integer(WHERE, `backfill.${name}`, x, { min: 1, max }));
-  const ms = (name: 'maxGapMs' | 'liveWaitMs', min: number) =>
+  const ms = (name: 'maxGapMs' | 'liveWaitMs' | 'maxHoldMs', min: number) =>
     v.optional(o[name], d[name], (x) => v.duration(WHERE, `backfill.${name}`, x, { min }));
   const streams = o.streams;
   if (
@@ -86,6 +100,8 @@ export function resolveBackfill(value: unknown): BackfillConfig | undefined {
       v.number(WHERE, 'backfill.requestsPerSecond', x, { min: 0.001, max: 1_000_000 }),
     ),
     maxHeldEvents: int('maxHeldEvents', 10_000_000),
+    maxHoldMs: ms('maxHoldMs', 1),
+    alsoFill: o.alsoFill === undefined ? undefined : v.fn(WHERE, 'backfill.alsoFill', o.alsoFill),
     liveWaitMs: ms('liveWaitMs', 0),
     maxRows: int('maxRows', 100 * MAX_PAGE_ROWS),
   };

@@ -1,13 +1,17 @@
 /**
  * Filling the gaps a reconnect leaves from the provider's REST history. While the stream is live
  * it notes, per per-symbol topic with history, the time of the last event delivered and the
- * identities delivered at that time. On a reconnect, each such topic of the intended set holds
- * its live events (bounded), fetches [last event seen (or the gap's start), first live event]
- * (or now, when no live event comes within `liveWaitMs`), drops what was already delivered or is
- * held, and delivers the rest, in order, before the held live events. A guard then drops live
- * events the backfill already delivered. Wildcards, streams without history, gaps or topic counts
- * over the limits, REST failures and hold overflows leave the topic unfilled, with a coded reason
- * in the `gap` event; the live stream never stops for any of them.
+ * identities delivered at that time. On a reconnect, each such topic of the intended set (and
+ * each topic `backfill.alsoFill` names, such as those a wildcard carries) is filled by a
+ * TopicFill: its live events are held (bounded in count and in time, `maxHoldMs`), REST is asked
+ * for [last event seen (or the gap's start), first live event] (or up to now, for a topic with
+ * no live event yet) and asked again for the tail until an answer reaches the first live event,
+ * which proves nothing of the gap is missing from REST however far it trails the stream. Then,
+ * or when the hold time runs out, the history (less what was delivered or is held) is delivered
+ * in order before the held live events, and the topic is reported `filled` (proven) or
+ * `partial`, naming the ranges that may lack events and why; a guard then drops live events the
+ * backfill already delivered. Wildcards, streams without history, gaps or topic counts over the
+ * limits leave the topic `unfilled`, with a coded reason; the live stream never stops for long.
  */
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import type { WireEvent } from '../../protocol/codec.js';
@@ -17,6 +21,7 @@ import { STREAMS, type Cluster, type Feed } from '../../protocol/streams.js';
 import { eventKey, topicKey } from '../../protocol/symbols.js';
 import { feedOfUrl, HistoryFetcher, type HistoryOptions, type HistoryTopic } from './history.js';
 import { resolveBackfill, type BackfillConfig } from './backfill-options.js';
+import { TopicFill } from './topic-fill.js';
 import type { Logger } from '../logger.js';
 import type { BackfillReport, Gap } from '../delivery/lifecycle.js';
 
@@ -26,36 +31,23 @@ interface Seen {
   ids: string[];
 }
 
-interface Fill {
-  readonly topic: string;
-  /** Other spellings of the same topic in the set (`XT.BTC-USD`, `XT.X:BTCUSD`). */
-  readonly aliases: string[];
-  readonly key: string;
-  readonly target: HistoryTopic;
-  readonly from: number;
-  held: WireEvent[];
-  timer: NodeJS.Timeout | undefined;
-  abort: AbortController | undefined;
-  done: boolean;
-}
-
 /** Identities the backfill delivered past a fill's end: live events among them are dropped. */
 interface Guard {
   readonly until: number;
   readonly ids: Set<string>;
 }
 
-/** Why a topic of a gap was not filled. */
-type Unfilled = NonNullable<Gap['unfilled']>[string];
+/** A gap with backfill on: which topics were filled, in part or not, and why. */
+type FilledGap = Gap & Required<Pick<Gap, 'filled' | 'partial' | 'unfilled'>>;
 
-/** A gap with backfill on: which topics were filled and which not, and why. */
-type FilledGap = Gap & Required<Pick<Gap, 'filled' | 'unfilled'>>;
+/** Longest wait between two REST queries of a fill that has not reached its first live event. */
+const MAX_POLL_GAP_MS = 1_000;
 
 export interface BackfillHost {
   readonly cluster: Cluster;
   readonly feed: Feed;
-  /** Deliver one event to the listeners, marked or not. */
-  deliver(event: WireEvent, backfilled: boolean): void;
+  /** Deliver events in order to the listeners: history (marked backfilled), then held live ones. */
+  deliver(history: readonly WireEvent[], live: readonly WireEvent[]): void;
   report(report: BackfillReport): void;
   gap(gap: FilledGap): void;
 }
@@ -91,7 +83,7 @@ export function createBackfill(
 
 export class Backfill {
   private readonly seen = new Map<string, Seen>();
-  private readonly fills = new Map<string, Fill>();
+  private readonly fills = new Map<string, TopicFill>();
   private readonly guards = new Map<string, Guard>();
   /** `ev` → route of this cluster's streams with history (and enabled). */
   private readonly routes = new Map<string, HistoryRoute>();
@@ -132,11 +124,12 @@ export class Backfill {
   /** A reconnect: fill each topic of the gap that can be filled; the `gap` event when all settle. */
   begin(gap: Gap): void {
     this.interrupt();
-    const out: FilledGap = { ...gap, filled: {}, unfilled: {} };
+    const out: FilledGap = { ...gap, filled: {}, partial: {}, unfilled: {} };
     const c = this.config;
+    const now = Date.now();
     let tickers = 0;
-    const start: Fill[] = [];
-    for (const topic of gap.topics) {
+    const start: TopicFill[] = [];
+    for (const topic of this.topicsOf(gap)) {
       const key = topicKey(this.host.cluster, topic);
       let target: HistoryTopic;
       try {
@@ -168,24 +161,16 @@ export class Backfill {
         out.unfilled[topic] = { code: ErrorCode.BackfillSkipped, reason: `${topic}: ${skip}` };
         continue;
       }
-      const fill: Fill = {
-        topic,
-        aliases: [],
-        key: key!,
-        target,
-        from,
-        held: [],
-        timer: undefined,
-        abort: undefined,
-        done: false,
-      };
+      // A topic with no live event yet gets liveWaitMs to show one, then maxHoldMs to be proven.
+      const fill = new TopicFill(topic, key!, target, from, now + c.liveWaitMs + c.maxHoldMs);
       this.fills.set(fill.key, fill);
       this.guards.delete(fill.key);
       start.push(fill);
     }
     this.pending = { gap: out, left: start.length };
     for (const fill of start) {
-      fill.timer = setTimeout(() => this.fetch(fill, Date.now() + 1), c.liveWaitMs);
+      fill.timer = setTimeout(() => this.query(fill), c.liveWaitMs);
+      this.arm(fill);
     }
     this.settle();
   }
@@ -217,86 +202,158 @@ export class Backfill {
     this.pending = undefined;
   }
 
-  /** Stop every pending fill (its timer and request); `each` sees each one before it goes. */
-  private stopFills(each?: (fill: Fill) => void): void {
+  /** The gap's per-symbol topics and those `alsoFill` names, each once. */
+  private topicsOf(gap: Gap): string[] {
+    const extra = this.config.alsoFill?.() ?? [];
+    const topics = [...gap.topics];
+    const keys = new Set(gap.topics.map((t) => topicKey(this.host.cluster, t)));
+    for (const topic of extra) {
+      const key = topicKey(this.host.cluster, topic);
+      if (key === undefined || key.endsWith('.*') || keys.has(key)) continue;
+      keys.add(key);
+      topics.push(topic);
+    }
+    return topics;
+  }
+
+  /** Stop every pending fill (its timers and request); `each` sees each one before it goes. */
+  private stopFills(each?: (fill: TopicFill) => void): void {
     for (const fill of this.fills.values()) {
-      clearTimeout(fill.timer);
-      fill.abort?.abort();
-      fill.done = true;
+      this.stop(fill);
       each?.(fill);
     }
     this.fills.clear();
   }
 
-  private hold(fill: Fill, event: WireEvent): boolean {
+  private stop(fill: TopicFill): void {
+    fill.done = true;
+    clearTimeout(fill.timer);
+    clearTimeout(fill.deadlineTimer);
+    fill.abort?.abort();
+  }
+
+  /** (Re)arm the fill's deadline: then live events flow and what is missing is reported. */
+  private arm(fill: TopicFill): void {
+    clearTimeout(fill.deadlineTimer);
+    fill.deadlineTimer = setTimeout(
+      () => this.finish(fill),
+      Math.max(0, fill.deadline - Date.now()),
+    );
+  }
+
+  private hold(fill: TopicFill, event: WireEvent): boolean {
     if (fill.held.length >= this.config.maxHeldEvents) {
-      this.finish(fill, [], {
+      fill.cut = {
         code: ErrorCode.BackfillOverflow,
-        reason: `${fill.topic}: more than backfill.maxHeldEvents (${this.config.maxHeldEvents}) live events arrived while filling; gave up on the gap`,
-      });
+        reason: `${fill.topic}: more than backfill.maxHeldEvents (${this.config.maxHeldEvents}) live events arrived while filling`,
+      };
+      this.finish(fill);
       return this.live(event);
     }
     fill.held.push(event);
-    if (fill.held.length === 1 && fill.abort === undefined) {
-      clearTimeout(fill.timer);
-      this.fetch(fill, eventTime(event) + 1);
+    if (fill.held.length === 1) {
+      fill.firstLive = eventTime(event);
+      fill.heldAt = Date.now();
+      fill.deadline = fill.heldAt + this.config.maxHoldMs;
+      this.arm(fill);
+      if (fill.abort === undefined) {
+        clearTimeout(fill.timer);
+        this.query(fill);
+      }
     }
     return false;
   }
 
-  private fetch(fill: Fill, to: number): void {
+  /** One REST query of the fill's window; then done (proven), or the next query is planned. */
+  private query(fill: TopicFill): void {
     if (fill.done || fill.abort) return;
     fill.timer = undefined;
-    fill.abort = new AbortController();
-    const window = { from: fill.from, to: Math.max(to, fill.from + 1) };
-    void this.collect(fill, window).then(
-      (events) => this.finish(fill, events, undefined, window),
+    fill.queries++;
+    const abort = (fill.abort = new AbortController());
+    const window = fill.window(Date.now());
+    void this.collect(fill, window, abort.signal).then(
+      (events) => {
+        if (fill.done) return;
+        fill.abort = undefined;
+        fill.take(events);
+        if (fill.history.length > this.config.maxRows) {
+          fill.cut = {
+            code: ErrorCode.HistoryFailed,
+            reason: `${fill.topic}: more than backfill.maxRows (${this.config.maxRows}) events in the gap`,
+          };
+        }
+        if (fill.proven || fill.cut) this.finish(fill);
+        else this.next(fill);
+      },
       (err: unknown) => {
         if (fill.done) return;
-        const e =
+        fill.abort = undefined;
+        fill.error =
           err instanceof PolygonStreamError
             ? err
             : new PolygonStreamError(ErrorCode.HistoryFailed, String(err));
-        this.finish(fill, [], { code: e.code, reason: e.message });
+        // A refused key or plan, or a server breaking its own rules: asking again will not help.
+        const code = fill.error.code;
+        if (code === ErrorCode.HistoryUnavailable || code === ErrorCode.HistoryInvalid) {
+          this.finish(fill);
+        } else this.next(fill);
       },
     );
   }
 
-  private async collect(fill: Fill, window: { from: number; to: number }): Promise<WireEvent[]> {
+  /**
+   * Plan the next query of a fill not yet proven: at once when the last one was asked before the
+   * first live event was known; then its tail again, ever less often (REST may be catching up)
+   * while live events are held; once more, halfway to the deadline, while none has come.
+   */
+  private next(fill: TopicFill): void {
+    const now = Date.now();
+    let delay: number;
+    if (fill.firstLive === undefined) {
+      if (fill.queries >= 2) return;
+      delay = (fill.deadline - now) / 2;
+    } else if (fill.lastTo <= fill.firstLive) delay = 0;
+    else delay = Math.min(MAX_POLL_GAP_MS, 100 * 2 ** Math.min(fill.queries, 4));
+    if (now + delay >= fill.deadline) return;
+    fill.timer = setTimeout(() => this.query(fill), delay);
+  }
+
+  private async collect(
+    fill: TopicFill,
+    window: { from: number; to: number },
+    signal: AbortSignal,
+  ): Promise<WireEvent[]> {
     const out: WireEvent[] = [];
-    const query = { ...window, signal: fill.abort!.signal };
+    const query = {
+      ...window,
+      signal,
+      deadline: fill.deadline,
+      ...(fill.firstLive === undefined ? {} : { closedThrough: fill.firstLive }),
+      rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, window),
+      forming: () => void fill.forming++,
+    };
     for await (const event of this.fetcher.events(fill.target, query)) {
-      if (out.length >= this.config.maxRows) {
-        throw new PolygonStreamError(
-          ErrorCode.HistoryFailed,
-          `${fill.topic}: more than backfill.maxRows (${this.config.maxRows}) events in the gap`,
-        );
-      }
       out.push(event);
+      if (out.length > this.config.maxRows) break;
     }
     return out;
   }
 
   /** Deliver a fill's history (less what was delivered or held), then its held live events. */
-  private finish(
-    fill: Fill,
-    history: WireEvent[],
-    failure: Unfilled | undefined,
-    window = { from: fill.from, to: fill.from },
-  ): void {
+  private finish(fill: TopicFill): void {
     if (fill.done) return;
-    fill.done = true;
-    clearTimeout(fill.timer);
-    if (failure) fill.abort?.abort();
+    this.stop(fill);
     this.fills.delete(fill.key);
+    const now = Date.now();
     const route = fill.target.route;
     const already = new Map<string, number>();
     const count = (id: string): void => void already.set(id, (already.get(id) ?? 0) + 1);
     for (const id of this.seen.get(fill.key)?.ids ?? []) count(id);
     for (const e of fill.held) count(route.identity(e));
-    let duplicates = 0;
+    const history: WireEvent[] = [];
     const ids = new Set<string>();
-    for (const event of history) {
+    let duplicates = 0;
+    for (const event of fill.deliverable()) {
       const id = route.identity(event);
       const n = already.get(id) ?? 0;
       if (n > 0) {
@@ -306,27 +363,37 @@ export class Backfill {
       }
       ids.add(id);
       this.note(fill.key, route, event);
-      this.host.deliver(event, true);
+      history.push(event);
     }
-    const delivered = history.length - duplicates;
-    if (ids.size > 0) this.guards.set(fill.key, { until: window.to, ids });
+    const end = fill.firstLive === undefined ? now : fill.firstLive + 1;
+    if (ids.size > 0) this.guards.set(fill.key, { until: end, ids });
     const held = fill.held;
     fill.held = [];
-    for (const event of held) if (this.live(event)) this.host.deliver(event, false);
+    const live = held.filter((event) => this.live(event));
+    this.host.deliver(history, live);
+    const missing = fill.missing(now, this.config.maxHoldMs);
     const gap = this.pending?.gap;
+    // Nothing delivered and nothing proven: the whole gap is unfilled, for the first reason.
+    const none = history.length === 0 && !fill.proven && missing.length > 0;
     for (const topic of gap ? [fill.topic, ...fill.aliases] : []) {
-      if (failure) gap!.unfilled[topic] = failure;
-      else gap!.filled[topic] = delivered;
+      if (missing.length === 0) gap!.filled[topic] = history.length;
+      else if (none) gap!.unfilled[topic] = { code: missing[0]!.code, reason: missing[0]!.reason };
+      else gap!.partial[topic] = { events: history.length, missing };
     }
-    if (!failure) {
-      this.host.report({
-        topic: fill.topic,
-        ...window,
-        events: delivered,
-        duplicates,
-        held: held.length,
-      });
-    }
+    this.host.report({
+      topic: fill.topic,
+      status: missing.length === 0 ? 'filled' : 'partial',
+      from: fill.from,
+      to: end,
+      events: history.length,
+      duplicates,
+      held: held.length,
+      heldMs: fill.heldAt === undefined ? 0 : now - fill.heldAt,
+      queries: fill.queries,
+      rejected: fill.rejected,
+      forming: fill.forming,
+      missing,
+    });
     if (this.pending) this.pending.left--;
     this.settle();
   }

@@ -2,36 +2,35 @@
  * The provider's REST history of one per-symbol topic, as the events its stream delivers: for
  * `client.history(topic, { from, to })` and for filling the gaps a reconnect leaves. Requests go
  * through one RequestGate per client (concurrency and requests/s), with bounded retries of 429
- * (honouring Retry-After), 5xx, network errors and timeouts. The key travels only in an
- * `Authorization: Bearer` header; URLs are masked before any log line or error. Runtime-neutral:
- * the global `fetch`, AbortSignal and timers, no Node modules.
+ * (honouring Retry-After), 5xx, network errors and timeouts, all inside one deadline per call.
+ * Every answer is bounded and checked: at most `maxPageBytes` read per page, at most `maxPages`
+ * pages, a `next_url` that repeats or brings no rows ends the chain, every row checked
+ * (row-check.ts) and a bar whose window had not closed when its page was asked for (a forming bar)
+ * never delivered as if final. The key travels only in an `Authorization: Bearer` header; URLs
+ * are masked before any log line or error. Runtime-neutral: the global `fetch`, AbortSignal and
+ * timers, no Node modules.
  */
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import { redactUrlText } from '../../redact.js';
 import * as v from '../../validate.js';
 import type { WireEvent } from '../../protocol/codec.js';
-import {
-  type HistoryRoute,
-  type HistoryWindow,
-  historyPath,
-  historyRoute,
-  inWindow,
-  MAX_PAGE_ROWS,
-  restTicker,
-  whyNoHistory,
-} from '../../protocol/rest-history.js';
-import { type Cluster, type Feed, Host, STREAMS, type StreamSpec } from '../../protocol/streams.js';
-import { splitTopic } from '../../protocol/symbols.js';
-import { checkTopics } from '../../protocol/topics.js';
+import { type HistoryWindow, historyPath, MAX_PAGE_ROWS } from '../../protocol/rest-history.js';
+import { eventTime } from '../../protocol/timestamps.js';
+import type { Cluster, Feed } from '../../protocol/streams.js';
 import { type Logger, redactingLogger } from '../logger.js';
+import { feedOfUrl, historyTopic, type HistoryTopic, restBaseUrl } from './history-topic.js';
 import { RequestGate, sleep } from './request-gate.js';
 import {
   describeNetworkError,
   type Page,
   parsePage,
   parseRetryAfter,
+  readBounded,
   serverMessage,
 } from './rest-response.js';
+import { type RejectedRow, RowCheck } from './row-check.js';
+
+export { feedOfUrl, restBaseUrl, type HistoryTopic } from './history-topic.js';
 
 export interface HistoryOptions {
   /** REST base URL (default: from the WebSocket host; socket.polygon.io → https://api.polygon.io). */
@@ -50,12 +49,33 @@ export interface HistoryOptions {
   timeoutMs?: number;
   /** Rows per page asked for (default and maximum 50 000). */
   pageLimit?: number;
+  /** A page's body longer than this many bytes is not read further: HISTORY_INVALID (default 64 MiB). */
+  maxPageBytes?: number;
+  /** More pages than this in one call is HISTORY_INVALID (default 1 000). */
+  maxPages?: number;
+  /**
+   * One `history()` call, every page and retry included, takes at most this long, ms: then
+   * HISTORY_FAILED (default 20 000). A Retry-After that would pass it fails at once.
+   */
+  deadlineMs?: number;
 }
 
 export interface HistoryQuery extends HistoryWindow {
   /** More events than this in the window is HISTORY_FAILED (default 100 000; `collect` only). */
   maxRows?: number;
   signal?: AbortSignal;
+}
+
+/** What gap-fill asks of `events`, beyond a history query. */
+export interface EventsQuery extends HistoryQuery {
+  /** Give up at this time (Unix ms) with HISTORY_FAILED; default: now + `deadlineMs`. */
+  deadline?: number;
+  /** Each row that failed its checks; without it the first such row is HISTORY_INVALID. */
+  rejected?: (row: RejectedRow) => void;
+  /** Each bar left out because its window had not closed when its page was asked for. */
+  forming?: (event: WireEvent) => void;
+  /** Bars starting at or before this time are known closed (the stream delivered a later one). */
+  closedThrough?: number;
 }
 
 export const HISTORY_DEFAULTS = {
@@ -67,73 +87,15 @@ export const HISTORY_DEFAULTS = {
   timeoutMs: 10_000,
   pageLimit: MAX_PAGE_ROWS,
   maxRows: 100_000,
+  maxPageBytes: 64 * 1024 * 1024,
+  maxPages: 1_000,
+  deadlineMs: 20_000,
 } as const;
 
 type Settings = Required<Omit<HistoryOptions, 'restUrl'>>;
 
-/** The REST base a WebSocket URL implies: the provider's API for its hosts, else same host:port. */
-export function restBaseUrl(wsUrl: string): string {
-  const u = new URL(wsUrl);
-  const host = u.hostname.toLowerCase();
-  if ((Object.values(Host) as string[]).includes(host)) {
-    return host.endsWith('.massive.com') ? 'https://api.massive.com' : 'https://api.polygon.io';
-  }
-  const scheme = u.protocol === 'ws:' ? 'http:' : 'https:';
-  return `${scheme}//${u.host}${u.pathname.replace(/\/[^/]*$/, '')}`;
-}
-
-/** The feed a WebSocket URL serves: business and launchpad hosts theirs, any other the market. */
-export function feedOfUrl(wsUrl: string): Feed {
-  const host = new URL(wsUrl).hostname.toLowerCase();
-  if (host === Host.Business || host === Host.MassiveBusiness) return 'business';
-  if (host === Host.Launchpad || host === Host.MassiveLaunchpad) return 'launchpad';
-  return 'market';
-}
-
-/** A topic whose history can be asked for: its stream, route and REST ticker. */
-export interface HistoryTopic {
-  readonly topic: string;
-  readonly stream: StreamSpec;
-  readonly route: HistoryRoute;
-  readonly ticker: string;
-}
-
-/** Resolve a per-symbol topic on a cluster and feed, or say why it has no history. */
-function historyTopic(cluster: Cluster, feed: Feed, topic: unknown): HistoryTopic {
-  const topics = checkTopics(topic, 'history');
-  const parts = topics.length === 1 ? splitTopic(topics[0]!) : undefined;
-  if (!parts) {
-    throw new PolygonStreamError(
-      ErrorCode.InvalidSymbols,
-      `history: takes one 'PREFIX.SYMBOL' topic (e.g. 'T.AAPL'); got ${JSON.stringify(topic)}`,
-      { topic },
-    );
-  }
-  const on = STREAMS.filter((s) => s.cluster === cluster && s.prefix === parts.prefix);
-  const stream = on.find((s) => s.feed === feed) ?? on[0];
-  if (!stream) {
-    throw new PolygonStreamError(
-      ErrorCode.StreamNotOnCluster,
-      `history: no stream has the prefix ${parts.prefix} on the ${cluster} cluster`,
-      { topic, cluster },
-    );
-  }
-  const route = historyRoute(stream);
-  if (parts.symbol === '*' || !route) {
-    const why =
-      parts.symbol === '*'
-        ? 'a wildcard topic has no history: the provider has none for all tickers at once; ask per symbol'
-        : `${stream.title} has no history: ${whyNoHistory(stream)}`;
-    throw new PolygonStreamError(ErrorCode.NoHistory, `history(${topics[0]}): ${why}`, {
-      topic,
-      stream: stream.schemaPath,
-    });
-  }
-  return { topic: topics[0]!, stream, route, ticker: restTicker(stream, parts.symbol) };
-}
-
 type Attempt =
-  | { ok: true; page: Page }
+  | { ok: true; page: Page; at: number }
   | { ok: false; error: PolygonStreamError; retry: boolean; retryAfterMs?: number };
 
 /** REST history for one client: one gate, one key, one base URL. */
@@ -176,30 +138,52 @@ export class HistoryFetcher {
     return historyTopic(this.cluster, this.feed, topic);
   }
 
+  /** Settings in force (defaults applied). */
+  get limits(): Readonly<Settings> {
+    return this.settings;
+  }
+
   /** The events of a topic in the window, oldest first, page by page as they arrive. */
   async *events(
     topic: string | HistoryTopic,
-    query: HistoryQuery,
+    query: EventsQuery,
   ): AsyncGenerator<WireEvent, void, undefined> {
     const t = typeof topic === 'string' ? this.topic(topic) : topic;
     const window = checkWindow(query);
-    const first = historyPath(t.stream, t.route, t.ticker, window, this.settings.pageLimit);
+    const s = this.settings;
+    const deadline = query.deadline ?? Date.now() + s.deadlineMs;
+    const first = historyPath(t.stream, t.route, t.ticker, window, s.pageLimit);
     let url: URL | undefined = new URL(this.base.pathname.replace(/\/$/, '') + first, this.base);
     const fetched = new Set<string>();
+    const check = new RowCheck(t.route, t.ticker, window);
+    const bar = t.route.windowMs;
+    const closed = query.closedThrough ?? -Infinity;
     while (url) {
+      if (fetched.size >= s.maxPages) {
+        throw invalid(`${t.topic}: more than history.maxPages (${s.maxPages}) pages`, t.topic);
+      }
       fetched.add(url.href);
-      const page = await this.page(url, t.topic, query.signal);
-      let dropped = 0;
+      const { page, at } = await this.page(url, t.topic, query.signal, deadline);
       for (const row of page.results) {
         const event = t.route.convert(row, t.ticker);
-        if (event && inWindow(event, window)) yield event;
-        else dropped++;
+        const bad = check.reject(row, event, page.ticker);
+        if (bad) {
+          if (!query.rejected) throw invalid(`${t.topic}: ${bad.reason}`, t.topic);
+          query.rejected(bad);
+        } else if (bar > 0 && eventTime(event!) > closed && eventTime(event!) + bar > at) {
+          this.log.debug(`history ${t.topic}: left out the forming bar of ${eventTime(event!)}`);
+          query.forming?.(event!);
+        } else yield event!;
       }
-      if (dropped > 0)
-        this.log.debug(`history ${t.topic}: ${dropped} rows outside the window or untimed`);
       url = page.next === undefined ? undefined : this.resolve(page.next);
       if (url && fetched.has(url.href)) {
-        throw failed(`${t.topic}: the server's next_url repeats ${this.mask(url.href)}`, t.topic);
+        throw invalid(`${t.topic}: the server's next_url repeats ${this.mask(url.href)}`, t.topic);
+      }
+      if (url && page.results.length === 0) {
+        throw invalid(
+          `${t.topic}: a page with no rows and a next_url (${this.mask(url.href)}): the chain makes no progress`,
+          t.topic,
+        );
       }
     }
   }
@@ -211,6 +195,7 @@ export class HistoryFetcher {
   collect(topic: string, query: HistoryQuery): Promise<WireEvent[]> {
     const t = this.topic(topic);
     checkWindow(query);
+    query = { ...query, deadline: Date.now() + this.settings.deadlineMs } as EventsQuery;
     const maxRows = v.optional(query?.maxRows, HISTORY_DEFAULTS.maxRows, (x) =>
       v.integer('history', 'maxRows', x, { min: 1 }),
     );
@@ -242,22 +227,41 @@ export class HistoryFetcher {
     return url;
   }
 
-  private async page(url: URL, topic: string, signal: AbortSignal | undefined): Promise<Page> {
+  private async page(
+    url: URL,
+    topic: string,
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<{ page: Page; at: number }> {
     const s = this.settings;
     for (let attempt = 0; ; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.late(topic, deadline);
       await this.gate.acquire(signal);
       let result: Attempt;
       try {
-        result = await this.attempt(url, topic, signal);
+        result = await this.attempt(
+          url,
+          topic,
+          signal,
+          Math.min(s.timeoutMs, deadline - Date.now()),
+        );
       } finally {
         this.gate.release();
       }
-      if (result.ok) return result.page;
+      if (result.ok) return result;
       if (!result.retry || attempt >= s.maxRetries) throw result.error;
       const delay = Math.min(
         result.retryAfterMs ?? s.retryDelayMs * 2 ** attempt,
         s.maxRetryDelayMs,
       );
+      if (Date.now() + delay >= deadline) {
+        throw new PolygonStreamError(
+          ErrorCode.HistoryFailed,
+          `${result.error.message}; a retry in ${delay} ms would pass the deadline (${this.deadlineText(deadline)})`,
+          result.error.details,
+        );
+      }
       this.log.warn(
         `history ${topic}: ${result.error.message}; retry ${attempt + 1} in ${delay} ms`,
       );
@@ -265,13 +269,30 @@ export class HistoryFetcher {
     }
   }
 
-  private async attempt(url: URL, topic: string, signal?: AbortSignal): Promise<Attempt> {
+  private late(topic: string, deadline: number): PolygonStreamError {
+    return failed(
+      `${topic}: no complete answer by the deadline (${this.deadlineText(deadline)})`,
+      topic,
+    );
+  }
+
+  private deadlineText(deadline: number): string {
+    return `${new Date(deadline).toISOString()}; history.deadlineMs is ${this.settings.deadlineMs}`;
+  }
+
+  private async attempt(
+    url: URL,
+    topic: string,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<Attempt> {
     const shown = this.mask(url.href);
-    const timeout = AbortSignal.timeout(this.settings.timeoutMs);
+    const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
+    const at = Date.now();
     this.sent++;
     this.log.debug(`history GET ${shown}`);
     let status: number;
-    let text: string;
+    let text: string | undefined;
     let retryAfter: string | null;
     try {
       const res = await fetch(url, {
@@ -280,13 +301,17 @@ export class HistoryFetcher {
       });
       status = res.status;
       retryAfter = res.headers.get('retry-after');
-      text = await res.text();
+      text = await readBounded(res, this.settings.maxPageBytes);
     } catch (err) {
       signal?.throwIfAborted();
       const why = timeout.aborted
-        ? `timed out after ${this.settings.timeoutMs} ms`
+        ? `timed out after ${Math.max(1, timeoutMs)} ms`
         : `failed: ${this.mask(describeNetworkError(err))}`;
       return { ok: false, retry: true, error: failed(`${topic}: GET ${shown} ${why}`, topic) };
+    }
+    if (text === undefined) {
+      const why = `${topic}: GET ${shown}: the answer is longer than history.maxPageBytes (${this.settings.maxPageBytes}); not read further`;
+      return { ok: false, retry: false, error: invalid(why, topic) };
     }
     const server = this.mask(serverMessage(text));
     const details = { topic, status, url: shown, serverMessage: server };
@@ -316,7 +341,7 @@ export class HistoryFetcher {
         error: failed(`${topic}: GET ${shown}: not a history page`, topic),
       };
     }
-    return { ok: true, page };
+    return { ok: true, page, at };
   }
 
   /** A URL or server text with every apiKey parameter and the key itself masked. */
@@ -328,9 +353,12 @@ export class HistoryFetcher {
 function resolveHistoryOptions(o: HistoryOptions): Settings {
   const d = HISTORY_DEFAULTS;
   const where = 'StreamClient';
-  const int = (name: 'pageLimit' | 'concurrency' | 'maxRetries', min: number, max: number) =>
-    v.optional(o[name], d[name], (x) => v.integer(where, `history.${name}`, x, { min, max }));
-  const ms = (name: 'retryDelayMs' | 'maxRetryDelayMs' | 'timeoutMs', min: number) =>
+  const int = (
+    name: 'pageLimit' | 'concurrency' | 'maxRetries' | 'maxPages',
+    min: number,
+    max: number,
+  ) => v.optional(o[name], d[name], (x) => v.integer(where, `history.${name}`, x, { min, max }));
+  const ms = (name: 'retryDelayMs' | 'maxRetryDelayMs' | 'timeoutMs' | 'deadlineMs', min: number) =>
     v.optional(o[name], d[name], (x) => v.duration(where, `history.${name}`, x, { min }));
   return {
     concurrency: int('concurrency', 1, 1_000),
@@ -342,6 +370,11 @@ function resolveHistoryOptions(o: HistoryOptions): Settings {
     maxRetryDelayMs: ms('maxRetryDelayMs', 0),
     timeoutMs: ms('timeoutMs', 1),
     pageLimit: int('pageLimit', 1, MAX_PAGE_ROWS),
+    maxPageBytes: v.optional(o.maxPageBytes, d.maxPageBytes, (x) =>
+      v.integer(where, 'history.maxPageBytes', x, { min: 1_024 }),
+    ),
+    maxPages: int('maxPages', 1, 1_000_000),
+    deadlineMs: ms('deadlineMs', 1),
   };
 }
 
@@ -360,4 +393,8 @@ function checkWindow(w: HistoryWindow): HistoryWindow {
 
 function failed(message: string, topic: string): PolygonStreamError {
   return new PolygonStreamError(ErrorCode.HistoryFailed, message, { topic });
+}
+
+function invalid(message: string, topic: string): PolygonStreamError {
+  return new PolygonStreamError(ErrorCode.HistoryInvalid, message, { topic });
 }

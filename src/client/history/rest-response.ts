@@ -1,6 +1,6 @@
 /**
- * Reading the provider's REST answers: a page of history rows, a `Retry-After` header, the message
- * of an error body, and the description of a network failure.
+ * Reading the provider's REST answers: a body no longer than a cap, a page of history rows, a
+ * `Retry-After` header, the message of an error body, and the description of a network failure.
  */
 import { parseHistoryBody } from '../../protocol/rest-history.js';
 
@@ -8,6 +8,8 @@ import { parseHistoryBody } from '../../protocol/rest-history.js';
 export interface Page {
   results: readonly Record<string, unknown>[];
   next: string | undefined;
+  /** The ticker the page says it is for (aggregates answers do), if it says. */
+  ticker: string | undefined;
 }
 
 /** A `Retry-After` header in seconds or as an HTTP date → ms, or undefined. */
@@ -28,12 +30,47 @@ export function parsePage(text: string): Page | undefined {
     return undefined;
   }
   if (typeof body !== 'object' || body === null) return undefined;
-  const { results, next_url: next } = body as { results?: unknown; next_url?: unknown };
+  const {
+    results,
+    next_url: next,
+    ticker,
+  } = body as { results?: unknown; next_url?: unknown; ticker?: unknown };
   if (results !== undefined && !Array.isArray(results)) return undefined;
   const rows = (results ?? []).filter(
     (r): r is Record<string, unknown> => typeof r === 'object' && r !== null,
   );
-  return { results: rows, next: typeof next === 'string' && next !== '' ? next : undefined };
+  return {
+    results: rows,
+    next: typeof next === 'string' && next !== '' ? next : undefined,
+    ticker: typeof ticker === 'string' ? ticker : undefined,
+  };
+}
+
+/**
+ * A response body as text, read no further than `maxBytes`: undefined (and the rest of the body
+ * cancelled) when it is longer, so a huge answer never sits whole in memory.
+ */
+export async function readBounded(res: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 /** The `message` of a provider error body (`{ status, request_id, message }`), cut short. */

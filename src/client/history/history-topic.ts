@@ -1,0 +1,76 @@
+/**
+ * Which REST history a per-symbol topic has: the REST base a WebSocket URL implies, the feed its
+ * host serves, and a topic resolved to its stream, route and REST ticker (or NO_HISTORY saying
+ * why there is none). Pure: no I/O.
+ */
+import { ErrorCode, PolygonStreamError } from '../../errors.js';
+import {
+  historyRoute,
+  type HistoryRoute,
+  restTicker,
+  whyNoHistory,
+} from '../../protocol/rest-history.js';
+import { type Cluster, type Feed, Host, STREAMS, type StreamSpec } from '../../protocol/streams.js';
+import { splitTopic } from '../../protocol/symbols.js';
+import { checkTopics } from '../../protocol/topics.js';
+
+/** The REST base a WebSocket URL implies: the provider's API for its hosts, else same host:port. */
+export function restBaseUrl(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  const host = u.hostname.toLowerCase();
+  if ((Object.values(Host) as string[]).includes(host)) {
+    return host.endsWith('.massive.com') ? 'https://api.massive.com' : 'https://api.polygon.io';
+  }
+  const scheme = u.protocol === 'ws:' ? 'http:' : 'https:';
+  return `${scheme}//${u.host}${u.pathname.replace(/\/[^/]*$/, '')}`;
+}
+
+/** The feed a WebSocket URL serves: business and launchpad hosts theirs, any other the market. */
+export function feedOfUrl(wsUrl: string): Feed {
+  const host = new URL(wsUrl).hostname.toLowerCase();
+  if (host === Host.Business || host === Host.MassiveBusiness) return 'business';
+  if (host === Host.Launchpad || host === Host.MassiveLaunchpad) return 'launchpad';
+  return 'market';
+}
+
+/** A topic whose history can be asked for: its stream, route and REST ticker. */
+export interface HistoryTopic {
+  readonly topic: string;
+  readonly stream: StreamSpec;
+  readonly route: HistoryRoute;
+  readonly ticker: string;
+}
+
+/** Resolve a per-symbol topic on a cluster and feed, or say why it has no history. */
+export function historyTopic(cluster: Cluster, feed: Feed, topic: unknown): HistoryTopic {
+  const topics = checkTopics(topic, 'history');
+  const parts = topics.length === 1 ? splitTopic(topics[0]!) : undefined;
+  if (!parts) {
+    throw new PolygonStreamError(
+      ErrorCode.InvalidSymbols,
+      `history: takes one 'PREFIX.SYMBOL' topic (e.g. 'T.AAPL'); got ${JSON.stringify(topic)}`,
+      { topic },
+    );
+  }
+  const on = STREAMS.filter((s) => s.cluster === cluster && s.prefix === parts.prefix);
+  const stream = on.find((s) => s.feed === feed) ?? on[0];
+  if (!stream) {
+    throw new PolygonStreamError(
+      ErrorCode.StreamNotOnCluster,
+      `history: no stream has the prefix ${parts.prefix} on the ${cluster} cluster`,
+      { topic, cluster },
+    );
+  }
+  const route = historyRoute(stream);
+  if (parts.symbol === '*' || !route) {
+    const why =
+      parts.symbol === '*'
+        ? 'a wildcard topic has no history: the provider has none for all tickers at once; ask per symbol'
+        : `${stream.title} has no history: ${whyNoHistory(stream)}`;
+    throw new PolygonStreamError(ErrorCode.NoHistory, `history(${topics[0]}): ${why}`, {
+      topic,
+      stream: stream.schemaPath,
+    });
+  }
+  return { topic: topics[0]!, stream, route, ticker: restTicker(stream, parts.symbol) };
+}

@@ -1,0 +1,146 @@
+/**
+ * What one topic's fill knows, without timers or I/O: the REST events collected so far (oldest
+ * first, each once), the live events held, the first live event's time (the end of the gap), and
+ * whether REST has been *seen* to reach it. REST history may trail the stream (an event shows up
+ * in REST some time after it was streamed), so an answer that stops short of the first live
+ * event proves nothing about what lies between: the fill counts as complete only once a REST
+ * answer holds a row at or after the first live event's time (REST keeps a ticker's events in
+ * stream order, so such a row means every earlier one is there). Until then, or when the fill
+ * ends without that proof, the range after the last event collected is reported missing.
+ */
+import { ErrorCode, type PolygonStreamError } from '../../errors.js';
+import type { WireEvent } from '../../protocol/codec.js';
+import { eventTime } from '../../protocol/timestamps.js';
+import type { MissingRange } from '../delivery/lifecycle.js';
+import type { HistoryTopic } from './history-topic.js';
+import type { RejectedRow } from './row-check.js';
+
+/** More separate missing ranges than this are reported as one range covering them all. */
+const MAX_RANGES = 10;
+
+export class TopicFill {
+  /** Other spellings of the same topic in the set (`XT.BTC-USD`, `XT.X:BTCUSD`). */
+  readonly aliases: string[] = [];
+  /** REST events collected, oldest first, not yet delivered. */
+  readonly history: WireEvent[] = [];
+  /** Live events held until the fill ends. */
+  held: WireEvent[] = [];
+  /** Stream time of the first live event held: the end of the gap. */
+  firstLive: number | undefined;
+  /** When the first live event was held (wall clock, ms). */
+  heldAt: number | undefined;
+  /** A REST answer reached the first live event: nothing before it is missing from REST. */
+  proven = false;
+  queries = 0;
+  rejected = 0;
+  forming = 0;
+  /** The last REST failure, if the fill has one. */
+  error: PolygonStreamError | undefined;
+  /** Why the fill ended early (held overflow, too many rows), if it did. */
+  cut: { code: string; reason: string } | undefined;
+  /** End of the last REST query's window (exclusive). */
+  lastTo = 0;
+  abort: AbortController | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the fill gives up and lets live events flow (wall clock, ms). */
+  deadline: number;
+  done = false;
+  /** Stream time of the last event collected (or the start): the next query starts here. */
+  private cursor: number;
+  private idsAtCursor = new Set<string>();
+  private readonly invalid: MissingRange[] = [];
+
+  constructor(
+    readonly topic: string,
+    readonly key: string,
+    readonly target: HistoryTopic,
+    /** Stream time the gap starts at: the last event delivered before it, or the drop. */
+    readonly from: number,
+    deadline: number,
+  ) {
+    this.cursor = from;
+    this.deadline = deadline;
+  }
+
+  /** The window of the next REST query: from the last event collected to the first live one (or now). */
+  window(now: number): { from: number; to: number } {
+    const to = this.firstLive === undefined ? now + 1 : this.firstLive + 1;
+    this.lastTo = Math.max(to, this.cursor + 1);
+    return { from: this.cursor, to: this.lastTo };
+  }
+
+  /** Events of one REST answer, oldest first: kept once each, up to the first live event. */
+  take(events: readonly WireEvent[]): void {
+    const identity = this.target.route.identity;
+    for (const event of events) {
+      const t = eventTime(event);
+      if (this.firstLive !== undefined && t >= this.firstLive) {
+        this.proven = true;
+        if (t > this.firstLive) continue;
+      }
+      if (t < this.cursor) continue;
+      const id = identity(event);
+      if (t > this.cursor) {
+        this.cursor = t;
+        this.idsAtCursor = new Set();
+      } else if (this.idsAtCursor.has(id)) continue;
+      this.idsAtCursor.add(id);
+      this.history.push(event);
+    }
+  }
+
+  /** A row REST served that failed its checks: its time (or the query's window) may lack events. */
+  reject(row: RejectedRow, window: { from: number; to: number }): void {
+    this.rejected++;
+    const range = row.time === undefined ? window : { from: row.time, to: row.time + 1 };
+    this.invalid.push({ ...range, code: ErrorCode.HistoryInvalid, reason: row.reason });
+  }
+
+  /** The history events to deliver: those before the first live event (later ones come live). */
+  deliverable(): WireEvent[] {
+    const end = this.firstLive;
+    return end === undefined ? this.history : this.history.filter((e) => eventTime(e) <= end);
+  }
+
+  /** What may be missing once the fill ends at `now` (wall clock), merged and bounded. */
+  missing(now: number, maxHoldMs: number): MissingRange[] {
+    const out = [...this.invalid];
+    if (this.cut) out.push({ from: this.cursor, to: this.firstLive ?? now, ...this.cut });
+    else if (!this.proven) {
+      const end = this.firstLive ?? now;
+      out.push({ from: this.cursor, to: end, ...this.unproven(maxHoldMs) });
+    }
+    return merge(out.filter((r) => r.to > r.from));
+  }
+
+  private unproven(maxHoldMs: number): { code: string; reason: string } {
+    if (this.error) return { code: this.error.code, reason: this.error.message };
+    const why =
+      this.firstLive === undefined
+        ? 'no live event came to prove that REST history reached the end of the gap (REST may trail the stream)'
+        : `REST history did not reach the first live event (${new Date(this.firstLive).toISOString()}) within backfill.maxHoldMs (${maxHoldMs} ms): it trails the stream`;
+    return { code: ErrorCode.BackfillIncomplete, reason: `${this.topic}: ${why}` };
+  }
+}
+
+/** Ranges sorted, overlapping ones of the same code joined; past MAX_RANGES, one covering all. */
+function merge(ranges: MissingRange[]): MissingRange[] {
+  ranges.sort((a, b) => a.from - b.from);
+  const out: MissingRange[] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && last.code === r.code && r.from <= last.to) last.to = Math.max(last.to, r.to);
+    else out.push({ ...r });
+  }
+  if (out.length <= MAX_RANGES) return out;
+  const first = out[0]!;
+  return [
+    {
+      from: first.from,
+      to: Math.max(...out.map((r) => r.to)),
+      code: first.code,
+      reason: `${out.length} ranges, the first: ${first.reason}`,
+    },
+  ];
+}
