@@ -1,7 +1,9 @@
 /**
  * `npm run bench` (after the delivery benchmarks), or `node --import tsx bench/backfill.ts
  * [--quick] [--json]`: how long backfill takes to fill a gap, and how many REST requests it
- * uses, for 10, 100 and 1 000 tickers × 10 s, 60 s and 10 min outages.
+ * uses, for 10, 100 and 1 000 tickers × 10 s, 60 s and 10 min outages; then with REST history
+ * trailing the stream by 200 ms, 1 s and 3 s (each event visible to REST only that long after its
+ * time), where a fill holds its live events until REST is seen to reach the first of them.
  *
  * The clock starts when the reconnect's `begin` hands the gap over (the resubscribe has been
  * sent) and stops at the `gap` event, every topic filled: per topic, one live event marks the
@@ -35,6 +37,10 @@ const OUTAGES: [label: string, ms: number][] = [
   ['60 s', 60_000],
   ['10 min', 600_000],
 ];
+/** REST lags measured (default gate, 60 s outage). */
+const LAGS_MS = QUICK ? [0, 1_000] : [0, 200, 1_000, 3_000];
+/** The lag of the REST server now, ms: rows later than now − lag are not served yet. */
+let lagMs = 0;
 const GATES = [
   { label: 'default (8 in flight, 50/s)', concurrency: 8, requestsPerSecond: 50 },
   { label: 'wide (64 in flight, 1000/s)', concurrency: 64, requestsPerSecond: 1_000 },
@@ -49,7 +55,8 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
     ? new URLSearchParams(Buffer.from(cursor, 'base64url').toString())
     : url.searchParams;
   const from = Number(BigInt(q.get('timestamp.gte') ?? '0') / 1_000_000n);
-  const to = Number(BigInt(q.get('timestamp.lt') ?? '0') / 1_000_000n);
+  const asked = Number(BigInt(q.get('timestamp.lt') ?? '0') / 1_000_000n);
+  const to = Math.min(asked, Date.now() - lagMs + 1);
   const limit = Number(q.get('limit') ?? '1000');
   const step = 1_000 / RATE;
   const first = Math.ceil(from / step) * step;
@@ -73,7 +80,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   if (t < to) {
     const next = new URLSearchParams({
       'timestamp.gte': msToNs(t),
-      'timestamp.lt': msToNs(to),
+      'timestamp.lt': msToNs(asked),
       limit: String(limit),
     });
     body['next_url'] =
@@ -89,9 +96,13 @@ interface Result {
   tickers: number;
   outage: string;
   gate: string;
+  lagMs: number;
   fillMs: number;
   requests: number;
   events: number;
+  /** Topics reported filled completely / in part. */
+  filled: number;
+  partial: number;
 }
 
 async function measure(
@@ -99,7 +110,7 @@ async function measure(
   tickers: number,
   outageMs: number,
   gate: (typeof GATES)[number],
-): Promise<Omit<Result, 'outage' | 'gate'>> {
+): Promise<Omit<Result, 'outage' | 'gate' | 'lagMs'>> {
   const client = {
     apiKey: 'bench-key',
     url: url.replace('http:', 'ws:') + '/stocks',
@@ -122,7 +133,7 @@ async function measure(
   const backfill = new Backfill(config, fetcher, {
     cluster: 'stocks',
     feed: 'market',
-    deliver: () => void delivered++,
+    deliver: (history) => void (delivered += history.length),
     report: () => undefined,
     gap: (gap) => done(gap),
   });
@@ -149,7 +160,16 @@ async function measure(
   if (unfilled > 0)
     throw new Error(`bench: ${unfilled} topics unfilled: ${JSON.stringify(gap.unfilled)}`);
   backfill.close();
-  return { tickers, fillMs, requests: fetcher.requests, events: delivered };
+  const filledTopics = Object.keys(gap.filled ?? {}).length;
+  const partial = Object.keys(gap.partial ?? {}).length;
+  return {
+    tickers,
+    fillMs,
+    requests: fetcher.requests,
+    events: delivered,
+    filled: filledTopics,
+    partial,
+  };
 }
 
 async function main(): Promise<void> {
@@ -163,13 +183,24 @@ async function main(): Promise<void> {
       for (const tickers of TICKERS) {
         for (const [outage, ms] of OUTAGES) {
           const r = await measure(url, tickers, ms, gate);
-          results.push({ ...r, outage, gate: gate.label });
+          results.push({ ...r, outage, gate: gate.label, lagMs: 0 });
           process.stderr.write(
             `backfill bench: ${gate.label}, ${tickers} tickers, ${outage}: ${Math.round(r.fillMs)} ms\n`,
           );
         }
       }
     }
+    for (const lag of LAGS_MS) {
+      for (const tickers of TICKERS.slice(0, 2)) {
+        lagMs = lag;
+        const r = await measure(url, tickers, 60_000, GATES[0]!);
+        results.push({ ...r, outage: '60 s', gate: GATES[0]!.label, lagMs: lag });
+        process.stderr.write(
+          `backfill bench: REST lag ${lag} ms, ${tickers} tickers: ${Math.round(r.fillMs)} ms, ${r.requests} requests\n`,
+        );
+      }
+    }
+    lagMs = 0;
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -181,13 +212,16 @@ async function main(): Promise<void> {
   console.log(
     `\nBackfill: reconnect → gap filled (stock trades at ${RATE}/s per ticker, ${DELAY_MS} ms per REST answer)`,
   );
-  console.log('| REST gate | tickers | outage | time to fill | REST requests | events filled |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(
+    '| REST gate | REST lag | tickers | outage | time to fill | REST requests | per topic | events filled | filled / partial |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const time =
       r.fillMs >= 10_000 ? `${(r.fillMs / 1000).toFixed(1)} s` : `${Math.round(r.fillMs)} ms`;
+    const n = (x: number): string => x.toLocaleString('en-US');
     console.log(
-      `| ${r.gate} | ${r.tickers.toLocaleString('en-US')} | ${r.outage} | ${time} | ${r.requests.toLocaleString('en-US')} | ${r.events.toLocaleString('en-US')} |`,
+      `| ${r.gate} | ${r.lagMs} ms | ${n(r.tickers)} | ${r.outage} | ${time} | ${n(r.requests)} | ${(r.requests / r.tickers).toFixed(1)} | ${n(r.events)} | ${r.filled} / ${r.partial} |`,
     );
   }
 }

@@ -8,6 +8,8 @@ export type {
   BackfillReport,
   Gap,
   LifecycleEvents,
+  MissingRange,
+  PartialFill,
   StateChange,
 } from './client/delivery/lifecycle.js';
 export type { BackfillOptions } from './client/history/backfill-options.js';

@@ -66,6 +66,61 @@ describe('relay with backfill', () => {
     ),
   );
 
+  it('fills per-symbol topics a wildcard carries upstream: each client its own, in order', T, () =>
+    withRelay(
+      {
+        sim: { eventsPerSecond: 4_000, tickMs: 10 },
+        relay: { backfill: { liveWaitMs: 200 } },
+      },
+      async ({ sim, open }) => {
+        const wild = await open();
+        await wild.subscribe('T.*');
+        const a = await open();
+        await a.subscribe('T.MSFT');
+        const b = await open();
+        await b.subscribe('T.AAPL');
+        await a.waitForMany((e) => e.ev === 'T', 3, 0, 10_000);
+        await b.waitForMany((e) => e.ev === 'T', 3, 0, 10_000);
+
+        sim.outage(400);
+        const gap = await a.waitFor(isGap, 0, 15_000);
+        const text = String(gap['message']);
+        assert.match(text, /complete on 2 topics/, text);
+        assert.match(text, /not filled: T\.\* \(NO_HISTORY\)/, text);
+        for (const c of [a, b]) {
+          const after = c.events.indexOf(c.events.find(isGap)!);
+          await c.waitForMany((e) => e.ev === 'T', 3, after + 1, 10_000);
+        }
+        await wild.waitFor(isGap, 0, 10_000);
+        for (const [c, sym, exact] of [
+          [a, 'MSFT', true],
+          [b, 'AAPL', true],
+          [wild, 'MSFT', false],
+          [wild, 'AAPL', false],
+        ] as const) {
+          const got = seqs(c, 'T', sym);
+          const truth = sim
+            .history('stocks', `T.${sym}`)
+            .map((e) => e['q'] as number)
+            .filter((q) => q >= got[0]! && q <= got.at(-1)!);
+          if (exact) assert.deepEqual(got, truth, `T.${sym}: every event once, in order`);
+          else {
+            // The wildcard client gets the filled symbols in order too (a subsequence).
+            let i = 0;
+            for (const q of got) {
+              while (i < truth.length && truth[i] !== q) i++;
+              assert.ok(i < truth.length, `T.* ${sym}: q ${q} twice or out of order`);
+              i++;
+            }
+          }
+        }
+        // Nothing a client did not subscribe to.
+        assert.ok(a.events.filter(isData).every((e) => e['sym'] === 'MSFT'));
+        assert.ok(b.events.filter(isData).every((e) => e['sym'] === 'AAPL'));
+      },
+    ),
+  );
+
   it('says what was not filled, and why', () => {
     const base = {
       from: Date.UTC(2026, 0, 2, 14, 59, 49),

@@ -23,8 +23,11 @@ export interface Gap {
   filled?: Record<string, number>;
   /** With `backfill` on: the topics filled in part, with the ranges still missing and why. */
   partial?: Record<string, PartialFill>;
-  /** With `backfill` on: the topics not filled at all, each with a code and a reason. */
-  unfilled?: Record<string, { code: string; reason: string }>;
+  /**
+   * With `backfill` on: the topics not filled at all, each with a code and a reason; `missing`
+   * when a fill was tried and ended with nothing delivered (the range it asked for).
+   */
+  unfilled?: Record<string, { code: string; reason: string; missing?: MissingRange[] }>;
 }
 
 /** A range of a topic's stream time that may hold events never delivered: [from, to) ms. */

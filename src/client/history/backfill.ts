@@ -377,7 +377,8 @@ export class Backfill {
     const none = history.length === 0 && !fill.proven && missing.length > 0;
     for (const topic of gap ? [fill.topic, ...fill.aliases] : []) {
       if (missing.length === 0) gap!.filled[topic] = history.length;
-      else if (none) gap!.unfilled[topic] = { code: missing[0]!.code, reason: missing[0]!.reason };
+      else if (none)
+        gap!.unfilled[topic] = { code: missing[0]!.code, reason: missing[0]!.reason, missing };
       else gap!.partial[topic] = { events: history.length, missing };
     }
     this.host.report({
