@@ -128,7 +128,7 @@ export class RestHistory {
           ? err
           : new HttpError(500, 'ERROR', invalid ?? 'Internal server error.');
       const body = { status: e.body, request_id: requestId, message: e.message };
-      this.send(res, e.status, body, fault?.slowBodyMs === undefined ? undefined : fault);
+      this.send(res, e.status, body, fault);
     }
     return true;
   }

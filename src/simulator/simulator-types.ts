@@ -73,8 +73,8 @@ export interface SimulatorOptions {
   restLagJitterMs?: number;
   /**
    * The aggregates endpoint also serves the still-open window's bar (as it stands when the page
-   * is served) as its last row when the window's start is in the asked range, as the provider's
-   * does. Default false: closed bars only.
+   * is served) as its last row (the first with `sort=desc`) when the window's start is in the
+   * asked range, as the provider's does. Default false: closed bars only.
    */
   restFormingBars?: boolean;
   /** REST faults to start with; `sim.faults.rest` is the live list. Default none. */
