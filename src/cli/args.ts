@@ -79,10 +79,14 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** A duration as parseDuration reads it, or 0 (`0`, `0s` …) for none: `simulate --rest-lag`. */
+export function parseDurationOrZero(text: string): number {
+  return /^\s*0+\s*(ms|s|m|h)?\s*$/i.test(text) ? 0 : parseDuration(text);
+}
+
 /** `simulate --past`: a duration up to the simulator's history (15 minutes), or 0 for none. */
 export function parsePast(text: string): number {
-  if (/^\s*0+\s*(ms|s|m|h)?\s*$/i.test(text)) return 0;
-  const ms = parseDuration(text);
+  const ms = parseDurationOrZero(text);
   if (ms > 15 * 60_000) {
     throw new InvalidArgumentError(
       'Expected at most 15m: the simulator keeps 15 minutes of history.',

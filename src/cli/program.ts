@@ -11,6 +11,7 @@ import { CLUSTERS } from '../protocol/streams.js';
 import {
   collectList,
   parseDuration,
+  parseDurationOrZero,
   parseNonNegativeInt,
   parsePast,
   parsePort,
@@ -29,6 +30,7 @@ import {
 import { FORMATS } from './output/format.js';
 import { runHistory, type HistoryFlags } from './commands/history-command.js';
 import { runRelay, type RelayFlags } from './commands/relay-command.js';
+import { collectRestFaults } from './commands/rest-fault-flag.js';
 import { runSimulate, type SimulateFlags } from './commands/simulate.js';
 import { runStream, type StreamFlags } from './commands/stream.js';
 import { STREAM_FLAGS, type StreamRequest } from './commands/stream-flags.js';
@@ -282,6 +284,18 @@ Examples:
       'tickers to list beyond the reference universe (FOO,X:DOGE-EUR); repeatable',
       collectList,
     )
+    .option(
+      '--rest-lag <duration>',
+      'REST history trails the stream by this (400ms, 2s; default 0)',
+      parseDurationOrZero,
+    )
+    .option(
+      '--rest-lag-jitter <duration>',
+      'each REST query trails by up to this much more (default 0)',
+      parseDurationOrZero,
+    )
+    .option('--rest-forming-bars', "REST aggregates also serve the open window's bar")
+    .option('--rest-fault <spec>', 'a REST fault (see below); repeatable', collectRestFaults)
     .option('--replay <file>', 'replay a recorded NDJSON file instead of generating data')
     .option('--speed <speed>', "replay speed: a factor (1, 10) or 'max' (default 1)", parseSpeed)
     .option('--loop', 'replay the file again and again')
@@ -289,9 +303,15 @@ Examples:
     .addHelpText(
       'after',
       `
+A --rest-fault spec is comma-separated parts: exactly one of status=N (400-599, with
+retry-after=SECONDS if wanted), slow=MS (the body trickles in over MS ms), reset (connection
+reset), empty-pages (empty pages chained for ever) or corrupt=order|ticker|types (bad rows); to
+narrow it: endpoint=trades|quotes|aggs, ticker=TICKER, times=N (then it is gone).
+
 Examples:
   $ polygon-stream simulate --port 8765
   $ polygon-stream simulate --tickers FOO,BAR --past 5m
+  $ polygon-stream simulate --rest-lag 1s --rest-fault status=429,retry-after=2,times=3
   $ polygon-stream record day.ndjson --duration 5m
   $ polygon-stream simulate --replay day.ndjson --speed 10`,
     )

@@ -2,7 +2,8 @@
  * The simulator: the protocol server (src/server/) in front of one generated market (a tape per
  * cluster, tape.ts, advanced on one clock and shown to every connection subscribed to it, its
  * history served over REST on the same port, rest.ts) or a replayed recording, with the
- * provider's one-connection-per-key eviction, fault knobs, publish() and waiters.
+ * provider's one-connection-per-key eviction, fault knobs (WebSocket and REST), publish() and
+ * waiters.
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +14,7 @@ import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.j
 import type { ServerSession, TopicAnswer } from '../server/server-session.js';
 import { Replayer } from './replay.js';
 import { ClusterTape } from './tape.js';
+import { checkRestFaults } from './rest-faults.js';
 import { RestHistory } from './rest.js';
 import type {
   SimConnection,
@@ -23,6 +25,7 @@ import type {
 } from './simulator-types.js';
 import { checkTickers, Universe } from './universe.js';
 import {
+  boolean,
   duration,
   fn,
   integer,
@@ -58,12 +61,7 @@ export async function startSimulator(given: SimulatorOptions = {}): Promise<Simu
 }
 
 class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator, ProtocolSource {
-  readonly faults: SimulatorFaults = {
-    ackDelayMs: 0,
-    silentTopics: new Set(),
-    rejectTopics: new Map(),
-    stallPongs: false,
-  };
+  readonly faults: SimulatorFaults;
   readonly universe: Universe;
   readonly apiKeys: 'any' | readonly string[];
   readonly tickMs: number;
@@ -114,6 +112,24 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     if (options.restRequestsPerSecond !== undefined) {
       number(where, 'restRequestsPerSecond', options.restRequestsPerSecond, { min: 0.001 });
     }
+    if (options.restLagMs !== undefined) duration(where, 'restLagMs', options.restLagMs);
+    if (options.restLagJitterMs !== undefined) {
+      duration(where, 'restLagJitterMs', options.restLagJitterMs);
+    }
+    if (options.restFormingBars !== undefined) {
+      boolean(where, 'restFormingBars', options.restFormingBars);
+    }
+    const restFaults =
+      options.restFaults === undefined
+        ? []
+        : checkRestFaults(where, 'restFaults', options.restFaults);
+    this.faults = {
+      ackDelayMs: 0,
+      silentTopics: new Set(),
+      rejectTopics: new Map(),
+      stallPongs: false,
+      rest: [...restFaults],
+    };
     const keys = options.apiKeys ?? 'any';
     if (keys !== 'any' && !(Array.isArray(keys) && keys.every((k) => typeof k === 'string'))) {
       throw invalidOption(where, 'apiKeys', "'any' or an array of strings", keys);
@@ -133,10 +149,12 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
       maxEvents: options.maxHistoryEvents ?? DEFAULTS.maxHistoryEvents,
       pastMs: options.pastMs ?? DEFAULTS.pastMs,
     };
-    this.rest = new RestHistory(
-      this,
-      options.restRequestsPerSecond ?? DEFAULTS.restRequestsPerSecond,
-    );
+    this.rest = new RestHistory(this, {
+      requestsPerSecond: options.restRequestsPerSecond ?? DEFAULTS.restRequestsPerSecond,
+      lagMs: options.restLagMs ?? 0,
+      lagJitterMs: options.restLagJitterMs ?? 0,
+      formingBars: options.restFormingBars ?? false,
+    });
     this.replayer = options.replay
       ? new Replayer(options.replay, {
           deliver: (events) => this.server.route(events),
@@ -280,6 +298,12 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
 
   request(req: IncomingMessage, res: ServerResponse): boolean {
     return this.rest.handle(req, res);
+  }
+
+  // ---- RestHost (tape, authenticate and tickers above) --------------------------------------
+
+  restFaults(): unknown {
+    return this.faults.rest;
   }
 
   subscriptionChanged(_session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {

@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import type { ServerConnection } from '../server/server-connection.js';
+import type { RestFault } from './rest-faults.js';
 
 export interface ReplayOptions {
   /** Recorded events, one object per event as received (status events are skipped). */
@@ -59,6 +60,25 @@ export interface SimulatorOptions {
   maxHistoryEvents?: number;
   /** REST history requests per second per key; more answer 429. Default 100. */
   restRequestsPerSecond?: number;
+  /**
+   * REST history trails the stream, as the provider's does: an event is served this many ms
+   * after the tape generated it (a ticker's past counts as generated when it was first asked
+   * for). Default 0: at once.
+   */
+  restLagMs?: number;
+  /**
+   * Each REST query sees the horizon `now - restLagMs - random[0, restLagJitterMs)`, fixed at its
+   * first page (every page of the query sees the same). Default 0.
+   */
+  restLagJitterMs?: number;
+  /**
+   * The aggregates endpoint also serves the still-open window's bar (as it stands when the page
+   * is served) as its last row (the first with `sort=desc`) when the window's start is in the
+   * asked range, as the provider's does. Default false: closed bars only.
+   */
+  restFormingBars?: boolean;
+  /** REST faults to start with; `sim.faults.rest` is the live list. Default none. */
+  restFaults?: RestFault[];
   /** Serve recorded events instead of generated ones. */
   replay?: ReplayOptions;
   /** Text of the `max_connections` status sent to an evicted connection. */
@@ -75,6 +95,12 @@ export interface SimulatorFaults {
   rejectTopics: Map<string, string>;
   /** Stop answering pings on every connection. */
   stallPongs: boolean;
+  /**
+   * REST history faults (see RestFault), checked on every history request after auth and before
+   * the rate limit: the first that matches applies; one whose `times` are used up is removed.
+   * Starts as a copy of the `restFaults` option; change it at any time.
+   */
+  rest: RestFault[];
 }
 
 /** One connection to the simulator (the protocol server's connection). */

@@ -52,6 +52,8 @@ export const MAX_PAST_EVENTS = 5_000;
 const MAX_EVENTS_PER_TICK = 50_000;
 
 interface Bars {
+  /** The bar stream's topic prefix (`AM`, `XA` …). */
+  readonly prefix: string;
   readonly stream: BarStream;
   /** Window length in ms, scaled. */
   readonly size: number;
@@ -123,6 +125,18 @@ export class ClusterTape {
   }
 
   /**
+   * The bar of a bar topic's still-open window (`AM.AAPL`; the symbol canonical, as log keys
+   * spell it) as it stands now, in the shape of the bar recorded when it closes; undefined when
+   * the symbol is not on the tape or no window of that stream is open.
+   */
+  openBar(key: string): WireEvent | undefined {
+    const dot = key.indexOf('.');
+    const listing = this.listings.get(key.slice(dot + 1));
+    const b = listing?.bars.find((x) => x.prefix === key.slice(0, dot));
+    return listing && b?.open ? b.stream.bar(listing.state, b.open, b.size) : undefined;
+  }
+
+  /**
    * One tick of `tickMs` ending at `now`: `eventsPerSecond × tickMs` events (the same count every
    * tick, so a seed gives the same tape) drawn across the pairs on the tape, their times spread
    * over the tick (never before the previous tick's end); recorded and returned in tape order
@@ -185,7 +199,7 @@ export class ClusterTape {
       if ('bars' in gen) {
         const bars = gen.bars as BarStream;
         const size = Math.max(1, Math.round(bars.size * this.options.windowScale));
-        listing.bars.push({ stream: bars, size, open: undefined });
+        listing.bars.push({ prefix: stream.prefix, stream: bars, size, open: undefined });
         continue;
       }
       draws.push({ gen, listing });

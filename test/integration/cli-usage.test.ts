@@ -282,6 +282,11 @@ const cases: Record<string, Case[]> = {
       ['simulate', '--port', '0', '--host', 'no-such-host.invalid'],
       /--host: cannot listen on "no-such-host\.invalid": not an address of this machine/,
     ],
+    [
+      'bad rest-fault',
+      ['simulate', '--port', '0', '--rest-fault', 'status=429,reset'],
+      /--rest-fault <spec>' argument 'status=429,reset' is invalid\. status, reset given together, not one\. Expected comma-separated parts: exactly one of status=N/,
+    ],
     ['an extra argument', ['simulate', 'extra'], /too many arguments/],
   ],
   relay: [

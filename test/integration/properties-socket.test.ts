@@ -125,6 +125,10 @@ test('any options into startSimulator: a simulator or a coded error', async () =
     'slowConsumerBytes',
     'seed',
     'apiKeys',
+    'restLagMs',
+    'restLagJitterMs',
+    'restFormingBars',
+    'restFaults',
   ];
   await fc.assert(
     fc.asyncProperty(optionsOf(keys), async (options) => {

@@ -5,11 +5,12 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { startSimulator, type RestFault, type Simulator } from '../../simulator/index.js';
 import { type Cluster, clusterOfTicker, CLUSTERS } from '../../protocol/streams.js';
 import { UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
 import { listenFailure, optionAsUsage } from '../messages.js';
+import { restFaultText } from './rest-fault-flag.js';
 
 export interface SimulateFlags {
   port: number;
@@ -25,6 +26,14 @@ export interface SimulateFlags {
   past?: number;
   /** `--tickers`: tickers to list beyond the reference universe (cluster from their prefix). */
   tickers?: string[];
+  /** `--rest-lag`: ms REST history trails the stream by. */
+  restLag?: number;
+  /** `--rest-lag-jitter`: up to this many ms more, per REST query. */
+  restLagJitter?: number;
+  /** `--rest-forming-bars`: REST aggregates also serve the open window's bar. */
+  restFormingBars?: boolean;
+  /** `--rest-fault` (repeatable): REST faults to start with. */
+  restFault?: RestFault[];
 }
 
 /** `--tickers FOO,X:DOGE-EUR` by cluster, from each ticker's prefix (O:, C:, X:, I:, else stocks). */
@@ -42,6 +51,10 @@ const SIMULATOR_FLAGS = {
   eventsPerSecond: '--events-per-second',
   seed: '--seed',
   pastMs: '--past',
+  restLagMs: '--rest-lag',
+  restLagJitterMs: '--rest-lag-jitter',
+  restFormingBars: '--rest-forming-bars',
+  restFaults: '--rest-fault',
   ...Object.fromEntries(CLUSTERS.map((cluster) => [`tickers.${cluster}`, '--tickers'])),
 };
 
@@ -98,6 +111,20 @@ function checkReadable(path: string): void {
   if (!isFile) throw new UsageError(`--replay: not a file: ${path}`);
 }
 
+/** The banner's line on REST imperfections, or undefined when REST is the perfect witness. */
+function restLine(flags: SimulateFlags): string | undefined {
+  const parts: string[] = [];
+  if (flags.restLag || flags.restLagJitter) {
+    const jitter = flags.restLagJitter ? ` (+ up to ${flags.restLagJitter}ms per query)` : '';
+    parts.push(`trails the stream by ${flags.restLag ?? 0}ms${jitter}`);
+  }
+  if (flags.restFormingBars) parts.push("aggregates serve the open window's bar");
+  for (const f of flags.restFault ?? []) parts.push(`fault ${restFaultText(f)}`);
+  return parts.length === 0
+    ? undefined
+    : `  REST history imitates the provider: ${parts.join('; ')}.`;
+}
+
 /** Runs until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runSimulate(flags: SimulateFlags): Promise<number> {
   if (flags.replay === undefined && (flags.speed !== undefined || flags.loop)) {
@@ -126,6 +153,10 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
       ...(flags.seed === undefined ? {} : { seed: flags.seed }),
       ...(flags.past === undefined ? {} : { pastMs: flags.past }),
       ...(flags.tickers === undefined ? {} : { tickers: tickersByCluster(flags.tickers) }),
+      ...(flags.restLag === undefined ? {} : { restLagMs: flags.restLag }),
+      ...(flags.restLagJitter === undefined ? {} : { restLagJitterMs: flags.restLagJitter }),
+      ...(flags.restFormingBars ? { restFormingBars: true } : {}),
+      ...(flags.restFault === undefined ? {} : { restFaults: flags.restFault }),
       ...(replay === undefined ? {} : { replay }),
     });
   } catch (err) {
@@ -164,6 +195,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
       `  clusters: ${CLUSTERS.map((c) => `${url}/${c}`).join('  ')}`,
       `  API keys: ${flags.keys === undefined ? 'any non-empty key' : `one of the ${flags.keys.length} given with --keys`}`,
       `  ${source}`,
+      ...[restLine(flags)].filter((line) => line !== undefined),
       `Connect:`,
       `  polygon-stream stream --host ${url} --key ${keyHint} --subscribe T.AAPL,Q.AAPL`,
       `  new StreamClient('${keyHint}', 'stocks', { host: '${url}' })`,
