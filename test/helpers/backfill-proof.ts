@@ -86,7 +86,7 @@ const REST_FAULTS: (RestFault | undefined)[] = [
 ];
 
 /** What compares two events: their identity, and for bars their volume and close too. */
-function contentKey(stream: (typeof STREAMS)[number]): (e: WireEvent) => string {
+export function contentKey(stream: (typeof STREAMS)[number]): (e: WireEvent) => string {
   return (e) => {
     const id = historyIdentity(stream, e)!;
     return e['e'] === undefined ? id : `${id} v${String(e['v'])} c${String(e['c'])}`;
@@ -238,27 +238,7 @@ export async function runProof(o: ProofOptions): Promise<ProofResult> {
       const got = delivered.get(`${cluster} ${key}`) ?? [];
       const tape = sim.history(cluster, key);
       assert.ok(got.length > 0, `${topic}: events delivered`);
-      const inRange = (e: WireEvent): boolean =>
-        (ranges.get(topic) ?? []).some((r) => eventTime(e) >= r.from && eventTime(e) < r.to);
-      let i = tape.findIndex((e) => id(e) === id(got[0]!));
-      assert.ok(i >= 0, `${topic}: the first delivered event is on the tape`);
-      // Every event of the tape from the first delivered on: delivered next, in order, once, or
-      // inside a range reported missing.
-      for (const [j, e] of got.entries()) {
-        while (i < tape.length && id(tape[i]!) !== id(e)) {
-          assert.ok(
-            inRange(tape[i]!),
-            `${topic}: ${id(tape[i]!)} (t ${eventTime(tape[i]!)}) missing before delivered #${j} ${id(e)}, and no gap named its time missing: ${JSON.stringify(ranges.get(topic) ?? [])}`,
-          );
-          missing++;
-          i++;
-        }
-        assert.ok(
-          i < tape.length,
-          `${topic}: delivered #${j} ${id(e)} twice, out of order or not on the tape`,
-        );
-        i++;
-      }
+      missing += compareWithTape(topic, got, tape, ranges.get(topic) ?? [], id);
       compared[topic] = got.length;
     }
   }
@@ -267,4 +247,39 @@ export async function runProof(o: ProofOptions): Promise<ProofResult> {
     `a live event waited ${maxLiveDelayMs} ms (maxHoldMs ${maxHoldMs})`,
   );
   return { compared, backfilled, gaps: gaps.length, faults, reported, missing, maxLiveDelayMs };
+}
+
+/**
+ * Check one topic's delivered events against the tape from the first delivered on: each tape
+ * event delivered next, in order, once, or inside one of `ranges` (reported missing). Returns
+ * how many tape events were missing.
+ */
+export function compareWithTape(
+  topic: string,
+  got: readonly WireEvent[],
+  tape: readonly WireEvent[],
+  ranges: readonly MissingRange[],
+  id: (e: WireEvent) => string,
+): number {
+  const inRange = (e: WireEvent): boolean =>
+    ranges.some((r) => eventTime(e) >= r.from && eventTime(e) < r.to);
+  let missing = 0;
+  let i = tape.findIndex((e) => id(e) === id(got[0]!));
+  assert.ok(i >= 0, `${topic}: the first delivered event is on the tape`);
+  for (const [j, e] of got.entries()) {
+    while (i < tape.length && id(tape[i]!) !== id(e)) {
+      assert.ok(
+        inRange(tape[i]!),
+        `${topic}: ${id(tape[i]!)} (t ${eventTime(tape[i]!)}) missing before delivered #${j} ${id(e)}, and no gap named its time missing: ${JSON.stringify(ranges)}`,
+      );
+      missing++;
+      i++;
+    }
+    assert.ok(
+      i < tape.length,
+      `${topic}: delivered #${j} ${id(e)} twice, out of order or not on the tape`,
+    );
+    i++;
+  }
+  return missing;
 }

@@ -9,6 +9,7 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import { gapMessage } from '../../src/relay/index.js';
 import { isData, type TestClient } from '../helpers/sim.js';
 import { withRelay } from '../helpers/relay.js';
+import { runRelayProof } from '../helpers/relay-proof.js';
 
 const T = { timeout: 20_000 };
 
@@ -157,4 +158,21 @@ describe('relay with backfill', () => {
       `${when}; filled from REST history: 50 events; complete on 2 topics; partial (ranges may lack events): T.MSFT (BACKFILL_INCOMPLETE); not filled: T.* (NO_HISTORY), LULD.AAPL (NO_HISTORY), T.A (BACKFILL_SKIPPED), T.B (BACKFILL_SKIPPED), T.C (BACKFILL_SKIPPED) and 1 more`,
     );
   });
+});
+
+describe('relay with backfill, REST 500 ms behind and serving forming bars', () => {
+  it(
+    'a T.* client and per-symbol clients side by side: misses only where the gap said',
+    { timeout: 90_000 },
+    async (t) => {
+      const result = await runRelayProof({
+        outages: 3,
+        seed: 11,
+        sim: { restLagMs: 500, restFormingBars: true },
+        maxHoldMs: 3_000,
+      });
+      assert.ok(result.gaps >= 3);
+      t.diagnostic(JSON.stringify(result));
+    },
+  );
 });

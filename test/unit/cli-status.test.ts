@@ -10,6 +10,7 @@ import type { ConnectionState, ReconnectInfo } from '../../src/index.js';
 import { PolygonStreamError } from '../../src/index.js';
 import { type LinkFigures, LinkWatch, RATE_WINDOW_MS } from '../../src/cli/output/link.js';
 import { formatStats, formatSummary } from '../../src/cli/output/status-line.js';
+import { gapLine } from '../../src/cli/messages.js';
 
 /** A stand-in for the client's notifications: `on(name, listener)` like StreamClient's. */
 class Notifier {
@@ -215,6 +216,45 @@ describe('status line', () => {
     assert.equal(
       formatSummary({ ...figures, events: 5, state: 'closed', live: false }, client),
       '5 events in 61.0s · 1 reconnect · 2 drops · latency p50 2ms p99 11ms',
+    );
+  });
+});
+
+describe('backfill in the status and gap lines', () => {
+  const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
+  const base = { from: 1_000, lostAt: 1_500, to: 3_000, topics: ['T.AAPL', 'T.MSFT', 'Q.*'] };
+
+  test('the status line counts partial fills beside the backfilled events', () => {
+    const c = { ...client, backfilled: 1_200 };
+    assert.match(formatStats(figures, c), / · 1,200 backfilled · /);
+    assert.match(
+      formatStats(figures, { ...c, partialFills: 2 }),
+      / · 1,200 backfilled \(2 partial fills\) · /,
+    );
+  });
+
+  test('the gap line says what was filled completely, in part (with ranges) and not at all', () => {
+    const line = gapLine(
+      {
+        ...base,
+        filled: { 'T.AAPL': 40 },
+        partial: {
+          'T.MSFT': {
+            events: 2,
+            missing: [{ from: 2_000, to: 2_500, code: 'BACKFILL_INCOMPLETE', reason: 'lag' }],
+          },
+        },
+        unfilled: { 'Q.*': { code: 'NO_HISTORY', reason: 'wildcard' } },
+      },
+      clock,
+    );
+    assert.equal(
+      line,
+      'reconnected: no data from 00:00:01.000 to 00:00:03.000; re-subscribed 3 topic(s); filled 1 topic(s) completely, 42 event(s) from history; partial: T.MSFT (may lack 00:00:02.000–00:00:02.500: BACKFILL_INCOMPLETE); not filled: Q.* (NO_HISTORY)',
+    );
+    assert.equal(
+      gapLine(base, clock),
+      'reconnected: no data from 00:00:01.000 to 00:00:03.000; re-subscribed 3 topic(s)',
     );
   });
 });

@@ -93,6 +93,8 @@ class StreamRun {
   private streaming = false;
   /** Events delivered from REST history (--backfill). */
   private backfilled = 0;
+  /** Topic fills that ended partial (--backfill). */
+  private partialFills = 0;
   private timer: NodeJS.Timeout | undefined;
   private done!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
@@ -285,7 +287,10 @@ class StreamRun {
       );
     });
     client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
-    client.on('backfill', (report) => (this.backfilled += report.events));
+    client.on('backfill', (report) => {
+      this.backfilled += report.events;
+      if (report.status === 'partial') this.partialFills++;
+    });
     client.on('close', ({ error }) => {
       // An error was printed by onError already; a clean close we did not ask for is odd but fine.
       if (!this.stopping) void this.stop(error ? 1 : 0);
@@ -320,7 +325,9 @@ class StreamRun {
 
   private clientFigures(client: StreamClient): ClientFigures {
     const stats = client.stats();
-    return this.flags.backfill ? { ...stats, backfilled: this.backfilled } : stats;
+    return this.flags.backfill
+      ? { ...stats, backfilled: this.backfilled, partialFills: this.partialFills }
+      : stats;
   }
 
   private event(event: WireEvent): void {

@@ -158,4 +158,6 @@ export class LinkWatch {
 export type ClientFigures = Pick<StatsSnapshot, 'dropped' | 'latencyMs'> & {
   /** With --backfill: events delivered from REST history so far. */
   backfilled?: number;
+  /** With --backfill: topic fills that ended with ranges that may lack events. */
+  partialFills?: number;
 };

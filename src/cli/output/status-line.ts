@@ -40,7 +40,10 @@ function tail(link: LinkFigures, client: ClientFigures): string[] {
     reconnects(link),
     ...(client.backfilled === undefined
       ? []
-      : [`${client.backfilled.toLocaleString('en-US')} backfilled`]),
+      : [
+          `${client.backfilled.toLocaleString('en-US')} backfilled` +
+            (client.partialFills ? ` (${plural(client.partialFills, 'partial fill')})` : ''),
+        ]),
     plural(client.dropped, 'drop'),
     latency ? `latency p50 ${ms(latency.p50)} p99 ${ms(latency.p99)}` : 'latency -',
   ];

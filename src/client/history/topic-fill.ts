@@ -48,7 +48,8 @@ export class TopicFill {
   done = false;
   /** Stream time of the last event collected (or the start): the next query starts here. */
   private cursor: number;
-  private idsAtCursor = new Set<string>();
+  /** Identities collected at the cursor's time, with how many of each. */
+  private taken = new Map<string, number>();
   private readonly invalid: MissingRange[] = [];
 
   constructor(
@@ -70,24 +71,39 @@ export class TopicFill {
     return { from: this.cursor, to: this.lastTo };
   }
 
-  /** Events of one REST answer, oldest first: kept once each, up to the first live event. */
+  /**
+   * Events of one REST answer, oldest first: kept once each, up to the first live event. An
+   * answer starts at the last event collected: rows at that time count against the ones an
+   * earlier answer gave (by identity, with multiplicity: two quotes can be alike).
+   */
   take(events: readonly WireEvent[]): void {
     const identity = this.target.route.identity;
+    const start = this.cursor;
+    const atStart = new Map<string, number>();
+    let atEnd = new Map<string, number>();
     for (const event of events) {
       const t = eventTime(event);
       if (this.firstLive !== undefined && t >= this.firstLive) {
         this.proven = true;
         if (t > this.firstLive) continue;
       }
-      if (t < this.cursor) continue;
+      if (t < start) continue;
       const id = identity(event);
+      if (t === start) {
+        const n = (atStart.get(id) ?? 0) + 1;
+        atStart.set(id, n);
+        if (n <= (this.taken.get(id) ?? 0)) continue;
+      }
       if (t > this.cursor) {
         this.cursor = t;
-        this.idsAtCursor = new Set();
-      } else if (this.idsAtCursor.has(id)) continue;
-      this.idsAtCursor.add(id);
+        atEnd = new Map();
+      }
+      atEnd.set(id, (atEnd.get(id) ?? 0) + 1);
       this.history.push(event);
     }
+    if (this.cursor === start) {
+      for (const [id, n] of atStart) this.taken.set(id, Math.max(this.taken.get(id) ?? 0, n));
+    } else this.taken = atEnd;
   }
 
   /** A row REST served that failed its checks: its time (or the query's window) may lack events. */

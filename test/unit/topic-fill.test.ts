@@ -1,0 +1,85 @@
+/**
+ * One topic's fill without a socket or timers: REST answers taken once each (alike events
+ * counted, not merged), the proof that REST reached the first live event, what is delivered, and
+ * the missing ranges reported when the fill ends unproven, cut short or fed bad rows.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { historyTopic } from '../../src/client/history/history-topic.js';
+import { TopicFill } from '../../src/client/history/topic-fill.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
+
+const quote = (t: number, b = 1.1, a = 1.2): WireEvent => ({
+  ev: 'C',
+  p: 'EUR/USD',
+  x: 1,
+  b,
+  a,
+  t,
+});
+const fill = (from = 1_000): TopicFill =>
+  new TopicFill('C.EUR-USD', 'C.EUR-USD', historyTopic('forex', 'market', 'C.EUR-USD'), from, 0);
+const times = (f: TopicFill): number[] => f.deliverable().map((e) => e['t'] as number);
+
+describe('TopicFill', () => {
+  test('alike events are kept as many times as REST has them; repeats across answers once', () => {
+    const f = fill();
+    f.take([quote(1_000), quote(1_005), quote(1_005)]);
+    // The next answer starts at the last time collected and repeats what was there.
+    f.take([quote(1_005), quote(1_005), quote(1_005), quote(1_007)]);
+    assert.deepEqual(times(f), [1_000, 1_005, 1_005, 1_005, 1_007]);
+    f.take([quote(1_007), quote(1_008)]);
+    assert.deepEqual(times(f), [1_000, 1_005, 1_005, 1_005, 1_007, 1_008]);
+  });
+
+  test('proven only by a row at or after the first live event; later rows come live', () => {
+    const f = fill();
+    f.firstLive = 1_010;
+    f.take([quote(1_001), quote(1_009)]);
+    assert.equal(f.proven, false);
+    assert.deepEqual(
+      f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
+      [[1_009, 1_010, 'BACKFILL_INCOMPLETE']],
+    );
+    f.take([quote(1_009), quote(1_010), quote(1_012)]);
+    assert.equal(f.proven, true);
+    assert.deepEqual(times(f), [1_001, 1_009, 1_010]);
+    assert.deepEqual(f.missing(5_000, 3_000), []);
+  });
+
+  test('no live event: nothing proven, the range up to now reported', () => {
+    const f = fill();
+    f.take([quote(1_002)]);
+    const [range] = f.missing(9_000, 3_000);
+    assert.deepEqual([range!.from, range!.to], [1_002, 9_000]);
+    assert.match(range!.reason, /no live event came to prove/);
+  });
+
+  test('bad rows are reported at their time (or the whole query window), merged', () => {
+    const f = fill();
+    f.firstLive = 2_000;
+    f.take([quote(1_500), quote(2_000)]);
+    f.reject({ time: 1_600, reason: 'a string for a number' }, { from: 1_000, to: 2_001 });
+    f.reject({ time: 1_600, reason: 'again' }, { from: 1_000, to: 2_001 });
+    f.reject({ time: undefined, reason: 'another ticker' }, { from: 1_700, to: 1_800 });
+    assert.deepEqual(
+      f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
+      [
+        [1_600, 1_601, 'HISTORY_INVALID'],
+        [1_700, 1_800, 'HISTORY_INVALID'],
+      ],
+    );
+    assert.equal(f.rejected, 3);
+  });
+
+  test('cut short: the rest of the gap is reported with the reason', () => {
+    const f = fill();
+    f.firstLive = 3_000;
+    f.take([quote(1_200)]);
+    f.cut = { code: 'BACKFILL_OVERFLOW', reason: 'too many held' };
+    assert.deepEqual(
+      f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
+      [[1_200, 3_000, 'BACKFILL_OVERFLOW']],
+    );
+  });
+});
