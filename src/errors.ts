@@ -100,7 +100,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   BACKFILL_SKIPPED:
     "a gap's topic left unfilled (in the gap event's unfilled): gap over backfill.maxGapMs, topics over backfill.maxTickers, or interrupted by another drop",
   BACKFILL_OVERFLOW:
-    "a gap's topic left unfilled (in the gap event's unfilled): more live events than backfill.maxHeldEvents arrived while it was being filled",
+    "a gap's topic cut short (in the gap event's partial or unfilled): more live events than backfill.maxHeldEvents arrived while it was being filled; what was left is named missing",
   BACKFILL_INCOMPLETE:
     "a gap's topic only partly filled (in the gap event's partial): REST history had not been seen to reach the topic's first live event within backfill.maxHoldMs (REST lagging the stream, or no live event came to prove it), or REST kept failing; the missing ranges are named",
   MISSING_DEPENDENCY:
