@@ -2,8 +2,9 @@
  * Backfill as a user sees it: the `gap` event names the topics filled (with counts) and those not
  * filled with a code and reason (wildcards, streams without history, REST refusing the key, a
  * hold overflow, limits); backfilled events are marked (`isBackfilled`) and announced by a
- * `backfill` event before the topic's live events; REST failures never stop the live stream; the
- * key never shows; bad options throw INVALID_OPTION.
+ * `backfill` event before the topic's live events; REST failures never stop the live stream; REST
+ * trailing the stream past maxHoldMs gives a `partial` topic whose range holds every lost event,
+ * with live events on time; the key never shows; bad options throw INVALID_OPTION.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -253,6 +254,79 @@ describe('backfill', () => {
     },
   );
 
+  it(
+    'REST 2 s behind, maxHoldMs 400: live flows on time, the topic is partial and names the range',
+    T,
+    async () => {
+      const sim = await startSimulator({
+        apiKeys: [KEY],
+        eventsPerSecond: 1_000,
+        tickMs: 10,
+        restLagMs: 2_000,
+      });
+      const run = await open(sim, { backfill: { liveWaitMs: 50, maxHoldMs: 400 } }, ['T.AAPL']);
+      const lateness: number[] = [];
+      run.client.on('T', (e) => {
+        if (!run.client.isBackfilled(e)) lateness.push(Date.now() - e.t);
+      });
+      try {
+        await sleep(300);
+        sim.outage(300);
+        await until(() => run.gaps.length === 1, 'the gap');
+        const gap = run.gaps[0]!;
+        assert.deepEqual(gap.filled, {}, 'never filled: REST cannot show the end of the gap');
+        const named = gap.partial!['T.AAPL'] ?? gap.unfilled!['T.AAPL'];
+        assert.ok(named?.missing?.length, JSON.stringify(gap));
+        const [range] = named.missing!;
+        assert.equal(range!.code, ErrorCode.BackfillIncomplete);
+        assert.match(range!.reason, /maxHoldMs \(400 ms\)/);
+        const [report] = run.reports;
+        assert.equal(report!.status, 'partial');
+        assert.ok(report!.heldMs >= 350 && report!.heldMs < 1_500, `held ${report!.heldMs} ms`);
+        await sleep(200);
+        assert.ok(Math.max(...lateness) < 1_500, `a live trade waited ${Math.max(...lateness)} ms`);
+        // Every trade of the tape not delivered lies inside the range reported.
+        const got = new Set(run.events.map((e) => e['q']));
+        const first = run.events[0]!['t'] as number;
+        const last = run.events.at(-1)!['t'] as number;
+        const lost = sim
+          .history('stocks', 'T.AAPL')
+          .filter((e) => (e['t'] as number) >= first && (e['t'] as number) <= last)
+          .filter((e) => !got.has(e['q']));
+        assert.ok(lost.length > 0, 'the outage lost trades');
+        for (const e of lost) {
+          const t = e['t'] as number;
+          assert.ok(t >= range!.from && t < range!.to, `${t} outside ${JSON.stringify(range)}`);
+        }
+      } finally {
+        await run.client.closeStream();
+        await sim.close();
+      }
+    },
+  );
+
+  it(
+    'an endless chain of empty pages: live not frozen, the topic named with HISTORY_INVALID',
+    T,
+    async () => {
+      const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 1_000, tickMs: 10 });
+      const run = await open(sim, { backfill: { liveWaitMs: 50 } }, ['T.AAPL']);
+      try {
+        await sleep(200);
+        sim.faults.rest.push({ emptyPages: true });
+        await dropAll(sim);
+        await until(() => run.gaps.length === 1, 'the gap');
+        const u = run.gaps[0]!.unfilled!['T.AAPL']!;
+        assert.equal(u.code, ErrorCode.HistoryInvalid, JSON.stringify(u));
+        assert.match(u.reason, /no rows and a next_url/);
+        assert.ok(run.reports[0]!.heldMs < 2_000, `held ${run.reports[0]!.heldMs} ms`);
+      } finally {
+        await run.client.closeStream();
+        await sim.close();
+      }
+    },
+  );
+
   it('bad backfill options throw INVALID_OPTION naming the option', () => {
     const bad: [unknown, RegExp][] = [
       ['yes', /backfill/],
@@ -262,6 +336,8 @@ describe('backfill', () => {
       [{ streams: ['t.x'] }, /backfill\.streams/],
       [{ restUrl: 'ftp://x' }, /backfill\.restUrl/],
       [{ requestsPerSecond: 0 }, /backfill\.requestsPerSecond/],
+      [{ maxHoldMs: 0 }, /backfill\.maxHoldMs/],
+      [{ alsoFill: ['T.AAPL'] }, /backfill\.alsoFill/],
     ];
     for (const [backfill, message] of bad) {
       assert.throws(

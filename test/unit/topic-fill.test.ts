@@ -19,7 +19,7 @@ const quote = (t: number, b = 1.1, a = 1.2): WireEvent => ({
 });
 const fill = (from = 1_000): TopicFill =>
   new TopicFill('C.EUR-USD', 'C.EUR-USD', historyTopic('forex', 'market', 'C.EUR-USD'), from, 0);
-const times = (f: TopicFill): number[] => f.deliverable().map((e) => e['t'] as number);
+const times = (f: TopicFill): number[] => f.fresh([]).events.map((e) => e['t'] as number);
 
 describe('TopicFill', () => {
   test('alike events are kept as many times as REST has them; repeats across answers once', () => {
@@ -45,6 +45,14 @@ describe('TopicFill', () => {
     assert.equal(f.proven, true);
     assert.deepEqual(times(f), [1_001, 1_009, 1_010]);
     assert.deepEqual(f.missing(5_000, 3_000), []);
+    // What the stream delivered before the gap, or holds, is not delivered again.
+    f.held = [quote(1_010)];
+    const { events, duplicates } = f.fresh(['t1001 b1.1 a1.2']);
+    assert.deepEqual(
+      events.map((e) => e['t']),
+      [1_009],
+    );
+    assert.equal(duplicates, 2);
   });
 
   test('no live event: nothing proven, the range up to now reported', () => {

@@ -346,24 +346,11 @@ export class Backfill {
     this.fills.delete(fill.key);
     const now = Date.now();
     const route = fill.target.route;
-    const already = new Map<string, number>();
-    const count = (id: string): void => void already.set(id, (already.get(id) ?? 0) + 1);
-    for (const id of this.seen.get(fill.key)?.ids ?? []) count(id);
-    for (const e of fill.held) count(route.identity(e));
-    const history: WireEvent[] = [];
+    const { events: history, duplicates } = fill.fresh(this.seen.get(fill.key)?.ids ?? []);
     const ids = new Set<string>();
-    let duplicates = 0;
-    for (const event of fill.deliverable()) {
-      const id = route.identity(event);
-      const n = already.get(id) ?? 0;
-      if (n > 0) {
-        already.set(id, n - 1);
-        duplicates++;
-        continue;
-      }
-      ids.add(id);
+    for (const event of history) {
+      ids.add(route.identity(event));
       this.note(fill.key, route, event);
-      history.push(event);
     }
     const end = fill.firstLive === undefined ? now : fill.firstLive + 1;
     if (ids.size > 0) this.guards.set(fill.key, { until: end, ids });

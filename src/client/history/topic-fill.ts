@@ -113,10 +113,29 @@ export class TopicFill {
     this.invalid.push({ ...range, code: ErrorCode.HistoryInvalid, reason: row.reason });
   }
 
-  /** The history events to deliver: those before the first live event (later ones come live). */
-  deliverable(): WireEvent[] {
-    const end = this.firstLive;
-    return end === undefined ? this.history : this.history.filter((e) => eventTime(e) <= end);
+  /**
+   * The history to deliver: the events up to the first live event (later ones come live), less
+   * those delivered before the gap (`seen`: identities at the fill's start) or held, counted.
+   */
+  fresh(seen: readonly string[]): { events: WireEvent[]; duplicates: number } {
+    const identity = this.target.route.identity;
+    const already = new Map<string, number>();
+    const count = (id: string): void => void already.set(id, (already.get(id) ?? 0) + 1);
+    for (const id of seen) count(id);
+    for (const e of this.held) count(identity(e));
+    const end = this.firstLive ?? Infinity;
+    const events: WireEvent[] = [];
+    let duplicates = 0;
+    for (const event of this.history) {
+      if (eventTime(event) > end) continue;
+      const id = identity(event);
+      const n = already.get(id) ?? 0;
+      if (n > 0) {
+        already.set(id, n - 1);
+        duplicates++;
+      } else events.push(event);
+    }
+    return { events, duplicates };
   }
 
   /** What may be missing once the fill ends at `now` (wall clock), merged and bounded. */
