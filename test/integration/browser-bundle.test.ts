@@ -15,7 +15,8 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Minified bundle of the client for the browser, at most (bytes; README states the size). */
-const BUDGET = { minified: 80_000, gzip: 25_000 };
+// Raised from 80 000 / 25 000 when gap-fill learned to prove its fills and check REST answers.
+const BUDGET = { minified: 90_000, gzip: 30_000 };
 let project: string;
 
 before(() => {

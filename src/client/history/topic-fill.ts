@@ -32,6 +32,8 @@ export class TopicFill {
   /** A REST answer reached the first live event: nothing before it is missing from REST. */
   proven = false;
   queries = 0;
+  /** REST queries answered (every page read). */
+  answers = 0;
   rejected = 0;
   forming = 0;
   /** The last REST failure, if the fill has one. */
@@ -77,6 +79,7 @@ export class TopicFill {
    * earlier answer gave (by identity, with multiplicity: two quotes can be alike).
    */
   take(events: readonly WireEvent[]): void {
+    this.answers++;
     const identity = this.target.route.identity;
     const start = this.cursor;
     const atStart = new Map<string, number>();
@@ -152,9 +155,11 @@ export class TopicFill {
   private unproven(maxHoldMs: number): { code: string; reason: string } {
     if (this.error) return { code: this.error.code, reason: this.error.message };
     const why =
-      this.firstLive === undefined
-        ? 'no live event came to prove that REST history reached the end of the gap (REST may trail the stream)'
-        : `REST history did not reach the first live event (${new Date(this.firstLive).toISOString()}) within backfill.maxHoldMs (${maxHoldMs} ms): it trails the stream`;
+      this.answers === 0
+        ? `no REST answer came within backfill.maxHoldMs (${maxHoldMs} ms): the topic's request waited behind the others (backfill.requestsPerSecond, backfill.concurrency) or REST was slow`
+        : this.firstLive === undefined
+          ? 'no live event came to prove that REST history reached the end of the gap (REST may trail the stream)'
+          : `REST history did not reach the first live event (${new Date(this.firstLive).toISOString()}) within backfill.maxHoldMs (${maxHoldMs} ms): it trails the stream`;
     return { code: ErrorCode.BackfillIncomplete, reason: `${this.topic}: ${why}` };
   }
 }
