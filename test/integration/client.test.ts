@@ -330,6 +330,9 @@ describe('StreamClient', () => {
     c.on('LV', (e) => lv.push(e));
     await c.subscribe('LV.AAPL,FMV.*');
     assert.deepEqual(conn.received.at(-1), { action: 'subscribe', params: 'LV.AAPL,FMV.*' });
+    // FMV.* spreads the generated rate over every listed stock: LV.AAPL alone would be rare, so
+    // one is published.
+    sim.publish('stocks', [{ ev: 'LV', sym: 'AAPL', val: 189.5, t: Date.now() }]);
     await waitUntil(() => lv.length > 0);
     await c.unsubscribe(['LV.AAPL']);
     assert.deepEqual([...conn.subscriptions], ['FMV.*']);
