@@ -133,11 +133,13 @@ describe('idle timeout', () => {
   test('no data while subscribed for idleTimeoutMs reconnects with IDLE_TIMEOUT', T, async (t) => {
     const s = scope(t);
     const sim = await s.sim({ eventsPerSecond: 400, tickMs: 20 });
-    const { w, conn } = await streaming(s, sim, ['T.AAPL'], { idleTimeoutMs: 200 });
-    await pause(300);
+    // 600 ms: long enough that a loaded machine (test files run four at a time) never stalls
+    // the flowing stream that long, so only the paused data can trip it.
+    const { w, conn } = await streaming(s, sim, ['T.AAPL'], { idleTimeoutMs: 600 });
+    await pause(800);
     assert.equal(w.reconnects.length, 0, 'data flowing: not idle');
     conn.pauseData();
-    await until(() => w.reconnects.length > 0, 'an idle reconnect', 2_000);
+    await until(() => w.reconnects.length > 0, 'an idle reconnect', 3_000);
     assert.equal(w.reconnects[0]!.cause.code, ErrorCode.IdleTimeout);
     const next = await sim.waitFor((c) => fresh(conn)(c) && c.subscriptions.size === 1);
     assert.deepEqual(sorted(next.subscriptions), ['T.AAPL']);
