@@ -39,7 +39,9 @@ export interface RelayOptions {
   upstreamHost?: string;
   /**
    * Fill each upstream gap from the provider's REST history (StreamClient's `backfill`): clients
-   * then get the missed events, in order, before the live ones. Default off.
+   * then get the missed events of their per-symbol topics, in order, before the live ones, even
+   * when a wildcard carries the topic upstream (every downstream topic goes in `alsoFill`).
+   * Default off.
    */
   backfill?: boolean | BackfillOptions;
   /** Further StreamClient options for the upstream connections (reconnect policy, timeouts …). */

@@ -85,7 +85,11 @@ export interface LifecycleEvents {
   backfill: BackfillReport;
   error: PolygonStreamError;
   close: { code: number; reason: string; error: PolygonStreamError | undefined };
-  /** The events of one frame, statuses included, after they were dispatched (for sinks). */
+  /**
+   * The events of one frame, statuses included, after they were dispatched (for sinks). With
+   * `backfill` on: less the events held or repeated, and each fill's history and released live
+   * events come as one more batch, so a sink sees every topic in order.
+   */
   frame: readonly WireEvent[];
 }
 
