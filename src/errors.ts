@@ -96,7 +96,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   HISTORY_FAILED:
     'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows; or the whole call, retries included, passed history.deadlineMs',
   HISTORY_INVALID:
-    "history(): the REST answer broke its own rules: a row for another ticker, outside the window, out of time order or with a non-numeric number (backfill: those rows are dropped, counted and their times reported missing), a page over history.maxPageBytes, more pages than history.maxPages, or a next_url that repeats or brings no rows",
+    'history(): the REST answer broke its own rules: a row for another ticker, outside the window, out of time order or with a non-numeric number (backfill: those rows are dropped, counted and their times reported missing), a page over history.maxPageBytes, more pages than history.maxPages, or a next_url that repeats or brings no rows',
   BACKFILL_SKIPPED:
     "a gap's topic left unfilled (in the gap event's unfilled): gap over backfill.maxGapMs, topics over backfill.maxTickers, or interrupted by another drop",
   BACKFILL_OVERFLOW:
