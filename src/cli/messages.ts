@@ -4,7 +4,7 @@
  */
 import { ErrorCode, isPolygonStreamError } from '../errors.js';
 import { UsageError } from './args.js';
-import type { Gap } from '../client/delivery/lifecycle.js';
+import { filledEvents, type Gap } from '../client/delivery/lifecycle.js';
 
 /**
  * Caller mistakes the client throws (bad host, stream not on cluster, a history topic that has
@@ -58,16 +58,15 @@ export function errorLine(error: Error, reclaimAfterMs: number | undefined): str
 export function gapLine(gap: Gap, clock: (ms: number) => string): string {
   const head = `reconnected: no data from ${clock(gap.from)} to ${clock(gap.to)}; re-subscribed ${gap.topics.length} topic(s)`;
   if (!gap.filled || !gap.unfilled) return head;
-  const filled = Object.values(gap.filled);
+  const filled = Object.keys(gap.filled);
   const partial = Object.entries(gap.partial ?? {});
-  const events = [...filled, ...partial.map(([, p]) => p.events)].reduce((a, b) => a + b, 0);
   const parts = partial.map(([t, p]) => {
     const ranges = p.missing.map((m) => `${clock(m.from)}–${clock(m.to)}: ${m.code}`);
     return `${t} (may lack ${ranges.join(', ')})`;
   });
   const unfilled = Object.entries(gap.unfilled).map(([t, u]) => `${t} (${u.code})`);
   return (
-    `${head}; filled ${filled.length} topic(s) completely, ${events} event(s) from history` +
+    `${head}; filled ${filled.length} topic(s) completely, ${filledEvents(gap)} event(s) from history` +
     (parts.length > 0 ? `; partial: ${parts.join(', ')}` : '') +
     (unfilled.length > 0 ? `; not filled: ${unfilled.join(', ')}` : '')
   );

@@ -108,8 +108,9 @@ export class StreamClient<C extends Cluster = Cluster> {
         }
         for (const event of live) this.dispatcher.dispatch(event);
         // 'frame' listeners (sinks, the relay) get the fill in order too, as one batch.
-        const batch = [...history, ...live];
-        if (this.lifecycle.framed && batch.length > 0) this.lifecycle.emit('frame', batch);
+        if (this.lifecycle.framed && history.length + live.length > 0) {
+          this.lifecycle.emit('frame', [...history, ...live]);
+        }
       },
       report: (report) => this.lifecycle.emit('backfill', report),
       gap: (gap) => this.lifecycle.emit('gap', gap),

@@ -24,7 +24,6 @@
  */
 import type { WireEvent } from './codec.js';
 import type { Cluster, StreamSpec } from './streams.js';
-import { eventTime } from './timestamps.js';
 import {
   aggregate,
   aggregateRow,
@@ -212,12 +211,6 @@ export function historyPath(
   const gte = msToNs(window.from);
   const lt = msToNs(window.to);
   return `/v3/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&order=asc&sort=timestamp&limit=${limit}`;
-}
-
-/** Whether an event's stream time lies in the window (`from` inclusive, `to` exclusive). */
-export function inWindow(event: WireEvent, window: HistoryWindow): boolean {
-  const t = eventTime(event);
-  return t >= window.from && t < window.to;
 }
 
 /** The ns timestamps v3 rows carry: exact only as digits, beyond a double's 53 bits. */

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import type { BackfillOptions } from '../client/history/backfill-options.js';
 import type { ClientOptions } from '../client/config.js';
-import type { Gap } from '../client/delivery/lifecycle.js';
+import { filledEvents, type Gap } from '../client/delivery/lifecycle.js';
 import type { StreamClient } from '../client/stream-client.js';
 import { encodeEvents, status, type WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';
@@ -98,10 +98,9 @@ const SIMULATOR_KEY = 'relay';
 export function gapMessage(gap: Gap): string {
   const when = `the upstream connection was down from ${new Date(gap.lostAt).toISOString()} to ${new Date(gap.to).toISOString()} (data last heard ${new Date(gap.from).toISOString()})`;
   if (gap.filled === undefined) return `${when}; events in between were not received`;
-  const filled = Object.values(gap.filled);
+  const complete = Object.keys(gap.filled).length;
   const partial = Object.entries(gap.partial ?? {});
-  const events = [...filled, ...partial.map(([, p]) => p.events)].reduce((a, n) => a + n, 0);
-  let text = `${when}; filled from REST history: ${events} events; complete on ${filled.length} topics`;
+  let text = `${when}; filled from REST history: ${filledEvents(gap)} events; complete on ${complete} topics`;
   const list = (entries: [string, string][]): string => {
     const named = entries.slice(0, 5).map(([topic, code]) => `${topic} (${code})`);
     return named.join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');

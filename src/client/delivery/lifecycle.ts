@@ -30,6 +30,14 @@ export interface Gap {
   unfilled?: Record<string, { code: string; reason: string; missing?: MissingRange[] }>;
 }
 
+/** Events a gap's fill delivered from history, over the topics filled completely or in part. */
+export function filledEvents(gap: Gap): number {
+  let n = 0;
+  for (const events of Object.values(gap.filled ?? {})) n += events;
+  for (const p of Object.values(gap.partial ?? {})) n += p.events;
+  return n;
+}
+
 /** A range of a topic's stream time that may hold events never delivered: [from, to) ms. */
 export interface MissingRange {
   from: number;

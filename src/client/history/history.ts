@@ -138,11 +138,6 @@ export class HistoryFetcher {
     return historyTopic(this.cluster, this.feed, topic);
   }
 
-  /** Settings in force (defaults applied). */
-  get limits(): Readonly<Settings> {
-    return this.settings;
-  }
-
   /** The events of a topic in the window, oldest first, page by page as they arrive. */
   async *events(
     topic: string | HistoryTopic,
@@ -195,14 +190,13 @@ export class HistoryFetcher {
   collect(topic: string, query: HistoryQuery): Promise<WireEvent[]> {
     const t = this.topic(topic);
     checkWindow(query);
-    query = { ...query, deadline: Date.now() + this.settings.deadlineMs } as EventsQuery;
     const maxRows = v.optional(query?.maxRows, HISTORY_DEFAULTS.maxRows, (x) =>
       v.integer('history', 'maxRows', x, { min: 1 }),
     );
-    return this.drain(t, query, maxRows);
+    return this.drain(t, { ...query, deadline: Date.now() + this.settings.deadlineMs }, maxRows);
   }
 
-  private async drain(t: HistoryTopic, query: HistoryQuery, maxRows: number): Promise<WireEvent[]> {
+  private async drain(t: HistoryTopic, query: EventsQuery, maxRows: number): Promise<WireEvent[]> {
     const out: WireEvent[] = [];
     for await (const event of this.events(t, query)) {
       if (out.length >= maxRows) {
