@@ -4,7 +4,7 @@ export { GENERATORS, generatorFor } from './generators.js';
 export { Universe } from './universe.js';
 export type { ExtraTickers, SymbolState } from './universe.js';
 export type { GenContext, Generator } from './aggregates.js';
-export type { RestFault } from './rest-faults.js';
+export type { RestFault } from './rest/rest-faults.js';
 export type {
   ReplayOptions,
   SimConnection,

@@ -1,7 +1,7 @@
 /**
  * The simulator: the protocol server (src/server/) in front of one generated market (a tape per
  * cluster, tape.ts, advanced on one clock and shown to every connection subscribed to it, its
- * history served over REST on the same port, rest.ts) or a replayed recording, with the
+ * history served over REST on the same port, rest/) or a replayed recording, with the
  * provider's one-connection-per-key eviction, fault knobs (WebSocket and REST), publish() and
  * waiters.
  */
@@ -14,8 +14,8 @@ import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.j
 import type { ServerSession, TopicAnswer } from '../server/server-session.js';
 import { Replayer } from './replay.js';
 import { ClusterTape } from './tape.js';
-import { checkRestFaults } from './rest-faults.js';
-import { RestHistory } from './rest.js';
+import { checkRestFaults } from './rest/rest-faults.js';
+import { RestHistory } from './rest/rest-history.js';
 import type {
   SimConnection,
   Simulator,

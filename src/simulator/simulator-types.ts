@@ -2,7 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import type { ServerConnection } from '../server/server-connection.js';
-import type { RestFault } from './rest-faults.js';
+import type { RestFault } from './rest/rest-faults.js';
 
 export interface ReplayOptions {
   /** Recorded events, one object per event as received (status events are skipped). */

@@ -11,7 +11,7 @@ import {
   parseRestFault,
   restFaultText,
 } from '../../src/cli/commands/rest-fault-flag.js';
-import { checkRestFault } from '../../src/simulator/rest-faults.js';
+import { checkRestFault } from '../../src/simulator/rest/rest-faults.js';
 
 test('each fault kind, with filters', () => {
   const cases: [string, object][] = [

@@ -5,12 +5,12 @@
  * connection reset, an endless chain of empty pages, or a page with bad rows. The simulator keeps
  * a live list (`sim.faults.rest`): the first fault that matches a request is applied (after auth,
  * before the rate limit); one whose `times` are used up leaves the list. This file checks faults,
- * picks the one for a request and shapes what it changes; rest.ts answers.
+ * picks the one for a request and shapes what it changes; rest-history.ts answers.
  */
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { clusterOfTicker } from '../protocol/streams.js';
-import { canonicalSymbol } from '../protocol/symbols.js';
-import { duration, integer, invalidOption, oneOf, plainObject, string } from '../validate.js';
+import { clusterOfTicker } from '../../protocol/streams.js';
+import { canonicalSymbol } from '../../protocol/symbols.js';
+import { duration, integer, invalidOption, oneOf, plainObject, string } from '../../validate.js';
 import type { HistoryTarget } from './rest-query.js';
 
 /** One injected misbehaviour of the REST history (see the file comment). */

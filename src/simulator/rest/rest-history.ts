@@ -16,9 +16,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { historyBodyText, historyRoute, type HistoryRoute } from '../protocol/rest-history.js';
-import { clusterOfTicker, type Cluster } from '../protocol/streams.js';
-import { ErrorCode, isPolygonStreamError } from '../errors.js';
+import { historyBodyText, historyRoute, type HistoryRoute } from '../../protocol/rest-history.js';
+import { clusterOfTicker, type Cluster } from '../../protocol/streams.js';
+import { ErrorCode, isPolygonStreamError } from '../../errors.js';
 import {
   anotherTicker,
   corruptPage,
@@ -37,7 +37,7 @@ import {
   streamOfKey,
   type HistoryTarget,
 } from './rest-query.js';
-import type { ClusterTape } from './tape.js';
+import type { ClusterTape } from '../tape.js';
 
 /** What the REST history needs from the simulator. */
 export interface RestHost {
