@@ -109,18 +109,29 @@ const ENTRIES = [
   ['polygon-stream/relay', 'esm'],
 ] as const;
 
+/** The app a browser bundle is made of: it imports the client by the package's name. */
+export const CLIENT_APP =
+  "import { StreamClient } from 'polygon-stream';\nglobalThis.StreamClient = StreamClient;\n";
+
+/**
+ * A throwaway project in the temp folder that depends on this package (a symlink in its
+ * node_modules), with `files` (name → source) beside its package.json: what a user's bundler
+ * sees. The caller removes it (rmSync) when done.
+ */
+export function bundlerProject(prefix: string, files: Record<string, string>): string {
+  const project = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(ROOT, join(project, 'node_modules', 'polygon-stream'), 'dir');
+  writeFileSync(join(project, 'package.json'), '{"name":"bundler","private":true}');
+  for (const [name, source] of Object.entries(files)) writeFileSync(join(project, name), source);
+  return project;
+}
+
 /** Minified and gzipped size of an app that imports the client, bundled for the browser. */
 async function browserBundle(): Promise<PackageFacts['browser']> {
   const { build } = await import('esbuild');
-  const project = mkdtempSync(join(tmpdir(), 'polygon-stream-cost-'));
+  const project = bundlerProject('polygon-stream-cost-', { 'app.js': CLIENT_APP });
   try {
-    mkdirSync(join(project, 'node_modules'));
-    symlinkSync(ROOT, join(project, 'node_modules', 'polygon-stream'), 'dir');
-    writeFileSync(join(project, 'package.json'), '{"name":"bundler","private":true}');
-    writeFileSync(
-      join(project, 'app.js'),
-      "import { StreamClient } from 'polygon-stream';\nglobalThis.StreamClient = StreamClient;\n",
-    );
     const result = await build({
       entryPoints: [join(project, 'app.js')],
       absWorkingDir: project,

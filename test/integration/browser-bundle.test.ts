@@ -5,13 +5,13 @@
  * use, and stays small. The simulator stays Node-only. (`npm test` builds first.)
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { bundlerProject, CLIENT_APP } from '../../scripts/package-cost.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Minified bundle of the client for the browser, at most (bytes; README states the size). */
@@ -20,18 +20,11 @@ const BUDGET = { minified: 90_000, gzip: 30_000 };
 let project: string;
 
 before(() => {
-  project = mkdtempSync(join(tmpdir(), 'polygon-stream-bundler-'));
-  mkdirSync(join(project, 'node_modules'));
-  symlinkSync(root, join(project, 'node_modules', 'polygon-stream'), 'dir');
-  writeFileSync(join(project, 'package.json'), '{"name":"bundler","private":true}');
-  writeFileSync(
-    join(project, 'app.js'),
-    "import { StreamClient } from 'polygon-stream';\nglobalThis.StreamClient = StreamClient;\n",
-  );
-  writeFileSync(
-    join(project, 'sim.js'),
-    "import { startSimulator } from 'polygon-stream/simulator';\nglobalThis.s = startSimulator;\n",
-  );
+  project = bundlerProject('polygon-stream-bundler-', {
+    'app.js': CLIENT_APP,
+    'sim.js':
+      "import { startSimulator } from 'polygon-stream/simulator';\nglobalThis.s = startSimulator;\n",
+  });
 });
 after(() => rmSync(project, { recursive: true, force: true }));
 
