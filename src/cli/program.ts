@@ -354,13 +354,26 @@ Examples:
       parsePositiveInt,
     )
     .option('--backfill', "fill the upstream's gaps from REST history (per-symbol topics)")
+    .option(
+      '--allow-origin <origins>',
+      'browser origins that may connect (https://desk.example:3000, or *); repeatable',
+      collectList,
+    )
+    .option(
+      '--allow-host <names>',
+      'host names clients use for the relay (besides IPs, localhost, this host); repeatable',
+      collectList,
+    )
+    .option('--tls-cert <file>', 'PEM certificate (chain): serve wss:// (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--metrics', 'one metrics line per second on stderr')
     .option('-q, --quiet', 'no upstream log on stderr')
     .addHelpText(
       'after',
       `
 Downstream clients connect to ws://ADDRESS:PORT/CLUSTER exactly as to the provider and send one of
-the --tokens as their key; the upstream key never leaves the relay.
+the --tokens as their key; the upstream key never leaves the relay. Browsers (any request with an
+Origin header) are refused unless --allow-origin names their origin. Beyond loopback, serve TLS.
 
 Examples:
   $ polygon-stream relay --tokens bot,notebook --clusters stocks,crypto --metrics

@@ -1,8 +1,10 @@
 /** The relay's counters, and per-second rates computed from them once a second. */
 
 export interface RelayMetrics {
-  /** Downstream clients connected. */
+  /** Downstream clients connected and authenticated. */
   clients: number;
+  /** Downstream connections still authenticating (never counted in `clients`). */
+  connecting: number;
   /** Topics subscribed upstream, by cluster. */
   upstreamTopics: Record<string, string[]>;
   /** Data events received from upstream, per second (over the last second) and in total. */
@@ -17,15 +19,25 @@ export interface RelayMetrics {
   upstreamReconnects: number;
   /** Events filled from REST history after upstream gaps (with `backfill`). */
   backfilledEvents: number;
-  /** Failed downstream authentications (rate-limited attempts included). */
+  /** Failed downstream authentications. */
   authFailures: number;
-  /** Connections refused at the client cap. */
+  /** Authentication answers given late: an address guessing tokens, or a wrong token retried. */
+  authSlowed: number;
+  /** Clients refused at the client cap (after authenticating). */
   refusedClients: number;
+  /** HTTP requests and upgrades refused for their `Origin` or `Host` (403). */
+  refusedRequests: number;
 }
 
 export type Counters = Omit<
   RelayMetrics,
-  'clients' | 'upstreamTopics' | 'eventsInPerSecond' | 'eventsOutPerSecond' | 'authFailures'
+  | 'clients'
+  | 'connecting'
+  | 'upstreamTopics'
+  | 'eventsInPerSecond'
+  | 'eventsOutPerSecond'
+  | 'authFailures'
+  | 'authSlowed'
 >;
 
 export class MetricsClock {
@@ -36,6 +48,7 @@ export class MetricsClock {
     upstreamReconnects: 0,
     backfilledEvents: 0,
     refusedClients: 0,
+    refusedRequests: 0,
   };
   inPerSecond = 0;
   outPerSecond = 0;

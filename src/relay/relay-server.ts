@@ -5,60 +5,33 @@
  * Without a key it relays an embedded simulator (offline demos and tests).
  */
 import { EventEmitter } from 'node:events';
-import { isIP } from 'node:net';
-import type { BackfillOptions } from '../client/history/backfill-options.js';
-import type { ClientOptions } from '../client/config.js';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { filledEvents, type Gap } from '../client/delivery/lifecycle.js';
-import type { StreamClient } from '../client/stream-client.js';
 import { encodeEvents, status, type WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';
-import * as v from '../validate.js';
-import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
+import { type Cluster, Host } from '../protocol/streams.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
-import { CloseCode, type ServerSession, type TopicAnswer } from '../server/server-session.js';
+import {
+  type AuthVerdict,
+  CloseCode,
+  type ServerSession,
+  type TopicAnswer,
+} from '../server/server-session.js';
 import type { ServerConnection } from '../server/server-connection.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator/index.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
 import { Access } from './access.js';
 import { MetricsClock, type RelayMetrics } from './metrics.js';
+import {
+  type CheckedRelayOptions,
+  checkRelayOptions,
+  RELAY_DEFAULTS as DEFAULTS,
+  type RelayOptions,
+} from './relay-options.js';
+import { RequestCheck } from './request-check.js';
 import { Upstream } from './upstream.js';
 
-export interface RelayOptions {
-  /** Downstream port; default 0 (any free port). */
-  port?: number;
-  /** Downstream address; default '127.0.0.1'. Anything else serves the feed beyond this machine. */
-  bind?: string;
-  /** The upstream API key. None: an embedded simulator is relayed. */
-  key?: string;
-  /** Clusters relayed; default ['stocks']. */
-  clusters?: readonly Cluster[];
-  /** Tokens downstream clients authenticate with (their `auth` params). */
-  tokens?: readonly string[];
-  /** Accept any non-empty token (loopback binds only). */
-  allowAnyToken?: boolean;
-  /** Upstream host name or ws:// URL; default socket.polygon.io (the simulator's without a key). */
-  upstreamHost?: string;
-  /**
-   * Fill each upstream gap from the provider's REST history (StreamClient's `backfill`): clients
-   * then get the missed events of their per-symbol topics, in order, before the live ones, even
-   * when a wildcard carries the topic upstream (every downstream topic goes in `alsoFill`).
-   * Default off.
-   */
-  backfill?: boolean | BackfillOptions;
-  /** Further StreamClient options for the upstream connections (reconnect policy, timeouts …). */
-  upstream?: Omit<ClientOptions<StreamClient>, 'host' | 'onMessage' | 'onError' | 'onClose'>;
-  /** Most downstream clients at once; default 100. */
-  maxClients?: number;
-  /** Most topics one downstream client may hold; default 1000. */
-  maxTopicsPerClient?: number;
-  /** A client whose unsent data exceeds this many bytes is cut off (slow_consumer); 4 MiB. */
-  maxBufferedBytes?: number;
-  /** Failed authentications per address within a minute before all its attempts fail; 10. */
-  maxAuthFailures?: number;
-  /** Downstream clients must authenticate within this, ms; default 10000. */
-  authTimeoutMs?: number;
-  /** Options of the embedded simulator (no key). */
-  simulator?: SimulatorOptions;
-}
+export { isLoopback, type RelayOptions } from './relay-options.js';
 
 export interface RelayEvents {
   /** Upstream runtime errors (refusals, disconnections …), with the key masked. */
@@ -68,9 +41,16 @@ export interface RelayEvents {
 }
 
 export interface Relay extends EventEmitter<RelayEvents> {
-  /** `ws://HOST:PORT`: clients connect to `${url}/${cluster}` (StreamClient `host: url`). */
+  /**
+   * `ws://HOST:PORT` (`wss://` with TLS): clients on this machine connect to `${url}/${cluster}`
+   * (StreamClient `host: url`); a wildcard bind (`0.0.0.0`) is reached through loopback here.
+   */
   readonly url: string;
   readonly port: number;
+  /** The address and port actually bound (`0.0.0.0` when listening on every interface). */
+  readonly address: AddressInfo;
+  /** Whether clients connect with TLS (`wss://`). */
+  readonly tls: boolean;
   /** The embedded simulator, when relaying one (no key). */
   readonly simulator: Simulator | undefined;
   metrics(): RelayMetrics;
@@ -79,18 +59,6 @@ export interface Relay extends EventEmitter<RelayEvents> {
   /** Close every downstream client and upstream connection. */
   close(): Promise<void>;
 }
-
-const DEFAULTS = {
-  port: 0,
-  bind: '127.0.0.1',
-  clusters: ['stocks'] as readonly Cluster[],
-  maxClients: 100,
-  maxTopicsPerClient: 1000,
-  maxBufferedBytes: 4 * 1024 * 1024,
-  maxAuthFailures: 10,
-  authFailureWindowMs: 60_000,
-  authTimeoutMs: 10_000,
-};
 
 const SIMULATOR_KEY = 'relay';
 
@@ -115,7 +83,7 @@ export function gapMessage(gap: Gap): string {
 
 /** Start a relay; resolves once it listens and every upstream connection is authenticated. */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
-  const checked = checkOptions(options);
+  const checked = checkRelayOptions(options);
   let simulator: Simulator | undefined;
   let upstreamHost = options.upstreamHost ?? Host.RealTime;
   if (options.key === undefined) {
@@ -133,79 +101,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   return relay;
 }
 
-/** Loopback addresses: the only ones `allowAnyToken` may listen on. */
-export function isLoopback(address: string): boolean {
-  if (address === 'localhost' || address === '::1') return true;
-  return isIP(address) === 4 && address.startsWith('127.');
-}
-
-function checkOptions(given: RelayOptions): {
-  clusters: readonly Cluster[];
-  tokens: string[] | 'any';
-} {
-  const where = 'startRelay';
-  const o = v.plainObject<RelayOptions>(where, 'options', given);
-  const bind = v.optional(o.bind, DEFAULTS.bind, (x) => v.string(where, 'bind', x));
-  if (bind === '') throw v.invalidOption(where, 'bind', 'an address to listen on', bind);
-  if (o.key !== undefined && (typeof o.key !== 'string' || o.key.trim() === '')) {
-    throw v.invalidOption(
-      where,
-      'key',
-      'a non-empty string (or left out to relay the simulator)',
-      o.key,
-    );
-  }
-  const clusters = o.clusters ?? DEFAULTS.clusters;
-  if (!Array.isArray(clusters) || clusters.length === 0) {
-    throw v.invalidOption(where, 'clusters', `some of ${CLUSTERS.join(', ')}`, clusters);
-  }
-  for (const c of clusters) v.oneOf(where, 'clusters', c, CLUSTERS);
-  if (o.allowAnyToken !== undefined) v.boolean(where, 'allowAnyToken', o.allowAnyToken);
-  if (o.allowAnyToken === true) {
-    if (o.tokens !== undefined) {
-      throw v.invalidOption(where, 'tokens', 'left out when allowAnyToken is true', o.tokens);
-    }
-    if (!isLoopback(bind)) {
-      throw v.invalidOption(
-        where,
-        'allowAnyToken',
-        `false on ${bind} (any token would serve the feed to anyone who can reach it; give tokens)`,
-        true,
-      );
-    }
-    return { clusters: [...new Set(clusters)], tokens: 'any' };
-  }
-  const tokens = o.tokens;
-  const valid = (t: unknown): boolean => typeof t === 'string' && t.length > 0 && !t.includes(',');
-  if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every(valid)) {
-    throw v.invalidOption(
-      where,
-      'tokens',
-      'the non-empty strings downstream clients authenticate with (or allowAnyToken: true)',
-      tokens,
-    );
-  }
-  if (o.key !== undefined && tokens.includes(o.key)) {
-    throw v.invalidOption(where, 'tokens', 'tokens other than the upstream key', '(the key)');
-  }
-  if (o.port !== undefined) v.integer(where, 'port', o.port, { max: 65_535 });
-  for (const name of [
-    'maxClients',
-    'maxTopicsPerClient',
-    'maxBufferedBytes',
-    'maxAuthFailures',
-  ] as const) {
-    if (o[name] !== undefined) v.integer(where, name, o[name], { min: 1 });
-  }
-  if (o.authTimeoutMs !== undefined)
-    v.duration(where, 'authTimeoutMs', o.authTimeoutMs, { min: 1 });
-  return { clusters: [...new Set(clusters)], tokens: [...tokens] };
-}
-
 class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSource {
   simulator: Simulator | undefined;
   private readonly server: ProtocolServer;
   private readonly access: Access;
+  private readonly requests: RequestCheck;
   private readonly clock = new MetricsClock();
   private readonly upstreams = new Map<Cluster, Upstream>();
   /** What each downstream session holds upstream: topic as spelled → canonical key. */
@@ -216,7 +116,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
 
   constructor(
     private readonly options: RelayOptions,
-    private readonly checked: { clusters: readonly Cluster[]; tokens: string[] | 'any' },
+    private readonly checked: CheckedRelayOptions,
     private readonly key: string,
     private readonly upstreamHost: string,
   ) {
@@ -227,12 +127,20 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
       tokens: checked.tokens,
       maxFailures: options.maxAuthFailures ?? DEFAULTS.maxAuthFailures,
       windowMs: DEFAULTS.authFailureWindowMs,
+      slowdownMs: DEFAULTS.authSlowdownMs,
+    });
+    this.requests = new RequestCheck({
+      allowOrigins: options.allowOrigins ?? [],
+      allowHosts: options.allowHosts ?? [],
     });
     this.server = new ProtocolServer({
       source: this,
       clusters: checked.clusters,
       authTimeoutMs: options.authTimeoutMs ?? DEFAULTS.authTimeoutMs,
       slowConsumerBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
+      maxUnauthenticated: options.maxUnauthenticated ?? DEFAULTS.maxUnauthenticated,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
   }
 
@@ -249,6 +157,14 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     return this.server.port;
   }
 
+  get address(): AddressInfo {
+    return this.server.address;
+  }
+
+  get tls(): boolean {
+    return this.options.tls !== undefined;
+  }
+
   connections(): ServerConnection[] {
     return this.server.connections();
   }
@@ -257,13 +173,20 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     const upstreamTopics: Record<string, string[]> = {};
     for (const [cluster, up] of this.upstreams) upstreamTopics[cluster] = up.topics();
     return {
-      clients: this.server.connections().length,
+      ...this.clientCounts(),
       upstreamTopics,
       eventsInPerSecond: this.clock.inPerSecond,
       eventsOutPerSecond: this.clock.outPerSecond,
       authFailures: this.access.failures,
+      authSlowed: this.access.slowed,
       ...this.clock.counters,
     };
+  }
+
+  private clientCounts(): { clients: number; connecting: number } {
+    let clients = 0;
+    for (const s of this.server.connections()) if (s.authenticated) clients++;
+    return { clients, connecting: this.server.connecting };
   }
 
   close(): Promise<void> {
@@ -279,13 +202,19 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
   // ---- ProtocolSource -----------------------------------------------------------------------
 
   admit(): string | undefined {
-    if (this.server.connections().length < this.maxClients) return undefined;
+    if (this.clientCounts().clients < this.maxClients) return undefined;
     this.clock.counters.refusedClients++;
     return `relay: client limit reached (${this.maxClients})`;
   }
 
-  authenticate(token: string, session: ServerSession): boolean {
+  authenticate(token: string, session: ServerSession): AuthVerdict {
     return this.access.check(token, session.remoteAddress);
+  }
+
+  refuseRequest(req: IncomingMessage): string | undefined {
+    const refusal = this.requests.refusal(req);
+    if (refusal !== undefined) this.clock.counters.refusedRequests++;
+    return refusal;
   }
 
   answer(

@@ -1,21 +1,28 @@
 /**
  * The protocol server: the provider's WebSocket protocol spoken downstream, shared by the simulator
  * (a generated or replayed market behind it) and the relay (upstream StreamClients behind it).
- * HTTP listener, routing of `/CLUSTER` upgrades (404 otherwise), the connection registry (with
- * optional eviction of an older connection on the same cluster and key), waiters, delivery of
- * events to the sessions whose subscriptions cover them, and shutdown. Which keys authenticate and
- * how each topic is answered come from a `ProtocolSource`; each connection lives in
+ * HTTP (or HTTPS) listener, routing of `/CLUSTER` upgrades (404 otherwise), the connection
+ * registry (with optional eviction of an older connection on the same cluster and key), the limits
+ * on connections that have not authenticated yet, waiters, delivery of events to the sessions
+ * whose subscriptions cover them, and shutdown. Which keys authenticate, which requests are
+ * refused and how each topic is answered come from a `ProtocolSource`; each connection lives in
  * server-session.ts.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
-import { ServerSession, type SessionHost, type SessionPolicy } from './server-session.js';
+import {
+  CloseCode,
+  ServerSession,
+  type SessionHost,
+  type SessionPolicy,
+} from './server-session.js';
 import type { ProtocolServerEvents, ServerConnection } from './server-connection.js';
 
 /**
@@ -23,8 +30,14 @@ import type { ProtocolServerEvents, ServerConnection } from './server-connection
  * sessions' policy), plus optional limits and hooks.
  */
 export interface ProtocolSource extends SessionPolicy {
-  /** Refuse a new connection: the text of the `max_connections` status it gets before closing. */
+  /**
+   * Refuse a connection that just authenticated: the text of the `max_connections` status it gets
+   * before closing. Connections still authenticating are not counted here (see
+   * `maxUnauthenticated`).
+   */
   admit?(session: ServerSession): string | undefined;
+  /** Refuse an HTTP request or WebSocket upgrade (403): why, or undefined to let it through. */
+  refuseRequest?(req: IncomingMessage): string | undefined;
   replyDelayMs?(): number;
   answersPings?(): boolean;
   authenticated?(session: ServerSession): void;
@@ -46,7 +59,34 @@ export interface ProtocolServerOptions {
   slowConsumerBytes: number;
   /** Set: one connection per cluster and key; a newer one evicts the older with this text. */
   evictionMessage?: string;
+  /** Largest message a client may send once authenticated, bytes (after inflation); 1 MiB. */
+  maxMessageBytes?: number;
+  /** Bytes a client may send before it has authenticated, framing included; 16 KiB. */
+  maxUnauthenticatedBytes?: number;
+  /**
+   * Connections that have not authenticated yet, at most; 128. A new one beyond closes the oldest
+   * of the address holding the most, so idle sockets never keep a client out.
+   */
+  maxUnauthenticated?: number;
+  /** Bytes of each connection's recent messages kept in `received`; 0 (none). */
+  messageLogBytes?: number;
+  /** PEM certificate and key: the server speaks `wss://` (and `https://`). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
+
+/** The limits a protocol server applies unless told otherwise. */
+export const SERVER_LIMITS = {
+  maxMessageBytes: 1024 * 1024,
+  maxUnauthenticatedBytes: 16 * 1024,
+  maxUnauthenticated: 128,
+};
+
+/** HTTP timeouts: a request (or upgrade) must arrive whole within these. */
+const HTTP_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 15_000,
+  connectionsCheckingInterval: 1_000,
+};
 
 interface Waiter {
   predicate: (c: ServerConnection) => boolean;
@@ -60,6 +100,8 @@ const WAIT_FOR_TIMEOUT_MS = 5_000;
 export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implements SessionHost {
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
+  readonly maxUnauthenticatedBytes: number;
+  readonly messageLogBytes: number;
   /** Who may connect and how topics are answered: the source itself. */
   readonly policy: SessionPolicy;
   private readonly source: ProtocolSource;
@@ -68,6 +110,10 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<ServerSession>();
+  /** Sessions not authenticated yet, oldest first. */
+  private readonly unauthenticated = new Set<ServerSession>();
+  private readonly maxUnauthenticated: number;
+  private readonly tls: boolean;
   /** `cluster \0 apiKey` → the authenticated session holding that slot (with eviction). */
   private readonly accounts = new Map<string, ServerSession>();
   private readonly waiters = new Set<Waiter>();
@@ -84,15 +130,36 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     this.authTimeoutMs = options.authTimeoutMs;
     this.slowConsumerBytes = options.slowConsumerBytes;
     this.evictionMessage = options.evictionMessage;
-    this.http = createServer((req, res) => {
+    this.maxUnauthenticatedBytes =
+      options.maxUnauthenticatedBytes ?? SERVER_LIMITS.maxUnauthenticatedBytes;
+    this.maxUnauthenticated = options.maxUnauthenticated ?? SERVER_LIMITS.maxUnauthenticated;
+    this.messageLogBytes = options.messageLogBytes ?? 0;
+    this.tls = options.tls !== undefined;
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      const refusal = this.source.refuseRequest?.(req);
+      if (refusal !== undefined) {
+        res.writeHead(403, { Connection: 'close', 'Content-Type': 'text/plain' }).end(refusal);
+        return;
+      }
       if (this.source.request?.(req, res)) return;
       res.writeHead(this.clusterOf(req) ? 426 : 404, { Connection: 'close' }).end();
-    });
+    };
+    this.http = options.tls
+      ? createTlsServer(
+          { ...HTTP_TIMEOUTS, cert: options.tls.cert, key: options.tls.key },
+          onRequest,
+        )
+      : createServer(HTTP_TIMEOUTS, onRequest);
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.upgrade(req, socket, head),
     );
     this.http.on('clientError', (_err, socket: Duplex) => socket.destroy());
-    this.wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: true });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      autoPong: false,
+      perMessageDeflate: true,
+      maxPayload: options.maxMessageBytes ?? SERVER_LIMITS.maxMessageBytes,
+    });
   }
 
   listen(port: number, host: string): Promise<void> {
@@ -113,12 +180,23 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     return this.boundPort;
   }
 
+  /** Where a client on this machine connects: a wildcard bind is reached through loopback. */
   get url(): string {
     let host = this.boundHost;
     if (host === '0.0.0.0' || host === '') host = '127.0.0.1';
     else if (host === '::') host = '[::1]';
     else if (host.includes(':')) host = `[${host}]`;
-    return `ws://${host}:${this.boundPort}`;
+    return `${this.tls ? 'wss' : 'ws'}://${host}:${this.boundPort}`;
+  }
+
+  /** The address and port actually bound (`0.0.0.0` for every IPv4 interface). */
+  get address(): AddressInfo {
+    return this.http.address() as AddressInfo;
+  }
+
+  /** Connections still authenticating (closing ones excluded). */
+  get connecting(): number {
+    return this.unauthenticated.size;
   }
 
   connections(): ServerSession[] {
@@ -189,7 +267,12 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     return this.source.answersPings?.() ?? true;
   }
 
+  admit(session: ServerSession): string | undefined {
+    return this.source.admit?.(session);
+  }
+
   onAuthenticated(session: ServerSession): void {
+    this.unauthenticated.delete(session);
     if (this.evictionMessage !== undefined) {
       const account = `${session.cluster}\u0000${session.apiKey ?? ''}`;
       const older = this.accounts.get(account);
@@ -216,6 +299,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
 
   onClose(session: ServerSession): void {
     this.sessions.delete(session);
+    this.unauthenticated.delete(session);
     const account = `${session.cluster}\u0000${session.apiKey ?? ''}`;
     if (this.accounts.get(account) === session) this.accounts.delete(account);
     this.source.closed?.(session);
@@ -232,6 +316,14 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    const refusal = this.source.refuseRequest?.(req);
+    if (refusal !== undefined) {
+      const body = Buffer.from(refusal, 'utf8');
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${refusal}`,
+      );
+      return;
+    }
     const cluster = this.clusterOf(req);
     if (!cluster || this.closing) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -254,17 +346,40 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
         ws,
         this,
         req.socket.remoteAddress ?? '',
+        socket,
       );
       if (session.isClosed) return;
-      const refusal = this.source.admit?.(session);
-      if (refusal !== undefined) {
-        session.evict(refusal);
-        return;
-      }
       this.sessions.add(session);
+      this.unauthenticated.add(session);
+      if (this.unauthenticated.size > this.maxUnauthenticated) this.makeRoom();
       this.emit('connection', session);
       this.notify();
     });
+  }
+
+  /**
+   * Too many connections are waiting to authenticate: the oldest of the address holding the most
+   * goes, so one busy neighbour (or a flood of idle sockets) closes its own connections first.
+   */
+  private makeRoom(): void {
+    const count = new Map<string, number>();
+    let busiest = '';
+    let most = 0;
+    for (const s of this.unauthenticated) {
+      const n = (count.get(s.remoteAddress) ?? 0) + 1;
+      count.set(s.remoteAddress, n);
+      if (n > most) [busiest, most] = [s.remoteAddress, n];
+    }
+    for (const s of this.unauthenticated) {
+      if (s.remoteAddress !== busiest) continue;
+      this.unauthenticated.delete(s);
+      s.sendStatus(
+        'error',
+        `too many connections waiting to authenticate (${this.maxUnauthenticated}); the oldest is closed`,
+        { code: CloseCode.PolicyViolation, reason: 'too many unauthenticated' },
+      );
+      return;
+    }
   }
 
   private notify(): void {

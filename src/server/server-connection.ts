@@ -11,7 +11,10 @@ export interface ServerConnection {
   readonly compressed: boolean;
   /** Server-side current topic set, as the client spelled the topics. */
   readonly subscriptions: ReadonlySet<string>;
-  /** Every well-formed client message, in order. */
+  /**
+   * The most recent well-formed client messages, oldest first, within the server's log budget
+   * (the simulator's `messageLogBytes`, 64 KiB by default; a relay keeps none).
+   */
   readonly received: readonly ClientMessage[];
   /** Destroy the TCP socket abruptly (no close frame). */
   drop(): void;

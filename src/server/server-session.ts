@@ -4,6 +4,7 @@
  * the slow-consumer cut-off and its timers. Which keys authenticate and how a topic is answered
  * belong to the server's source (see protocol-server.ts); the server owns routing across sessions.
  */
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
   ackMessage,
@@ -18,6 +19,7 @@ import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
 import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
 import type { ServerConnection } from './server-connection.js';
+import { MessageLog } from './message-log.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 /**
@@ -27,9 +29,15 @@ import { MAX_TIMER_MS } from '../validate.js';
  */
 export type TopicAnswer = 'ack' | 'silent' | { refuse: string };
 
+/** A key's verdict, given after `delayMs` (a source slowing down failing attempts). */
+export interface AuthVerdict {
+  ok: boolean;
+  delayMs: number;
+}
+
 /** Who may connect and how each topic is answered: decided by the source behind the server. */
 export interface SessionPolicy {
-  authenticate(key: string, session: ServerSession): boolean;
+  authenticate(key: string, session: ServerSession): boolean | AuthVerdict;
   answer(
     session: ServerSession,
     action: 'subscribe' | 'unsubscribe',
@@ -43,6 +51,12 @@ export interface SessionHost {
   readonly policy: SessionPolicy;
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
+  /** Bytes a client may send before it has authenticated (framing included). */
+  readonly maxUnauthenticatedBytes: number;
+  /** Bytes of recent client messages kept in `received` (0: none). */
+  readonly messageLogBytes: number;
+  /** A refusal text when the source turns away a client that just authenticated. */
+  admit(session: ServerSession): string | undefined;
   /** Delay of subscribe/unsubscribe replies, ms. */
   replyDelayMs(): number;
   /** Whether pings are answered (a fault can stall every connection's pongs). */
@@ -55,14 +69,22 @@ export interface SessionHost {
 }
 
 /** Close codes the server uses. */
-export const CloseCode = { PolicyViolation: 1008, GoingAway: 1001 } as const;
+export const CloseCode = { PolicyViolation: 1008, GoingAway: 1001, MessageTooBig: 1009 } as const;
 
 const AUTH_FAILED = 'authentication failed';
+
+/** Refused topics of one subscribe or unsubscribe that get an error each; the rest get one. */
+const MAX_ERRORS_PER_MESSAGE = 100;
 
 export class ServerSession implements ServerConnection {
   apiKey: string | undefined;
   authenticated = false;
-  readonly received: ClientMessage[] = [];
+  private readonly log: MessageLog;
+  /** Messages that came while the key was being checked (slowed down): handled after. */
+  private deferred: string[] | undefined;
+  /** Bytes received before authentication (framing included), while counted. */
+  private unauthenticatedBytes = 0;
+  private readonly countBytes = (chunk: Buffer): void => this.counted(chunk.length);
   /** Topic as the client spelled it → canonical key. */
   private readonly topics = new Map<string, string>();
   private readonly topicSet = new Set<string>();
@@ -72,6 +94,7 @@ export class ServerSession implements ServerConnection {
   private dataPaused = false;
   private closed = false;
   private authTimer: NodeJS.Timeout | undefined;
+  private verdictTimer: NodeJS.Timeout | undefined;
   private readonly ackTimers = new Set<NodeJS.Timeout>();
 
   /** Whether the client negotiated permessage-deflate. */
@@ -86,7 +109,11 @@ export class ServerSession implements ServerConnection {
     private readonly host: SessionHost,
     /** The peer's address, for rate limits. */
     readonly remoteAddress = '',
+    /** The connection's socket: what it sends before authenticating is counted there. */
+    private readonly socket?: Duplex,
   ) {
+    this.log = new MessageLog(host.messageLogBytes);
+    socket?.on('data', this.countBytes);
     ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
     ws.on('ping', (data: Buffer) => {
       if (!this.pongsStalled && host.answersPings() && this.isOpen) ws.pong(data);
@@ -107,6 +134,11 @@ export class ServerSession implements ServerConnection {
 
   get subscriptions(): ReadonlySet<string> {
     return this.topicSet;
+  }
+
+  /** The most recent messages, within the server's log budget (none on a relay). */
+  get received(): readonly ClientMessage[] {
+    return this.log.messages;
   }
 
   /** The canonical keys of the current subscriptions (for routing). */
@@ -210,6 +242,7 @@ export class ServerSession implements ServerConnection {
   /** Stop every timer of this session; idempotent. The server is told once. */
   dispose(): void {
     this.stopTimers();
+    this.socket?.off('data', this.countBytes);
     if (this.closed) return;
     this.closed = true;
     this.host.onClose(this);
@@ -219,6 +252,15 @@ export class ServerSession implements ServerConnection {
 
   private handle(text: string): void {
     if (this.closed) return;
+    if (this.deferred !== undefined) {
+      this.deferred.push(text);
+      return;
+    }
+    // A compressed message can inflate far beyond what was counted on the wire.
+    if (!this.authenticated && text.length > this.host.maxUnauthenticatedBytes) {
+      this.tooMuchBeforeAuth();
+      return;
+    }
     let msg: ClientMessage;
     try {
       msg = decodeAction(text);
@@ -227,7 +269,7 @@ export class ServerSession implements ServerConnection {
       this.sendStatus('error', `invalid message: ${reason}`);
       return;
     }
-    this.received.push(msg);
+    this.log.push(msg);
     switch (msg.action) {
       case 'auth':
         this.auth(msg.params);
@@ -248,18 +290,68 @@ export class ServerSession implements ServerConnection {
       return;
     }
     this.apiKey = key;
-    if (!(key.length > 0 && this.host.policy.authenticate(key, this))) {
+    const verdict = key.length > 0 ? this.host.policy.authenticate(key, this) : false;
+    const { ok, delayMs } = typeof verdict === 'boolean' ? { ok: verdict, delayMs: 0 } : verdict;
+    if (!(delayMs > 0)) {
+      this.authenticate(ok);
+      return;
+    }
+    // The answer comes later; what the client sends meanwhile waits for it.
+    this.deferred = [];
+    this.verdictTimer = setTimeout(
+      () => {
+        this.verdictTimer = undefined;
+        const waiting = this.deferred ?? [];
+        this.deferred = undefined;
+        this.authenticate(ok);
+        for (const text of waiting) this.handle(text);
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
+  }
+
+  private authenticate(ok: boolean): void {
+    if (this.closed) return;
+    if (!ok) {
       this.sendStatus('auth_failed', AUTH_FAILED, {
         code: CloseCode.PolicyViolation,
         reason: AUTH_FAILED,
       });
       return;
     }
+    const refusal = this.host.admit(this);
+    if (refusal !== undefined) {
+      this.sendStatus('max_connections', refusal, {
+        code: CloseCode.PolicyViolation,
+        reason: 'max connections',
+      });
+      return;
+    }
     this.authenticated = true;
+    this.socket?.off('data', this.countBytes);
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.sendStatus('auth_success', 'authenticated');
     this.host.onAuthenticated(this);
+  }
+
+  /** Bytes arrived before authentication: past the server's budget, the client is cut off. */
+  private counted(bytes: number): void {
+    if (this.authenticated || this.closed) return;
+    this.unauthenticatedBytes += bytes;
+    if (this.unauthenticatedBytes > this.host.maxUnauthenticatedBytes) this.tooMuchBeforeAuth();
+  }
+
+  private tooMuchBeforeAuth(): void {
+    const limit = this.host.maxUnauthenticatedBytes;
+    const text = encodeEvents([
+      status('error', `too much data before authentication (more than ${limit} bytes)`),
+    ]);
+    // Nothing more is read; the refusal is written, then the socket goes.
+    this.socket?.pause();
+    if (this.isOpen) this.ws.send(text, () => this.ws.terminate());
+    else this.ws.terminate();
+    this.dispose();
   }
 
   private subscription(action: 'subscribe' | 'unsubscribe', params: string): void {
@@ -269,20 +361,25 @@ export class ServerSession implements ServerConnection {
     }
     const carried = new Set(streamsOfCluster(this.cluster).map((s) => s.prefix));
     const replies: string[] = [];
+    let refused = 0;
+    // One error per refused topic, as the provider does, up to a point: a huge message of bad
+    // topics must not turn into a flood of replies.
+    const refuse = (text: string): void => {
+      if (++refused <= MAX_ERRORS_PER_MESSAGE) replies.push(encodeEvents([status('error', text)]));
+    };
     let changed = false;
     for (const topic of decodeTopics(params)) {
       const key = topicKey(this.cluster, topic);
       const prefix = splitTopic(topic)?.prefix;
       if (key === undefined || prefix === undefined || !carried.has(prefix)) {
-        const text = `invalid topic for ${this.cluster}: ${topic}`;
-        replies.push(encodeEvents([status('error', text)]));
+        refuse(`invalid topic for ${this.cluster}: ${shown(topic)}`);
         continue;
       }
       // Already held: the real server says nothing.
       if (action === 'subscribe' && this.topics.has(topic)) continue;
       const answer = this.host.policy.answer(this, action, topic, key);
       if (typeof answer === 'object' && !(answer instanceof Promise)) {
-        replies.push(encodeEvents([status('error', answer.refuse)]));
+        refuse(answer.refuse);
         continue;
       }
       this.apply(action, topic, key);
@@ -291,6 +388,11 @@ export class ServerSession implements ServerConnection {
       else if (answer === 'ack') {
         replies.push(encodeEvents([status('success', ackMessage(action, topic))]));
       }
+    }
+    if (refused > MAX_ERRORS_PER_MESSAGE) {
+      const more = refused - MAX_ERRORS_PER_MESSAGE;
+      const text = `${more} more topics of this ${action} were refused (errors are given for the first ${MAX_ERRORS_PER_MESSAGE} only)`;
+      replies.push(encodeEvents([status('error', text)]));
     }
     if (changed) this.changed(action);
     this.reply(replies, this.host.replyDelayMs());
@@ -379,9 +481,17 @@ export class ServerSession implements ServerConnection {
   private stopTimers(): void {
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
+    clearTimeout(this.verdictTimer);
+    this.verdictTimer = undefined;
+    this.deferred = undefined;
     for (const t of this.ackTimers) clearTimeout(t);
     this.ackTimers.clear();
   }
+}
+
+/** A topic as quoted back in an error: a huge one is cut, so a reply never echoes a flood. */
+function shown(topic: string): string {
+  return topic.length <= 100 ? topic : `${topic.slice(0, 100)}… (${topic.length} characters)`;
 }
 
 function rawText(data: WebSocket.RawData): string {

@@ -47,6 +47,7 @@ const DEFAULTS = {
   tickMs: 50,
   authTimeoutMs: 10_000,
   slowConsumerBytes: 4 * 1024 * 1024,
+  messageLogBytes: 64 * 1024,
   historyMs: 15 * 60_000,
   pastMs: 15 * 60_000,
   maxHistoryEvents: 250_000,
@@ -91,6 +92,9 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     }
     if (options.slowConsumerBytes !== undefined) {
       integer(where, 'slowConsumerBytes', options.slowConsumerBytes);
+    }
+    if (options.messageLogBytes !== undefined) {
+      integer(where, 'messageLogBytes', options.messageLogBytes);
     }
     if (options.seed !== undefined) {
       number(where, 'seed', options.seed, { min: -Number.MAX_VALUE });
@@ -168,6 +172,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
       source: this,
       authTimeoutMs: options.authTimeoutMs ?? DEFAULTS.authTimeoutMs,
       slowConsumerBytes: options.slowConsumerBytes ?? DEFAULTS.slowConsumerBytes,
+      messageLogBytes: options.messageLogBytes ?? DEFAULTS.messageLogBytes,
       evictionMessage: options.maxConnectionsMessage ?? DEFAULT_MAX_CONNECTIONS_MESSAGE,
     });
     this.server.on('connection', (c) => this.emit('connection', c));

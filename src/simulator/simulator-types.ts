@@ -39,6 +39,12 @@ export interface SimulatorOptions {
   /** `bufferedAmount` above this when sending → `slow_consumer` and close. Default 4 MiB. */
   slowConsumerBytes?: number;
   /**
+   * Each connection's `received` keeps the client's most recent messages within this many bytes
+   * (their params), for tests; older ones are dropped, so a flood never grows it. 0 keeps none.
+   * Default 65536.
+   */
+  messageLogBytes?: number;
+  /**
    * History kept per cluster: events generated within this many ms. Default 900 000 (15 min). A
    * symbol's past (`pastMs`) counts as generated when the symbol joined the tape.
    */

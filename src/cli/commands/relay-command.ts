@@ -4,8 +4,10 @@
  * protocol to any number of clients, until SIGINT or SIGTERM. How to connect goes to stdout;
  * upstream errors and, with --metrics, one metrics line per second go to stderr.
  */
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Cluster } from '../../protocol/streams.js';
-import { gapMessage, startRelay, type Relay } from '../../relay/index.js';
+import { gapMessage, isLoopback, startRelay, type Relay } from '../../relay/index.js';
 import { apiKeyOf, UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
 import { listenFailure, optionAsUsage } from '../messages.js';
@@ -20,6 +22,10 @@ export interface RelayFlags {
   host?: string;
   maxClients?: number;
   maxTopics?: number;
+  allowOrigin?: string[];
+  allowHost?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
   metrics?: boolean;
   backfill?: boolean;
   quiet?: boolean;
@@ -36,7 +42,45 @@ const RELAY_FLAGS = {
   upstreamHost: '--host',
   maxClients: '--max-clients',
   maxTopicsPerClient: '--max-topics',
+  allowOrigins: '--allow-origin',
+  allowHosts: '--allow-host',
+  tls: '--tls-cert/--tls-key',
 };
+
+/** `--tls-cert` and `--tls-key`, read: both or neither. */
+function tlsOf(flags: RelayFlags): { cert: Buffer; key: Buffer } | undefined {
+  if (flags.tlsCert === undefined && flags.tlsKey === undefined) return undefined;
+  if (flags.tlsCert === undefined || flags.tlsKey === undefined) {
+    throw new UsageError('--tls-cert and --tls-key go together (a PEM certificate and its key)');
+  }
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot read ${file} (${(err as Error).message})`);
+    }
+  };
+  return { cert: read('--tls-cert', flags.tlsCert), key: read('--tls-key', flags.tlsKey) };
+}
+
+/**
+ * Where the relay listens, as it is bound: its URL, and for a wildcard bind the addresses other
+ * machines can use.
+ */
+function listeningLines(relay: Relay): string[] {
+  const scheme = relay.tls ? 'wss' : 'ws';
+  const { address, port, family } = relay.address;
+  const shown = family === 'IPv6' ? `[${address}]` : address;
+  const lines = [`polygon-stream relay listening on ${scheme}://${shown}:${port}`];
+  if (address === '0.0.0.0' || address === '::') {
+    const lan = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i !== undefined && !i.internal && (address === '::' || i.family === 'IPv4'))
+      .map((i) => `${scheme}://${i!.family === 'IPv6' ? `[${i!.address}]` : i!.address}:${port}`);
+    lines.push(`  every interface: ${[relay.url, ...lan].join('  ')}`);
+  }
+  return lines;
+}
 
 export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const key = apiKeyOf(flags, env);
@@ -51,6 +95,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
   if (key === undefined && flags.host !== undefined) {
     throw new UsageError('--host needs an API key: pass --key or set POLYGON_API_KEY');
   }
+  const tls = tlsOf(flags);
   let relay: Relay;
   try {
     relay = await startRelay({
@@ -63,6 +108,9 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
       ...(flags.maxClients === undefined ? {} : { maxClients: flags.maxClients }),
       ...(flags.maxTopics === undefined ? {} : { maxTopicsPerClient: flags.maxTopics }),
       ...(flags.backfill ? { backfill: true } : {}),
+      ...(flags.allowOrigin === undefined ? {} : { allowOrigins: flags.allowOrigin }),
+      ...(flags.allowHost === undefined ? {} : { allowHosts: flags.allowHost }),
+      ...(tls === undefined ? {} : { tls }),
     });
   } catch (err) {
     const usage = optionAsUsage(err, RELAY_FLAGS);
@@ -76,12 +124,18 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
   relay.on('error', (err) => say(`upstream: ${err.code}: ${err.message}`));
   relay.on('gap', (cluster, gap) => say(`${cluster}: ${gapMessage(gap)}`));
   const token = flags.tokens?.[0] ?? 'any';
+  if (!isLoopback(relay.address.address) && !relay.tls) {
+    process.stderr.write(
+      `[relay] warning: listening on ${relay.address.address} without TLS: tokens and market data travel in clear text to anyone on the network path; pass --tls-cert and --tls-key\n`,
+    );
+  }
   process.stdout.write(
     [
-      `polygon-stream relay listening on ${relay.url}`,
+      ...listeningLines(relay),
       `  upstream: ${key === undefined ? 'the embedded simulator (no key)' : (flags.host ?? 'socket.polygon.io')}, one connection per cluster`,
       `  clusters: ${flags.clusters.map((c) => `${relay.url}/${c}`).join('  ')}`,
       `  tokens: ${flags.tokens === undefined ? 'any non-empty token' : `one of the ${flags.tokens.length} given with --tokens`}`,
+      `  browsers: ${flags.allowOrigin === undefined ? 'refused (no --allow-origin)' : `only from ${flags.allowOrigin.join(', ')}`}`,
       `Connect:`,
       `  polygon-stream stream --host ${relay.url} --key ${token} --subscribe T.AAPL`,
       `  new StreamClient('${token}', '${flags.clusters[0]}', { host: '${relay.url}' })`,
