@@ -23,6 +23,7 @@ import {
   type SessionHost,
   type SessionPolicy,
 } from './server-session.js';
+import { ConnectionWaiters } from './connection-waiters.js';
 import type { ProtocolServerEvents, ServerConnection } from './server-connection.js';
 
 /**
@@ -88,13 +89,6 @@ const HTTP_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 };
 
-interface Waiter {
-  predicate: (c: ServerConnection) => boolean;
-  resolve: (c: ServerConnection) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 const WAIT_FOR_TIMEOUT_MS = 5_000;
 
 export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implements SessionHost {
@@ -116,7 +110,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
   private readonly tls: boolean;
   /** `cluster \0 apiKey` → the authenticated session holding that slot (with eviction). */
   private readonly accounts = new Map<string, ServerSession>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new ConnectionWaiters(() => this.connections());
   private nextId = 1;
   private boundPort = 0;
   private boundHost = '127.0.0.1';
@@ -207,21 +201,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     predicate: (c: ServerConnection) => boolean,
     timeoutMs = WAIT_FOR_TIMEOUT_MS,
   ): Promise<ServerConnection> {
-    const hit = this.connections().find(predicate);
-    if (hit) return Promise.resolve(hit);
-    if (this.closing) return Promise.reject(new Error('server is closed'));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        predicate,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          reject(new Error(`waitFor: no connection matched within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.waitFor(predicate, timeoutMs);
   }
 
   /**
@@ -281,12 +261,12 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     }
     this.source.authenticated?.(session);
     this.emit('authenticated', session);
-    this.notify();
+    this.waiters.notify();
   }
 
   onMessage(session: ServerSession, msg: ClientMessage): void {
     this.emit('message', session, msg);
-    this.notify();
+    this.waiters.notify();
   }
 
   onSubscriptionChange(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void {
@@ -304,7 +284,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     if (this.accounts.get(account) === session) this.accounts.delete(account);
     this.source.closed?.(session);
     this.emit('close', session);
-    this.notify();
+    this.waiters.notify();
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -353,7 +333,7 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
       this.unauthenticated.add(session);
       if (this.unauthenticated.size > this.maxUnauthenticated) this.makeRoom();
       this.emit('connection', session);
-      this.notify();
+      this.waiters.notify();
     });
   }
 
@@ -382,35 +362,8 @@ export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implement
     }
   }
 
-  private notify(): void {
-    if (this.waiters.size === 0) return;
-    const open = this.connections();
-    for (const w of [...this.waiters]) {
-      let hit: ServerConnection | undefined;
-      try {
-        hit = open.find(w.predicate);
-      } catch (err) {
-        this.settle(w);
-        w.reject(err instanceof Error ? err : new Error(String(err)));
-        continue;
-      }
-      if (hit) {
-        this.settle(w);
-        w.resolve(hit);
-      }
-    }
-  }
-
-  private settle(w: Waiter): void {
-    clearTimeout(w.timer);
-    this.waiters.delete(w);
-  }
-
   private async shutdown(): Promise<void> {
-    for (const w of [...this.waiters]) {
-      this.settle(w);
-      w.reject(new Error('server closed'));
-    }
+    this.waiters.close();
     for (const s of [...this.sessions]) s.terminate();
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
