@@ -76,7 +76,7 @@ export class Upstream {
     apiKey: string,
     options: ClientOptions<StreamClient>,
     private readonly hooks: UpstreamHooks,
-    /** How changes are gathered and rate-limited (tests shorten them); upstream-changes.ts. */
+    /** How changes are gathered and rate-limited (defaults: upstream-changes.ts; injectable for tests). */
     pacing: PacingOptions = {},
   ) {
     this.changes = new UpstreamChanges(
