@@ -76,7 +76,7 @@ export class Upstream {
     apiKey: string,
     options: ClientOptions<StreamClient>,
     private readonly hooks: UpstreamHooks,
-    /** How changes are gathered and rate-limited (defaults: upstream-changes.ts; injectable for tests). */
+    /** How changes are gathered and rate-limited (upstream-changes.ts has the defaults). */
     pacing: PacingOptions = {},
   ) {
     this.changes = new UpstreamChanges(
