@@ -59,7 +59,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   STREAM_NOT_ON_CLUSTER:
     "thrown by a subscribe method whose stream the client's cluster does not carry",
   INVALID_SYMBOLS:
-    'thrown by a subscribe method, subscribe() or history(): symbols or topics not strings, empty, or containing whitespace or commas',
+    'thrown by a subscribe method, subscribe() or history(): symbols or topics not strings, empty, containing whitespace or commas, or malformed (a stray `.` or `*`, non-ASCII, over 64 characters)',
   INVALID_OPTION: 'thrown at the call: an option out of range, startStreamThread called twice, …',
   DUPLICATE_CLIENT:
     'thrown by startStreamThread: another open client has the same host, cluster and key',

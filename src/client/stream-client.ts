@@ -206,6 +206,15 @@ export class StreamClient<C extends Cluster = Cluster> {
     return this.requests.request('unsubscribe', checkTopics(topics, 'unsubscribe'), this.state);
   }
 
+  /**
+   * @internal Subscribe `topics` in one message, with one promise per topic (in order), each
+   * settled by that topic's own answer; for the relay, which answers each downstream topic.
+   */
+  subscribeEach(topics: readonly string[]): Promise<SubscriptionResult>[] {
+    if (topics.length > 0) checkTopics(topics, 'subscribe');
+    return this.requests.requestEach(topics, this.state);
+  }
+
   /** Every topic in the subscription set (and refused ones) with its state. */
   subscriptions(): Map<string, TopicStatus> {
     return this.store.snapshot();

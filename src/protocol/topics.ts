@@ -49,19 +49,34 @@ export function topicsFor(
   return [...new Set(topics)];
 }
 
+/** The longest symbol accepted (the longest real tickers, options, are about 22 characters). */
+export const MAX_SYMBOL_LENGTH = 64;
+
 /** What a symbol may be, for the messages that refuse one. */
-const SYMBOL_RULE =
-  'a symbol is one ticker without spaces or commas (AAPL, O:SPY251219C00650000, X:BTC-USD, *)';
+const SYMBOL_RULE = `a symbol is one ticker without spaces or commas, of printable ASCII, at most ${MAX_SYMBOL_LENGTH} characters, with dots only between characters and * only alone (AAPL, BRK.A, O:SPY251219C00650000, X:BTC-USD, *)`;
 
 /**
- * The one symbol rule, for every subscribe path, history and the CLI: what is wrong with a symbol
- * (empty, holds whitespace or a comma), or undefined when nothing is. Whether the ticker exists is
- * the server's business: the provider acknowledges an unknown ticker and sends nothing.
+ * The one symbol rule, for every subscribe path, history, the CLI and the protocol server (the
+ * simulator and the relay): what is wrong with the symbol of a topic, or undefined when nothing
+ * is. Refused: empty; whitespace or a comma; a `.` first, last or doubled (`T..AAPL`,
+ * `T.AAPL.`); `*` anywhere but as the whole symbol (`T.A*`, `T.*.*`); characters outside
+ * printable ASCII; more than MAX_SYMBOL_LENGTH characters. Tolerant of every ticker form the
+ * provider uses: `BRK.A`, `O:SPY251219C00650000`, `C:EUR-USD`, `EUR/USD`, `X:BTC-USD`, `I:SPX`,
+ * futures `ESZ5`. Whether the ticker exists is the server's business: the provider acknowledges
+ * an unknown ticker and sends nothing.
  */
 export function symbolProblem(symbol: string): string | undefined {
   if (symbol === '') return 'is empty';
   if (/\s/.test(symbol)) return 'contains whitespace';
   if (symbol.includes(',')) return 'contains a comma';
+  if (symbol === '*') return undefined;
+  if (symbol.includes('*')) return "has a '*' that is not the whole symbol";
+  if (/[^\x21-\x7e]/.test(symbol)) return 'has a character outside printable ASCII';
+  if (symbol.startsWith('.') || symbol.endsWith('.')) return "starts or ends with '.'";
+  if (symbol.includes('..')) return "contains '..'";
+  if (symbol.length > MAX_SYMBOL_LENGTH) {
+    return `is longer than ${MAX_SYMBOL_LENGTH} characters`;
+  }
   return undefined;
 }
 
@@ -96,10 +111,12 @@ function topicList(topics: unknown, where: string, form: boolean): string[] {
         topics,
       );
     }
-    const problem = symbolProblem(topic.slice(topic.indexOf('.') + 1));
+    const symbol = topic.slice(topic.indexOf('.') + 1);
+    const problem = symbolProblem(symbol);
     if (problem !== undefined) {
+      const advice = joined(symbol) ? ", one topic per symbol (e.g. 'T.AAPL,T.MSFT')" : '';
       throw invalid(
-        `${where}: the symbol of topic ${describe(topic)} ${problem}; ${SYMBOL_RULE}, one topic per symbol (e.g. 'T.AAPL,T.MSFT')`,
+        `${where}: the symbol of topic ${describe(topic)} ${problem}; ${SYMBOL_RULE}${advice}`,
         topics,
       );
     }
@@ -119,11 +136,17 @@ function checkSymbol(symbol: unknown, where: string): asserts symbol is string {
   }
   const problem = symbolProblem(symbol);
   if (problem !== undefined) {
+    const advice = joined(symbol) ? ': pass each symbol as its own array element' : '';
     throw invalid(
-      `${where}: symbol ${describe(symbol)} ${problem}; ${SYMBOL_RULE}: pass each symbol as its own array element`,
+      `${where}: symbol ${describe(symbol)} ${problem}; ${SYMBOL_RULE}${advice}`,
       symbol,
     );
   }
+}
+
+/** Whether a refused symbol looks like several run together (whitespace or a comma in it). */
+function joined(symbol: string): boolean {
+  return /[\s,]/.test(symbol);
 }
 
 function invalid(message: string, value: unknown): PolygonStreamError {

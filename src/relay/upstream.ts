@@ -5,6 +5,8 @@
  * going, the single topics it covers are kept until the replacement is confirmed, so no one sees a
  * hole. Each downstream subscribe is answered when the upstream topic that covers it is confirmed
  * (an ack), refused (the provider's words) or left unanswered (silence, as the provider does).
+ * Changes are not sent at once: upstream-changes.ts gathers them for a short window and sends the
+ * difference, rate-limited, so a client flapping a topic cannot flood the provider.
  */
 import { StreamClient } from '../client/stream-client.js';
 import type { ClientOptions } from '../client/config.js';
@@ -14,9 +16,10 @@ import { wildcardOf } from '../protocol/symbols.js';
 import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../errors.js';
 import type { TopicAnswer } from '../server/server-session.js';
 import type { Gap } from '../client/delivery/lifecycle.js';
+import { type Changes, type PacingOptions, UpstreamChanges } from './upstream-changes.js';
 
 interface Entry {
-  /** The spelling subscribed upstream. */
+  /** The spelling subscribed upstream (sent; pending until the provider answers). */
   readonly topic: string;
   state: 'pending' | 'active';
 }
@@ -59,7 +62,11 @@ export class Upstream {
   private readonly spelling = new Map<string, string>();
   /** Canonical key → what is subscribed (or being subscribed) upstream. */
   private readonly entries = new Map<string, Entry>();
+  /** Entry key → the downstream subscribes waiting for that entry's answer. */
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Downstream subscribes whose topic has no entry yet: placed by the next flush. */
+  private readonly queued: Waiter[] = [];
+  private readonly changes: UpstreamChanges<string>;
   /** Keys refused upstream while still held (not asked again until no one holds them). */
   private readonly refused = new Map<string, string>();
   private raw = '';
@@ -69,7 +76,14 @@ export class Upstream {
     apiKey: string,
     options: ClientOptions<StreamClient>,
     private readonly hooks: UpstreamHooks,
+    /** How changes are gathered and rate-limited (upstream-changes.ts has the defaults). */
+    pacing: PacingOptions = {},
   ) {
+    this.changes = new UpstreamChanges(
+      () => this.plan(),
+      (changes) => this.send(changes),
+      pacing,
+    );
     const backfill =
       options.backfill === undefined || options.backfill === false ? undefined : options.backfill;
     this.client = new StreamClient(apiKey, cluster, {
@@ -96,9 +110,11 @@ export class Upstream {
     this.client.on('reconnect', () => hooks.reconnect(cluster));
     this.client.on('backfill', (report) => hooks.backfilled(report.events));
     this.client.on('close', ({ error }) => {
+      this.changes.close();
       for (const key of [...this.waiters.keys()]) {
         this.settle(key, { refuse: CLOSED });
       }
+      this.placeQueued();
       hooks.ended(cluster, error);
     });
   }
@@ -125,9 +141,12 @@ export class Upstream {
     if (this.ended) return { refuse: CLOSED };
     const refused = this.refused.get(key);
     if (refused !== undefined) return { refuse: refused };
-    this.refs.set(key, (this.refs.get(key) ?? 0) + 1);
-    if (!this.spelling.has(key)) this.spelling.set(key, topic);
-    this.reconcile();
+    const n = (this.refs.get(key) ?? 0) + 1;
+    this.refs.set(key, n);
+    if (n === 1) {
+      this.spelling.set(key, topic);
+      this.changes.changed();
+    }
     return this.answerFor(key, dropped);
   }
 
@@ -141,10 +160,12 @@ export class Upstream {
     this.refs.delete(key);
     this.spelling.delete(key);
     this.refused.delete(key);
-    this.reconcile();
+    this.changes.changed();
   }
 
+  /** Close the upstream connection; no flush runs after this. */
   close(): Promise<void> {
+    this.changes.close();
     return this.client.closeStream();
   }
 
@@ -162,51 +183,106 @@ export class Upstream {
     const cover = this.coverOf(key);
     if (cover?.entry.state === 'active') return 'ack';
     return new Promise((resolve) => {
-      if (cover === undefined) {
-        dropped();
-        resolve({ refuse: this.refused.get(key) ?? CLOSED });
-        return;
-      }
-      const list = this.waiters.get(cover.key) ?? [];
-      list.push({ key, resolve, dropped });
-      this.waiters.set(cover.key, list);
+      const waiter = { key, resolve, dropped };
+      if (cover !== undefined) return this.wait(cover.key, waiter);
+      this.queued.push(waiter);
+      this.changes.changed();
     });
   }
 
-  /** Bring the upstream subscriptions to the minimal cover of the wanted keys. */
-  private reconcile(): void {
-    if (this.ended) return;
-    const desired = new Map<string, string>();
-    for (const [key, topic] of this.spelling) {
-      if (this.refused.has(key)) continue;
-      if (isWildcard(key) || !this.refs.has(wildcardOf(key))) desired.set(key, topic);
-    }
-    for (const [key, topic] of desired) {
-      if (this.entries.has(key)) continue;
-      this.entries.set(key, { topic, state: 'pending' });
-      this.client.subscribe([topic]).then(
-        () => this.confirmed(key),
-        (err: unknown) => this.failed(key, err),
-      );
-    }
-    for (const [key, entry] of [...this.entries]) {
-      if (desired.has(key) || this.stillNeeded(key)) continue;
-      this.entries.delete(key);
-      this.client.unsubscribe([entry.topic]).catch(() => undefined);
+  private wait(entryKey: string, waiter: Waiter): void {
+    const list = this.waiters.get(entryKey);
+    if (list) list.push(waiter);
+    else this.waiters.set(entryKey, [waiter]);
+  }
+
+  /**
+   * After a flush: each queued subscribe waits for the entry now covering it, or is answered: an
+   * ack when its topic was given up before it went upstream (the provider acknowledges a subscribe
+   * and its unsubscribe alike), the refusal when it was refused. Without a cover yet (the tokens
+   * ran out) it stays queued for the next flush.
+   */
+  private placeQueued(): void {
+    const queued = this.queued.splice(0);
+    for (const w of queued) {
+      if (this.ended || this.refused.has(w.key)) {
+        w.dropped();
+        w.resolve({ refuse: this.refused.get(w.key) ?? CLOSED });
+      } else if (!this.refs.has(w.key)) {
+        w.resolve('ack');
+      } else {
+        const cover = this.coverOf(w.key);
+        if (cover === undefined) this.queued.push(w);
+        else if (cover.entry.state === 'active') w.resolve('ack');
+        else this.wait(cover.key, w);
+      }
     }
   }
 
   /**
-   * An entry no longer wanted is kept while its replacement is pending: a single topic until the
-   * wildcard covering it is active, a wildcard until the single topics it leaves are active.
+   * What differs between the minimal cover of the wanted keys and what is subscribed upstream,
+   * at a flush (upstream-changes.ts sends it, as far as its tokens allow).
+   */
+  private plan(): Changes<string> {
+    const changes: Changes<string> = { subscribe: [], unsubscribe: [] };
+    if (this.ended) return changes;
+    const desired = new Set<string>();
+    const wanted = (key: string): boolean => this.refs.has(key) && !this.refused.has(key);
+    for (const key of this.spelling.keys()) {
+      if (wanted(key) && (isWildcard(key) || !wanted(wildcardOf(key)))) desired.add(key);
+    }
+    for (const key of desired) if (!this.entries.has(key)) changes.subscribe.push(key);
+    for (const key of this.entries.keys()) {
+      if (!desired.has(key) && !this.stillNeeded(key)) changes.unsubscribe.push(key);
+    }
+    return changes;
+  }
+
+  /** Send a flush's changes: one subscribe message (a request per topic), one unsubscribe. */
+  private send({ subscribe, unsubscribe }: Changes<string>): void {
+    if (!this.ended && subscribe.length > 0) {
+      const topics = subscribe.map((key) => {
+        const topic = this.spelling.get(key) as string;
+        this.entries.set(key, { topic, state: 'pending' });
+        return topic;
+      });
+      let answers: Promise<unknown>[];
+      try {
+        answers = this.client.subscribeEach(topics);
+      } catch (err) {
+        answers = topics.map(() => Promise.reject(err));
+      }
+      answers.forEach((done, i) => {
+        const key = subscribe[i] as string;
+        done.then(
+          () => this.confirmed(key),
+          (err: unknown) => this.failed(key, err),
+        );
+      });
+    }
+    if (!this.ended && unsubscribe.length > 0) {
+      const topics = unsubscribe.map((key) => {
+        const topic = (this.entries.get(key) as Entry).topic;
+        this.entries.delete(key);
+        return topic;
+      });
+      this.client.unsubscribe(topics).catch(() => undefined);
+    }
+    this.placeQueued();
+  }
+
+  /**
+   * An entry no longer wanted is kept while its replacement is not active yet: a single topic
+   * still held until the wildcard covering it is active, a wildcard until the single topics held
+   * under it are active.
    */
   private stillNeeded(key: string): boolean {
     if (!isWildcard(key)) {
-      const wild = this.entries.get(wildcardOf(key));
-      return this.refs.has(key) && wild?.state === 'pending';
+      return this.refs.has(key) && this.entries.get(wildcardOf(key))?.state !== 'active';
     }
-    for (const [other, entry] of this.entries) {
-      if (other !== key && wildcardOf(other) === key && entry.state === 'pending') return true;
+    for (const other of this.spelling.keys()) {
+      if (other === key || wildcardOf(other) !== key || this.refused.has(other)) continue;
+      if (this.entries.get(other)?.state !== 'active') return true;
     }
     return false;
   }
@@ -215,7 +291,7 @@ export class Upstream {
     const entry = this.entries.get(key);
     if (entry) entry.state = 'active';
     this.settle(key, 'ack');
-    this.reconcile();
+    this.changes.changed();
   }
 
   private failed(key: string, err: unknown): void {
@@ -224,7 +300,7 @@ export class Upstream {
       // The provider is silent for some topics (unknown tickers, ones already held): so is the relay.
       if (entry) entry.state = 'active';
       this.settle(key, 'silent');
-      this.reconcile();
+      this.changes.changed();
       return;
     }
     const message =
@@ -234,7 +310,7 @@ export class Upstream {
     this.entries.delete(key);
     if (this.refs.has(key)) this.refused.set(key, message);
     this.settle(key, { refuse: message });
-    this.reconcile();
+    this.changes.changed();
   }
 
   /** Answer everyone waiting on the entry `key`; a refusal of a wildcard re-queues the others. */
@@ -251,7 +327,7 @@ export class Upstream {
       }
     }
     if (retry.length === 0) return;
-    this.reconcile();
+    this.changes.changed();
     for (const w of retry) {
       const again = this.answerFor(w.key, w.dropped);
       if (again instanceof Promise) void again.then(w.resolve);

@@ -18,6 +18,7 @@ import {
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
 import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
+import { symbolProblem } from '../protocol/topics.js';
 import type { ServerConnection } from './server-connection.js';
 import { MessageLog } from './message-log.js';
 import { MAX_TIMER_MS } from '../validate.js';
@@ -370,9 +371,11 @@ export class ServerSession implements ServerConnection {
     let changed = false;
     for (const topic of decodeTopics(params)) {
       const key = topicKey(this.cluster, topic);
-      const prefix = splitTopic(topic)?.prefix;
-      if (key === undefined || prefix === undefined || !carried.has(prefix)) {
-        refuse(`invalid topic for ${this.cluster}: ${shown(topic)}`);
+      const parts = splitTopic(topic);
+      const problem = parts && symbolProblem(parts.symbol);
+      if (key === undefined || parts === undefined || !carried.has(parts.prefix) || problem) {
+        const why = problem ? ` (the symbol ${problem})` : '';
+        refuse(`invalid topic for ${this.cluster}: ${shown(topic)}${why}`);
         continue;
       }
       // Already held: the real server says nothing.

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { streamFor } from '../../src/protocol/streams.js';
-import { checkTopics, topicsFor } from '../../src/protocol/topics.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
+import { CLUSTERS, streamFor } from '../../src/protocol/streams.js';
+import { symbolOf } from '../../src/protocol/symbols.js';
+import {
+  checkTopics,
+  MAX_SYMBOL_LENGTH,
+  symbolProblem,
+  topicsFor,
+} from '../../src/protocol/topics.js';
+import { Universe } from '../../src/simulator/universe.js';
+import { EXAMPLES } from '../fixtures/event-examples.js';
 
 const stockTrades = streamFor('StockTrades', 'stocks')!;
 const optionTrades = streamFor('OptionTrades', 'options')!;
@@ -133,5 +142,95 @@ describe('the one symbol rule: no empty entries, whitespace or commas', () => {
   test('entries padded with spaces around commas are fine; dots inside symbols too', () => {
     assert.deepEqual(checkTopics('T.AAPL, Q.AAPL', 'subscribe'), ['T.AAPL', 'Q.AAPL']);
     assert.deepEqual(topicsFor(stockTrades, ['BRK.B']), ['T.BRK.B']);
+  });
+});
+
+describe('the symbol of a topic: dots, wildcards, characters and length', () => {
+  const good = [
+    'AAPL',
+    'aapl',
+    'BRK.A',
+    'BRK.B',
+    'O:SPY251219C00650000',
+    'C:EUR-USD',
+    'EUR/USD',
+    'X:BTC-USD',
+    'I:SPX',
+    'I:NDX',
+    'ESZ5',
+    '6EZ5',
+    '*',
+    'A'.repeat(MAX_SYMBOL_LENGTH),
+  ];
+  const bad: [string, RegExp][] = [
+    ['', /is empty/],
+    ['AA PL', /whitespace/],
+    ['AAPL,MSFT', /comma/],
+    ['.AAPL', /starts or ends with '\.'/],
+    ['AAPL.', /starts or ends with '\.'/],
+    ['.', /starts or ends with '\.'/],
+    ['BRK..A', /contains '\.\.'/],
+    ['A*', /'\*' that is not the whole symbol/],
+    ['*.*', /'\*' that is not the whole symbol/],
+    ['**', /'\*' that is not the whole symbol/],
+    ['O:*', /'\*' that is not the whole symbol/],
+    ['ÄAPL', /outside printable ASCII/],
+    ['AAPL\u0000', /outside printable ASCII/],
+    ['AAPL\u007f', /outside printable ASCII/],
+    ['A'.repeat(MAX_SYMBOL_LENGTH + 1), /longer than 64 characters/],
+  ];
+
+  test('every form of ticker the provider uses passes, futures on a generic topic too', () => {
+    for (const symbol of good) assert.equal(symbolProblem(symbol), undefined, symbol);
+    assert.deepEqual(checkTopics('T.BRK.A,T.ESZ5,T.6EZ5', 'subscribe'), [
+      'T.BRK.A',
+      'T.ESZ5',
+      'T.6EZ5',
+    ]);
+  });
+
+  test('a stray dot or star, a non-ASCII character or an overlong symbol is named', () => {
+    for (const [symbol, reason] of bad) assert.match(symbolProblem(symbol) ?? '', reason, symbol);
+  });
+
+  test('subscribe methods, generic topics and history refuse them with INVALID_SYMBOLS', () => {
+    for (const topic of ['T..AAPL', 'T.*.*', 'T.AAPL.', 'T.A*', 'T.ÄAPL']) {
+      assert.equal(
+        code(() => checkTopics([topic], 'subscribe')),
+        ErrorCode.InvalidSymbols,
+        topic,
+      );
+      assert.equal(
+        code(() => topicsFor(stockTrades, topic)),
+        ErrorCode.InvalidSymbols,
+        topic,
+      );
+    }
+    for (const symbol of ['.AAPL', 'A*', 'BRK..A']) {
+      assert.equal(
+        code(() => topicsFor(stockTrades, [symbol])),
+        ErrorCode.InvalidSymbols,
+        symbol,
+      );
+    }
+    assert.throws(
+      () => checkTopics('T..AAPL', 'subscribe'),
+      /the symbol of topic "T\.\.AAPL" starts or ends with '\.'/,
+    );
+  });
+
+  test("every symbol of the provider's examples and of the simulator's universe passes", () => {
+    const symbols = new Set<string>();
+    for (const example of Object.values(EXAMPLES)) {
+      symbols.add(example.symbol);
+      const own = symbolOf(example.event as WireEvent);
+      if (own !== undefined) symbols.add(own);
+    }
+    const universe = new Universe(1, new Date('2025-06-02T15:00:00Z'));
+    for (const cluster of CLUSTERS) {
+      for (const s of universe.symbols(cluster)) symbols.add(s.symbol).add(s.pair);
+    }
+    assert.ok(symbols.size > 50, `${symbols.size} symbols`);
+    for (const symbol of symbols) assert.equal(symbolProblem(symbol), undefined, symbol);
   });
 });

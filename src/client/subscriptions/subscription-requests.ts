@@ -10,8 +10,8 @@ import { type SymbolOptions, type Symbols, topicsFor } from '../../protocol/topi
 import type { ConnectionState } from '../connection/connection.js';
 import type { SubscriptionResult, SubscriptionStore } from './subscription-store.js';
 
-/** Topics per subscribe message when (re)subscribing a large set. */
-const MAX_TOPICS_PER_MESSAGE = 500;
+/** Topics per subscribe or unsubscribe message: a larger request goes out in several messages. */
+export const MAX_TOPICS_PER_MESSAGE = 500;
 
 export type RequestAction = 'subscribe' | 'unsubscribe';
 
@@ -68,6 +68,31 @@ export class SubscriptionRequests {
     const online = state === 'open';
     const { send, done } = this.store[action](topics, online, Date.now() + this.timeoutMs);
     this.sendBatches(action, send);
+    this.armAckTimer();
+    return done;
+  }
+
+  /**
+   * Subscribe `topics` in one message (split past MAX_TOPICS_PER_MESSAGE, like `request`) but as
+   * one request per topic: each promise settles with its own topic's answer, so a refusal fails
+   * only the topic it names (or, naming none, the oldest still waiting: the first of them).
+   */
+  requestEach(topics: readonly string[], state: ConnectionState): Promise<SubscriptionResult>[] {
+    if (state === 'closing' || state === 'closed') {
+      throw new PolygonStreamError(
+        ErrorCode.ClientClosed,
+        `Cannot subscribe: the stream is ${state}`,
+      );
+    }
+    const online = state === 'open';
+    const deadline = Date.now() + this.timeoutMs;
+    const send: string[] = [];
+    const done = topics.map((topic) => {
+      const requested = this.store.subscribe([topic], online, deadline);
+      send.push(...requested.send);
+      return requested.done;
+    });
+    this.sendBatches('subscribe', send);
     this.armAckTimer();
     return done;
   }
