@@ -12,12 +12,13 @@ import { encodeEvents, status, type WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';
 import { type Cluster, Host } from '../protocol/streams.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
+import type { ServerSession } from '../server/server-session.js';
 import {
   type AuthVerdict,
   CloseCode,
-  type ServerSession,
+  type SessionInfo,
   type TopicAnswer,
-} from '../server/server-session.js';
+} from '../server/session-host.js';
 import type { ServerConnection } from '../server/server-connection.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { Access } from './access.js';
@@ -207,7 +208,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     return `relay: client limit reached (${this.maxClients})`;
   }
 
-  authenticate(token: string, session: ServerSession): AuthVerdict {
+  authenticate(token: string, session: SessionInfo): AuthVerdict {
     return this.access.check(token, session.remoteAddress);
   }
 

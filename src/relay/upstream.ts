@@ -14,7 +14,7 @@ import type { WireEvent } from '../protocol/codec.js';
 import type { Cluster } from '../protocol/streams.js';
 import { wildcardOf } from '../protocol/symbols.js';
 import { ErrorCode, isPolygonStreamError, type PolygonStreamError } from '../errors.js';
-import type { TopicAnswer } from '../server/server-session.js';
+import type { TopicAnswer } from '../server/session-host.js';
 import type { Gap } from '../client/delivery/lifecycle.js';
 import { type Changes, type PacingOptions, UpstreamChanges } from './upstream-changes.js';
 

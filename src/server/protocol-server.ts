@@ -17,12 +17,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
-import {
-  CloseCode,
-  ServerSession,
-  type SessionHost,
-  type SessionPolicy,
-} from './server-session.js';
+import { ServerSession } from './server-session.js';
+import { CloseCode, type SessionHost, type SessionPolicy } from './session-host.js';
 import { ConnectionWaiters } from './connection-waiters.js';
 import type { ProtocolServerEvents, ServerConnection } from './server-connection.js';
 
@@ -91,7 +87,10 @@ const HTTP_TIMEOUTS = {
 
 const WAIT_FOR_TIMEOUT_MS = 5_000;
 
-export class ProtocolServer extends EventEmitter<ProtocolServerEvents> implements SessionHost {
+export class ProtocolServer
+  extends EventEmitter<ProtocolServerEvents>
+  implements SessionHost<ServerSession>
+{
   readonly authTimeoutMs: number;
   readonly slowConsumerBytes: number;
   readonly maxUnauthenticatedBytes: number;

@@ -1,7 +1,8 @@
 /**
  * One connection to the protocol server: the protocol state machine (connected → authenticated →
- * subscribed), its acknowledgements and refusals, delivery of the events its subscriptions cover,
- * the slow-consumer cut-off and its timers. Which keys authenticate and how a topic is answered
+ * subscribed), its acknowledgements and refusals, the cap on what a client sends before it has
+ * authenticated (a slowed verdict holds what comes meanwhile), delivery of the events its
+ * subscriptions cover, the slow-consumer cut-off and its timers. Which keys authenticate and how a topic is answered
  * belong to the server's source (see protocol-server.ts); the server owns routing across sessions.
  */
 import type { Duplex } from 'node:stream';
@@ -17,67 +18,16 @@ import {
 } from '../protocol/codec.js';
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
-import { covers, splitTopic, topicKey } from '../protocol/symbols.js';
-import { symbolProblem } from '../protocol/topics.js';
-import type { ServerConnection } from './server-connection.js';
+import { covers, topicKey } from '../protocol/symbols.js';
 import { MessageLog } from './message-log.js';
+import { CloseCode, type SessionHost, type SessionInfo, type TopicAnswer } from './session-host.js';
+import { SessionTopics } from './session-topics.js';
+import { TopicReplies, topicRefusal } from './topic-replies.js';
 import { MAX_TIMER_MS } from '../validate.js';
-
-/**
- * How the source answers one subscribe or unsubscribe of a well-formed topic the cluster carries:
- * acknowledge it, hold it without a word, or refuse it with the given text (an `error` status).
- * A promise answers later (the topic is held meanwhile and dropped again if refused).
- */
-export type TopicAnswer = 'ack' | 'silent' | { refuse: string };
-
-/** A key's verdict, given after `delayMs` (a source slowing down failing attempts). */
-export interface AuthVerdict {
-  ok: boolean;
-  delayMs: number;
-}
-
-/** Who may connect and how each topic is answered: decided by the source behind the server. */
-export interface SessionPolicy {
-  authenticate(key: string, session: ServerSession): boolean | AuthVerdict;
-  answer(
-    session: ServerSession,
-    action: 'subscribe' | 'unsubscribe',
-    topic: string,
-    key: string,
-  ): TopicAnswer | Promise<TopicAnswer>;
-}
-
-/** What a session needs from its server: the source's policy, its limits and its hooks. */
-export interface SessionHost {
-  readonly policy: SessionPolicy;
-  readonly authTimeoutMs: number;
-  readonly slowConsumerBytes: number;
-  /** Bytes a client may send before it has authenticated (framing included). */
-  readonly maxUnauthenticatedBytes: number;
-  /** Bytes of recent client messages kept in `received` (0: none). */
-  readonly messageLogBytes: number;
-  /** A refusal text when the source turns away a client that just authenticated. */
-  admit(session: ServerSession): string | undefined;
-  /** Delay of subscribe/unsubscribe replies, ms. */
-  replyDelayMs(): number;
-  /** Whether pings are answered (a fault can stall every connection's pongs). */
-  answersPings(): boolean;
-  onAuthenticated(session: ServerSession): void;
-  onMessage(session: ServerSession, msg: ClientMessage): void;
-  onSubscriptionChange(session: ServerSession, action: 'subscribe' | 'unsubscribe'): void;
-  onSlowConsumer(session: ServerSession): void;
-  onClose(session: ServerSession): void;
-}
-
-/** Close codes the server uses. */
-export const CloseCode = { PolicyViolation: 1008, GoingAway: 1001, MessageTooBig: 1009 } as const;
 
 const AUTH_FAILED = 'authentication failed';
 
-/** Refused topics of one subscribe or unsubscribe that get an error each; the rest get one. */
-const MAX_ERRORS_PER_MESSAGE = 100;
-
-export class ServerSession implements ServerConnection {
+export class ServerSession implements SessionInfo {
   apiKey: string | undefined;
   authenticated = false;
   private readonly log: MessageLog;
@@ -86,11 +36,7 @@ export class ServerSession implements ServerConnection {
   /** Bytes received before authentication (framing included), while counted. */
   private unauthenticatedBytes = 0;
   private readonly countBytes = (chunk: Buffer): void => this.counted(chunk.length);
-  /** Topic as the client spelled it → canonical key. */
-  private readonly topics = new Map<string, string>();
-  private readonly topicSet = new Set<string>();
-  /** Canonical key → how many held topics have it (two spellings may share one key). */
-  private readonly keys = new Map<string, number>();
+  private readonly topics = new SessionTopics();
   private pongsStalled = false;
   private dataPaused = false;
   private closed = false;
@@ -107,7 +53,7 @@ export class ServerSession implements ServerConnection {
     readonly id: number,
     readonly cluster: Cluster,
     private readonly ws: WebSocket,
-    private readonly host: SessionHost,
+    private readonly host: SessionHost<ServerSession>,
     /** The peer's address, for rate limits. */
     readonly remoteAddress = '',
     /** The connection's socket: what it sends before authenticating is counted there. */
@@ -134,7 +80,7 @@ export class ServerSession implements ServerConnection {
   }
 
   get subscriptions(): ReadonlySet<string> {
-    return this.topicSet;
+    return this.topics.spelled;
   }
 
   /** The most recent messages, within the server's log budget (none on a relay). */
@@ -144,7 +90,7 @@ export class ServerSession implements ServerConnection {
 
   /** The canonical keys of the current subscriptions (for routing). */
   get topicKeys(): ReadonlyMap<string, number> {
-    return this.keys;
+    return this.topics.keys;
   }
 
   get isClosed(): boolean {
@@ -211,12 +157,13 @@ export class ServerSession implements ServerConnection {
     data: boolean,
     raw?: string,
   ): number {
-    if (!this.authenticated || (data && this.dataPaused) || this.topicSet.size === 0) return 0;
+    if (!this.authenticated || (data && this.dataPaused) || this.topics.spelled.size === 0)
+      return 0;
     const batch: WireEvent[] = [];
     for (let i = 0; i < events.length; i++) {
       const key = keys[i];
       const event = events[i] as WireEvent;
-      if (key !== undefined && covers(this.keys, event.ev, key)) batch.push(event);
+      if (key !== undefined && covers(this.topics.keys, event.ev, key)) batch.push(event);
     }
     if (batch.length === 0) return 0;
     const text = raw !== undefined && batch.length === events.length ? raw : encodeEvents(batch);
@@ -361,58 +308,29 @@ export class ServerSession implements ServerConnection {
       return;
     }
     const carried = new Set(streamsOfCluster(this.cluster).map((s) => s.prefix));
-    const replies: string[] = [];
-    let refused = 0;
-    // One error per refused topic, as the provider does, up to a point: a huge message of bad
-    // topics must not turn into a flood of replies.
-    const refuse = (text: string): void => {
-      if (++refused <= MAX_ERRORS_PER_MESSAGE) replies.push(encodeEvents([status('error', text)]));
-    };
+    const replies = new TopicReplies(action);
     let changed = false;
     for (const topic of decodeTopics(params)) {
+      const refusal = topicRefusal(this.cluster, carried, topic);
       const key = topicKey(this.cluster, topic);
-      const parts = splitTopic(topic);
-      const problem = parts && symbolProblem(parts.symbol);
-      if (key === undefined || parts === undefined || !carried.has(parts.prefix) || problem) {
-        const why = problem ? ` (the symbol ${problem})` : '';
-        refuse(`invalid topic for ${this.cluster}: ${shown(topic)}${why}`);
+      if (refusal !== undefined || key === undefined) {
+        replies.refuse(refusal ?? `invalid topic for ${this.cluster}: ${topic}`);
         continue;
       }
       // Already held: the real server says nothing.
       if (action === 'subscribe' && this.topics.has(topic)) continue;
       const answer = this.host.policy.answer(this, action, topic, key);
       if (typeof answer === 'object' && !(answer instanceof Promise)) {
-        refuse(answer.refuse);
+        replies.refuse(answer.refuse);
         continue;
       }
-      this.apply(action, topic, key);
+      this.topics.apply(action, topic, key);
       changed = true;
       if (answer instanceof Promise) this.later(action, topic, key, answer);
-      else if (answer === 'ack') {
-        replies.push(encodeEvents([status('success', ackMessage(action, topic))]));
-      }
-    }
-    if (refused > MAX_ERRORS_PER_MESSAGE) {
-      const more = refused - MAX_ERRORS_PER_MESSAGE;
-      const text = `${more} more topics of this ${action} were refused (errors are given for the first ${MAX_ERRORS_PER_MESSAGE} only)`;
-      replies.push(encodeEvents([status('error', text)]));
+      else if (answer === 'ack') replies.ack(topic);
     }
     if (changed) this.changed(action);
-    this.reply(replies, this.host.replyDelayMs());
-  }
-
-  private apply(action: 'subscribe' | 'unsubscribe', topic: string, key: string): void {
-    if (action === 'subscribe') {
-      if (this.topics.has(topic)) return;
-      this.topics.set(topic, key);
-      this.topicSet.add(topic);
-      this.keys.set(key, (this.keys.get(key) ?? 0) + 1);
-    } else if (this.topics.delete(topic)) {
-      this.topicSet.delete(topic);
-      const held = (this.keys.get(key) ?? 1) - 1;
-      if (held > 0) this.keys.set(key, held);
-      else this.keys.delete(key);
-    }
+    this.reply(replies.done(), this.host.replyDelayMs());
   }
 
   private changed(action: 'subscribe' | 'unsubscribe'): void {
@@ -435,7 +353,7 @@ export class ServerSession implements ServerConnection {
           return;
         }
         if (action === 'subscribe' && this.topics.get(topic) === key) {
-          this.apply('unsubscribe', topic, key);
+          this.topics.apply('unsubscribe', topic, key);
           this.changed('unsubscribe');
         }
         this.sendText(encodeEvents([status('error', a.refuse)]));
@@ -490,11 +408,6 @@ export class ServerSession implements ServerConnection {
     for (const t of this.ackTimers) clearTimeout(t);
     this.ackTimers.clear();
   }
-}
-
-/** A topic as quoted back in an error: a huge one is cut, so a reply never echoes a flood. */
-function shown(topic: string): string {
-  return topic.length <= 100 ? topic : `${topic.slice(0, 100)}… (${topic.length} characters)`;
 }
 
 function rawText(data: WebSocket.RawData): string {

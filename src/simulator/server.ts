@@ -11,7 +11,8 @@ import { isWireEvent, type WireEvent } from '../protocol/codec.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { splitTopic } from '../protocol/symbols.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
-import type { ServerSession, TopicAnswer } from '../server/server-session.js';
+import type { ServerSession } from '../server/server-session.js';
+import type { SessionInfo, TopicAnswer } from '../server/session-host.js';
 import { Replayer } from './replay.js';
 import { ClusterTape } from './tape.js';
 import { checkRestFaults } from './rest/rest-faults.js';
@@ -282,7 +283,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     return this.apiKeys === 'any' || this.apiKeys.includes(key);
   }
 
-  answer(session: ServerSession, action: 'subscribe' | 'unsubscribe', topic: string): TopicAnswer {
+  answer(session: SessionInfo, action: 'subscribe' | 'unsubscribe', topic: string): TopicAnswer {
     const rejection = action === 'subscribe' ? this.faults.rejectTopics.get(topic) : undefined;
     if (rejection !== undefined) return { refuse: rejection };
     // A subscribed symbol joins the tape (once; later subscribes of it change nothing there).
