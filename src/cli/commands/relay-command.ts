@@ -82,6 +82,8 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
       `  upstream: ${key === undefined ? 'the embedded simulator (no key)' : (flags.host ?? 'socket.polygon.io')}, one connection per cluster`,
       `  clusters: ${flags.clusters.map((c) => `${relay.url}/${c}`).join('  ')}`,
       `  tokens: ${flags.tokens === undefined ? 'any non-empty token' : `one of the ${flags.tokens.length} given with --tokens`}`,
+      `  metrics: ${relay.metricsUrl ?? 'not served: prom-client is not installed (npm install prom-client)'}`,
+      `  health: ${relay.healthUrl}`,
       `Connect:`,
       `  polygon-stream stream --host ${relay.url} --key ${token} --subscribe T.AAPL`,
       `  new StreamClient('${token}', '${flags.clusters[0]}', { host: '${relay.url}' })`,
