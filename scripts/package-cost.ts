@@ -193,7 +193,7 @@ export function factsTable(facts: PackageFacts): string {
     '| what | figure | measured by |',
     '| --- | --- | --- |',
     `| tarball | ${kB(tarball.size)} (${kB(tarball.unpackedSize)} unpacked, ${tarball.entryCount} files, ${tarball.maps} source maps) | \`npm pack --dry-run --json\` |`,
-    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; \`ioredis\` is an optional peer, needed only for \`polygon-stream/redis\` | \`npm ls --omit=dev --all --parseable\` |`,
+    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; optional peers: \`ioredis\`, needed only for \`polygon-stream/redis\`, and \`prom-client\`, only for the relay's \`/metrics\` | \`npm ls --omit=dev --all --parseable\` |`,
     ...loads.map(
       (l) =>
         `| \`${l.verb}('${l.specifier}')\` loads | ${l.files} files (${l.origins}) | a fresh \`node\`; a module load hook plus \`require.cache\` |`,

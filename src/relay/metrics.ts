@@ -1,4 +1,5 @@
 /** The relay's counters, and per-second rates computed from them once a second. */
+import type { ConnectionState } from '../client/connection/connection-state.js';
 
 export interface RelayMetrics {
   /** Downstream clients connected and authenticated. */
@@ -7,18 +8,27 @@ export interface RelayMetrics {
   connecting: number;
   /** Topics subscribed upstream, by cluster. */
   upstreamTopics: Record<string, string[]>;
+  /** Each cluster's upstream connection: its state, reconnect attempts and gaps so far. */
+  upstreams: Record<string, UpstreamMetrics>;
   /** Data events received from upstream, per second (over the last second) and in total. */
   eventsInPerSecond: number;
   eventsIn: number;
   /** Events sent downstream (one per client it reached), per second and in total. */
   eventsOutPerSecond: number;
   eventsOut: number;
+  /**
+   * Events a client subscribed to that it was not sent: the frame that found it too far behind
+   * (it is then cut off: slow_consumer) or its connection already closing.
+   */
+  droppedEvents: number;
   /** Downstream clients cut off for not reading (slow_consumer). */
   slowConsumerDisconnects: number;
   /** Upstream reconnect attempts. */
   upstreamReconnects: number;
   /** Events filled from REST history after upstream gaps (with `backfill`). */
   backfilledEvents: number;
+  /** Topic fills after upstream gaps (with `backfill`), by outcome (the `backfill` report's status). */
+  backfills: { filled: number; partial: number };
   /** Failed downstream authentications. */
   authFailures: number;
   /** Authentication answers given late: an address guessing tokens, or a wrong token retried. */
@@ -29,15 +39,30 @@ export interface RelayMetrics {
   refusedRequests: number;
 }
 
+export interface UpstreamMetrics {
+  /**
+   * StreamClient `state`: `open` while it streams, `reconnecting` between connections; `closed`
+   * once it ended for good (the next client subscribing there starts a new one).
+   */
+  state: ConnectionState;
+  /** Reconnect attempts. */
+  reconnects: number;
+  /** Gaps: the connection was lost, then back (data in between was not received live). */
+  gaps: number;
+}
+
 export type Counters = Omit<
   RelayMetrics,
   | 'clients'
   | 'connecting'
   | 'upstreamTopics'
+  | 'upstreams'
   | 'eventsInPerSecond'
   | 'eventsOutPerSecond'
   | 'authFailures'
   | 'authSlowed'
+  | 'droppedEvents'
+  | 'backfills'
 >;
 
 export class MetricsClock {
@@ -50,6 +75,12 @@ export class MetricsClock {
     refusedClients: 0,
     refusedRequests: 0,
   };
+  /** Upstream reconnect attempts and gaps by cluster (rare: counted as they happen). */
+  readonly reconnects = new Map<string, number>();
+  readonly gaps = new Map<string, number>();
+  readonly backfills = { filled: 0, partial: 0 };
+  /** Events dropped on downstream connections that have closed (open ones keep their own count). */
+  droppedOnClosed = 0;
   inPerSecond = 0;
   outPerSecond = 0;
   private last = { in: 0, out: 0, at: performance.now() };
@@ -58,6 +89,54 @@ export class MetricsClock {
   constructor() {
     this.timer = setInterval(() => this.tick(), 1_000);
     this.timer.unref();
+  }
+
+  reconnect(cluster: string): void {
+    this.counters.upstreamReconnects++;
+    this.reconnects.set(cluster, (this.reconnects.get(cluster) ?? 0) + 1);
+  }
+
+  gap(cluster: string): void {
+    this.gaps.set(cluster, (this.gaps.get(cluster) ?? 0) + 1);
+  }
+
+  backfilled(events: number, status: 'filled' | 'partial'): void {
+    this.counters.backfilledEvents += events;
+    this.backfills[status]++;
+  }
+
+  /** The metrics, given what the relay holds now. */
+  read(
+    sessions: readonly { droppedEvents: number; authenticated: boolean }[],
+    connecting: number,
+    upstreamTopics: Record<string, string[]>,
+    states: ReadonlyMap<string, ConnectionState>,
+    auth: { failures: number; slowed: number },
+  ): RelayMetrics {
+    const upstreams: Record<string, UpstreamMetrics> = {};
+    for (const [cluster, state] of states) {
+      const reconnects = this.reconnects.get(cluster) ?? 0;
+      upstreams[cluster] = { state, reconnects, gaps: this.gaps.get(cluster) ?? 0 };
+    }
+    let droppedEvents = this.droppedOnClosed;
+    let clients = 0;
+    for (const s of sessions) {
+      droppedEvents += s.droppedEvents;
+      if (s.authenticated) clients++;
+    }
+    return {
+      clients,
+      connecting,
+      upstreamTopics,
+      upstreams,
+      eventsInPerSecond: this.inPerSecond,
+      eventsOutPerSecond: this.outPerSecond,
+      authFailures: auth.failures,
+      authSlowed: auth.slowed,
+      ...this.counters,
+      droppedEvents,
+      backfills: { ...this.backfills },
+    };
   }
 
   stop(): void {

@@ -5,9 +5,10 @@
  * Without a key it relays an embedded simulator (offline demos and tests).
  */
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { filledEvents, type Gap } from '../client/delivery/lifecycle.js';
+import type { ConnectionState } from '../client/connection/connection-state.js';
+import type { Gap } from '../client/delivery/lifecycle.js';
 import { encodeEvents, status, type WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';
 import { type Cluster, Host } from '../protocol/streams.js';
@@ -22,6 +23,8 @@ import {
 import type { ServerConnection } from '../server/server-connection.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { Access } from './access.js';
+import { HEALTH_PATH, httpUrl, METRICS_PATH, RelayEndpoints } from './endpoints.js';
+import { gapMessage } from './gap-message.js';
 import { MetricsClock, type RelayMetrics } from './metrics.js';
 import {
   type CheckedRelayOptions,
@@ -30,6 +33,7 @@ import {
   type RelayOptions,
 } from './relay-options.js';
 import { RequestCheck } from './request-check.js';
+import { loadPromClient } from './prometheus.js';
 import { Upstream } from './upstream.js';
 
 export { isLoopback, type RelayOptions } from './relay-options.js';
@@ -54,6 +58,10 @@ export interface Relay extends EventEmitter<RelayEvents> {
   readonly tls: boolean;
   /** The embedded simulator, when relaying one (no key). */
   readonly simulator: Simulator | undefined;
+  /** `http://HOST:PORT/metrics` (Prometheus); undefined without prom-client (it answers 503). */
+  readonly metricsUrl: string | undefined;
+  /** `http://HOST:PORT/healthz`: 200 when every upstream connection is open, 503 otherwise. */
+  readonly healthUrl: string;
   metrics(): RelayMetrics;
   /** Open downstream connections. */
   connections(): ServerConnection[];
@@ -62,25 +70,6 @@ export interface Relay extends EventEmitter<RelayEvents> {
 }
 
 const SIMULATOR_KEY = 'relay';
-
-/** What an upstream gap means for clients: its window, and what was filled from history. */
-export function gapMessage(gap: Gap): string {
-  const when = `the upstream connection was down from ${new Date(gap.lostAt).toISOString()} to ${new Date(gap.to).toISOString()} (data last heard ${new Date(gap.from).toISOString()})`;
-  if (gap.filled === undefined) return `${when}; events in between were not received`;
-  const complete = Object.keys(gap.filled).length;
-  const partial = Object.entries(gap.partial ?? {});
-  let text = `${when}; filled from REST history: ${filledEvents(gap)} events; complete on ${complete} topics`;
-  const list = (entries: [string, string][]): string => {
-    const named = entries.slice(0, 5).map(([topic, code]) => `${topic} (${code})`);
-    return named.join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
-  };
-  if (partial.length > 0) {
-    text += `; partial (ranges may lack events): ${list(partial.map(([t, p]) => [t, p.missing.map((m) => m.code).join('+')]))}`;
-  }
-  const unfilled = Object.entries(gap.unfilled ?? {});
-  if (unfilled.length > 0) text += `; not filled: ${list(unfilled.map(([t, u]) => [t, u.code]))}`;
-  return text;
-}
 
 /** Start a relay; resolves once it listens and every upstream connection is authenticated. */
 export async function startRelay(options: RelayOptions): Promise<Relay> {
@@ -111,6 +100,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
   private readonly upstreams = new Map<Cluster, Upstream>();
   /** What each downstream session holds upstream: topic as spelled → canonical key. */
   private readonly holdings = new Map<ServerSession, Map<string, string>>();
+  private endpoints: RelayEndpoints | undefined;
   private readonly maxClients: number;
   private readonly maxTopics: number;
   private closing: Promise<void> | undefined;
@@ -146,6 +136,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
   }
 
   async start(port: number, bind: string): Promise<void> {
+    this.endpoints = new RelayEndpoints(this, await loadPromClient());
     await Promise.all(this.checked.clusters.map((c) => this.upstreamOf(c).ready));
     await this.server.listen(port, bind);
   }
@@ -166,33 +157,33 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     return this.options.tls !== undefined;
   }
 
+  get metricsUrl(): string | undefined {
+    return this.endpoints?.metricsAvailable ? httpUrl(this.url, METRICS_PATH) : undefined;
+  }
+
+  get healthUrl(): string {
+    return httpUrl(this.url, HEALTH_PATH);
+  }
+
   connections(): ServerConnection[] {
     return this.server.connections();
   }
 
   metrics(): RelayMetrics {
-    const upstreamTopics: Record<string, string[]> = {};
-    for (const [cluster, up] of this.upstreams) upstreamTopics[cluster] = up.topics();
-    return {
-      ...this.clientCounts(),
-      upstreamTopics,
-      eventsInPerSecond: this.clock.inPerSecond,
-      eventsOutPerSecond: this.clock.outPerSecond,
-      authFailures: this.access.failures,
-      authSlowed: this.access.slowed,
-      ...this.clock.counters,
-    };
-  }
-
-  private clientCounts(): { clients: number; connecting: number } {
-    let clients = 0;
-    for (const s of this.server.connections()) if (s.authenticated) clients++;
-    return { clients, connecting: this.server.connecting };
+    const topics: Record<string, string[]> = {};
+    for (const [cluster, up] of this.upstreams) topics[cluster] = up.topics();
+    const states = new Map<string, ConnectionState>();
+    for (const c of this.checked.clusters) {
+      states.set(c, this.upstreams.get(c)?.client.state ?? 'closed');
+    }
+    const auth = { failures: this.access.failures, slowed: this.access.slowed };
+    return this.clock.read(this.server.connections(), this.server.connecting, topics, states, auth);
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.clock.stop();
+      this.endpoints?.close();
       await this.server.close();
       await Promise.all([...this.upstreams.values()].map((u) => u.close()));
       await this.simulator?.close();
@@ -203,7 +194,9 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
   // ---- ProtocolSource -----------------------------------------------------------------------
 
   admit(): string | undefined {
-    if (this.clientCounts().clients < this.maxClients) return undefined;
+    let clients = 0;
+    for (const s of this.server.connections()) if (s.authenticated) clients++;
+    if (clients < this.maxClients) return undefined;
     this.clock.counters.refusedClients++;
     return `relay: client limit reached (${this.maxClients})`;
   }
@@ -240,11 +233,16 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     return answer;
   }
 
+  request(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.endpoints?.handle(req, res) ?? false;
+  }
+
   slowConsumer(): void {
     this.clock.counters.slowConsumerDisconnects++;
   }
 
   closed(session: ServerSession): void {
+    this.clock.droppedOnClosed += session.droppedEvents;
     const held = this.holdings.get(session);
     this.holdings.delete(session);
     if (!held) return;
@@ -279,8 +277,8 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
       {
         frame: (c, events, raw) => this.forward(c, events, raw),
         gap: (c, gap) => this.gap(c, gap),
-        reconnect: () => this.clock.counters.upstreamReconnects++,
-        backfilled: (events) => (this.clock.counters.backfilledEvents += events),
+        reconnect: (c) => this.clock.reconnect(c),
+        backfilled: (events, status) => this.clock.backfilled(events, status),
         error: (error) => {
           if (this.listenerCount('error') > 0) this.emit('error', error);
         },
@@ -301,6 +299,7 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
   }
 
   private gap(cluster: Cluster, gap: Gap): void {
+    this.clock.gap(cluster);
     if (this.listenerCount('gap') > 0) this.emit('gap', cluster, gap);
     const text = encodeEvents([status('gap', `relay: ${gapMessage(gap)}`)]);
     for (const s of this.server.connections()) {

@@ -43,8 +43,8 @@ export interface UpstreamHooks {
   frame(cluster: Cluster, events: readonly WireEvent[], raw: string | undefined): void;
   gap(cluster: Cluster, gap: Gap): void;
   reconnect(cluster: Cluster): void;
-  /** A topic's gap was filled with `events` events from REST history. */
-  backfilled(events: number): void;
+  /** A topic's gap was filled with `events` events from REST history, completely or in part. */
+  backfilled(events: number, status: 'filled' | 'partial'): void;
   error(error: PolygonStreamError): void;
   /** The upstream stream ended for good (auth failed, reconnects exhausted, evicted). */
   ended(cluster: Cluster, error: PolygonStreamError | undefined): void;
@@ -108,7 +108,7 @@ export class Upstream {
     );
     this.client.on('gap', (gap) => hooks.gap(cluster, gap));
     this.client.on('reconnect', () => hooks.reconnect(cluster));
-    this.client.on('backfill', (report) => hooks.backfilled(report.events));
+    this.client.on('backfill', (report) => hooks.backfilled(report.events, report.status));
     this.client.on('close', ({ error }) => {
       this.changes.close();
       for (const key of [...this.waiters.keys()]) {

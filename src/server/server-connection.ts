@@ -9,6 +9,8 @@ export interface ServerConnection {
   readonly authenticated: boolean;
   /** The client negotiated permessage-deflate (only when it asked: the server offers it). */
   readonly compressed: boolean;
+  /** Bytes sent to the client but not yet written to its socket (ws `bufferedAmount`). */
+  readonly bufferedAmount: number;
   /** Server-side current topic set, as the client spelled the topics. */
   readonly subscriptions: ReadonlySet<string>;
   /**

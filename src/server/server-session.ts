@@ -106,6 +106,12 @@ export class ServerSession implements SessionInfo {
     return !this.closed && this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** Events its subscriptions covered that were not sent: it was too far behind, or closing. */
+  droppedEvents = 0;
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
   // ---- ServerConnection ---------------------------------------------------------------------
 
   drop(): void {
@@ -167,7 +173,9 @@ export class ServerSession implements SessionInfo {
     }
     if (batch.length === 0) return 0;
     const text = raw !== undefined && batch.length === events.length ? raw : encodeEvents(batch);
-    return this.sendText(text) ? batch.length : 0;
+    if (this.sendText(text)) return batch.length;
+    this.droppedEvents += batch.length;
+    return 0;
   }
 
   /** Send a frame unless the client is too far behind, in which case it is cut off. */

@@ -1,7 +1,7 @@
 /**
  * The built package as a consumer project sees it: `import` and `require` through the exports
  * map, the subpath entries, what importing the client loads, and an install without the optional
- * `ioredis` peer. (`npm test` builds first.)
+ * `ioredis` and `prom-client` peers. (`npm test` builds first.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -22,7 +22,7 @@ import { loadedModules } from '../../scripts/package-cost.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let project: string;
-/** A consumer whose node_modules holds a copy of the package and `ws`, and no ioredis. */
+/** A consumer whose node_modules holds a copy of the package and `ws`, and no ioredis or prom-client. */
 let bare: string;
 
 before(() => {
@@ -110,14 +110,19 @@ test('importing the client loads neither ioredis nor the simulator nor the relay
       assert.ok(!d.text.includes('startSimulator'), `${format}: ${d.file} holds the simulator`);
       assert.ok(!d.text.includes('startRelay'), `${format}: ${d.file} holds the relay`);
       assert.ok(!/["']ioredis["']/.test(d.text), `${format}: ${d.file} names ioredis`);
+      assert.ok(!/["']prom-client["']/.test(d.text), `${format}: ${d.file} names prom-client`);
     }
   }
   // The same check sees the simulator, relay and Redis entries when they are imported; Redis loads
   // ioredis only when a sink or reader connects.
   const simulator = distFiles(loadedModules('polygon-stream/simulator', 'esm', project).files);
   assert.ok(simulator.some((d) => d.text.includes('startSimulator')));
-  const relay = distFiles(loadedModules('polygon-stream/relay', 'esm', project).files);
+  // The relay loads prom-client only when a relay starts.
+  const relayFiles = loadedModules('polygon-stream/relay', 'esm', project).files;
+  const relay = distFiles(relayFiles);
   assert.ok(relay.some((d) => d.text.includes('startRelay')));
+  assert.ok(relay.some((d) => /import\(["']prom-client["']\)/.test(d.text)));
+  assert.ok(!relayFiles.some((f) => f.includes('/node_modules/prom-client/')));
   const redis = loadedModules('polygon-stream/redis', 'esm', project).files;
   assert.ok(distFiles(redis).some((d) => /import\(["']ioredis["']\)/.test(d.text)));
   assert.ok(!redis.some((f) => f.includes('/node_modules/ioredis/')));
@@ -146,6 +151,25 @@ test('the tarball holds no source maps; the CLI imports the library instead of a
     shared.some((c) => DEFINES_CLIENT.test(readFileSync(c, 'utf8'))),
     'the CLI imports the chunk that defines StreamClient',
   );
+});
+
+test('without prom-client installed: the relay runs; /metrics says what to install, /healthz works', () => {
+  const out = run(
+    'no-prom-client.mjs',
+    `import { startRelay } from 'polygon-stream/relay';
+     const relay = await startRelay({ allowAnyToken: true, simulator: { eventsPerSecond: 0 } });
+     const metrics = await fetch(relay.url.replace('ws:', 'http:') + '/metrics');
+     const health = await fetch(relay.healthUrl);
+     console.log(String(relay.metricsUrl));
+     console.log(metrics.status, (await metrics.text()).trim());
+     console.log(health.status, await health.text());
+     await relay.close();`,
+    bare,
+  );
+  const lines = out.trim().split('\n');
+  assert.equal(lines[0], 'undefined');
+  assert.match(lines[1]!, /^503 .*'prom-client'.*npm install prom-client$/);
+  assert.equal(lines[2], '200 {"status":"ok","upstreams":{"stocks":"open"}}');
 });
 
 test('without ioredis installed: the client and CLI work; the Redis sink says what to install', () => {

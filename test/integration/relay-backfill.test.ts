@@ -63,6 +63,12 @@ describe('relay with backfill', () => {
         const m = relay.metrics();
         assert.ok(m.backfilledEvents > 0, `backfilled ${m.backfilledEvents}`);
         assert.ok(a.events.filter(isData).length > 0);
+        // Both topics' fills were complete, and the scrape says so.
+        assert.deepEqual(m.backfills, { filled: 2, partial: 0 });
+        assert.equal(m.upstreams['stocks']?.gaps, 1);
+        const scrape = await (await fetch(relay.metricsUrl!)).text();
+        assert.match(scrape, /^polygon_stream_relay_backfills_total\{status="filled"\} 2$/m);
+        assert.match(scrape, /^polygon_stream_relay_backfilled_events_total [1-9]\d*$/m);
       },
     ),
   );

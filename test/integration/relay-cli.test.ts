@@ -1,6 +1,7 @@
 /**
  * `polygon-stream relay` (the built CLI; `npm test` builds first): it starts on the embedded
- * simulator, a client streams through it, --metrics reports on stderr, SIGINT stops it cleanly;
+ * simulator, a client streams through it, --metrics reports on stderr, the startup lines name the
+ * /metrics and /healthz URLs (and they answer), SIGINT stops it cleanly;
  * usage errors exit 2 with a message naming the flag.
  */
 import assert from 'node:assert/strict';
@@ -24,6 +25,12 @@ describe('polygon-stream relay', () => {
     ]);
     const line = await cli.waitFor(/listening on ws:\/\/127\.0\.0\.1:\d+/);
     const url = line.slice(line.indexOf('ws://'));
+    // The startup lines say where the Prometheus metrics and the health check are.
+    const metricsLine = await cli.waitFor(/^ {2}metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    const healthLine = await cli.waitFor(/^ {2}health: http:\/\/127\.0\.0\.1:\d+\/healthz$/m);
+    const metricsUrl = metricsLine.slice(metricsLine.indexOf('http://'));
+    assert.equal(metricsUrl, `${url.replace('ws://', 'http://')}/metrics`);
+    assert.equal((await fetch(healthLine.slice(healthLine.indexOf('http://')))).status, 200);
     const client = new StreamClient('tok', 'stocks', {
       host: url,
       onMessage: () => undefined,
@@ -39,6 +46,8 @@ describe('polygon-stream relay', () => {
         /\[relay\] clients 1 {2}upstream topics stocks:1 {2}in \d+\/s .* backfilled 0 /,
         'stderr',
       );
+      const scrape = await (await fetch(metricsUrl)).text();
+      assert.match(scrape, /^polygon_stream_relay_clients\{authenticated="true"\} 1$/m);
     } finally {
       await client.closeStream();
     }

@@ -136,6 +136,8 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
       `  clusters: ${flags.clusters.map((c) => `${relay.url}/${c}`).join('  ')}`,
       `  tokens: ${flags.tokens === undefined ? 'any non-empty token' : `one of the ${flags.tokens.length} given with --tokens`}`,
       `  browsers: ${flags.allowOrigin === undefined ? 'refused (no --allow-origin)' : `only from ${flags.allowOrigin.join(', ')}`}`,
+      `  metrics: ${relay.metricsUrl ?? 'not served: prom-client is not installed (npm install prom-client)'}`,
+      `  health: ${relay.healthUrl}`,
       `Connect:`,
       `  polygon-stream stream --host ${relay.url} --key ${token} --subscribe T.AAPL`,
       `  new StreamClient('${token}', '${flags.clusters[0]}', { host: '${relay.url}' })`,

@@ -1,0 +1,216 @@
+/**
+ * The relay's metrics in the Prometheus text format, with prom-client: an optional peer
+ * dependency, imported when a relay starts (never by the client entry). Each relay has a registry
+ * of its own (two relays in one process do not collide) and no process metrics. Every value is
+ * read from the relay when scraped (prom-client `collect`), never updated per event: forwarding
+ * stays as fast as without metrics.
+ */
+import type * as PromClient from 'prom-client';
+import type { ServerConnection } from '../server/server-connection.js';
+import type { RelayMetrics } from './metrics.js';
+
+type Prom = typeof PromClient;
+
+/** What `/metrics` answers (503) when prom-client is not installed. */
+export const PROM_CLIENT_MISSING =
+  "polygon-stream relay: metrics need the 'prom-client' package, an optional peer dependency of polygon-stream: npm install prom-client";
+
+const PREFIX = 'polygon_stream_relay_';
+
+let loading: Promise<Prom | undefined> | undefined;
+
+/** `import('prom-client')`, once per process; undefined when it is not installed. */
+export function loadPromClient(): Promise<Prom | undefined> {
+  loading ??= import('prom-client').then(
+    (m) => m,
+    () => {
+      loading = undefined;
+      return undefined;
+    },
+  );
+  return loading;
+}
+
+/** What the exporter reads from the relay. */
+export interface MetricsSource {
+  metrics(): RelayMetrics;
+  connections(): readonly ServerConnection[];
+}
+
+interface Snapshot {
+  metrics: RelayMetrics;
+  connections: readonly ServerConnection[];
+}
+
+type Labels = Record<string, string>;
+type Samples = (s: Snapshot) => Iterable<[Labels, number]>;
+
+const one = (value: number): [Labels, number][] => [[{}, value]];
+const byCluster = (s: Snapshot, value: (cluster: string) => number): [Labels, number][] =>
+  Object.keys(s.metrics.upstreams).map((cluster) => [{ cluster }, value(cluster)]);
+
+export class PrometheusMetrics {
+  private readonly registry: PromClient.Registry;
+  /** The relay's state for the scrape in progress: read once, shared by every metric. */
+  private current: Snapshot | undefined;
+
+  constructor(
+    prom: Prom,
+    private readonly source: MetricsSource,
+  ) {
+    this.registry = new prom.Registry();
+    const snap = (): Snapshot =>
+      (this.current ??= { metrics: source.metrics(), connections: source.connections() });
+    const define = (
+      kind: 'counter' | 'gauge',
+      name: string,
+      help: string,
+      labelNames: string[],
+      samples: Samples,
+    ): void => {
+      const config = { name: PREFIX + name, help, labelNames, registers: [this.registry] };
+      if (kind === 'counter') {
+        new prom.Counter({
+          ...config,
+          collect() {
+            this.reset();
+            for (const [labels, value] of samples(snap())) this.inc(labels, value);
+          },
+        });
+      } else {
+        new prom.Gauge({
+          ...config,
+          collect() {
+            this.reset();
+            for (const [labels, value] of samples(snap())) this.set(labels, value);
+          },
+        });
+      }
+    };
+
+    define(
+      'gauge',
+      'clients',
+      'Downstream connections: authenticated clients, and connections still authenticating',
+      ['authenticated'],
+      (s) => [
+        [{ authenticated: 'true' }, s.metrics.clients],
+        [{ authenticated: 'false' }, s.metrics.connecting],
+      ],
+    );
+    define(
+      'gauge',
+      'client_queue_bytes',
+      'Bytes sent to an authenticated downstream client but not yet written to its socket, by session id',
+      ['client'],
+      (s) =>
+        s.connections
+          .filter((c) => c.authenticated)
+          .map((c) => [{ client: String(c.id) }, c.bufferedAmount]),
+    );
+    define('gauge', 'upstream_topics', 'Topics subscribed upstream', ['cluster'], (s) =>
+      byCluster(s, (c) => s.metrics.upstreamTopics[c]?.length ?? 0),
+    );
+    define(
+      'gauge',
+      'upstream_open',
+      'Whether the upstream connection is open (1) or not (0: connecting, reconnecting, closed)',
+      ['cluster'],
+      (s) => byCluster(s, (c) => (s.metrics.upstreams[c]?.state === 'open' ? 1 : 0)),
+    );
+    define('counter', 'events_in_total', 'Data events received from upstream', [], (s) =>
+      one(s.metrics.eventsIn),
+    );
+    define(
+      'counter',
+      'events_out_total',
+      'Events sent downstream (one per client it reached)',
+      [],
+      (s) => one(s.metrics.eventsOut),
+    );
+    define(
+      'counter',
+      'dropped_events_total',
+      'Events a client subscribed to that it was not sent (too far behind, then cut off; or closing)',
+      [],
+      (s) => one(s.metrics.droppedEvents),
+    );
+    define(
+      'counter',
+      'slow_consumer_disconnects_total',
+      'Downstream clients cut off for not reading (slow_consumer)',
+      [],
+      (s) => one(s.metrics.slowConsumerDisconnects),
+    );
+    define('counter', 'auth_failures_total', 'Failed downstream authentications', [], (s) =>
+      one(s.metrics.authFailures),
+    );
+    define(
+      'counter',
+      'auth_slowed_total',
+      'Authentication answers given late (an address guessing tokens, or a failed token retried)',
+      [],
+      (s) => one(s.metrics.authSlowed),
+    );
+    define(
+      'counter',
+      'refused_clients_total',
+      'Downstream clients refused at the client cap (after authenticating)',
+      [],
+      (s) => one(s.metrics.refusedClients),
+    );
+    define(
+      'counter',
+      'refused_requests_total',
+      'HTTP requests and WebSocket upgrades refused for their Origin or Host header (403)',
+      [],
+      (s) => one(s.metrics.refusedRequests),
+    );
+    define(
+      'counter',
+      'upstream_reconnects_total',
+      'Upstream reconnect attempts',
+      ['cluster'],
+      (s) => byCluster(s, (c) => s.metrics.upstreams[c]?.reconnects ?? 0),
+    );
+    define(
+      'counter',
+      'upstream_gaps_total',
+      'Upstream gaps: the connection was lost, then back',
+      ['cluster'],
+      (s) => byCluster(s, (c) => s.metrics.upstreams[c]?.gaps ?? 0),
+    );
+    define(
+      'counter',
+      'backfilled_events_total',
+      'Events filled from REST history after upstream gaps',
+      [],
+      (s) => one(s.metrics.backfilledEvents),
+    );
+    define(
+      'counter',
+      'backfills_total',
+      'Topic fills after upstream gaps, by outcome (filled: complete; partial: ranges may lack events)',
+      ['status'],
+      (s) => Object.entries(s.metrics.backfills).map(([status, n]) => [{ status }, n]),
+    );
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The metrics in the Prometheus text format. */
+  async scrape(): Promise<string> {
+    this.current = undefined;
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  close(): void {
+    this.registry.clear();
+  }
+}
