@@ -103,6 +103,11 @@ describe('relay metrics and health', () => {
 
         a.close();
         await until(() => relay.connections().length === 0, 'the client to be gone');
+        // The upstream unsubscribe goes out once the relay's short coalescing window has passed.
+        await until(
+          () => relay.metrics().upstreamTopics['stocks']?.length === 0,
+          'the upstream topic to be released',
+        );
         const after = await scrape(relay.metricsUrl);
         assert.deepEqual(queues(after), []);
         assert.equal(after.get(`${P}clients{authenticated="true"}`), 0);
