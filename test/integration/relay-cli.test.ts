@@ -65,11 +65,44 @@ describe('polygon-stream relay', () => {
         /^error: --allow-any-token must be false on 0\.0\.0\.0 \(any token would serve the feed/,
       ],
       [['relay', '--clusters', 'bonds', '--tokens', 't'], /Expected clusters among stocks/],
+      [
+        ['relay', '--tokens', 't', '--tls-cert', 'test/fixtures/tls/cert.pem'],
+        /--tls-cert and --tls-key go together/,
+      ],
+      [
+        ['relay', '--tokens', 't', '--tls-cert', 'nope.pem', '--tls-key', 'nope.pem'],
+        /--tls-cert: cannot read nope\.pem/,
+      ],
+      [
+        ['relay', '--tokens', 't', '--allow-origin', 'desk.example'],
+        /--allow-origin must be origins such as 'https:\/\/desk\.example:3000'/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const result = await spawnNode([CLI, ...args]).result;
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, pattern);
     }
+  });
+
+  test('serves wss:// with --tls-cert and --tls-key, without the clear-text warning', async () => {
+    const tls = spawnNode([
+      CLI,
+      'relay',
+      '--port',
+      '0',
+      '--tokens',
+      't',
+      '--tls-cert',
+      'test/fixtures/tls/cert.pem',
+      '--tls-key',
+      'test/fixtures/tls/key.pem',
+    ]);
+    await tls.waitFor(/listening on wss:\/\/127\.0\.0\.1:\d+/);
+    await tls.waitFor(/browsers: refused \(no --allow-origin\)/);
+    tls.child.kill('SIGINT');
+    const result = await tls.result;
+    assert.equal(result.code, 0);
+    assert.doesNotMatch(result.stderr, /warning/);
   });
 });

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Cluster } from '../../protocol/streams.js';
-import { gapMessage, isLoopback, startRelay, type Relay } from '../../relay/index.js';
+import { gapMessage, startRelay, type Relay } from '../../relay/index.js';
 import { apiKeyOf, UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
 import { listenFailure, optionAsUsage } from '../messages.js';
+import { clearTextWarning, listeningLines } from './relay-banner.js';
 
 export interface RelayFlags {
   port: number;
@@ -63,25 +64,6 @@ function tlsOf(flags: RelayFlags): { cert: Buffer; key: Buffer } | undefined {
   return { cert: read('--tls-cert', flags.tlsCert), key: read('--tls-key', flags.tlsKey) };
 }
 
-/**
- * Where the relay listens, as it is bound: its URL, and for a wildcard bind the addresses other
- * machines can use.
- */
-function listeningLines(relay: Relay): string[] {
-  const scheme = relay.tls ? 'wss' : 'ws';
-  const { address, port, family } = relay.address;
-  const shown = family === 'IPv6' ? `[${address}]` : address;
-  const lines = [`polygon-stream relay listening on ${scheme}://${shown}:${port}`];
-  if (address === '0.0.0.0' || address === '::') {
-    const lan = Object.values(networkInterfaces())
-      .flat()
-      .filter((i) => i !== undefined && !i.internal && (address === '::' || i.family === 'IPv4'))
-      .map((i) => `${scheme}://${i!.family === 'IPv6' ? `[${i!.address}]` : i!.address}:${port}`);
-    lines.push(`  every interface: ${[relay.url, ...lan].join('  ')}`);
-  }
-  return lines;
-}
-
 export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promise<number> {
   const key = apiKeyOf(flags, env);
   if (flags.tokens === undefined && !flags.allowAnyToken) {
@@ -124,14 +106,11 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
   relay.on('error', (err) => say(`upstream: ${err.code}: ${err.message}`));
   relay.on('gap', (cluster, gap) => say(`${cluster}: ${gapMessage(gap)}`));
   const token = flags.tokens?.[0] ?? 'any';
-  if (!isLoopback(relay.address.address) && !relay.tls) {
-    process.stderr.write(
-      `[relay] warning: listening on ${relay.address.address} without TLS: tokens and market data travel in clear text to anyone on the network path; pass --tls-cert and --tls-key\n`,
-    );
-  }
+  const warning = clearTextWarning(relay.address.address, relay.tls);
+  if (warning !== undefined) process.stderr.write(`[relay] ${warning}\n`);
   process.stdout.write(
     [
-      ...listeningLines(relay),
+      ...listeningLines(relay.address, relay.tls, relay.url, networkInterfaces()),
       `  upstream: ${key === undefined ? 'the embedded simulator (no key)' : (flags.host ?? 'socket.polygon.io')}, one connection per cluster`,
       `  clusters: ${flags.clusters.map((c) => `${relay.url}/${c}`).join('  ')}`,
       `  tokens: ${flags.tokens === undefined ? 'any non-empty token' : `one of the ${flags.tokens.length} given with --tokens`}`,
