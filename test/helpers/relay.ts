@@ -3,6 +3,7 @@
  * events), a relay in front of it, raw `ws` clients on the relay, and cleanup of all of them.
  */
 import WebSocket from 'ws';
+import { StreamClient } from '../../src/client/stream-client.js';
 import { startRelay, type Relay, type RelayOptions } from '../../src/relay/index.js';
 import {
   startSimulator,
@@ -95,3 +96,31 @@ export const quote = (sym: string, bp: number): object => ({
   q: bp,
   z: 3,
 });
+
+/**
+ * A StreamClient with `token` on the relay at `host` subscribes to AAPL trades; `publish` (when
+ * the test feeds the market itself) runs once it is subscribed. Resolves with the first trade's
+ * symbol; the client is closed whatever happens.
+ */
+export async function firstTrade(
+  host: string,
+  token: string,
+  options: { ws?: Record<string, unknown>; publish?: () => void } = {},
+): Promise<string> {
+  const client = new StreamClient(token, 'stocks', {
+    host,
+    ...(options.ws === undefined ? {} : { ws: options.ws }),
+    onMessage: () => undefined,
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  try {
+    const got = new Promise<{ sym: string }>((resolve) => client.on('T', resolve));
+    await client.startStreamThread();
+    await client.subscribeStockTrades(['AAPL']);
+    options.publish?.();
+    return (await got).sym;
+  } finally {
+    await client.closeStream();
+  }
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { StreamClient } from '../../src/client/stream-client.js';
+import { firstTrade } from '../helpers/relay.js';
 import { isStatus, TestClient } from '../helpers/sim.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 
@@ -62,20 +62,7 @@ describe('relay under a flood', () => {
     );
     flooder.close();
 
-    const client = new StreamClient('tok', 'stocks', {
-      host: base,
-      onMessage: () => undefined,
-      onError: () => undefined,
-      onClose: () => undefined,
-    });
-    try {
-      const trade = new Promise<{ sym: string }>((resolve) => client.on('T', resolve));
-      await client.startStreamThread();
-      await client.subscribeStockTrades(['AAPL']);
-      assert.equal((await trade).sym, 'AAPL');
-    } finally {
-      await client.closeStream();
-    }
+    assert.equal(await firstTrade(base, 'tok'), 'AAPL');
     cli.child.kill('SIGINT');
     const result = await cli.result;
     assert.equal(result.code, 0, result.stderr);

@@ -9,9 +9,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { StreamClient } from '../../src/client/stream-client.js';
 import { type EventPredicate, isStatus, type TestClient } from '../helpers/sim.js';
-import { TOKENS, trade, withRelay } from '../helpers/relay.js';
+import { firstTrade, TOKENS, trade, withRelay } from '../helpers/relay.js';
 
 const T = { timeout: 30_000 };
 const TLS = {
@@ -169,22 +168,11 @@ describe('relay hardening', () => {
     withRelay({ relay: { tls: TLS } }, async ({ sim, relay }) => {
       assert.match(relay.url, /^wss:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(relay.tls, true);
-      const client = new StreamClient(TOKENS[0]!, 'stocks', {
-        host: relay.url,
-        ws: { ca: TLS.cert },
-        onMessage: () => undefined,
-        onError: () => undefined,
-        onClose: () => undefined,
-      });
-      try {
-        const got = new Promise<{ sym: string }>((resolve) => client.on('T', resolve));
-        await client.startStreamThread();
-        await client.subscribeStockTrades(['AAPL']);
-        sim.publish('stocks', [trade('AAPL', 1)]);
-        assert.equal((await got).sym, 'AAPL');
-      } finally {
-        await client.closeStream();
-      }
+      const publish = (): void => void sim.publish('stocks', [trade('AAPL', 1)]);
+      assert.equal(
+        await firstTrade(relay.url, TOKENS[0]!, { ws: { ca: TLS.cert }, publish }),
+        'AAPL',
+      );
       // Without trusting the certificate, the handshake fails.
       await assert.rejects(
         new Promise((resolve, reject) => {
