@@ -337,8 +337,9 @@ export class ServerSession implements SessionInfo {
       if (answer instanceof Promise) this.later(action, topic, key, answer);
       else if (answer === 'ack') replies.ack(topic);
     }
-    if (changed) this.changed(action);
+    // The acknowledgements go first: data the change brings (a new symbol's first events) follows.
     this.reply(replies.done(), this.host.replyDelayMs());
+    if (changed) this.changed(action);
   }
 
   private changed(action: 'subscribe' | 'unsubscribe'): void {

@@ -132,7 +132,9 @@ describe('simulator: subscriptions and data', () => {
 
   it('slow consumer: a client that stops reading is cut off', T, () =>
     withSimulator(
-      { eventsPerSecond: 400_000, tickMs: 20, slowConsumerBytes: 64 * 1024 },
+      // A client that reads keeps up (a tick's frame is well under the limit); one that stops
+      // reading is past it within a few ticks. No past: it would delay the ack.
+      { eventsPerSecond: 200_000, tickMs: 20, slowConsumerBytes: 1024 * 1024, pastMs: 0 },
       async (sim, open) => {
         const c = await open('stocks', 'k');
         await c.subscribe('Q.*');
