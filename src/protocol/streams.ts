@@ -9,6 +9,13 @@ export const Cluster = {
   Forex: 'forex',
   Crypto: 'crypto',
   Indices: 'indices',
+  /** Futures of all four exchanges (CME, CBOT, NYMEX, COMEX). */
+  Futures: 'futures',
+  /** One exchange's futures (the provider's Business futures plans are sold per exchange). */
+  FuturesCME: 'futures/cme',
+  FuturesCBOT: 'futures/cbot',
+  FuturesNYMEX: 'futures/nymex',
+  FuturesCOMEX: 'futures/comex',
 } as const;
 export type Cluster = (typeof Cluster)[keyof typeof Cluster];
 export const CLUSTERS: readonly Cluster[] = Object.values(Cluster);
@@ -59,7 +66,29 @@ const SYMBOL_PREFIX: Record<Cluster, string> = {
   forex: 'C:',
   crypto: 'X:',
   indices: 'I:',
+  futures: '',
+  'futures/cme': '',
+  'futures/cbot': '',
+  'futures/nymex': '',
+  'futures/comex': '',
 };
+
+/** The futures clusters: all exchanges on one path, or one exchange each. */
+export const FUTURES_CLUSTERS = [
+  'futures',
+  'futures/cme',
+  'futures/cbot',
+  'futures/nymex',
+  'futures/comex',
+] as const satisfies readonly Cluster[];
+export type FuturesCluster = (typeof FUTURES_CLUSTERS)[number];
+
+/** Whether a cluster carries futures (its events have the futures shapes, not the stock ones). */
+export function isFuturesCluster(cluster: string): cluster is FuturesCluster {
+  return (FUTURES_CLUSTERS as readonly string[]).includes(cluster);
+}
+
+const FUT = FUTURES_CLUSTERS;
 
 const ALL_BUT_INDICES = ['stocks', 'options', 'forex', 'crypto'] as const;
 
@@ -94,6 +123,10 @@ const TABLE = [
   ['IndicesMinuteAggregates',     'indices_minute_aggregates',  'indices',  'AM',   'sym',  'Index minute aggregates'],
   ['IndicesSecondAggregates',     'indices_second_aggregates',  'indices',  'A',    'sym',  'Index second aggregates'],
   ['IndexValue',                  'index_value',                'indices',  'V',    'T',    'Index value'],
+  ['FuturesTrades',               'futures_trades',             FUT,        'T',    'sym',  'Futures trades'],
+  ['FuturesQuotes',               'futures_quotes',             FUT,        'Q',    'sym',  'Futures quotes (top of book)'],
+  ['FuturesMinuteAggregates',     'futures_minute_aggregates',  FUT,        'AM',   'sym',  'Futures minute aggregates'],
+  ['FuturesSecondAggregates',     'futures_second_aggregates',  FUT,        'A',    'sym',  'Futures second aggregates'],
   ['FairMarketValue',             'fair_market_value',          ABI,        'FMV',  'sym',  'Fair market value',                 'business'],
   ['LaunchpadMinuteAggregates',   undefined,                    ABI,        'AM',   'sym',  'Launchpad minute aggregates',       'launchpad'],
   ['LaunchpadValue',              undefined,                    ABI,        'LV',   'sym',  'Launchpad value',                   'launchpad'],
