@@ -93,8 +93,11 @@ function byWindow(cluster: Cluster): (e: WireEvent) => string {
 
 const SESSION_BAR = ['o', 'h', 'l', 'c', 'v', 'vw'];
 
-function bars(cluster: Cluster, ev: string, windowMs: number): HistoryRoute {
-  const fields: Record<Cluster, { f: readonly string[]; absent: readonly string[] }> = {
+/** The clusters whose bars come from /v2/aggs (futures bars have their own endpoint). */
+type V2Cluster = 'stocks' | 'options' | 'forex' | 'crypto' | 'indices';
+
+function bars(cluster: V2Cluster, ev: string, windowMs: number): HistoryRoute {
+  const fields: Record<V2Cluster, { f: readonly string[]; absent: readonly string[] }> = {
     stocks: { f: [...SESSION_BAR, 'otc'], absent: ['av', 'op', 'a', 'z'] },
     options: { f: SESSION_BAR, absent: ['av', 'op', 'a', 'z'] },
     forex: { f: ['o', 'h', 'l', 'c', 'v'], absent: [] },

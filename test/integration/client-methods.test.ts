@@ -57,6 +57,12 @@ const SYMBOLS: Record<
     prefixed: 'X:ETH-USD',
   },
   indices: { bare: 'spx', upper: 'I:SPX', lowerPrefixed: 'I:spx', prefixed: 'I:NDX' },
+  // Futures tickers have no prefix; roots may start with a digit.
+  futures: { bare: 'esz6', upper: 'ESZ6', lowerPrefixed: 'clf7', prefixed: '6EH7' },
+  'futures/cme': { bare: 'esz6', upper: 'ESZ6', lowerPrefixed: 'nqh7', prefixed: '6EH7' },
+  'futures/cbot': { bare: 'znz6', upper: 'ZNZ6', lowerPrefixed: 'zch7', prefixed: 'YMZ6' },
+  'futures/nymex': { bare: 'clf7', upper: 'CLF7', lowerPrefixed: 'ngf7', prefixed: 'CLG7' },
+  'futures/comex': { bare: 'gcz6', upper: 'GCZ6', lowerPrefixed: 'sih7', prefixed: 'GCG7' },
 };
 
 type Method = (symbols?: Symbols, options?: SymbolOptions) => Promise<unknown>;

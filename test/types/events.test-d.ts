@@ -13,6 +13,9 @@ import type {
   FairMarketValue,
   ForexAggregate,
   ForexQuote,
+  FuturesAggregate,
+  FuturesQuote,
+  FuturesTrade,
   IndexAggregate,
   IndexValue,
   LaunchpadAggregate,
@@ -37,6 +40,8 @@ declare const options: StreamClient<'options'>;
 declare const forex: StreamClient<'forex'>;
 declare const crypto: StreamClient<'crypto'>;
 declare const indices: StreamClient<'indices'>;
+declare const futures: StreamClient<'futures'>;
+declare const cme: StreamClient<'futures/cme'>;
 declare const any: StreamClient;
 
 /** The type `on(ev)` hands its listener. */
@@ -83,8 +88,25 @@ indices.on('AM', (e) => expectTypeOf(e).toEqualTypeOf<IndexAggregate<'AM'>>());
 indices.on('V', (e) => expectTypeOf(e).toEqualTypeOf<IndexValue>());
 indices.on('status', (e) => expectTypeOf(e).toEqualTypeOf<StatusEvent>());
 
+// Futures reuse T, Q, A, AM with their own fields: the cluster decides the shape.
+futures.on('T', (e) => expectTypeOf(e).toEqualTypeOf<FuturesTrade>());
+futures.on('Q', (e) => expectTypeOf(e).toEqualTypeOf<FuturesQuote>());
+futures.on('A', (e) => expectTypeOf(e).toEqualTypeOf<FuturesAggregate<'A'>>());
+futures.on('AM', (e) => expectTypeOf(e).toEqualTypeOf<FuturesAggregate<'AM'>>());
+cme.on('T', (e) => expectTypeOf(e).toEqualTypeOf<FuturesTrade>());
+futures.on('T', (e) => {
+  // @ts-expect-error a futures trade has no exchange id (a stock field)
+  void e.x;
+});
+futures.on('AM', (e) => {
+  // @ts-expect-error a futures bar has no volume-weighted price (a stock field)
+  void e.vw;
+});
+// @ts-expect-error no LULD on futures
+futures.on('LULD', () => undefined);
+
 // A client of any cluster: the union of what `ev` is on each.
-any.on('T', (e) => expectTypeOf(e).toEqualTypeOf<StockTrade | OptionTrade>());
+any.on('T', (e) => expectTypeOf(e).toEqualTypeOf<StockTrade | OptionTrade | FuturesTrade>());
 
 // Everything, unknown events included; lifecycle events.
 stocks.on('*', (e) => expectTypeOf(e).toEqualTypeOf<StreamEvent<'stocks'>>());

@@ -54,6 +54,9 @@ function describeCrypto(e: StreamEvent<'crypto'>): string {
   }
 }
 
+/** Every futures cluster (all exchanges, or one) has the same events. */
+const FUTURES_KEYS = { T: true, Q: true, A: true, AM: true, status: true } as const;
+
 /** ev → true, per cluster: a literal that must list exactly EventMap's keys (compile-checked). */
 const EVENT_MAP_KEYS: { [C in Cluster]: { [E in EvOf<C>]: true } } = {
   stocks: {
@@ -81,6 +84,11 @@ const EVENT_MAP_KEYS: { [C in Cluster]: { [E in EvOf<C>]: true } } = {
     status: true,
   },
   indices: { A: true, AM: true, V: true, status: true },
+  futures: FUTURES_KEYS,
+  'futures/cme': FUTURES_KEYS,
+  'futures/cbot': FUTURES_KEYS,
+  'futures/nymex': FUTURES_KEYS,
+  'futures/comex': FUTURES_KEYS,
 };
 
 // ── websocket.json (vendored from the provider's description in test/fixtures) ──────────────────
