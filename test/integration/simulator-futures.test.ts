@@ -168,3 +168,126 @@ describe('simulator: futures', () => {
     }),
   );
 });
+
+/** A REST row or body, loosely typed for the checks. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON under test
+type Json = any;
+
+/** GET a simulator REST path; the body parsed with ns timestamps kept as digit strings. */
+async function rest(sim: { port: number }, path: string): Promise<{ status: number; body: Json }> {
+  const url = path.startsWith('http') ? path : `http://127.0.0.1:${sim.port}${path}`;
+  const res = await fetch(url, { headers: { authorization: 'Bearer k' } });
+  const text = await res.text();
+  const safe = text.replace(
+    /"(timestamp|bid_timestamp|ask_timestamp|window_start)":(\d+)/g,
+    '"$1":"$2"',
+  );
+  return { status: res.status, body: JSON.parse(safe) };
+}
+
+/** Every row of a query, following next_url. */
+async function allRows(sim: { port: number }, path: string): Promise<Json[]> {
+  const rows: Json[] = [];
+  let next: string | undefined = path;
+  while (next) {
+    const { status, body } = await rest(sim, next);
+    assert.equal(status, 200, JSON.stringify(body));
+    rows.push(...body.results);
+    next = body.next_url;
+  }
+  return rows;
+}
+
+describe('simulator: futures REST history', () => {
+  it('serves trades, quotes and bars equal to the stream, sorted, paged and windowed', T, () =>
+    withSimulator({ ...FAST, seed: 9 }, async (sim, open) => {
+      const [cl] = sim.tickers('futures/nymex');
+      const c = await open('futures', 'k');
+      await c.subscribe(`T.${cl},Q.${cl},A.${cl}`);
+      await c.waitForMany((e) => e.ev === 'A', 4, 0, 8_000);
+      const trades = c.events.filter((e) => e.ev === 'T');
+      const first = trades[0]!.t as number;
+      const last = trades[trades.length - 1]!.t as number;
+      const win = `timestamp.gte=${BigInt(first) * 1_000_000n}&timestamp.lte=${BigInt(last) * 1_000_000n}`;
+      const asc = await allRows(sim, `/futures/v1/trades/${cl}?${win}&sort=timestamp.asc&limit=7`);
+      const streamed = trades.map((e) => [
+        String(BigInt(e.t as number) * 1_000_000n),
+        e.p,
+        e.s,
+        e.q,
+      ]);
+      const rowsOf = (r: Json[]) => r.map((x) => [x.timestamp, x.price, x.size, x.sequence_number]);
+      assert.deepEqual(rowsOf(asc), streamed);
+      assert.ok(asc.every((r) => r.ticker === cl && typeof r.session_end_date === 'string'));
+      // Default sort is desc; default limit 10 trades per page.
+      const page = await rest(sim, `/futures/v1/trades/${cl}?${win}`);
+      assert.equal(page.body.results.length, Math.min(10, trades.length));
+      assert.deepEqual(rowsOf(page.body.results), streamed.slice().reverse().slice(0, 10));
+      const desc = await allRows(sim, `/futures/v1/trades/${cl}?${win}&limit=5`);
+      assert.deepEqual(rowsOf(desc), streamed.slice().reverse());
+      // Quotes: bid_/ask_ fields from the stream.
+      const quotes = c.events.filter((e) => e.ev === 'Q');
+      const qFirst = BigInt(quotes[0]!.t as number) * 1_000_000n;
+      const qLast = BigInt(quotes[quotes.length - 1]!.t as number) * 1_000_000n;
+      const qRows = await allRows(
+        sim,
+        `/futures/v1/quotes/${cl}?timestamp.gte=${qFirst}&timestamp.lte=${qLast}&sort=asc&limit=50`,
+      );
+      assert.deepEqual(
+        qRows.map((r) => [r.bid_price, r.bid_size, r.ask_price, r.ask_size]),
+        quotes.map((e) => [e.bp, e.bs, e.ap, e.as]),
+      );
+      // Bars: resolution 1sec = the A stream; window_start filter.
+      const bars = c.events.filter((e) => e.ev === 'A');
+      const ws = BigInt(bars[0]!.s as number) * 1_000_000n;
+      const we = BigInt(bars[bars.length - 1]!.s as number) * 1_000_000n;
+      const aRows = await allRows(
+        sim,
+        `/futures/v1/aggs/${cl}?resolution=1sec&window_start.gte=${ws}&window_start.lte=${we}&sort=window_start.asc&limit=2`,
+      );
+      assert.deepEqual(
+        aRows.map((r) => [
+          r.window_start,
+          r.open,
+          r.high,
+          r.low,
+          r.close,
+          r.volume,
+          r.dollar_volume,
+          r.transactions,
+        ]),
+        bars.map((e) => [
+          String(BigInt(e.s as number) * 1_000_000n),
+          e.o,
+          e.h,
+          e.l,
+          e.c,
+          e.v,
+          e.dv,
+          e.n,
+        ]),
+      );
+    }),
+  );
+
+  it('answers bad parameters with 400 and the default resolution as unsupported', T, () =>
+    withSimulator(FAST, async (sim) => {
+      const [es] = sim.tickers('futures/cme');
+      for (const q of [
+        `aggs/${es}`,
+        `aggs/${es}?resolution=1day`,
+        `trades/${es}?limit=50000`,
+        `trades/${es}?sort=sideways`,
+        `quotes/${es}?timestamp.gte=yesterday`,
+        `trades/${es}?cursor=nonsense`,
+      ]) {
+        const { status, body } = await rest(sim, `/futures/v1/${q}`);
+        assert.equal(status, 400, `${q}: ${JSON.stringify(body)}`);
+      }
+      const rfc = await rest(sim, `/futures/v1/trades/${es}?timestamp.gte=2020-01-01T00:00:00Z`);
+      assert.equal(rfc.status, 200);
+      const unknown = await rest(sim, '/futures/v1/trades/ZZZ9');
+      assert.deepEqual([unknown.status, unknown.body.results], [200, []]);
+    }),
+  );
+});
