@@ -5,7 +5,14 @@
  */
 import type { WireEvent } from '../protocol/codec.js';
 import type { Cluster } from '../protocol/streams.js';
-import { round, roundPrice, type AggWindow, type SymbolState, type Universe } from './universe.js';
+import {
+  round,
+  roundPrice,
+  withFutures,
+  type AggWindow,
+  type SymbolState,
+  type Universe,
+} from './universe.js';
 
 export interface GenContext {
   readonly u: Universe;
@@ -22,13 +29,18 @@ export function addVolume(s: SymbolState, p: number, size: number): void {
 }
 
 /** How much one aggregate update trades, by cluster (units: shares, contracts, ticks, coins). */
-const AGG_VOLUME: Record<Cluster, [lo: number, hi: number, lot: number]> = {
-  stocks: [1, 60, 100],
-  options: [1, 25, 1],
-  forex: [1, 40, 1],
-  crypto: [1, 30, 1],
-  indices: [0, 0, 0],
-};
+const AGG_VOLUME: Record<Cluster, [lo: number, hi: number, lot: number]> = withFutures<
+  [lo: number, hi: number, lot: number]
+>(
+  {
+    stocks: [1, 60, 100],
+    options: [1, 25, 1],
+    forex: [1, 40, 1],
+    crypto: [1, 30, 1],
+    indices: [0, 0, 0],
+  },
+  [1, 20, 1],
+);
 
 /** A fresh window starting at `start`, opened at price `p`. */
 export function openWindow(start: number, p: number): AggWindow {
@@ -75,9 +87,9 @@ export interface BarStream {
 }
 
 /** A generator for a bar stream: one step in a fresh window, then its bar (for checks of shape). */
-type BarGenerator = Generator & { readonly bars: BarStream };
+export type BarGenerator = Generator & { readonly bars: BarStream };
 
-function barGenerator(bars: BarStream): BarGenerator {
+export function barGenerator(bars: BarStream): BarGenerator {
   const gen: Generator = (ctx) => {
     const w = openWindow(Math.floor(ctx.now / bars.size) * bars.size, ctx.s.price);
     advanceWindow(ctx, w);

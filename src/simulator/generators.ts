@@ -4,7 +4,7 @@
  * and produce every field of their schema with values drawn from the symbol's price walk.
  */
 import type { WireEvent } from '../protocol/codec.js';
-import { STREAMS, type StreamSpec } from '../protocol/streams.js';
+import { isFuturesCluster, STREAMS, type StreamSpec } from '../protocol/streams.js';
 import { canonicalSymbol } from '../protocol/symbols.js';
 import {
   addVolume,
@@ -14,6 +14,7 @@ import {
   type GenContext,
   type Generator,
 } from './aggregates.js';
+import { futuresAggregate, futuresQuote, futuresTrade } from './futures-generators.js';
 import { priceDecimals, round, roundPrice, type SymbolState } from './universe.js';
 import { invalidOption } from '../validate.js';
 
@@ -276,6 +277,13 @@ const launchpadValue: Generator = (ctx) => ({
 
 const indexValue: Generator = (ctx) => ({ ev: 'V', val: price(ctx), T: ctx.s.symbol, t: ctx.now });
 
+const FUTURES_GENERATORS: Readonly<Record<string, Generator>> = {
+  T: futuresTrade,
+  Q: futuresQuote,
+  A: futuresAggregate('A', SECOND),
+  AM: futuresAggregate('AM', MINUTE),
+};
+
 // ---- the table ----------------------------------------------------------------------------
 
 /** Generators by websocket.json path. Note `/options/A` generates `A` (its example says `AM`). */
@@ -301,6 +309,13 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   '/indices/A': indexAggregate('A', SECOND),
   '/indices/AM': indexAggregate('AM', MINUTE),
   '/indices/V': indexValue,
+  // Every futures path (`/futures/T`, `/futures/cme/T` …) has the same four shapes.
+  ...Object.fromEntries(
+    STREAMS.filter((s) => isFuturesCluster(s.cluster)).map((s): [string, Generator] => [
+      s.schemaPath,
+      FUTURES_GENERATORS[s.prefix]!,
+    ]),
+  ),
   ...Object.fromEntries(
     STREAMS.filter((s) => s.feed !== 'market').map((s): [string, Generator] => [
       s.schemaPath,

@@ -5,7 +5,7 @@
  * is acknowledged and nothing is sent, as the provider does. Option contracts are known when they
  * are well-formed OCC symbols on a known stock (every strike and expiry is listed).
  */
-import type { Cluster } from '../protocol/streams.js';
+import type { Cluster, FuturesCluster } from '../protocol/streams.js';
 
 export interface Listing {
   /** As topics spell it, without the cluster prefix: `AAPL`, `EUR-USD`, `BTC-USD`, `SPX`. */
@@ -127,7 +127,9 @@ export const OPTION_UNDERLYINGS: readonly [symbol: string, step: number][] = [
 ];
 
 /** The listings of a cluster whose symbols are listed one by one (options are generated). */
-export const REFERENCE: Readonly<Record<Exclude<Cluster, 'options'>, readonly Listing[]>> = {
+export const REFERENCE: Readonly<
+  Record<Exclude<Cluster, 'options' | FuturesCluster>, readonly Listing[]>
+> = {
   stocks: STOCKS,
   forex: FOREX,
   crypto: CRYPTO,

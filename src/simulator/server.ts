@@ -8,11 +8,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWireEvent, type WireEvent } from '../protocol/codec.js';
-import { CLUSTERS, type Cluster } from '../protocol/streams.js';
-import { splitTopic } from '../protocol/symbols.js';
+import { CLUSTERS, FUTURES_CLUSTERS, isFuturesCluster, type Cluster } from '../protocol/streams.js';
+import { splitTopic, symbolOf } from '../protocol/symbols.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
 import type { ServerSession } from '../server/server-session.js';
 import type { SessionInfo, TopicAnswer } from '../server/session-host.js';
+import { checkDelayedFeeds, DelayedFeed } from './delayed-feed.js';
 import { Replayer } from './replay.js';
 import { ClusterTape } from './tape.js';
 import { checkRestFaults } from './rest/rest-faults.js';
@@ -79,6 +80,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   /** Until then (ms), new connections are refused: an outage. */
   private downUntil = 0;
   private readonly replayer: Replayer | undefined;
+  private readonly delayed: DelayedFeed;
 
   constructor(options: SimulatorOptions) {
     super();
@@ -124,6 +126,9 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     if (options.restFormingBars !== undefined) {
       boolean(where, 'restFormingBars', options.restFormingBars);
     }
+    this.delayed = new DelayedFeed(
+      options.delayedMs === undefined ? {} : checkDelayedFeeds(where, options.delayedMs),
+    );
     const restFaults =
       options.restFaults === undefined
         ? []
@@ -187,8 +192,12 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     if (this.generating) this.clock = setInterval(() => this.tick(), this.tickMs);
   }
 
-  /** The tape of a cluster, created on first use. */
+  /**
+   * The tape of a cluster, created on first use. The futures exchange paths have none of their
+   * own: they are views of the one `futures` tape (one market).
+   */
   tape(cluster: Cluster): ClusterTape {
+    if (isFuturesCluster(cluster)) cluster = 'futures';
     let tape = this.tapes.get(cluster);
     if (!tape) {
       const options = {
@@ -203,6 +212,12 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
   }
 
   history(cluster: string, key: string): WireEvent[] {
+    if (isFuturesCluster(cluster) && cluster !== 'futures') {
+      // An exchange path's view: only its own contracts.
+      const symbol = key.slice(key.indexOf('.') + 1);
+      if (!this.universe.known(cluster, symbol)) return [];
+      return this.tapes.get('futures')?.log.all(key) ?? [];
+    }
     return this.tapes.get(cluster as Cluster)?.log.all(key) ?? [];
   }
 
@@ -222,8 +237,24 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     const now = Date.now();
     for (const tape of this.tapes.values()) {
       const events = tape.advance(now, this.eps, this.tickMs);
-      if (events.length > 0) this.server.publish(tape.cluster, events, true);
+      if (events.length === 0) continue;
+      this.send(tape.cluster, events, now);
+      if (tape.cluster !== 'futures') continue;
+      // The same events, each on its contract's exchange path too.
+      for (const exchange of FUTURES_CLUSTERS) {
+        if (exchange === 'futures') continue;
+        const own = events.filter((e) => this.universe.known(exchange, symbolOf(e) ?? ''));
+        if (own.length > 0) this.send(exchange, own, now);
+      }
     }
+    for (const held of this.delayed.due(now)) {
+      this.server.publish(held.cluster, held.events, true);
+    }
+  }
+
+  /** Generated events to the cluster's subscribers: now, or held for its delay (delayedMs). */
+  private send(cluster: Cluster, events: WireEvent[], now: number): void {
+    if (!this.delayed.hold(cluster, events, now)) this.server.publish(cluster, events, true);
   }
 
   get port(): number {

@@ -83,6 +83,14 @@ export interface SimulatorOptions {
    * asked range, as the provider's does. Default false: closed bars only.
    */
   restFormingBars?: boolean;
+  /**
+   * Serve clusters delayed, as the provider's delayed hosts do (10 minutes futures, 15 minutes
+   * stocks, options and indices): cluster → ms, e.g. `{ futures: 600_000 }` (`futures` covers the
+   * exchange paths too unless they have their own entry). Generated events reach the cluster's
+   * connections that long after they happened (at most one tick more); REST history, `history()`
+   * and `publish()` are not delayed. Default: every cluster real-time.
+   */
+  delayedMs?: Partial<Record<string, number>>;
   /** REST faults to start with; `sim.faults.rest` is the live list. Default none. */
   restFaults?: RestFault[];
   /** Serve recorded events instead of generated ones. */

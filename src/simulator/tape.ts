@@ -24,17 +24,22 @@ import { canonicalSymbol, displaySymbol, eventKey } from '../protocol/symbols.js
 import { addToWindow, openWindow, type BarStream } from './aggregates.js';
 import { EventLog, type LogLimits } from './event-log.js';
 import { generatorFor, weightOf, type Generator } from './generators.js';
-import type { AggWindow, SymbolState, Universe } from './universe.js';
+import { withFutures, type AggWindow, type SymbolState, type Universe } from './universe.js';
 
 /** The event bars are made of, per cluster, and its price and volume. */
-const SOURCE: Record<Cluster, { ev: string; of(e: WireEvent): [price: number, volume: number] }> = {
-  stocks: { ev: 'T', of: (e) => [e['p'] as number, e['s'] as number] },
-  options: { ev: 'T', of: (e) => [e['p'] as number, e['s'] as number] },
-  crypto: { ev: 'XT', of: (e) => [e['p'] as number, e['s'] as number] },
-  // Forex bars count quotes as volume, at the mid price.
-  forex: { ev: 'C', of: (e) => [((e['a'] as number) + (e['b'] as number)) / 2, 1] },
-  indices: { ev: 'V', of: (e) => [e['val'] as number, 0] },
-};
+type Source = { ev: string; of(e: WireEvent): [price: number, volume: number] };
+const TRADES: Source = { ev: 'T', of: (e) => [e['p'] as number, e['s'] as number] };
+const SOURCE: Record<Cluster, Source> = withFutures(
+  {
+    stocks: TRADES,
+    options: TRADES,
+    crypto: { ev: 'XT', of: (e) => [e['p'] as number, e['s'] as number] },
+    // Forex bars count quotes as volume, at the mid price.
+    forex: { ev: 'C', of: (e) => [((e['a'] as number) + (e['b'] as number)) / 2, 1] },
+    indices: { ev: 'V', of: (e) => [e['val'] as number, 0] },
+  },
+  TRADES,
+);
 
 /**
  * Symbols one tape lists at most: past it, a new symbol is not generated (it stays silent, as an

@@ -3,7 +3,7 @@
  * Every stream of a cluster draws from the same symbol state, so trades, quotes and aggregates of
  * one symbol agree with each other.
  */
-import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import { CLUSTERS, FUTURES_CLUSTERS, isFuturesCluster, type Cluster } from '../protocol/streams.js';
 import {
   canonicalSymbol,
   displaySymbol,
@@ -12,6 +12,7 @@ import {
 } from '../protocol/symbols.js';
 import { symbolProblem } from '../protocol/topics.js';
 import { invalidOption, number, plainObject } from '../validate.js';
+import { frontContracts, type FuturesContract } from './futures-universe.js';
 import { type Listing, OPTION_UNDERLYINGS, REFERENCE, STOCKS } from './reference-tickers.js';
 
 /** Tickers a simulator lists beyond its reference universe, by cluster: `{ stocks: ['FOO'] }`. */
@@ -95,25 +96,32 @@ export interface SymbolState {
   seq: number;
   /** Last trade id handed out. */
   tradeId: number;
+  /** Futures: the contract (product, tick, multiplier, exchange); undefined elsewhere. */
+  readonly contract?: FuturesContract;
+}
+
+/** A per-cluster table with one value for every futures cluster. */
+export function withFutures<T>(
+  rest: Record<Exclude<Cluster, (typeof FUTURES_CLUSTERS)[number]>, T>,
+  futures: T,
+) {
+  return { ...rest, ...Object.fromEntries(FUTURES_CLUSTERS.map((c) => [c, futures])) } as Record<
+    Cluster,
+    T
+  >;
 }
 
 /** Per-event volatility of the log price, by cluster. */
-const STEP_VOL: Record<Cluster, number> = {
-  stocks: 0.0006,
-  options: 0.008,
-  forex: 0.00006,
-  crypto: 0.0009,
-  indices: 0.0002,
-};
+const STEP_VOL: Record<Cluster, number> = withFutures(
+  { stocks: 0.0006, options: 0.008, forex: 0.00006, crypto: 0.0009, indices: 0.0002 },
+  0.00015,
+);
 
 /** Volume already traded today when the simulator starts, by cluster. */
-const BASE_VOLUME: Record<Cluster, number> = {
-  stocks: 1_000_000,
-  options: 200,
-  forex: 5_000,
-  crypto: 2_000,
-  indices: 0,
-};
+const BASE_VOLUME: Record<Cluster, number> = withFutures(
+  { stocks: 1_000_000, options: 200, forex: 5_000, crypto: 2_000, indices: 0 },
+  50_000,
+);
 
 /** Decimals a price is quoted with, by asset class and magnitude. */
 export function priceDecimals(cluster: Cluster, price: number, symbol = ''): number {
@@ -202,6 +210,18 @@ export class Universe {
       }
     }
     this.lists.set('options', contracts);
+    // Futures: one state per contract, listed on `futures` and on its exchange's path.
+    for (const c of FUTURES_CLUSTERS) this.lists.set(c, []);
+    for (const contract of frontContracts(now)) {
+      const state = this.add(
+        'futures',
+        { symbol: contract.ticker, price: contract.product.price },
+        contract,
+      );
+      this.lists.get('futures')!.push(state);
+      this.lists.get(contract.exchange)!.push(state);
+      this.byKey.set(keyOf(contract.exchange, state.symbol), state);
+    }
     for (const cluster of CLUSTERS) {
       for (const symbol of extra[cluster] ?? []) {
         const display = displaySymbol(cluster, symbol.toUpperCase());
@@ -289,7 +309,7 @@ export class Universe {
     return s.seq;
   }
 
-  private add(cluster: Cluster, l: Listing): SymbolState {
+  private add(cluster: Cluster, l: Listing, contract?: FuturesContract): SymbolState {
     const h = hashString(l.symbol);
     const dayVolume =
       BASE_VOLUME[cluster] === 0 ? 0 : BASE_VOLUME[cluster] + (h % (BASE_VOLUME[cluster] * 20));
@@ -306,6 +326,7 @@ export class Universe {
       dayNotional: dayVolume * l.price * (0.995 + (h % 100) / 10000),
       seq: 1000 + (h % 100000),
       tradeId: 10000 + (h % 1000000),
+      ...(contract ? { contract } : {}),
     };
     this.byKey.set(keyOf(cluster, l.symbol), state);
     return state;
@@ -322,6 +343,15 @@ export function checkTickers(where: string, tickers: unknown): ExtraTickers {
   for (const [cluster, list] of Object.entries(given)) {
     if (!(CLUSTERS as readonly string[]).includes(cluster)) {
       throw invalidOption(where, 'tickers', `keys among ${CLUSTERS.join(', ')}`, cluster);
+    }
+    if (isFuturesCluster(cluster)) {
+      // Futures contracts come from futures-universe.ts (a ticker alone has no tick or exchange).
+      throw invalidOption(
+        where,
+        'tickers',
+        'no futures cluster (its contracts are built in)',
+        cluster,
+      );
     }
     const ok =
       Array.isArray(list) &&

@@ -38,6 +38,7 @@ import {
   type HistoryTarget,
 } from './rest-query.js';
 import type { ClusterTape } from '../tape.js';
+import { futuresBodyText, futuresPage, futuresTarget } from './futures-rest.js';
 
 /** What the REST history needs from the simulator. */
 export interface RestHost {
@@ -92,7 +93,8 @@ export class RestHistory {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const path = url.pathname.replace(/\/+$/, '');
-    const target = historyTarget(path);
+    const futures = futuresTarget(path);
+    const target = futures ?? historyTarget(path);
     if (!target) return false;
     const requestId = randomBytes(16).toString('hex');
     let fault: RestFault | undefined;
@@ -113,6 +115,15 @@ export class RestHistory {
         this.send(res, 200, { ...body, request_id: requestId });
       } else {
         this.throttle(key);
+        if (futures) {
+          // Futures pages have their own shapes: `corrupt` faults are not applied to them.
+          const tape = this.host.tape('futures');
+          const known = (t: string) => this.host.tickers('futures').includes(t);
+          const params = url.searchParams;
+          const body = futuresPage(tape, known, target, { origin, path, params }, this.horizon());
+          this.send(res, 200, { ...body, request_id: requestId }, fault);
+          return true;
+        }
         const body = this.page(target, path, url.searchParams, origin);
         if (fault?.corrupt) {
           const other = anotherTicker(target, this.host.tickers(clusterOfTicker(target.ticker)));
@@ -138,7 +149,7 @@ export class RestHistory {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault?.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
     res.writeHead(status, headers);
-    const text = historyBodyText(body);
+    const text = futuresBodyText(historyBodyText(body));
     if (fault?.slowBodyMs === undefined) res.end(text);
     else writeSlowly(res, text, fault.slowBodyMs);
   }
