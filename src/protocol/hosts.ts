@@ -85,10 +85,10 @@ const row = (
 export const HOSTS: readonly HostSpec[] = Object.freeze([
   // Docs connection tables: stocks, options, forex, crypto, indices, futures. The per-exchange
   // futures paths are for Business plans; on this host they are unconfirmed, kept (tolerant).
-  row('socket', ALL, 'real-time', 'individual plans with real-time data', 'futures/<exchange> paths'),
+  row('socket', ALL, 'real-time', 'individual plans with real-time data', 'per-exchange futures paths'),
   // Docs: stocks, options, indices 15 minutes late, futures 10. Forex and crypto pages list no
   // delayed URL (those plans are real-time), so they warn. Per-exchange futures: unconfirmed, kept.
-  row('delayed', ['stocks', 'options', 'indices', ...FUTURES], 'delayed', 'plans with delayed data (Starter, Developer)', 'futures/<exchange> paths'),
+  row('delayed', ['stocks', 'options', 'indices', ...FUTURES], 'delayed', 'plans with delayed data (Starter, Developer)', 'per-exchange futures paths'),
   // websocket.json /launchpad/* paths: AM and LV on stocks, options, forex, crypto (not indices
   // nor futures). Real-time as far as known (the spec allows delayed).
   row('launchpad', ['stocks', 'options', 'forex', 'crypto'], 'real-time', 'the Launchpad product', 'real-time or delayed', 'launchpad'),
