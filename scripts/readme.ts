@@ -1,11 +1,14 @@
 /**
- * The README's generated sections: the stream/method table (from src/protocol/streams.ts), the error
- * table (from src/errors.ts) and the reconnect budget (from the defaults in src/client/config.ts). `npm run docs` rewrites them; test/unit/readme.test.ts fails when stale.
+ * The README's generated sections: the stream/method table (from src/protocol/streams.ts), the host
+ * table (from src/protocol/hosts.ts), the error table (from src/errors.ts) and the reconnect budget
+ * (from the defaults in src/client/config.ts). `npm run docs` rewrites them;
+ * test/unit/readme.test.ts fails when stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_DOCS } from '../src/errors.js';
 import { STREAMS, UNSUBSCRIBE_ALIASES } from '../src/protocol/streams.js';
+import { DEFAULT_HOST, delayMinutes, HOSTS } from '../src/protocol/hosts.js';
 import { totalDelayMs } from '../src/client/connection/backoff.js';
 import { DEFAULT_RECONNECT, DEFAULTS } from '../src/client/config.js';
 
@@ -44,6 +47,35 @@ export function streamsTable(): string {
   return lines.join('\n');
 }
 
+export function hostsTable(): string {
+  const timing = (h: (typeof HOSTS)[number]): string => {
+    if (h.timing === 'real-time') return 'real-time';
+    const stocks = delayMinutes(h, 'stocks');
+    const futures = delayMinutes(h, 'futures');
+    return h.clusters === 'any' || h.clusters.some((c) => c.startsWith('futures'))
+      ? `delayed: ${stocks} min, futures ${futures}`
+      : `delayed: ${stocks} min`;
+  };
+  const clusters = (h: (typeof HOSTS)[number]): string => {
+    if (h.clusters === 'any') return 'any (nothing known)';
+    const futures = h.clusters.filter((c) => c.startsWith('futures'));
+    const rest = h.clusters.filter((c) => !c.startsWith('futures'));
+    return [...rest, ...(futures.length === 5 ? ['futures (all, per exchange)'] : futures)].join(
+      ', ',
+    );
+  };
+  return [
+    '| host (`.massive.com` / `.polygon.io`) | clusters | data | for | unconfirmed |',
+    '|---|---|---|---|---|',
+    ...HOSTS.map((h) => {
+      const name =
+        `${h.name}.massive.com` === DEFAULT_HOST ? `\`${h.name}\` (default)` : `\`${h.name}\``;
+      const feed = h.feed === 'market' ? '' : `; ${h.feed} feed`;
+      return `| ${name} | ${clusters(h)} | ${timing(h)}${feed} | ${h.audience} | ${h.unconfirmed || '—'} |`;
+    }),
+  ].join('\n');
+}
+
 export function errorsTable(): string {
   return [
     '| `err.code` | meaning |',
@@ -75,6 +107,7 @@ export function reconnectText(): string {
 
 export const SECTIONS: Record<string, () => string> = {
   streams: streamsTable,
+  hosts: hostsTable,
   errors: errorsTable,
   reconnect: reconnectText,
 };

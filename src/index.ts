@@ -32,7 +32,17 @@ export type { DropReason, OverflowPolicy } from './client/delivery/bounded-queue
 export { OVERFLOW_POLICIES } from './client/delivery/bounded-queue.js';
 export type { ReconnectPolicy } from './client/connection/backoff.js';
 export type { LatencySnapshot, StatsSnapshot } from './client/delivery/stats.js';
-export { Cluster, CLUSTERS, Host, STREAMS } from './protocol/streams.js';
+export { Cluster, CLUSTERS, STREAMS } from './protocol/streams.js';
+export {
+  DEFAULT_HOST,
+  Host,
+  HOST_FAMILIES,
+  HOST_NAMES,
+  HOSTS,
+  hostWarning,
+  lookupHost,
+} from './protocol/hosts.js';
+export type { HostFamily, HostSpec, KnownHost } from './protocol/hosts.js';
 export type { Feed, StreamMethod, StreamSpec, SymbolField } from './protocol/streams.js';
 export type {
   SubscriptionResult,

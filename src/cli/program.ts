@@ -27,6 +27,7 @@ import {
   UsageError,
 } from './args.js';
 import { FORMATS } from './output/format.js';
+import { hostsHelp } from './hosts-help.js';
 import { runHistory, type HistoryFlags } from './commands/history-command.js';
 import { runRelay, type RelayFlags } from './commands/relay-command.js';
 import { addRelayOptions } from './commands/relay-flags.js';
@@ -66,10 +67,10 @@ function addStreamOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--host <host>',
-        'host name or ws:// / wss:// URL (default socket.polygon.io)',
+        'a provider host (see Hosts below: delayed, iex-business.polygon.io …) or any host name or ws:// / wss:// URL (default socket.massive.com)',
       ).conflicts('delayed'),
     )
-    .option('--delayed', 'use the 15-minute delayed feed (delayed.polygon.io)')
+    .option('--delayed', 'use the delayed feed (delayed.massive.com: 15 minutes late, futures 10)')
     .addOption(
       new Option(
         '-f, --format <format>',
@@ -136,9 +137,12 @@ hold data events. Pretty lines start with the time the event arrived (bars too: 
 start, so lines stay in time order). The status line leads with the connection state: live,
 connecting, reconnecting n/20 (attempt / attempts allowed), reclaiming, closed.
 
+${hostsHelp(HELP_WIDTH)}
+
 Examples:
   $ polygon-stream stream
   $ polygon-stream stream --stock-trades AAPL,MSFT --stock-quotes AAPL --duration 30s
+  $ POLYGON_API_KEY=... polygon-stream stream -c futures --host delayed -s 'T.ESZ5'
   $ polygon-stream stream -c crypto --crypto-level2-book BTC-USD --format json
   $ POLYGON_API_KEY=... polygon-stream stream -s 'T.*' --format ndjson | jq .p
   $ polygon-stream record trades.ndjson --stock-trades --max-events 10000 --sim-rate 5000
@@ -244,7 +248,7 @@ Exit codes:
     .option('-k, --key <key>', 'API key (default: $POLYGON_API_KEY; none: embedded simulator)')
     .option(
       '--host <host>',
-      'WebSocket host or URL whose REST API to ask (default socket.polygon.io)',
+      'WebSocket host or URL whose REST API to ask (default socket.massive.com → api.massive.com)',
     )
     .option('--max-rows <n>', 'fail beyond N events (default 100000)', parsePositiveInt)
     .addHelpText(

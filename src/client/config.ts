@@ -9,15 +9,18 @@ import type { ReconnectPolicy } from './connection/backoff.js';
 import type { EventsOptions } from './delivery/dispatcher.js';
 import type { HistoryOptions } from './history/history.js';
 import type { BackfillOptions } from './history/backfill-options.js';
-import { CLUSTERS, type Cluster, Host } from '../protocol/streams.js';
+import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import { DEFAULT_HOST, expandShortName, lookupHost } from '../protocol/hosts.js';
 import { TRANSPORTS, type TransportName, type WsOptions } from './transport/transport.js';
 
 export type MaxConnectionsPolicy = 'stop' | 'reclaim';
 
 export interface ClientOptions<Self = unknown> {
   /**
-   * Host.RealTime (default) | Host.Delayed | Host.Business | Host.Launchpad | their massive.com
-   * twins | any host name (→ wss://HOST/CLUSTER) | a full ws:// or wss:// URL (→ URL/CLUSTER).
+   * Host.RealTime (`socket.massive.com`, the default) | Host.Delayed | Host.Business |
+   * Host.Launchpad | their `Polygon…` (polygon.io) twins | any host name (→ wss://HOST/CLUSTER),
+   * such as the provider's other hosts (src/protocol/hosts.ts), also by short name (`delayed`,
+   * `iex-business` → `….massive.com`) | a full ws:// or wss:// URL (→ URL/CLUSTER).
    */
   host?: string;
   /** The Python library's message handler: the raw text frame, exactly as received. */
@@ -163,7 +166,7 @@ export function resolveConfig(
   return Object.freeze({
     apiKey,
     cluster: cluster as Cluster,
-    url: clusterUrl(options.host ?? Host.RealTime, cluster),
+    url: clusterUrl(options.host ?? DEFAULT_HOST, cluster),
     reconnect: options.reconnect === false ? false : resolveReconnect(options.reconnect),
     firstConnectTimeoutMs: v.optional(
       options.firstConnectTimeoutMs,
@@ -264,7 +267,11 @@ function resolveReconnect(given: Partial<ReconnectPolicy> | undefined): Reconnec
   };
 }
 
-/** wss://HOST/CLUSTER for a host name; URL/CLUSTER for a full ws:// or wss:// URL. */
+/**
+ * wss://HOST/CLUSTER for a host name (a short name of the host table → its massive.com name);
+ * URL/CLUSTER for a full ws:// or wss:// URL. A provider host's URL may already end in the
+ * cluster (`wss://delayed.massive.com/futures`): it is not added twice.
+ */
 export function clusterUrl(host: unknown, cluster: string): string {
   if (typeof host !== 'string' || host.trim() === '') {
     throw new PolygonStreamError(
@@ -288,13 +295,15 @@ export function clusterUrl(host: unknown, cluster: string): string {
         `host ${v.describe(host)} must be a ws:// or wss:// URL without a query string or fragment (the cluster is appended to its path)`,
       );
     }
-    return `${host.replace(/\/+$/, '')}/${cluster}`;
+    const base = host.replace(/\/+$/, '');
+    if (lookupHost(url.hostname) && url.pathname.replace(/\/+$/, '') === `/${cluster}`) return base;
+    return `${base}/${cluster}`;
   }
   if (/^[a-z]+:\/\//i.test(host) || /[/\s]/.test(host)) {
     throw new PolygonStreamError(
       ErrorCode.InvalidHost,
-      `host ${v.describe(host)} must be a host name (socket.polygon.io) or a ws:// / wss:// URL`,
+      `host ${v.describe(host)} must be a host name (socket.massive.com, delayed.polygon.io, or short: delayed) or a ws:// / wss:// URL`,
     );
   }
-  return `wss://${host}/${cluster}`;
+  return `wss://${expandShortName(host)}/${cluster}`;
 }

@@ -45,6 +45,7 @@ import { installStreamMethods, type StreamMethods } from './subscriptions/stream
 import * as registry from './connection/registry.js';
 import { Stats, type StatsSnapshot } from './delivery/stats.js';
 import type { Cluster, StreamMethod } from '../protocol/streams.js';
+import { hostWarning } from '../protocol/hosts.js';
 import {
   type SubscriptionResult,
   SubscriptionStore,
@@ -99,6 +100,9 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.store = new SubscriptionStore(this.cluster);
     const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
     this.log = redactingLogger(base, this.config.apiKey);
+    // A host the table says does not serve this cluster: a warning, never a refusal.
+    const hostNote = hostWarning(this.url, this.cluster);
+    if (hostNote !== undefined) this.log.warn(hostNote, { url: this.url, cluster: this.cluster });
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
     this.backfill = createBackfill(this.config, options, this.log, {
       deliver: (history, live) => {

@@ -20,19 +20,7 @@ export const Cluster = {
 export type Cluster = (typeof Cluster)[keyof typeof Cluster];
 export const CLUSTERS: readonly Cluster[] = Object.values(Cluster);
 
-export const Host = {
-  RealTime: 'socket.polygon.io',
-  Delayed: 'delayed.polygon.io',
-  Business: 'business.polygon.io',
-  Launchpad: 'launchpad.polygon.io',
-  MassiveRealTime: 'socket.massive.com',
-  MassiveDelayed: 'delayed.massive.com',
-  MassiveBusiness: 'business.massive.com',
-  MassiveLaunchpad: 'launchpad.massive.com',
-} as const;
-export type Host = (typeof Host)[keyof typeof Host];
-
-/** Which of the provider's feeds a stream belongs to (they live on different hosts). */
+/** Which of the provider's feeds a stream belongs to (they live on different hosts: src/protocol/hosts.ts). */
 export type Feed = 'market' | 'business' | 'launchpad';
 
 /** The event field that carries the symbol (the provider's protocol: it differs by event). */

@@ -24,7 +24,7 @@ export interface RelayOptions {
   tokens?: readonly string[];
   /** Accept any non-empty token (loopback binds only). */
   allowAnyToken?: boolean;
-  /** Upstream host name or ws:// URL; default socket.polygon.io (the simulator's without a key). */
+  /** Upstream host name or ws:// URL; default socket.massive.com (the simulator's without a key). */
   upstreamHost?: string;
   /**
    * Fill each upstream gap from the provider's REST history (StreamClient's `backfill`): clients

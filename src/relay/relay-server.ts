@@ -11,7 +11,8 @@ import type { ConnectionState } from '../client/connection/connection-state.js';
 import type { Gap } from '../client/delivery/lifecycle.js';
 import { encodeEvents, status, type WireEvent } from '../protocol/codec.js';
 import type { PolygonStreamError } from '../errors.js';
-import { type Cluster, Host } from '../protocol/streams.js';
+import type { Cluster } from '../protocol/streams.js';
+import { DEFAULT_HOST } from '../protocol/hosts.js';
 import { ProtocolServer, type ProtocolSource } from '../server/protocol-server.js';
 import type { ServerSession } from '../server/server-session.js';
 import {
@@ -75,7 +76,7 @@ const SIMULATOR_KEY = 'relay';
 export async function startRelay(options: RelayOptions): Promise<Relay> {
   const checked = checkRelayOptions(options);
   let simulator: Simulator | undefined;
-  let upstreamHost = options.upstreamHost ?? Host.RealTime;
+  let upstreamHost = options.upstreamHost ?? DEFAULT_HOST;
   if (options.key === undefined) {
     simulator = await startSimulator(options.simulator ?? {});
     upstreamHost = options.upstreamHost ?? simulator.url;

@@ -9,7 +9,8 @@ import { StreamClient } from '../../src/client/stream-client.js';
 import type { ClientOptions } from '../../src/client/config.js';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { Cluster, Host } from '../../src/protocol/streams.js';
+import { Cluster } from '../../src/protocol/streams.js';
+import { Host } from '../../src/protocol/hosts.js';
 
 const KEY = 'SECRET-KEY-123';
 const quiet = { onMessage: () => {}, onError: () => {}, onClose: () => {} };
@@ -244,10 +245,19 @@ describe('StreamClient', () => {
   });
 
   test('hosts: names become wss://HOST/CLUSTER, URLs get /CLUSTER', () => {
-    assert.equal(new StreamClient(KEY, 'stocks').url, 'wss://socket.polygon.io/stocks');
+    // The default: what the provider's own clients use since the rebrand.
+    assert.equal(new StreamClient(KEY, 'stocks').url, 'wss://socket.massive.com/stocks');
     assert.equal(
       new StreamClient(KEY, 'options', { host: Host.Delayed }).url,
+      'wss://delayed.massive.com/options',
+    );
+    assert.equal(
+      new StreamClient(KEY, 'options', { host: Host.PolygonDelayed }).url,
       'wss://delayed.polygon.io/options',
+    );
+    assert.equal(
+      new StreamClient(KEY, 'futures', { host: 'delayed' }).url,
+      'wss://delayed.massive.com/futures',
     );
     assert.equal(
       new StreamClient(KEY, 'crypto', { host: Host.MassiveBusiness }).url,

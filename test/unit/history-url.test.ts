@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clusterUrl } from '../../src/client/config.js';
 import { feedOfUrl, restBaseUrl } from '../../src/client/history/history.js';
-import { Host } from '../../src/protocol/streams.js';
+import { Host } from '../../src/protocol/hosts.js';
 
 test('REST base: the provider API of each host family; ws → http and wss → https elsewhere', () => {
   const cases: [string, string][] = [
-    [Host.RealTime, 'https://api.polygon.io'],
-    [Host.Delayed, 'https://api.polygon.io'],
-    [Host.Business, 'https://api.polygon.io'],
-    [Host.Launchpad, 'https://api.polygon.io'],
+    [Host.RealTime, 'https://api.massive.com'],
+    [Host.PolygonRealTime, 'https://api.polygon.io'],
+    [Host.PolygonDelayed, 'https://api.polygon.io'],
+    [Host.PolygonBusiness, 'https://api.polygon.io'],
+    [Host.PolygonLaunchpad, 'https://api.polygon.io'],
+    ['iex-business.polygon.io', 'https://api.polygon.io'],
+    ['delayed-fullmarket-business', 'https://api.massive.com'],
     [Host.MassiveRealTime, 'https://api.massive.com'],
     [Host.MassiveDelayed, 'https://api.massive.com'],
     [Host.MassiveBusiness, 'https://api.massive.com'],
@@ -27,5 +30,7 @@ test('feed: business and launchpad hosts serve theirs; every other host the mark
   assert.equal(feedOfUrl(clusterUrl(Host.Business, 'stocks')), 'business');
   assert.equal(feedOfUrl(clusterUrl(Host.MassiveLaunchpad, 'crypto')), 'launchpad');
   assert.equal(feedOfUrl(clusterUrl(Host.Delayed, 'stocks')), 'market');
+  assert.equal(feedOfUrl(clusterUrl('delayed-business.polygon.io', 'stocks')), 'business');
+  assert.equal(feedOfUrl(clusterUrl('iex-business', 'stocks')), 'market');
   assert.equal(feedOfUrl(clusterUrl('ws://127.0.0.1:1', 'stocks')), 'market');
 });

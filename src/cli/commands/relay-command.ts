@@ -12,6 +12,7 @@ import { apiKeyOf, UsageError } from '../args.js';
 import { untilInterrupted } from '../interrupt.js';
 import { listenFailure, optionAsUsage } from '../messages.js';
 import { clearTextWarning, listeningLines } from './relay-banner.js';
+import { DEFAULT_HOST } from '../../protocol/hosts.js';
 
 export interface RelayFlags {
   port: number;
@@ -111,7 +112,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
   process.stdout.write(
     [
       ...listeningLines(relay.address, relay.tls, relay.url, networkInterfaces()),
-      `  upstream: ${key === undefined ? 'the embedded simulator (no key)' : (flags.host ?? 'socket.polygon.io')}, one connection per cluster`,
+      `  upstream: ${key === undefined ? 'the embedded simulator (no key)' : (flags.host ?? DEFAULT_HOST)}, one connection per cluster`,
       `  clusters: ${flags.clusters.map((c) => `${relay.url}/${c}`).join('  ')}`,
       `  tokens: ${flags.tokens === undefined ? 'any non-empty token' : `one of the ${flags.tokens.length} given with --tokens`}`,
       `  browsers: ${flags.allowOrigin === undefined ? 'refused (no --allow-origin)' : `only from ${flags.allowOrigin.join(', ')}`}`,

@@ -31,7 +31,10 @@ export function addRelayOptions(cmd: Command): Command {
         'tokens',
       ),
     )
-    .option('--host <host>', 'upstream host name or ws:// / wss:// URL (default socket.polygon.io)')
+    .option(
+      '--host <host>',
+      'upstream host name or ws:// / wss:// URL (default socket.massive.com)',
+    )
     .option('--max-clients <n>', 'most downstream clients at once (default 100)', parsePositiveInt)
     .option(
       '--max-topics <n>',

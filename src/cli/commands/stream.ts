@@ -7,7 +7,6 @@ import type { WireEvent } from '../../protocol/codec.js';
 import { StreamClient } from '../../client/stream-client.js';
 import { redactValue } from '../../redact.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { type Cluster, Host } from '../../protocol/streams.js';
 import { apiKeyOf, UsageError } from '../args.js';
 import {
   clockTime,
@@ -17,7 +16,7 @@ import {
   formatPretty,
   wantColor,
 } from '../output/format.js';
-import { DEFAULT_RECONNECT, DEFAULTS } from '../../index.js';
+import { type Cluster, DEFAULT_RECONNECT, DEFAULTS, Host, hostWarning } from '../../index.js';
 import { type ClientFigures, LinkWatch } from '../output/link.js';
 import { asUsage, errorLine, gapLine } from '../messages.js';
 import { LineWriter, openLineFile } from '../output/output.js';
@@ -176,6 +175,8 @@ class StreamRun {
       }
       this.key = key;
       this.client = this.createClient(key ?? 'simulator', host);
+      const hostNote = hostWarning(this.client.url, flags.cluster); // --verbose: in the log
+      if (hostNote !== undefined && flags.verbose !== true) this.note(`warning: ${hostNote}`);
       this.subscribeAll(this.client);
       if (this.sim) {
         this.note(

@@ -10,27 +10,26 @@ import {
   restTicker,
   whyNoHistory,
 } from '../../protocol/rest-history.js';
-import { type Cluster, type Feed, Host, STREAMS, type StreamSpec } from '../../protocol/streams.js';
+import { type Cluster, type Feed, STREAMS, type StreamSpec } from '../../protocol/streams.js';
+import { HOST_FAMILIES, lookupHost } from '../../protocol/hosts.js';
 import { splitTopic } from '../../protocol/symbols.js';
 import { checkTopics } from '../../protocol/topics.js';
 
 /** The REST base a WebSocket URL implies: the provider's API for its hosts, else same host:port. */
 export function restBaseUrl(wsUrl: string): string {
   const u = new URL(wsUrl);
-  const host = u.hostname.toLowerCase();
-  if ((Object.values(Host) as string[]).includes(host)) {
-    return host.endsWith('.massive.com') ? 'https://api.massive.com' : 'https://api.polygon.io';
-  }
+  const known = lookupHost(u.hostname);
+  if (known) return `https://api.${HOST_FAMILIES[known.family]}`;
   const scheme = u.protocol === 'ws:' ? 'http:' : 'https:';
   return `${scheme}//${u.host}${u.pathname.replace(/\/[^/]*$/, '')}`;
 }
 
-/** The feed a WebSocket URL serves: business and launchpad hosts theirs, any other the market. */
+/**
+ * The feed a WebSocket URL serves: the host table's (business and delayed-business: business;
+ * launchpad: launchpad), the market feed for every other host.
+ */
 export function feedOfUrl(wsUrl: string): Feed {
-  const host = new URL(wsUrl).hostname.toLowerCase();
-  if (host === Host.Business || host === Host.MassiveBusiness) return 'business';
-  if (host === Host.Launchpad || host === Host.MassiveLaunchpad) return 'launchpad';
-  return 'market';
+  return lookupHost(new URL(wsUrl).hostname)?.spec.feed ?? 'market';
 }
 
 /** A topic whose history can be asked for: its stream, route and REST ticker. */
