@@ -21,7 +21,7 @@ import {
 import { isKnownEvent, isStatusEvent, knownEvs } from '../../src/protocol/known-events.js';
 import { STREAMS, type Cluster } from '../../src/protocol/streams.js';
 import { SYMBOL_FIELDS, symbolOf, topicOf } from '../../src/protocol/symbols.js';
-import { EXAMPLES } from '../fixtures/event-examples.js';
+import { EXAMPLES, STREAM_EXAMPLES } from '../fixtures/event-examples.js';
 
 // ── Compile-time checks ──────────────────────────────────────────────────────────────────────────
 
@@ -145,7 +145,7 @@ describe('websocket.json examples', () => {
 describe('EventMap and STREAMS agree', () => {
   test('every stream has a typed example, and every example a stream', () => {
     const schemaPaths = new Set(STREAMS.map((s) => s.schemaPath));
-    assert.deepEqual([...schemaPaths].sort(), Object.keys(EXAMPLES).sort());
+    assert.deepEqual([...schemaPaths].sort(), Object.keys(STREAM_EXAMPLES).sort());
   });
 
   test("EventMap's evs per cluster are exactly STREAMS' evs plus status", () => {

@@ -222,9 +222,9 @@ test('simulator methods: INVALID_OPTION at the call', async () => {
       code: ErrorCode.InvalidOption,
       message: /waitFor: predicate must be a function \(got null\)/,
     });
-    assert.throws(() => sim.publish('futures', []), {
+    assert.throws(() => sim.publish('bonds', []), {
       code: ErrorCode.InvalidOption,
-      message: /publish: cluster must be one of "stocks", .* \(got "futures"\)/,
+      message: /publish: cluster must be one of "stocks", .* \(got "bonds"\)/,
     });
     assert.throws(() => sim.publish('stocks', null as never), {
       code: ErrorCode.InvalidOption,

@@ -9,7 +9,7 @@ import { clusterOfTicker, STREAMS, symbolPrefixOf } from '../../src/protocol/str
 import { eventKey, eventPair, topicKey, wildcardOf } from '../../src/protocol/symbols.js';
 import { topicsFor } from '../../src/protocol/topics.js';
 import { generatorFor, Universe } from '../../src/simulator/index.js';
-import { EXAMPLES } from '../fixtures/event-examples.js';
+import { STREAM_EXAMPLES } from '../fixtures/event-examples.js';
 
 /** Ways a user writes `symbol` (`X:BTC-USD`): as is, without the prefix, lower case, other pair spellings. */
 function spellings(cluster: string, symbol: string): string[] {
@@ -24,7 +24,7 @@ describe('topicKey(subscribe topic) == eventKey(event) for every stream', () => 
   for (const stream of STREAMS) {
     const { cluster } = stream;
     test(`${stream.schemaPath}: the provider's example`, () => {
-      const ex = EXAMPLES[stream.schemaPath];
+      const ex = STREAM_EXAMPLES[stream.schemaPath];
       assert.ok(ex, `no example for ${stream.schemaPath}`);
       // /options/A's example says ev 'AM'; its stream's events are 'A'.
       const event = { ...ex.event, ev: stream.ev };
@@ -58,7 +58,7 @@ describe("eventPair spells a pair as the provider's events do", () => {
   const pairStreams = STREAMS.filter((s) => s.symbolField === 'pair' || s.symbolField === 'p');
   for (const stream of pairStreams) {
     test(`${stream.schemaPath}: ${stream.symbolField} from any spelling of the symbol`, () => {
-      const ex = EXAMPLES[stream.schemaPath];
+      const ex = STREAM_EXAMPLES[stream.schemaPath];
       assert.ok(ex, `no example for ${stream.schemaPath}`);
       const spelled = (ex.event as Readonly<Record<string, unknown>>)[stream.symbolField];
       assert.equal(typeof spelled, 'string');
