@@ -17,18 +17,33 @@
  * | forex CA/CAS         | same                         | symbol + s             | —                                            |
  * | crypto XA/XAS        | same                         | symbol + s             | z                                            |
  * | indices A/AM         | same                         | symbol + s             | op                                           |
+ * | futures T            | /futures/v1/trades/{ticker}  | t p s (content)        | —                                            |
+ * | futures Q            | /futures/v1/quotes/{ticker}  | t, sides (content)     | —                                            |
+ * | futures A/AM         | /futures/v1/aggs/{ticker}?resolution=1sec\|1min | symbol + s | —                                |
+ *
+ * Every futures cluster (`futures`, `futures/cme` …) has the same routes: a contract's history
+ * does not depend on the path it was subscribed on.
  *
  * `z` on bars is the window's average trade size: REST gives `n` (trade count), and `v / n` is not
  * how the provider rounds it, so it stays absent rather than being made up. Streams without
  * history, and why, are in NO_HISTORY below.
  */
 import type { WireEvent } from './codec.js';
-import type { Cluster, StreamSpec } from './streams.js';
+import {
+  type Cluster,
+  FUTURES_CLUSTERS,
+  type FuturesCluster,
+  isFuturesCluster,
+  type StreamSpec,
+} from './streams.js';
 import {
   aggregate,
   aggregateRow,
   CRYPTO_TRADE,
   FOREX_QUOTE,
+  FUTURES_QUOTE,
+  FUTURES_TRADE,
+  futuresBar,
   msToNs,
   type Mutable,
   OPTION_QUOTE,
@@ -85,6 +100,8 @@ const byCryptoTrade = (e: WireEvent): string =>
   e['i'] === undefined ? byTradeContent(e) : `i${String(e['i'])}`;
 const byForexQuote = (e: WireEvent): string =>
   `t${String(e['t'])} b${String(e['b'])} a${String(e['a'])}`;
+const byFuturesQuote = (e: WireEvent): string =>
+  `t${String(e['t'])} b${String(e['bp'])}x${String(e['bs'])} a${String(e['ap'])}x${String(e['as'])}`;
 function byWindow(cluster: Cluster): (e: WireEvent) => string {
   return (e) => `${canonicalSymbol(cluster, symbolOf(e) ?? '')} s${String(e['s'])}`;
 }
@@ -149,7 +166,24 @@ const ROUTES: Readonly<Record<string, HistoryRoute>> = {
   '/crypto/XA': bars('crypto', 'XA', MINUTE),
   '/indices/A': bars('indices', 'A', SECOND),
   '/indices/AM': bars('indices', 'AM', MINUTE),
+  ...Object.fromEntries(FUTURES_CLUSTERS.flatMap((c) => Object.entries(futuresRoutes(c)))),
 };
+
+function futuresRoutes(cluster: FuturesCluster): Record<string, HistoryRoute> {
+  const bar = (ev: string, windowMs: number): HistoryRoute => ({
+    endpoint: 'aggs',
+    windowMs,
+    absent: [],
+    ...futuresBar(ev, windowMs),
+    identity: byWindow(cluster),
+  });
+  return {
+    [`/${cluster}/T`]: ticks('trades', FUTURES_TRADE, byTradeContent, []),
+    [`/${cluster}/Q`]: ticks('quotes', FUTURES_QUOTE, byFuturesQuote, []),
+    [`/${cluster}/A`]: bar('A', SECOND),
+    [`/${cluster}/AM`]: bar('AM', MINUTE),
+  };
+}
 
 /** Why the other streams have none: by `ev` on the market feed, by feed for the others. */
 const NO_HISTORY: Readonly<Record<string, string>> = {
@@ -206,6 +240,7 @@ export function historyPath(
   limit: number = MAX_PAGE_ROWS,
 ): string {
   const enc = encodeURIComponent(ticker);
+  if (isFuturesCluster(stream.cluster)) return futuresPath(route, enc, window, limit);
   if (route.endpoint === 'aggs') {
     const span = route.windowMs === SECOND ? 'second' : 'minute';
     const adjusted = stream.cluster === 'indices' ? '' : 'adjusted=false&';
@@ -216,8 +251,33 @@ export function historyPath(
   return `/v3/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&order=asc&sort=timestamp&limit=${limit}`;
 }
 
-/** The ns timestamps v3 rows carry: exact only as digits, beyond a double's 53 bits. */
-const NS_FIELDS = /"(sip_timestamp|participant_timestamp|trf_timestamp)"(\s*:\s*)(\d+)/g;
+/**
+ * A futures history page: `/futures/v1/{trades|quotes}` by `timestamp`, `/futures/v1/aggs` by
+ * `window_start` at 1sec or 1min resolution (the provider's default is one bar per session), both
+ * in ns, `to` exclusive, oldest first (the provider's default order is newest first).
+ */
+function futuresPath(
+  route: HistoryRoute,
+  enc: string,
+  window: HistoryWindow,
+  limit: number,
+): string {
+  const gte = msToNs(window.from);
+  const lt = msToNs(window.to);
+  if (route.endpoint === 'aggs') {
+    const resolution = route.windowMs === SECOND ? '1sec' : '1min';
+    return `/futures/v1/aggs/${enc}?resolution=${resolution}&window_start.gte=${gte}&window_start.lt=${lt}&sort=window_start.asc&limit=${Math.min(limit, MAX_PAGE_ROWS)}`;
+  }
+  return `/futures/v1/${route.endpoint}/${enc}?timestamp.gte=${gte}&timestamp.lt=${lt}&sort=timestamp.asc&limit=${Math.min(limit, MAX_PAGE_ROWS - 1)}`;
+}
+
+/**
+ * The ns timestamps rows carry (v3: `sip_timestamp` …; futures: `timestamp`, `window_start` …):
+ * exact only as digits, beyond a double's 53 bits.
+ */
+const NS_NAMES =
+  'sip_timestamp|participant_timestamp|trf_timestamp|timestamp|bid_timestamp|ask_timestamp|window_start';
+const NS_FIELDS = new RegExp(`"(${NS_NAMES})"(\\s*:\\s*)(\\d+)`, 'g');
 
 /** Parse a REST response body, keeping nanosecond timestamps exact (as digit strings). */
 export function parseHistoryBody(text: string): unknown {
@@ -226,10 +286,7 @@ export function parseHistoryBody(text: string): unknown {
 
 /** A REST response body as text, nanosecond digit strings written as the numbers they are. */
 export function historyBodyText(body: unknown): string {
-  return JSON.stringify(body).replace(
-    /"(sip_timestamp|participant_timestamp|trf_timestamp)":"(\d+)"/g,
-    '"$1":$2',
-  );
+  return JSON.stringify(body).replace(new RegExp(`"(${NS_NAMES})":"(\\d+)"`, 'g'), '"$1":$2');
 }
 
 // ── Identity ───────────────────────────────────────────────────────────────────────────────────

@@ -24,6 +24,17 @@ test('REST base: the provider API of each host family; ws → http and wss → h
   ];
   for (const [host, base] of cases)
     assert.equal(restBaseUrl(clusterUrl(host, 'stocks')), base, host);
+  // A per-exchange futures cluster is one cluster: its REST base is before the whole of it.
+  for (const cluster of ['futures', 'futures/cme'] as const) {
+    assert.equal(
+      restBaseUrl(clusterUrl('wss://proxy.example.com:8443/market', cluster), cluster),
+      'https://proxy.example.com:8443/market',
+    );
+    assert.equal(
+      restBaseUrl(clusterUrl(Host.RealTime, cluster), cluster),
+      'https://api.massive.com',
+    );
+  }
 });
 
 test('feed: business and launchpad hosts serve theirs; every other host the market feed', () => {

@@ -15,13 +15,21 @@ import { HOST_FAMILIES, lookupHost } from '../../protocol/hosts.js';
 import { splitTopic } from '../../protocol/symbols.js';
 import { checkTopics } from '../../protocol/topics.js';
 
-/** The REST base a WebSocket URL implies: the provider's API for its hosts, else same host:port. */
-export function restBaseUrl(wsUrl: string): string {
+/**
+ * The REST base a cluster's WebSocket URL implies: the provider's API for its hosts, else the same
+ * host:port and the path before the cluster (`/futures/cme` is one cluster, not a folder).
+ */
+export function restBaseUrl(wsUrl: string, cluster?: string): string {
   const u = new URL(wsUrl);
   const known = lookupHost(u.hostname);
   if (known) return `https://api.${HOST_FAMILIES[known.family]}`;
   const scheme = u.protocol === 'ws:' ? 'http:' : 'https:';
-  return `${scheme}//${u.host}${u.pathname.replace(/\/[^/]*$/, '')}`;
+  const path = u.pathname.replace(/\/+$/, '');
+  const base =
+    cluster !== undefined && path.endsWith(`/${cluster}`)
+      ? path.slice(0, -cluster.length - 1)
+      : path.replace(/\/[^/]*$/, '');
+  return `${scheme}//${u.host}${base}`;
 }
 
 /**

@@ -120,7 +120,7 @@ export class HistoryFetcher {
     this.feed = feedOfUrl(client.url);
     this.settings = resolveHistoryOptions(options);
     this.base = new URL(
-      v.optional(options.restUrl, restBaseUrl(client.url), (x) =>
+      v.optional(options.restUrl, restBaseUrl(client.url, client.cluster), (x) =>
         v.httpUrl('StreamClient', 'history.restUrl', x),
       ),
     );
