@@ -9,6 +9,7 @@
  * nothing missing; no live trade or quote waits longer than `maxHoldMs` (plus slack for a loaded
  * machine) between the market and the listener.
  */
+import { frontContracts } from '../../src/simulator/futures-universe.js';
 import assert from 'node:assert/strict';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { historyIdentity } from '../../src/protocol/rest-history.js';
@@ -28,11 +29,18 @@ import {
 } from '../../src/simulator/index.js';
 import { eventTime } from '../../src/protocol/timestamps.js';
 
+/** The simulator's front contract of a futures product (tickers move with the calendar). */
+const front = (root: string): string =>
+  frontContracts(new Date()).find((c) => c.product.root === root)!.ticker;
+
 export const PROOF_TOPICS: Record<string, string[]> = {
   stocks: ['T.AAPL', 'Q.AAPL', 'AM.AAPL'],
   options: ['T.O:SPY251219C00650000'],
   crypto: ['XT.BTC-USD'],
   forex: ['C.EUR-USD'],
+  // Futures reuse T and Q with other fields: the whole-market path and one exchange's.
+  futures: [`T.${front('CL')}`],
+  'futures/cme': [`T.${front('ES')}`, `Q.${front('ES')}`],
 };
 
 const KEY = 'proof-key';
