@@ -146,6 +146,11 @@ const CASES: [name: string, event: AnyEvent, expected: string[]][] = [
     ['status', 'auth_success', 'authenticated'],
   ],
   ['unknown event', { ev: 'ZZ', sym: 'NEW', foo: 1 }, ['ZZ', 'NEW', '"foo":1']],
+  [
+    'futures trade (no exchange, no conditions)',
+    { ev: 'T', sym: 'ESH7', p: 6049.25, s: 17, t: T, q: 61386 },
+    ['T', 'ESH7', '6049.25 × 17'],
+  ],
 ];
 
 describe('pretty format', () => {
@@ -154,6 +159,7 @@ describe('pretty format', () => {
       const plain = formatPretty(event, { color: false });
       for (const fragment of expected)
         assert.ok(plain.includes(fragment), `${plain}\n  lacks ${fragment}`);
+      assert.ok(!plain.includes('ex -'), `${plain}\n  names an exchange the event lacks`);
       assert.doesNotMatch(plain, ANSI, 'no ANSI codes with colour off');
       assert.match(plain, /^\d\d:\d\d:\d\d\.\d{3} {2}/, 'starts with HH:MM:SS.mmm');
       assert.ok(!plain.includes('\n'), 'one line');

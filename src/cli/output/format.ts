@@ -154,6 +154,8 @@ export function details(event: AnyEvent, color: boolean): string {
       const side = c.includes(1) ? ' sell' : c.includes(2) ? ' buy' : '';
       return `${trade} ${label('ex')} ${id(e['x'])}${side}`;
     }
+    // Futures trades name no exchange and no conditions: the price and size are the trade.
+    if (e['x'] === undefined && e['c'] === undefined) return trade.trimEnd();
     const cond = conditions(e, e['c'], color);
     if (cond === '') return `${trade} ${venue(e, e['x'], color)}`;
     return `${trade} ${venue(e, e['x'], color, VENUE_WIDTH)}  ${cond}`;
