@@ -105,7 +105,12 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     if (options.maxConnectionsMessage !== undefined) {
       string(where, 'maxConnectionsMessage', options.maxConnectionsMessage);
     }
-    if (options.replay !== undefined) plainObject(where, 'replay', options.replay);
+    if (options.replay !== undefined) {
+      plainObject(where, 'replay', options.replay);
+      if (options.replay.cluster !== undefined) {
+        oneOf(where, 'replay.cluster', options.replay.cluster, CLUSTERS);
+      }
+    }
     if (options.windowScale !== undefined) {
       number(where, 'windowScale', options.windowScale, { min: 0.000001, max: 1 });
     }
@@ -167,7 +172,13 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     });
     this.replayer = options.replay
       ? new Replayer(options.replay, {
-          deliver: (events) => this.server.route(events),
+          // A recording says nothing of its cluster; futures reuse the stock evs, so a recording
+          // of a futures stream names its cluster (replay.cluster) and goes there whole.
+          deliver: (events) => {
+            const cluster = options.replay?.cluster;
+            if (cluster === undefined) this.server.route(events);
+            else this.fanOut(cluster, events, (c, own) => this.server.publish(c, own, true));
+          },
           ended: () => this.emit('replayEnd'),
           failed: (err) => {
             if (this.listenerCount('error') > 0) this.emit('error', err);
@@ -238,18 +249,31 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     for (const tape of this.tapes.values()) {
       const events = tape.advance(now, this.eps, this.tickMs);
       if (events.length === 0) continue;
-      this.send(tape.cluster, events, now);
-      if (tape.cluster !== 'futures') continue;
-      // The same events, each on its contract's exchange path too.
-      for (const exchange of FUTURES_CLUSTERS) {
-        if (exchange === 'futures') continue;
-        const own = events.filter((e) => this.universe.known(exchange, symbolOf(e) ?? ''));
-        if (own.length > 0) this.send(exchange, own, now);
-      }
+      this.fanOut(tape.cluster, events, (c, own) => this.send(c, own, now));
     }
     for (const held of this.delayed.due(now)) {
       this.server.publish(held.cluster, held.events, true);
     }
+  }
+
+  /**
+   * Events of a cluster to `deliver`; the whole futures market's also, each on its contract's
+   * exchange path (`futures/cme` …), which are views of the one market. Returns what `deliver`
+   * returned, summed.
+   */
+  private fanOut(
+    cluster: Cluster,
+    events: WireEvent[],
+    deliver: (cluster: Cluster, events: WireEvent[]) => number | void,
+  ): number {
+    let n = deliver(cluster, events) ?? 0;
+    if (cluster !== 'futures') return n;
+    for (const exchange of FUTURES_CLUSTERS) {
+      if (exchange === 'futures') continue;
+      const own = events.filter((e) => this.universe.known(exchange, symbolOf(e) ?? ''));
+      if (own.length > 0) n += deliver(exchange, own) ?? 0;
+    }
+    return n;
   }
 
   /** Generated events to the cluster's subscribers: now, or held for its delay (delayedMs). */
@@ -298,7 +322,7 @@ class SimulatorServer extends EventEmitter<SimulatorEvents> implements Simulator
     oneOf('publish', 'cluster', cluster, CLUSTERS);
     if (!Array.isArray(events)) throw invalidOption('publish', 'events', 'an array', events);
     const wire = events.filter(isWireEvent);
-    return this.server.publish(cluster, wire, false);
+    return this.fanOut(cluster as Cluster, wire, (c, own) => this.server.publish(c, own, false));
   }
 
   async close(): Promise<void> {

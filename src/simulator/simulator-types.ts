@@ -1,6 +1,7 @@
 /** The simulator's public types. */
 import type { EventEmitter } from 'node:events';
 import type { ClientMessage, WireEvent } from '../protocol/codec.js';
+import type { Cluster } from '../protocol/streams.js';
 import type { ServerConnection } from '../server/server-connection.js';
 import type { RestFault } from './rest/rest-faults.js';
 
@@ -11,6 +12,12 @@ export interface ReplayOptions {
   speed?: number | 'max';
   /** Start over at the end. */
   loop?: boolean;
+  /**
+   * The cluster every recorded event belongs to. Without it each event goes to the cluster its
+   * `ev` and symbol suggest, which cannot tell a futures `T` from a stock `T`: give it for a
+   * recording of a futures stream.
+   */
+  cluster?: Cluster;
 }
 
 export interface SimulatorOptions {

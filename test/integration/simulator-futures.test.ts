@@ -291,3 +291,47 @@ describe('simulator: futures REST history', () => {
     }),
   );
 });
+
+describe('simulator: futures recordings and published events', () => {
+  const contract = (root: string): string =>
+    frontContracts(new Date()).find((c) => c.product.root === root)!.ticker;
+  const trade = (sym: string, p: number): WireEvent => ({ ev: 'T', sym, p, s: 1, t: p, q: p });
+
+  it('a published futures event reaches the exchange path of its contract, not the others', T, () =>
+    withSimulator({ eventsPerSecond: 0 }, async (sim, open) => {
+      const [es, cl] = [contract('ES'), contract('CL')];
+      const cme = await open('futures/cme', 'k');
+      const nymex = await open('futures/nymex', 'k');
+      await cme.subscribe('T.*');
+      await nymex.subscribe('T.*');
+      assert.equal(sim.publish('futures', [trade(es, 1), trade(cl, 2)]), 2);
+      assert.equal((await cme.waitFor(isData))['sym'], es);
+      assert.equal((await nymex.waitFor(isData))['sym'], cl);
+      assert.deepEqual(
+        cme.events.filter(isData).map((e) => e['sym']),
+        [es],
+      );
+    }),
+  );
+
+  it('a recording replayed as futures goes to the futures paths (replay.cluster)', T, async () => {
+    const es = contract('ES');
+    // 200 ms apart, at the recorded pace: both clients are subscribed before the second one.
+    const at = (ms: number, sym = es): WireEvent => ({
+      ...trade(sym, ms),
+      t: 1_764_950_400_000 + ms,
+    });
+    const events = [at(0), at(200), at(400), at(600, contract('GC'))];
+    await withSimulator({ replay: { events, cluster: 'futures' } }, async (sim, open) => {
+      const cme = await open('futures/cme', 'k');
+      const stocks = await open('stocks', 'k');
+      const ended = new Promise<void>((resolve) => sim.once('replayEnd', () => resolve()));
+      await cme.subscribe(`T.${es}`);
+      await stocks.subscribe(`T.${es}`);
+      await ended;
+      await cme.waitForMany(isData, 3);
+      // A stock subscription to the same symbol gets nothing: the recording was futures.
+      assert.deepEqual(stocks.events.filter(isData), []);
+    });
+  });
+});
