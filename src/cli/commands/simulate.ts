@@ -183,6 +183,8 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
   );
   sim.on('error', (err) => process.stderr.write(`[simulator] replay error: ${err.message}\n`));
 
+  // Listening for Ctrl-C before saying how to stop: a supervisor may signal as soon as it reads it.
+  const interrupted = untilInterrupted();
   const url = sim.url;
   const keyHint = flags.keys === undefined ? 'any' : 'YOUR_KEY';
   const source =
@@ -204,7 +206,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
     ].join('\n'),
   );
 
-  await untilInterrupted();
+  await interrupted;
   process.stderr.write('[simulator] stopping\n');
   await sim.close();
   return 0;
