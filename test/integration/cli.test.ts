@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
-import { frontContracts } from '../../src/simulator/futures-universe.js';
+import { frontContracts } from '../../src/simulator/futures/contracts.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { fieldProblems } from '../helpers/futures-fields.js';
 import {

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getFuturesWebsocket } from '@massive.com/client-js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { frontContracts } from '../../src/simulator/futures-universe.js';
+import { frontContracts } from '../../src/simulator/futures/contracts.js';
 
 const KEY = 'official-client-key';
 const T = { timeout: 20_000 };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WireEvent } from '../../src/protocol/codec.js';
-import { frontContracts, FUTURES_PRODUCTS } from '../../src/simulator/futures-universe.js';
+import { frontContracts, FUTURES_PRODUCTS } from '../../src/simulator/futures/contracts.js';
 import { fieldProblems } from '../helpers/futures-fields.js';
 import { isData, T, withSimulator, type TestClient } from '../helpers/sim.js';
 
