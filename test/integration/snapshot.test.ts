@@ -153,7 +153,9 @@ describe('snapshot on subscribe', () => {
       const sim = await simulator({
         eventsPerSecond: 4_000,
         tickMs: 5,
-        restLagMs: 150,
+        // A lag longer than the client's REST requests wait on this loaded machine: the horizon is
+      // then before the subscribe, so the snapshots are older than the live events held.
+      restLagMs: 1_000,
         // Slow answers for half the tickers: their live events are held meanwhile.
         restFaults: tickers.map((ticker) => ({ ticker, slowBodyMs: 300 })),
       });
