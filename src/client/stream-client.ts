@@ -44,8 +44,7 @@ import {
 import { Lifecycle } from './delivery/lifecycle.js';
 import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
 
-export type { Gap, LifecycleEvents, SnapshotReport, StateChange } from './delivery/lifecycle.js';
-export type { SubscribeOptions } from './subscriptions/subscribe-options.js';
+export type { Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
 import { installStreamMethods, type StreamMethods } from './subscriptions/stream-methods.js';
 import * as registry from './connection/registry.js';

@@ -17,6 +17,7 @@ import {
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { historyIdentity } from '../../src/protocol/rest-history.js';
 import { STREAMS } from '../../src/protocol/streams.js';
+import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 import {
   startSimulator,
   type Simulator,
@@ -30,6 +31,7 @@ const clients = new Set<StreamClient>();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 after(async () => {
+  killAll();
   for (const c of clients) await c.closeStream();
   for (const s of sims) await s.close();
 });
@@ -154,8 +156,8 @@ describe('snapshot on subscribe', () => {
         eventsPerSecond: 4_000,
         tickMs: 5,
         // A lag longer than the client's REST requests wait on this loaded machine: the horizon is
-      // then before the subscribe, so the snapshots are older than the live events held.
-      restLagMs: 1_000,
+        // then before the subscribe, so the snapshots are older than the live events held.
+        restLagMs: 1_000,
         // Slow answers for half the tickers: their live events are held meanwhile.
         restFaults: tickers.map((ticker) => ({ ticker, slowBodyMs: 300 })),
       });
@@ -249,5 +251,21 @@ describe('snapshot on subscribe', () => {
       () => run.client.subscribeStockTrades(['AAPL'], { snapshots: true } as never),
       /options are snapshot, forceUppercaseSymbols/,
     );
+  });
+
+  it('cli: stream --snapshot prints a marked snapshot line before the live lines', T, async () => {
+    const sim = await simulator({ eventsPerSecond: 1_000, tickMs: 10 });
+    const args = ['stream', '--snapshot', '--subscribe', 'T.AAPL', '--format', 'pretty'];
+    const more = ['--no-color', '--max-events', '30', '--host', sim.url, '--key', KEY];
+    const result = await spawnNode([CLI, ...args, ...more]).result;
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.split('\n').filter((l) => /\sT\s+AAPL\s/.test(l));
+    assert.ok(lines.length > 3, result.stdout);
+    assert.match(lines[0]!, /\[snapshot\]$/, 'the first trade line is the snapshot');
+    assert.ok(
+      lines.slice(1).every((l) => !l.includes('[snapshot]')),
+      'live lines are not marked',
+    );
+    assert.ok(!result.stdout.includes(KEY) && !result.stderr.includes(KEY));
   });
 });
