@@ -206,7 +206,8 @@ export class Snapshots {
           ? err
           : new PolygonStreamError(ErrorCode.HistoryFailed, String(err));
       if ((e.details as { status?: unknown } | undefined)?.status === 404) {
-        const reason = `${p.topic}: REST has no latest event for ${ticker} (HTTP 404)`;
+        const said = (e.details as { serverMessage?: string }).serverMessage;
+        const reason = `${p.topic}: REST has no latest event for ${ticker} (HTTP 404${said ? `: "${said}"` : ''})`;
         return { status: 'none', code: ErrorCode.NoSnapshot, reason };
       }
       return { status: 'failed', code: e.code, reason: e.message };
