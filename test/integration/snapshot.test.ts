@@ -161,8 +161,9 @@ describe('snapshot on subscribe', () => {
         // Slow answers for half the tickers: their live events are held meanwhile.
         restFaults: tickers.map((ticker) => ({ ticker, slowBodyMs: 300 })),
       });
-      await touch(sim, more);
-      await sleep(400);
+      // On the tape longer than the lag before the subscribe: REST can serve every ticker.
+      await touch(sim, all);
+      await sleep(1_300);
       const run = await open(sim, { history: { requestsPerSecond: 1_000, concurrency: 40 } });
       const topics = all.flatMap((t) => [`T.${t}`, `Q.${t}`]);
       await run.client.subscribe(topics, { snapshot: true });
