@@ -45,6 +45,7 @@ export const ErrorCode = {
   HistoryInvalid: 'HISTORY_INVALID',
   BackfillOverflow: 'BACKFILL_OVERFLOW',
   BackfillIncomplete: 'BACKFILL_INCOMPLETE',
+  NoSnapshot: 'NO_SNAPSHOT',
   // Packaging.
   MissingDependency: 'MISSING_DEPENDENCY',
 } as const;
@@ -91,6 +92,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   REPLAY_ERROR: 'a replay source could not be read',
   NO_HISTORY:
     'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',
+  NO_SNAPSHOT:
+    "in a 'snapshot' report (subscribe with { snapshot: true }): the topic got no snapshot, and why: a wildcard, a stream without a latest-state endpoint (bars, futures …), a topic already live, or a ticker REST has no latest event for",
   HISTORY_UNAVAILABLE:
     "history(): the REST API refused the key (401/403): the plan does not include this history; quotes the server's words",
   HISTORY_FAILED:

@@ -10,8 +10,10 @@ export type {
   LifecycleEvents,
   MissingRange,
   PartialFill,
+  SnapshotReport,
   StateChange,
 } from './client/delivery/lifecycle.js';
+export type { SubscribeOptions } from './client/subscriptions/subscribe-options.js';
 export type { BackfillOptions } from './client/history/backfill-options.js';
 export type { StreamMethods, SubscribeMethod } from './client/subscriptions/stream-methods.js';
 export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';

@@ -88,6 +88,10 @@ function addStreamOptions(cmd: Command): Command {
     .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
     .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
     .option('--backfill', "fill each reconnect's gap from REST history (per-symbol topics)")
+    .option(
+      '--snapshot',
+      "print each per-symbol topic's latest trade or quote from REST before its live events",
+    )
     .addOption(
       new Option(
         '--on-max-connections <policy>',

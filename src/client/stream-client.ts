@@ -36,6 +36,11 @@ import type {
 import type { WireEvent } from '../protocol/codec.js';
 import { HistoryFetcher, type HistoryQuery } from './history/history.js';
 import { type Backfill, createBackfill } from './history/backfill.js';
+import { Snapshots } from './history/snapshot.js';
+import {
+  resolveSubscribeOptions,
+  type SubscribeOptions,
+} from './subscriptions/subscribe-options.js';
 import { Lifecycle } from './delivery/lifecycle.js';
 import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
 
@@ -92,6 +97,9 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly backfill: Backfill | undefined;
   /** Events delivered from REST history by backfill (see isBackfilled). */
   private readonly backfilled = new WeakSet<object>();
+  private readonly snapshots: Snapshots;
+  /** Events delivered from REST as a topic's snapshot on subscribe (see isSnapshot). */
+  private readonly snapshotted = new WeakSet<object>();
 
   constructor(apiKey: string, cluster: C | `${C}`, options: ClientOptions<StreamClient<C>> = {}) {
     this.config = resolveConfig(apiKey, cluster, options as ClientOptions<never>);
@@ -105,19 +113,15 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (hostNote !== undefined) this.log.warn(hostNote, { url: this.url, cluster: this.cluster });
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
     this.backfill = createBackfill(this.config, options, this.log, {
-      deliver: (history, live) => {
-        for (const event of history) {
-          this.backfilled.add(event);
-          this.dispatcher.dispatch(event);
-        }
-        for (const event of live) this.dispatcher.dispatch(event);
-        // 'frame' listeners (sinks, the relay) get the fill in order too, as one batch.
-        if (this.lifecycle.framed && history.length + live.length > 0) {
-          this.lifecycle.emit('frame', [...history, ...live]);
-        }
-      },
+      deliver: (history, live) => this.deliverRest(this.backfilled, history, live),
       report: (report) => this.lifecycle.emit('backfill', report),
       gap: (gap) => this.lifecycle.emit('gap', gap),
+    });
+    this.snapshots = new Snapshots(this.historyFetcher, {
+      cluster: this.cluster,
+      deliver: (snapshot, live) =>
+        this.deliverRest(this.snapshotted, snapshot ? [snapshot] : [], live),
+      report: (report) => this.lifecycle.emit('snapshot', report),
     });
     this.onError = options.onError ?? defaultOnError;
     this.onClose = options.onClose ?? defaultOnClose;
@@ -135,6 +139,7 @@ export class StreamClient<C extends Cluster = Cluster> {
       this.lifecycle,
       this.store,
       this.backfill,
+      this.snapshots,
       this.statsCollector,
       {
         raw: onMessage === undefined ? undefined : (raw) => this.callRaw(onMessage, raw),
@@ -201,9 +206,13 @@ export class StreamClient<C extends Cluster = Cluster> {
     await this.closeStream();
   }
 
-  /** Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`): launchpad, futures, new feeds. */
-  subscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
-    return this.requests.request('subscribe', checkTopics(topics, 'subscribe'), this.state);
+  /** Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`); `{ snapshot: true }` (README). */
+  subscribe(
+    topics: string | readonly string[],
+    options?: SubscribeOptions,
+  ): Promise<SubscriptionResult> {
+    const opts = resolveSubscribeOptions('subscribe', options);
+    return this.subscribeWith(checkTopics(topics, 'subscribe'), opts);
   }
 
   unsubscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
@@ -232,6 +241,11 @@ export class StreamClient<C extends Cluster = Cluster> {
   /** Whether an event was delivered from REST history by `backfill` (not live). */
   isBackfilled(event: object): boolean {
     return this.backfilled.has(event);
+  }
+
+  /** Whether an event was delivered from REST as its topic's snapshot on subscribe (not live). */
+  isSnapshot(event: object): boolean {
+    return this.snapshotted.has(event);
   }
 
   stats(): StatsSnapshot {
@@ -285,10 +299,44 @@ export class StreamClient<C extends Cluster = Cluster> {
     action: 'subscribe' | 'unsubscribe',
     method: StreamMethod,
     symbols: Symbols,
-    options?: SymbolOptions,
+    options?: SymbolOptions & SubscribeOptions,
   ): Promise<SubscriptionResult> {
+    const where = `${action}${method}`;
+    const also = ['forceUppercaseSymbols'];
+    const opts = action === 'subscribe' ? resolveSubscribeOptions(where, options, also) : {};
     const topics = streamTopics(action, method, this.cluster, symbols, options);
-    return this.requests.request(action, topics, this.state);
+    return action === 'subscribe'
+      ? this.subscribeWith(topics, opts)
+      : this.requests.request(action, topics, this.state);
+  }
+
+  /** Send a subscribe; with `snapshot`, ask each topic's snapshot (README: Snapshot on subscribe). */
+  private subscribeWith(topics: string[], options: SubscribeOptions): Promise<SubscriptionResult> {
+    // Read before the request: topics already in the set may have delivered live events.
+    const before = options.snapshot ? this.store.snapshot() : undefined;
+    const result = this.requests.request('subscribe', topics, this.state);
+    if (before) {
+      this.snapshots.begin(topics, before);
+      result.catch((err: unknown) => this.snapshots.cancel(topics, err));
+    }
+    return result;
+  }
+
+  /** Events from REST (marked in `marks`), then held live ones, in order, to every listener. */
+  private deliverRest(
+    marks: WeakSet<object>,
+    rest: readonly WireEvent[],
+    live: readonly WireEvent[],
+  ): void {
+    for (const event of rest) {
+      marks.add(event);
+      this.dispatcher.dispatch(event);
+    }
+    for (const event of live) this.dispatcher.dispatch(event);
+    // 'frame' listeners (sinks, the relay) get them in order too, as one batch.
+    if (this.lifecycle.framed && rest.length + live.length > 0) {
+      this.lifecycle.emit('frame', [...rest, ...live]);
+    }
   }
 
   /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
@@ -342,6 +390,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.requests.stop();
     registry.release(this.url, this.config.apiKey, this);
     this.backfill?.close();
+    this.snapshots.close();
     const ended = error ?? new PolygonStreamError(ErrorCode.ClientClosed, 'The stream was closed');
     this.store.abort(ended);
     this.dispatcher.closeAll(error);

@@ -53,6 +53,8 @@ export interface StreamFlags extends SinkFlags {
   progress?: boolean;
   /** `--backfill`: fill each reconnect's gap from REST history. */
   backfill?: boolean;
+  /** `--snapshot`: each topic's latest state from REST before its live events. */
+  snapshot?: boolean;
 }
 
 const noop = (): void => undefined;
@@ -251,24 +253,28 @@ class StreamRun {
 
   /** Stream flags, then --subscribe, else the cluster's default. Sent in one message on auth. */
   private subscribeAll(client: StreamClient): void {
-    const methods = client as unknown as Record<string, (s: readonly string[]) => Promise<unknown>>;
+    type Method = (s: readonly string[], o?: object) => Promise<unknown>;
+    const methods = client as unknown as Record<string, Method>;
+    const options = this.flags.snapshot ? { snapshot: true } : {};
     for (const request of this.requests) {
       try {
-        methods[`subscribe${request.method}`]!.call(client, request.symbols).catch(noop);
+        methods[`subscribe${request.method}`]!.call(client, request.symbols, options).catch(noop);
       } catch (err) {
         throw asUsage(`--${request.flag}`, err);
       }
     }
     if (this.flags.subscribe !== undefined) {
       try {
-        client.subscribe(this.flags.subscribe).catch(noop);
+        client.subscribe(this.flags.subscribe, options).catch(noop);
       } catch (err) {
         throw asUsage('--subscribe', err);
       }
     }
     if (this.requests.length === 0 && this.flags.subscribe === undefined) {
       const streams = defaultStreams(this.flags.cluster);
-      for (const method of streams) methods[`subscribe${method}`]!.call(client, []).catch(noop);
+      for (const method of streams) {
+        methods[`subscribe${method}`]!.call(client, [], options).catch(noop);
+      }
       const topics = [...client.subscriptions().keys()].join(',');
       this.defaultNote = `polygon-stream: no --subscribe given; subscribing to ${topics} on ${this.flags.cluster}`;
     }
@@ -289,6 +295,12 @@ class StreamRun {
       );
     });
     client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
+    client.on('snapshot', (r) => {
+      if (r.status !== 'delivered')
+        this.note(
+          `snapshot ${r.topic}: ${r.status} [${r.code ?? 'STALE'}] ${r.reason ?? 'live events already had it or newer'}`,
+        );
+    });
     client.on('backfill', (report) => {
       this.backfilled += report.events;
       if (report.status === 'partial') this.partialFills++;
@@ -356,7 +368,8 @@ class StreamRun {
     if (symbol !== undefined && symbol.length > this.symbolWidth) {
       this.symbolWidth = Math.min(symbol.length, 24);
     }
-    return formatPretty(event, { color: this.color, symbolWidth: this.symbolWidth });
+    const marker = this.client?.isSnapshot(event) ? 'snapshot' : undefined;
+    return formatPretty(event, { color: this.color, symbolWidth: this.symbolWidth, marker });
   }
 
   /** One line on stderr, out of the live status line's way. */

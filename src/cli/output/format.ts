@@ -25,6 +25,8 @@ interface PrettyOptions {
   symbolWidth?: number;
   /** When the event arrived, ms: the time column (default Date.now()). */
   now?: number;
+  /** A word put after the line in brackets, `[snapshot]` (an event from REST, not live). */
+  marker?: string | undefined;
 }
 
 export function formatNdjson(event: object): string {
@@ -206,7 +208,9 @@ export function formatPretty(event: AnyEvent, options: PrettyOptions): string {
     return `${paint(color, 'dim', time)}  ${ev}  ${details(event, color)}`;
   }
   const symbol = paint(color, 'bold', (symbolOf(event) ?? '-').padEnd(options.symbolWidth ?? 10));
-  return `${paint(color, 'dim', time)}  ${ev}  ${symbol}  ${details(event, color)}`;
+  const marker =
+    options.marker === undefined ? '' : paint(color, 'yellow', `  [${options.marker}]`);
+  return `${paint(color, 'dim', time)}  ${ev}  ${symbol}  ${details(event, color)}${marker}`;
 }
 
 /** Whether to colour stdout: a TTY, NO_COLOR unset, not disabled by --no-color. FORCE_COLOR wins. */

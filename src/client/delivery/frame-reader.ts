@@ -2,12 +2,14 @@
  * FrameReader: one text frame from the server on its way to the user. The raw handler sees it
  * first; then, when anything wants decoded events (listeners, iterators, 'frame' listeners,
  * backfill) or a subscribe still waits for proof, it is decoded: status events go to the client,
- * data events settle waiting subscribes, pass backfill's hold, and reach the dispatcher. Stats
+ * data events settle waiting subscribes, pass backfill's and snapshots' holds, and reach the
+ * dispatcher. Stats
  * record every frame and every malformed event.
  */
 import { decodeFrame, isStatusFrame, isWireEvent, type WireEvent } from '../../protocol/codec.js';
 import type { PolygonStreamError } from '../../errors.js';
 import type { Backfill } from '../history/backfill.js';
+import type { Snapshots } from '../history/snapshot.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Stats } from './stats.js';
@@ -29,13 +31,18 @@ export class FrameReader {
     private readonly lifecycle: Lifecycle,
     private readonly store: SubscriptionStore,
     private readonly backfill: Backfill | undefined,
+    private readonly snapshots: Snapshots,
     private readonly stats: Stats,
     private readonly hooks: FrameHooks,
   ) {}
 
   /** One text frame received at `now` (ms). */
   read(raw: string, now: number): void {
-    const decoding = this.dispatcher.active || this.lifecycle.framed || this.backfill !== undefined;
+    const decoding =
+      this.dispatcher.active ||
+      this.lifecycle.framed ||
+      this.backfill !== undefined ||
+      this.snapshots.active;
     if (this.hooks.raw !== undefined) this.hooks.raw(raw);
     else if (!decoding) this.hooks.print(raw);
     // Raw mode skips decoding data, unless a subscribe still waits: its data may prove it.
@@ -66,7 +73,11 @@ export class FrameReader {
         // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
         if (this.store.waitingCount > 0) this.store.sawData(event);
         // Backfill holds a topic's live events while filling it, and drops what it delivered.
-        if (this.backfill !== undefined && !this.backfill.live(event)) {
+        // A topic waiting for its snapshot holds its live events too.
+        if (
+          (this.backfill !== undefined && !this.backfill.live(event)) ||
+          (this.snapshots.active && !this.snapshots.live(event))
+        ) {
           passed ??= events.slice(0, i).filter(isWireEvent) as WireEvent[];
           continue;
         }

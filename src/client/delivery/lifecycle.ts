@@ -79,6 +79,28 @@ export interface BackfillReport {
   missing: MissingRange[];
 }
 
+/**
+ * One topic's snapshot on subscribe (`subscribe(topics, { snapshot: true })`): what came of it.
+ * `delivered`: the latest event REST had was delivered before the topic's live events
+ * (`client.isSnapshot(e)`); `stale`: REST answered, but a live event held for the topic was that
+ * same event or earlier than it (delivering it first would put it out of order), so it was dropped; `none`: the topic has no snapshot (`code`
+ * NO_SNAPSHOT, `reason`); `failed`: REST failed or did not answer within the hold, and live
+ * events flowed without it (`code`, `reason`).
+ */
+export interface SnapshotReport {
+  topic: string;
+  status: 'delivered' | 'stale' | 'none' | 'failed';
+  /** Stream time of the event REST gave (delivered or stale), ms. */
+  time?: number;
+  /** Live events of the topic held while waiting, delivered after the snapshot. */
+  held: number;
+  /** How long the topic's live events were held, ms. */
+  heldMs: number;
+  /** An ErrorCode, for `none` and `failed`. */
+  code?: string;
+  reason?: string;
+}
+
 export interface StateChange {
   state: ConnectionState;
   previous: ConnectionState;
@@ -91,6 +113,7 @@ export interface LifecycleEvents {
   resubscribe: { topics: string[] };
   gap: Gap;
   backfill: BackfillReport;
+  snapshot: SnapshotReport;
   error: PolygonStreamError;
   close: { code: number; reason: string; error: PolygonStreamError | undefined };
   /**
@@ -107,6 +130,7 @@ const NAMES: ReadonlySet<string> = new Set<keyof LifecycleEvents>([
   'resubscribe',
   'gap',
   'backfill',
+  'snapshot',
   'error',
   'close',
   'frame',

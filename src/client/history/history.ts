@@ -94,8 +94,8 @@ export const HISTORY_DEFAULTS = {
 
 type Settings = Required<Omit<HistoryOptions, 'restUrl'>>;
 
-type Attempt =
-  | { ok: true; page: Page; at: number }
+type Attempt<T> =
+  | { ok: true; value: T; at: number }
   | { ok: false; error: PolygonStreamError; retry: boolean; retryAfterMs?: number };
 
 /** REST history for one client: one gate, one key, one base URL. */
@@ -158,7 +158,14 @@ export class HistoryFetcher {
         throw invalid(`${t.topic}: more than history.maxPages (${s.maxPages}) pages`, t.topic);
       }
       fetched.add(url.href);
-      const { page, at } = await this.page(url, t.topic, query.signal, deadline);
+      const got: { value: Page; at: number } = await this.get(
+        url,
+        t.topic,
+        parsePage,
+        query.signal,
+        deadline,
+      );
+      const { value: page, at } = got;
       for (const row of page.results) {
         const event = t.route.convert(row, t.ticker);
         const bad = check.reject(row, event, page.ticker);
@@ -221,24 +228,42 @@ export class HistoryFetcher {
     return url;
   }
 
-  private async page(
+  /**
+   * @internal The parsed answer to one GET of `path` (and query) on the REST base, through the
+   * same gate, retries, bounded read and masking as history pages; for snapshots. A body `parse`
+   * cannot read is HISTORY_FAILED; a 404 is HISTORY_FAILED with `details.status` 404.
+   */
+  async getOnce<T>(
+    path: string,
+    topic: string,
+    parse: (text: string) => T | undefined,
+    signal?: AbortSignal,
+    deadline = Date.now() + this.settings.deadlineMs,
+  ): Promise<T> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    return (await this.get(url, topic, parse, signal, deadline)).value;
+  }
+
+  private async get<T>(
     url: URL,
     topic: string,
+    parse: (text: string) => T | undefined,
     signal: AbortSignal | undefined,
     deadline: number,
-  ): Promise<{ page: Page; at: number }> {
+  ): Promise<{ value: T; at: number }> {
     const s = this.settings;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) throw this.late(topic, deadline);
       await this.gate.acquire(signal);
-      let result: Attempt;
+      let result: Attempt<T>;
       try {
         result = await this.attempt(
           url,
           topic,
           signal,
           Math.min(s.timeoutMs, deadline - Date.now()),
+          parse,
         );
       } finally {
         this.gate.release();
@@ -274,12 +299,13 @@ export class HistoryFetcher {
     return `${new Date(deadline).toISOString()}; history.deadlineMs is ${this.settings.deadlineMs}`;
   }
 
-  private async attempt(
+  private async attempt<T>(
     url: URL,
     topic: string,
     signal: AbortSignal | undefined,
     timeoutMs: number,
-  ): Promise<Attempt> {
+    parse: (text: string) => T | undefined,
+  ): Promise<Attempt<T>> {
     const shown = this.mask(url.href);
     const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
     const at = Date.now();
@@ -327,15 +353,18 @@ export class HistoryFetcher {
       const retry = status === 429 || status >= 500;
       return { ok: false, retry, error, retryAfterMs: parseRetryAfter(retryAfter) };
     }
-    const page = parsePage(text);
-    if (!page) {
+    const value = parse(text);
+    if (value === undefined) {
       return {
         ok: false,
         retry: false,
-        error: failed(`${topic}: GET ${shown}: not a history page`, topic),
+        error: failed(
+          `${topic}: GET ${shown}: the body is not the JSON answer this endpoint gives`,
+          topic,
+        ),
       };
     }
-    return { ok: true, page, at };
+    return { ok: true, value, at };
   }
 
   /** A URL or server text with every apiKey parameter and the key itself masked. */

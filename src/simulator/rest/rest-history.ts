@@ -3,7 +3,8 @@
  * `GET /v3/quotes/{ticker}` and `GET /v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}`
  * with the provider's parameters (rest-query.ts), response shapes, `next_url` cursors and error
  * bodies, served from the tape's history. Rows are the tape's events mapped back through the one
- * REST ↔ event table (src/protocol/rest-history.ts). Auth: `Authorization: Bearer KEY` or
+ * REST ↔ event table (src/protocol/rest-history.ts); the "latest" endpoints (`/v2/last/trade`,
+ * `/v2/last/nbbo`) are snapshot-rest.ts's, behind the same auth, faults, rate and lag. Auth: `Authorization: Bearer KEY` or
  * `?apiKey=KEY` with the simulator's keys (401 otherwise); then the first matching REST fault of
  * the live list, if any (rest-faults.ts); then the rate: more than the configured requests per
  * second per key → 429.
@@ -39,6 +40,8 @@ import {
 } from './rest-query.js';
 import type { ClusterTape } from '../tape.js';
 import { futuresBodyText, futuresPage, futuresTarget } from './futures-rest.js';
+import { latestAnswer, latestTarget } from './snapshot-rest.js';
+import { latestBodyText } from '../../protocol/rest-latest.js';
 
 /** What the REST history needs from the simulator. */
 export interface RestHost {
@@ -94,7 +97,8 @@ export class RestHistory {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const path = url.pathname.replace(/\/+$/, '');
     const futures = futuresTarget(path);
-    const target = futures ?? historyTarget(path);
+    const latest = futures ? undefined : latestTarget(path);
+    const target = futures ?? latest ?? historyTarget(path);
     if (!target) return false;
     const requestId = randomBytes(16).toString('hex');
     let fault: RestFault | undefined;
@@ -109,12 +113,18 @@ export class RestHistory {
         const { word, message } = statusAnswer(fault.status);
         const body = { status: word, request_id: requestId, message };
         this.send(res, fault.status, body, fault);
-      } else if (fault?.emptyPages) {
+      } else if (fault?.emptyPages && !latest) {
         const adjusted = url.searchParams.get('adjusted') !== 'false';
         const body = emptyPage(target, { origin, path, adjusted }, 0);
         this.send(res, 200, { ...body, request_id: requestId });
       } else {
         this.throttle(key);
+        if (latest) {
+          const tape = this.host.tape(clusterOfTicker(latest.ticker));
+          const body = latestAnswer(tape, latest, this.horizon());
+          this.send(res, 200, { ...body, request_id: requestId }, fault, latestBodyText);
+          return true;
+        }
         if (futures) {
           // Futures pages have their own shapes: `corrupt` faults are not applied to them.
           const tape = this.host.tape('futures');
@@ -145,11 +155,17 @@ export class RestHistory {
   }
 
   /** The head and body of an answer; a status fault adds `Retry-After`, a slow one trickles. */
-  private send(res: ServerResponse, status: number, body: object, fault?: RestFault): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: object,
+    fault?: RestFault,
+    write: (body: object) => string = (b) => futuresBodyText(historyBodyText(b)),
+  ): void {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault?.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
     res.writeHead(status, headers);
-    const text = futuresBodyText(historyBodyText(body));
+    const text = write(body);
     if (fault?.slowBodyMs === undefined) res.end(text);
     else writeSlowly(res, text, fault.slowBodyMs);
   }
