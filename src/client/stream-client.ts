@@ -36,10 +36,11 @@ import type {
 import type { WireEvent } from '../protocol/codec.js';
 import { HistoryFetcher, type HistoryQuery } from './history/history.js';
 import { type Backfill, createBackfill } from './history/backfill.js';
-import { Lifecycle } from './delivery/lifecycle.js';
+import { type CaughtUp, Lifecycle } from './delivery/lifecycle.js';
 import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
 
-export type { Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
+export type { CaughtUp, Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
+export type { SubscribeOptions } from './subscriptions/subscribe-options.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
 import { installStreamMethods, type StreamMethods } from './subscriptions/stream-methods.js';
 import * as registry from './connection/registry.js';
@@ -60,6 +61,10 @@ import {
 } from './delivery/listen.js';
 import { FrameReader } from './delivery/frame-reader.js';
 import { SubscriptionRequests, streamTopics } from './subscriptions/subscription-requests.js';
+import {
+  resolveSubscribeOptions,
+  type SubscribeOptions,
+} from './subscriptions/subscribe-options.js';
 
 export type { ClientEvents, EventIterator, ListenOptions } from './delivery/listen.js';
 
@@ -89,7 +94,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
   private readonly historyFetcher: HistoryFetcher;
-  private readonly backfill: Backfill | undefined;
+  private readonly backfill: Backfill;
   /** Events delivered from REST history by backfill (see isBackfilled). */
   private readonly backfilled = new WeakSet<object>();
 
@@ -118,6 +123,7 @@ export class StreamClient<C extends Cluster = Cluster> {
       },
       report: (report) => this.lifecycle.emit('backfill', report),
       gap: (gap) => this.lifecycle.emit('gap', gap),
+      caughtUp: (report) => this.lifecycle.emit('caughtUp', report),
     });
     this.onError = options.onError ?? defaultOnError;
     this.onClose = options.onClose ?? defaultOnClose;
@@ -153,7 +159,7 @@ export class StreamClient<C extends Cluster = Cluster> {
       frame: (raw, now) => this.reader.read(raw, now),
       authenticated: (reconnect) => this.authenticated(reconnect),
       disconnected: () => {
-        this.backfill?.interrupt();
+        this.backfill.interrupt();
         this.requests.stop();
         this.store.disconnected();
       },
@@ -201,13 +207,24 @@ export class StreamClient<C extends Cluster = Cluster> {
     await this.closeStream();
   }
 
-  /** Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`): launchpad, futures, new feeds. */
-  subscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
-    return this.requests.request('subscribe', checkTopics(topics, 'subscribe'), this.state);
+  /**
+   * Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`): launchpad, futures, new
+   * feeds. `{ from }`: history, then live (README: History, then live).
+   */
+  subscribe(
+    topics: string | readonly string[],
+    options?: SubscribeOptions,
+  ): Promise<SubscriptionResult> {
+    const list = checkTopics(topics, 'subscribe');
+    const { from } = resolveSubscribeOptions(options, this.cluster, Date.now());
+    return this.subscribeFrom(list, from);
   }
 
   unsubscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
-    return this.requests.request('unsubscribe', checkTopics(topics, 'unsubscribe'), this.state);
+    const list = checkTopics(topics, 'unsubscribe');
+    const done = this.requests.request('unsubscribe', list, this.state);
+    this.backfill.cancel(list, ErrorCode.BackfillSkipped, 'unsubscribed before it caught up');
+    return done;
   }
 
   /**
@@ -285,10 +302,69 @@ export class StreamClient<C extends Cluster = Cluster> {
     action: 'subscribe' | 'unsubscribe',
     method: StreamMethod,
     symbols: Symbols,
-    options?: SymbolOptions,
+    options?: SymbolOptions & SubscribeOptions,
   ): Promise<SubscriptionResult> {
-    const topics = streamTopics(action, method, this.cluster, symbols, options);
-    return this.requests.request(action, topics, this.state);
+    if (action === 'unsubscribe') {
+      return this.unsubscribe(streamTopics(action, method, this.cluster, symbols, options));
+    }
+    const { from: given, ...spelling } = options ?? {};
+    const topics = streamTopics(action, method, this.cluster, symbols, spelling);
+    const where = `subscribe${method}`;
+    const { from } = resolveSubscribeOptions(
+      given === undefined ? undefined : { from: given },
+      this.cluster,
+      Date.now(),
+      where,
+    );
+    return this.subscribeFrom(topics, from);
+  }
+
+  /**
+   * Subscribe `topics`; with `from` (the call's own, else the client's `start`), history first.
+   * A call's own `from` throws NO_HISTORY for a topic without history (wildcards, streams the
+   * provider keeps none of) and INVALID_OPTION for a topic already subscribed; under `start`
+   * those are subscribed live only, each with an `unfilled` caughtUp (already subscribed: none).
+   */
+  private subscribeFrom(topics: string[], own: number | undefined): Promise<SubscriptionResult> {
+    const from = own ?? this.config.start;
+    if (from === undefined || this.state === 'closing' || this.state === 'closed') {
+      return this.requests.request('subscribe', topics, this.state);
+    }
+    const fresh = topics.filter((t) => !this.store.intends(t));
+    if (own !== undefined && fresh.length < topics.length) {
+      throw new PolygonStreamError(
+        ErrorCode.InvalidOption,
+        `subscribe: from applies to topics not yet subscribed; already subscribed: ${topics.filter((t) => !fresh.includes(t)).join(', ')}`,
+        { option: 'from' },
+      );
+    }
+    const { ok, none } = this.backfill.check(fresh);
+    if (own !== undefined && none.size > 0) {
+      const [first] = none.values();
+      throw new PolygonStreamError(
+        ErrorCode.NoHistory,
+        `subscribe: from needs history, and ${[...none.keys()].join(', ')} ${none.size > 1 ? 'have' : 'has'} none (${first!.message}); subscribe ${none.size > 1 ? 'them' : 'it'} without from`,
+        { topics: [...none.keys()] },
+      );
+    }
+    this.backfill.from(ok, from);
+    for (const [topic, error] of none) {
+      this.lifecycle.emit('caughtUp', {
+        ...emptyReport(topic, from),
+        status: 'unfilled',
+        code: error.code,
+        reason: error.message,
+      });
+    }
+    const done = this.requests.request('subscribe', topics, this.state);
+    done.catch((err: PolygonStreamError) =>
+      this.backfill.cancel(
+        ok.map((t) => t.topic),
+        err.code ?? ErrorCode.SubscribeFailed,
+        `the subscription failed: ${err.message}`,
+      ),
+    );
+    return done;
   }
 
   /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
@@ -330,9 +406,9 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (reconnect) {
       this.lifecycle.emit('resubscribe', { topics });
       const gap = { from: reconnect.since, lostAt: reconnect.lostAt, to: Date.now(), topics };
-      // With backfill, 'gap' comes once its topics are filled, saying which were and why not.
-      if (this.backfill) this.backfill.begin(gap);
-      else this.lifecycle.emit('gap', gap);
+      // With backfill, 'gap' comes once its topics are filled, saying which were and why not;
+      // history-then-live topics the drop cut resume from their last event.
+      this.backfill.begin(gap);
     }
     this.ready?.resolve();
     this.ready = undefined;
@@ -341,7 +417,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private closed(code: number, reason: string, error: PolygonStreamError | undefined): void {
     this.requests.stop();
     registry.release(this.url, this.config.apiKey, this);
-    this.backfill?.close();
+    this.backfill.close();
     const ended = error ?? new PolygonStreamError(ErrorCode.ClientClosed, 'The stream was closed');
     this.store.abort(ended);
     this.dispatcher.closeAll(error);
@@ -378,3 +454,21 @@ export class StreamClient<C extends Cluster = Cluster> {
 }
 
 installStreamMethods(StreamClient.prototype);
+
+/** A caughtUp report of a topic nothing was delivered for. */
+function emptyReport(topic: string, from: number): CaughtUp {
+  return {
+    topic,
+    status: 'unfilled',
+    from,
+    to: from,
+    events: 0,
+    duplicates: 0,
+    held: 0,
+    heldMs: 0,
+    queries: 0,
+    rejected: 0,
+    forming: 0,
+    missing: [],
+  };
+}

@@ -28,14 +28,14 @@ export class FrameReader {
     private readonly dispatcher: Dispatcher,
     private readonly lifecycle: Lifecycle,
     private readonly store: SubscriptionStore,
-    private readonly backfill: Backfill | undefined,
+    private readonly backfill: Backfill,
     private readonly stats: Stats,
     private readonly hooks: FrameHooks,
   ) {}
 
   /** One text frame received at `now` (ms). */
   read(raw: string, now: number): void {
-    const decoding = this.dispatcher.active || this.lifecycle.framed || this.backfill !== undefined;
+    const decoding = this.dispatcher.active || this.lifecycle.framed || this.backfill.watching;
     if (this.hooks.raw !== undefined) this.hooks.raw(raw);
     else if (!decoding) this.hooks.print(raw);
     // Raw mode skips decoding data, unless a subscribe still waits: its data may prove it.
@@ -53,7 +53,7 @@ export class FrameReader {
     }
     let last: WireEvent | undefined;
     let skipped = 0;
-    // With backfill, 'frame' listeners get what passed it (held and repeated events left out).
+    // With backfill or history-then-live, 'frame' listeners get what passed it (held and repeated events left out).
     let passed: WireEvent[] | undefined;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
@@ -66,7 +66,7 @@ export class FrameReader {
         // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
         if (this.store.waitingCount > 0) this.store.sawData(event);
         // Backfill holds a topic's live events while filling it, and drops what it delivered.
-        if (this.backfill !== undefined && !this.backfill.live(event)) {
+        if (!this.backfill.live(event)) {
           passed ??= events.slice(0, i).filter(isWireEvent) as WireEvent[];
           continue;
         }

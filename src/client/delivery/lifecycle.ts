@@ -79,6 +79,25 @@ export interface BackfillReport {
   missing: MissingRange[];
 }
 
+/**
+ * One topic of a history-then-live subscription (`subscribe(…, { from })`, the client's `start`)
+ * switched from REST history to live: every event from `from` on was delivered once, in order
+ * (`filled`), except in the `missing` ranges (`partial`); or it could not be filled at all
+ * (`unfilled`, with `code` and `reason`: NO_HISTORY for a wildcard or a stream without history,
+ * SUBSCRIBE_FAILED, CLIENT_CLOSED …). History events are marked like backfilled ones
+ * (`client.isBackfilled(event)`). The counts are those of a BackfillReport.
+ */
+export interface CaughtUp extends Omit<BackfillReport, 'status'> {
+  status: 'filled' | 'partial' | 'unfilled';
+  /** REST pages read. */
+  pages?: number;
+  /** Most REST events the topic held in memory at once (one page, plus the tail at the seam). */
+  peak?: number;
+  /** `unfilled`: an ErrorCode and why. */
+  code?: string;
+  reason?: string;
+}
+
 export interface StateChange {
   state: ConnectionState;
   previous: ConnectionState;
@@ -91,6 +110,7 @@ export interface LifecycleEvents {
   resubscribe: { topics: string[] };
   gap: Gap;
   backfill: BackfillReport;
+  caughtUp: CaughtUp;
   error: PolygonStreamError;
   close: { code: number; reason: string; error: PolygonStreamError | undefined };
   /**
@@ -107,6 +127,7 @@ const NAMES: ReadonlySet<string> = new Set<keyof LifecycleEvents>([
   'resubscribe',
   'gap',
   'backfill',
+  'caughtUp',
   'error',
   'close',
   'frame',

@@ -23,7 +23,7 @@ import { feedOfUrl, HistoryFetcher, type HistoryOptions, type HistoryTopic } fro
 import { resolveBackfill, type BackfillConfig } from './backfill-options.js';
 import { TopicFill } from './topic-fill.js';
 import type { Logger } from '../logger.js';
-import type { BackfillReport, Gap } from '../delivery/lifecycle.js';
+import type { BackfillReport, CaughtUp, Gap, MissingRange } from '../delivery/lifecycle.js';
 
 /** Per topic, what the last delivered event was: its time and the identities at that time. */
 interface Seen {
@@ -49,21 +49,24 @@ export interface BackfillHost {
   /** Deliver events in order to the listeners: history (marked backfilled), then held live ones. */
   deliver(history: readonly WireEvent[], live: readonly WireEvent[]): void;
   report(report: BackfillReport): void;
-  gap(gap: FilledGap): void;
+  gap(gap: Gap): void;
+  /** A history-then-live topic switched to live (or could not be filled). */
+  caughtUp(report: CaughtUp): void;
 }
 
 /**
- * The backfill of a client, or undefined when the `backfill` option is off (checked here): its own
- * REST fetcher, with the history options and backfill's base URL, concurrency and rate.
+ * The backfill of a client: its own REST fetcher, with the history options and backfill's base
+ * URL, concurrency and rate. With the `backfill` option off (checked here) it fills no gaps and
+ * serves history-then-live (`from`) with the backfill defaults.
  */
 export function createBackfill(
   client: { readonly apiKey: string; readonly url: string; readonly cluster: Cluster },
   options: { readonly backfill?: unknown; readonly history?: HistoryOptions },
   log: Logger,
   host: Omit<BackfillHost, 'cluster' | 'feed'>,
-): Backfill | undefined {
-  const config = resolveBackfill(options.backfill);
-  if (!config) return undefined;
+): Backfill {
+  const given = resolveBackfill(options.backfill);
+  const config = given ?? resolveBackfill(true)!;
   const fetcher = new HistoryFetcher(
     client,
     {
@@ -74,11 +77,12 @@ export function createBackfill(
     },
     log,
   );
-  return new Backfill(config, fetcher, {
-    ...host,
-    cluster: client.cluster,
-    feed: feedOfUrl(client.url),
-  });
+  return new Backfill(
+    config,
+    fetcher,
+    { ...host, cluster: client.cluster, feed: feedOfUrl(client.url) },
+    given !== undefined,
+  );
 }
 
 export class Backfill {
@@ -88,11 +92,15 @@ export class Backfill {
   /** `ev` → route of this cluster's streams with history (and enabled). */
   private readonly routes = new Map<string, HistoryRoute>();
   private pending: { gap: FilledGap; left: number } | undefined;
+  /** History-then-live topics a drop interrupted: the next connection resumes them. */
+  private readonly resume = new Map<string, { topic: string; aliases: string[] }>();
 
   constructor(
     private readonly config: BackfillConfig,
     private readonly fetcher: HistoryFetcher,
     private readonly host: BackfillHost,
+    /** The `backfill` option is on: reconnects' gaps are filled. */
+    private readonly fillsGaps = true,
   ) {
     for (const s of STREAMS) {
       const route = historyRoute(s);
@@ -103,8 +111,14 @@ export class Backfill {
     }
   }
 
+  /** Whether live events need to pass `live` (gap-fill on, or a fill or guard in place). */
+  get watching(): boolean {
+    return this.fillsGaps || this.fills.size > 0 || this.guards.size > 0;
+  }
+
   /** Whether a live event goes to the listeners now (false: held, or already delivered). */
   live(event: WireEvent): boolean {
+    if (!this.watching) return true;
     const route = this.routes.get(event.ev);
     if (!route) return true;
     const key = eventKey(this.host.cluster, event);
@@ -117,13 +131,15 @@ export class Backfill {
       if (eventTime(event) >= guard.until) this.guards.delete(key);
       else if (guard.ids.has(id)) return false;
     }
-    this.note(key, route, event);
+    if (this.fillsGaps) this.note(key, route, event);
     return true;
   }
 
   /** A reconnect: fill each topic of the gap that can be filled; the `gap` event when all settle. */
   begin(gap: Gap): void {
     this.interrupt();
+    const resumed = this.resumeFrom();
+    if (!this.fillsGaps) return this.host.gap(gap);
     const out: FilledGap = { ...gap, filled: {}, partial: {}, unfilled: {} };
     const c = this.config;
     const now = Date.now();
@@ -131,6 +147,8 @@ export class Backfill {
     const start: TopicFill[] = [];
     for (const topic of this.topicsOf(gap)) {
       const key = topicKey(this.host.cluster, topic);
+      // A history-then-live topic cut by the drop is resumed from its last event instead.
+      if (key !== undefined && resumed.has(key)) continue;
       let target: HistoryTopic;
       try {
         target = this.fetcher.topic(topic);
@@ -183,6 +201,10 @@ export class Backfill {
     this.stopFills((fill) => {
       // The next fill starts where this one would have: keep its start as the last seen.
       if (!this.seen.has(fill.key)) this.seen.set(fill.key, { t: fill.from, ids: [] });
+      if (fill.mode === 'from') {
+        this.resume.set(fill.key, { topic: fill.topic, aliases: fill.aliases });
+        return;
+      }
       for (const topic of this.pending ? [fill.topic, ...fill.aliases] : []) {
         this.pending!.gap.unfilled[topic] = {
           code: ErrorCode.BackfillSkipped,
@@ -199,7 +221,81 @@ export class Backfill {
   /** The client closed: stop everything, report nothing more. */
   close(): void {
     this.stopFills();
+    this.resume.clear();
     this.pending = undefined;
+  }
+
+  /**
+   * Which of `topics` have no history here (a wildcard, a stream without history), each with a
+   * NO_HISTORY error saying why; the others resolved.
+   */
+  check(topics: readonly string[]): { ok: HistoryTopic[]; none: Map<string, PolygonStreamError> } {
+    const ok: HistoryTopic[] = [];
+    const none = new Map<string, PolygonStreamError>();
+    for (const topic of topics) {
+      try {
+        ok.push(this.fetcher.topic(topic));
+      } catch (err) {
+        none.set(topic, err as PolygonStreamError);
+      }
+    }
+    return { ok, none };
+  }
+
+  /**
+   * History, then live: from `from` (Unix ms), each topic's REST history is delivered page by
+   * page, then its live events (held meanwhile); a `caughtUp` report per topic when it switches.
+   * Call before the topics are subscribed, so their first live events are held.
+   */
+  from(targets: readonly HistoryTopic[], from: number): void {
+    for (const target of targets) {
+      const key = topicKey(this.host.cluster, target.topic)!;
+      const same = this.fills.get(key);
+      if (same) {
+        same.aliases.push(target.topic);
+        continue;
+      }
+      this.startFrom(target, key, from);
+    }
+  }
+
+  /** Stop the history-then-live fills of `topics` (unsubscribed, refused), reported unfilled. */
+  cancel(topics: readonly string[], code: string, reason: string): void {
+    for (const topic of topics) {
+      const key = topicKey(this.host.cluster, topic);
+      const fill = key === undefined ? undefined : this.fills.get(key);
+      if (key !== undefined) this.resume.delete(key);
+      if (!fill || fill.mode !== 'from') continue;
+      this.stop(fill);
+      this.fills.delete(key!);
+      this.host.caughtUp({
+        ...this.reportOf(fill, fill.from, []),
+        status: 'unfilled',
+        code,
+        reason: `${topic}: ${reason}`,
+      });
+    }
+  }
+
+  private startFrom(target: HistoryTopic, key: string, from: number): TopicFill {
+    const c = this.config;
+    const fill = new TopicFill(target.topic, key, target, from, Date.now() + c.maxHoldMs, 'from');
+    this.fills.set(key, fill);
+    this.guards.delete(key);
+    this.arm(fill);
+    this.query(fill);
+    return fill;
+  }
+
+  /** After a reconnect: restart the history-then-live fills a drop cut, from their last event. */
+  private resumeFrom(): Set<string> {
+    const keys = new Set(this.resume.keys());
+    for (const [key, { topic, aliases }] of this.resume) {
+      const fill = this.startFrom(this.fetcher.topic(topic), key, this.seen.get(key)!.t);
+      fill.aliases.push(...aliases);
+    }
+    this.resume.clear();
+    return keys;
   }
 
   /** The gap's per-symbol topics and those `alsoFill` names, each once. */
@@ -254,7 +350,9 @@ export class Backfill {
     if (fill.held.length === 1) {
       fill.firstLive = eventTime(event);
       fill.heldAt = Date.now();
-      fill.deadline = fill.heldAt + this.config.maxHoldMs;
+      const deadline = fill.heldAt + this.config.maxHoldMs;
+      // History-then-live holds live events while REST keeps making progress (see collect).
+      fill.deadline = fill.mode === 'from' ? Math.max(fill.deadline, deadline) : deadline;
       this.arm(fill);
       if (fill.abort === undefined) {
         clearTimeout(fill.timer);
@@ -271,11 +369,14 @@ export class Backfill {
     fill.queries++;
     const abort = (fill.abort = new AbortController());
     const window = fill.window(Date.now());
-    void this.collect(fill, window, abort.signal).then(
+    const streaming = fill.mode === 'from';
+    void (
+      streaming ? this.stream(fill, window, abort.signal) : this.collect(fill, window, abort.signal)
+    ).then(
       (events) => {
         if (fill.done) return;
         fill.abort = undefined;
-        fill.take(events);
+        if (!streaming) fill.take(events);
         if (fill.history.length > this.config.maxRows) {
           fill.cut = {
             code: ErrorCode.HistoryFailed,
@@ -288,6 +389,7 @@ export class Backfill {
       (err: unknown) => {
         if (fill.done) return;
         fill.abort = undefined;
+        if (streaming) fill.answered();
         fill.error =
           err instanceof PolygonStreamError
             ? err
@@ -309,11 +411,16 @@ export class Backfill {
   private next(fill: TopicFill): void {
     const now = Date.now();
     let delay: number;
-    if (fill.firstLive === undefined) {
+    const backoff = Math.min(MAX_POLL_GAP_MS, 100 * 2 ** Math.min(fill.queries, 4));
+    if (fill.mode === 'from') {
+      // A failed query is asked again; one that stopped short of the first live event (or of
+      // now, before one came) asks for its tail again, ever less often while REST catches up.
+      delay = fill.firstLive !== undefined && fill.lastTo <= fill.firstLive ? 0 : backoff;
+    } else if (fill.firstLive === undefined) {
       if (fill.queries >= 2) return;
       delay = (fill.deadline - now) / 2;
     } else if (fill.lastTo <= fill.firstLive) delay = 0;
-    else delay = Math.min(MAX_POLL_GAP_MS, 100 * 2 ** Math.min(fill.queries, 4));
+    else delay = backoff;
     if (now + delay >= fill.deadline) return;
     fill.timer = setTimeout(() => this.query(fill), delay);
   }
@@ -339,6 +446,52 @@ export class Backfill {
     return out;
   }
 
+  /**
+   * One query of a history-then-live fill, page by page: each page's events that no live event
+   * can repeat (older than the first live event, or while none came, older than the fill's start
+   * less maxHoldMs) are delivered before the next page is asked for; the rest wait for `finish`.
+   * Each page that brings rows moves the fill's deadline to maxHoldMs from now.
+   */
+  private async stream(
+    fill: TopicFill,
+    window: { from: number; to: number },
+    signal: AbortSignal,
+  ): Promise<WireEvent[]> {
+    const c = this.config;
+    const seen = this.seen.get(fill.key)?.ids ?? [];
+    const startedAt = Date.now();
+    let page: WireEvent[] = [];
+    const flush = (): void => {
+      if (fill.done) return;
+      fill.add(page);
+      fill.pages++;
+      if (page.length > 0) {
+        fill.deadline = Math.max(fill.deadline, Date.now() + c.maxHoldMs);
+        this.arm(fill);
+      }
+      page = [];
+      const safe = fill.firstLive ?? startedAt - c.maxHoldMs;
+      const out = fill.release(safe, seen);
+      for (const event of out) this.note(fill.key, fill.target.route, event);
+      if (out.length > 0) this.host.deliver(out, []);
+    };
+    const query = {
+      ...window,
+      signal,
+      ...(fill.firstLive === undefined ? {} : { closedThrough: fill.firstLive }),
+      rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, window),
+      forming: () => void fill.forming++,
+      page: flush,
+    };
+    fill.answer();
+    for await (const event of this.fetcher.events(fill.target, query)) {
+      page.push(event);
+      if (fill.done) break;
+    }
+    if (!fill.done) fill.answered();
+    return [];
+  }
+
   /** Deliver a fill's history (less what was delivered or held), then its held live events. */
   private finish(fill: TopicFill): void {
     if (fill.done) return;
@@ -356,9 +509,22 @@ export class Backfill {
     if (ids.size > 0) this.guards.set(fill.key, { until: end, ids });
     const held = fill.held;
     fill.held = [];
-    const live = held.filter((event) => this.live(event));
+    // Live events older than history already streamed were in it (REST keeps stream order).
+    const late = (e: WireEvent): boolean => eventTime(e) < fill.releasedThrough;
+    const live = held.filter((event) => !late(event) && this.live(event));
     this.host.deliver(history, live);
     const missing = fill.missing(now, this.config.maxHoldMs);
+    const report: BackfillReport = {
+      ...this.reportOf(fill, end, missing),
+      events: fill.streamed + history.length,
+      duplicates: duplicates + fill.releasedDuplicates + held.filter(late).length,
+      held: held.length,
+      heldMs: fill.heldAt === undefined ? 0 : now - fill.heldAt,
+    };
+    if (fill.mode === 'from') {
+      this.host.caughtUp({ ...report, pages: fill.pages, peak: fill.peak });
+      return;
+    }
     const gap = this.pending?.gap;
     // Nothing delivered and nothing proven: the whole gap is unfilled, for the first reason.
     const none = history.length === 0 && !fill.proven && missing.length > 0;
@@ -368,22 +534,27 @@ export class Backfill {
         gap!.unfilled[topic] = { code: missing[0]!.code, reason: missing[0]!.reason, missing };
       else gap!.partial[topic] = { events: history.length, missing };
     }
-    this.host.report({
+    this.host.report(report);
+    if (this.pending) this.pending.left--;
+    this.settle();
+  }
+
+  /** A fill's report as it stands (counts of what `finish` delivers are set there). */
+  private reportOf(fill: TopicFill, end: number, missing: MissingRange[]): BackfillReport {
+    return {
       topic: fill.topic,
       status: missing.length === 0 ? 'filled' : 'partial',
       from: fill.from,
       to: end,
-      events: history.length,
-      duplicates,
-      held: held.length,
-      heldMs: fill.heldAt === undefined ? 0 : now - fill.heldAt,
+      events: fill.streamed,
+      duplicates: fill.releasedDuplicates,
+      held: 0,
+      heldMs: 0,
       queries: fill.queries,
       rejected: fill.rejected,
       forming: fill.forming,
       missing,
-    });
-    if (this.pending) this.pending.left--;
-    this.settle();
+    };
   }
 
   private note(key: string, route: HistoryRoute, event: WireEvent): void {

@@ -5,11 +5,15 @@
 import type { SubscriptionResult } from './subscription-store.js';
 import { STREAM_METHODS, type StreamMethod, UNSUBSCRIBE_ALIASES } from '../../protocol/streams.js';
 import type { SymbolOptions, Symbols } from '../../protocol/topics.js';
+import type { SubscribeOptions } from './subscribe-options.js';
 
-/** One subscribe or unsubscribe method: symbols (none: every symbol) and how to spell them. */
+/**
+ * One subscribe or unsubscribe method: symbols (none: every symbol), how to spell them and, for
+ * subscribe, the subscribe options (`{ from }`) in the same object (their keys never clash).
+ */
 export type SubscribeMethod = (
   symbols?: Symbols,
-  options?: SymbolOptions,
+  options?: SymbolOptions & SubscribeOptions,
 ) => Promise<SubscriptionResult>;
 
 /** `subscribeStockTrades`, `unsubscribeStockTrades`, … one pair per stream in the table. */
