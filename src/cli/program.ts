@@ -87,6 +87,10 @@ function addStreamOptions(cmd: Command): Command {
     .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
     .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
     .option('--backfill', "fill each reconnect's gap from REST history (per-symbol topics)")
+    .option(
+      '--from <time>',
+      'history, then live: every per-symbol topic from TIME on (09:30 market time, ISO 8601, epoch, or 30m back)',
+    )
     .addOption(
       new Option(
         '--on-max-connections <policy>',
