@@ -2,9 +2,9 @@
  * StreamClient: the Python `polygon` library's StreamClient (one per cluster), plus reconnects,
  * heartbeats, typed events, async iteration and stats. A facade over its parts: the socket state
  * machine (connection.ts), incoming frames (frame-reader.ts), subscribe/unsubscribe requests
- * (subscription-requests.ts over subscription-store.ts), listeners (listen.ts, dispatcher.ts)
- * and REST backfill (backfill.ts). Subscribe methods are generated from the stream table
- * (streams.ts).
+ * (subscription-requests.ts over subscription-store.ts, subscribe-from.ts for history first),
+ * listeners (listen.ts, dispatcher.ts) and REST backfill (backfill.ts). Subscribe methods are
+ * generated from the stream table (streams.ts).
  */
 import {
   type ClientConfig,
@@ -36,7 +36,7 @@ import type {
 import type { WireEvent } from '../protocol/codec.js';
 import { HistoryFetcher, type HistoryQuery } from './history/history.js';
 import { type Backfill, createBackfill } from './history/backfill.js';
-import { type CaughtUp, Lifecycle } from './delivery/lifecycle.js';
+import { Lifecycle } from './delivery/lifecycle.js';
 import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
 
 export type { CaughtUp, Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
@@ -65,6 +65,7 @@ import {
   resolveSubscribeOptions,
   type SubscribeOptions,
 } from './subscriptions/subscribe-options.js';
+import { subscribeFrom } from './subscriptions/subscribe-from.js';
 
 export type { ClientEvents, EventIterator, ListenOptions } from './delivery/listen.js';
 
@@ -223,7 +224,11 @@ export class StreamClient<C extends Cluster = Cluster> {
   unsubscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
     const list = checkTopics(topics, 'unsubscribe');
     const done = this.requests.request('unsubscribe', list, this.state);
-    this.backfill.cancel(list, ErrorCode.BackfillSkipped, 'unsubscribed before it caught up');
+    this.backfill.fromFills.cancel(
+      list,
+      ErrorCode.BackfillSkipped,
+      'unsubscribed before it caught up',
+    );
     return done;
   }
 
@@ -307,64 +312,26 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (action === 'unsubscribe') {
       return this.unsubscribe(streamTopics(action, method, this.cluster, symbols, options));
     }
-    const { from: given, ...spelling } = options ?? {};
+    const { from, ...spelling } = options ?? {};
     const topics = streamTopics(action, method, this.cluster, symbols, spelling);
-    const where = `subscribe${method}`;
-    const { from } = resolveSubscribeOptions(
-      given === undefined ? undefined : { from: given },
-      this.cluster,
-      Date.now(),
-      where,
-    );
-    return this.subscribeFrom(topics, from);
+    const given = from === undefined ? undefined : { from };
+    const own = resolveSubscribeOptions(given, this.cluster, Date.now(), `subscribe${method}`);
+    return this.subscribeFrom(topics, own.from);
   }
 
-  /**
-   * Subscribe `topics`; with `from` (the call's own, else the client's `start`), history first.
-   * A call's own `from` throws NO_HISTORY for a topic without history (wildcards, streams the
-   * provider keeps none of) and INVALID_OPTION for a topic already subscribed; under `start`
-   * those are subscribed live only, each with an `unfilled` caughtUp (already subscribed: none).
-   */
+  /** Subscribe `topics`; with `from` (the call's own, else the client's `start`), history first. */
   private subscribeFrom(topics: string[], own: number | undefined): Promise<SubscriptionResult> {
-    const from = own ?? this.config.start;
-    if (from === undefined || this.state === 'closing' || this.state === 'closed') {
-      return this.requests.request('subscribe', topics, this.state);
-    }
-    const fresh = topics.filter((t) => !this.store.intends(t));
-    if (own !== undefined && fresh.length < topics.length) {
-      throw new PolygonStreamError(
-        ErrorCode.InvalidOption,
-        `subscribe: from applies to topics not yet subscribed; already subscribed: ${topics.filter((t) => !fresh.includes(t)).join(', ')}`,
-        { option: 'from' },
-      );
-    }
-    const { ok, none } = this.backfill.check(fresh);
-    if (own !== undefined && none.size > 0) {
-      const [first] = none.values();
-      throw new PolygonStreamError(
-        ErrorCode.NoHistory,
-        `subscribe: from needs history, and ${[...none.keys()].join(', ')} ${none.size > 1 ? 'have' : 'has'} none (${first!.message}); subscribe ${none.size > 1 ? 'them' : 'it'} without from`,
-        { topics: [...none.keys()] },
-      );
-    }
-    this.backfill.from(ok, from);
-    for (const [topic, error] of none) {
-      this.lifecycle.emit('caughtUp', {
-        ...emptyReport(topic, from),
-        status: 'unfilled',
-        code: error.code,
-        reason: error.message,
-      });
-    }
-    const done = this.requests.request('subscribe', topics, this.state);
-    done.catch((err: PolygonStreamError) =>
-      this.backfill.cancel(
-        ok.map((t) => t.topic),
-        err.code ?? ErrorCode.SubscribeFailed,
-        `the subscription failed: ${err.message}`,
-      ),
+    return subscribeFrom(
+      {
+        start: this.config.start,
+        state: this.state,
+        store: this.store,
+        requests: this.requests,
+        fills: this.backfill.fromFills,
+      },
+      topics,
+      own,
     );
-    return done;
   }
 
   /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
@@ -454,21 +421,3 @@ export class StreamClient<C extends Cluster = Cluster> {
 }
 
 installStreamMethods(StreamClient.prototype);
-
-/** A caughtUp report of a topic nothing was delivered for. */
-function emptyReport(topic: string, from: number): CaughtUp {
-  return {
-    topic,
-    status: 'unfilled',
-    from,
-    to: from,
-    events: 0,
-    duplicates: 0,
-    held: 0,
-    heldMs: 0,
-    queries: 0,
-    rejected: 0,
-    forming: 0,
-    missing: [],
-  };
-}
