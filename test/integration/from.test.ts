@@ -41,6 +41,9 @@ test('from a past moment: history page by page, then live, every tape event once
     historyMs: 120_000,
     restLagMs: 150,
     restLagJitterMs: 100,
+    // Each REST page takes 150 ms to arrive: catching up takes several pages' time, long enough
+    // to drop the connection in the middle of it.
+    restFaults: [{ slowBodyMs: 150 }],
   });
   const from = Date.now() - 40_000;
   const client = new StreamClient('k', 'stocks', {
@@ -55,6 +58,8 @@ test('from a past moment: history page by page, then live, every tape event once
   const caught: CaughtUp[] = [];
   const gaps: Gap[] = [];
   let history = 0;
+  /** Events delivered per topic key when the first drop came. */
+  const atDrop = new Map<string, number>();
   client.on('*', (e) => {
     const key = eventKey('stocks', e as WireEvent);
     if (key === undefined || e.ev === 'status') return;
@@ -66,8 +71,10 @@ test('from a past moment: history page by page, then live, every tape event once
   try {
     await client.startStreamThread({ pingInterval: 0 });
     await client.subscribe(TOPICS, { from });
-    // Drop twice: once while catching up, once after.
-    await sleep(30);
+    // Drop twice: once while catching up (history delivered, no topic caught up yet), once after.
+    await until(() => history >= PAGE, 10_000, 'a page of history');
+    assert.equal(caught.length, 0, 'the first drop lands before any topic caught up');
+    for (const [key, events] of got) atDrop.set(key, events.length);
     for (const c of sim.connections()) c.drop();
     await until(() => caught.length >= TOPICS.length, 15_000, 'every topic caught up');
     await sleep(200);
@@ -97,6 +104,11 @@ test('from a past moment: history page by page, then live, every tape event once
     }
   }
   assert.ok(history > 3 * PAGE, `history delivered: ${history}`);
+  // A topic the drop cut after some of its history was delivered resumed from its last event
+  // delivered (not from `from` again, which would deliver twice: compareWithTape checks that).
+  const cut = caught.filter((c) => (atDrop.get(topicKey('stocks', c.topic)!) ?? 0) > 0);
+  assert.ok(cut.length > 0, 'the drop cut a topic part way through its history');
+  for (const c of cut) assert.ok(c.from > from, `${c.topic}: resumed from ${c.from}, not ${from}`);
   for (const topic of TOPICS) {
     const key = topicKey('stocks', topic)!;
     const stream = STREAMS.find(
