@@ -145,6 +145,7 @@ async function measure(
     deliver: (history) => void (delivered += history.length),
     report: () => undefined,
     gap: (gap) => done(gap),
+    caughtUp: () => undefined,
   });
   const step = 1_000 / RATE;
   const before = Math.floor(Date.now() / step) * step - outageMs;

@@ -61,7 +61,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
     "thrown by a subscribe method whose stream the client's cluster does not carry",
   INVALID_SYMBOLS:
     'thrown by a subscribe method, subscribe() or history(): symbols or topics not strings, empty, containing whitespace or commas, or malformed (a stray `.` or `*`, non-ASCII, over 64 characters)',
-  INVALID_OPTION: 'thrown at the call: an option out of range, startStreamThread called twice, …',
+  INVALID_OPTION:
+    "thrown at the call: an option out of range, startStreamThread called twice, a `from`/`start` time that cannot be read, is in the future or is older than the provider's history (says what is allowed), `from` for a topic already subscribed, …",
   DUPLICATE_CLIENT:
     'thrown by startStreamThread: another open client has the same host, cluster and key',
   CLIENT_CLOSED: 'thrown when using a closed client; rejects what was waiting when it closed',
@@ -73,7 +74,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
     'the server dropped the client for reading too slowly; carries figures; reconnects',
   FORCE_DISCONNECT: 'the server forced a disconnect; reconnects (a reconnect cause)',
   SERVER_ERROR: 'an error status that names no waiting subscription',
-  SUBSCRIBE_FAILED: "the server refused a subscribe/unsubscribe; quotes the server's words",
+  SUBSCRIBE_FAILED:
+    "the server refused a subscribe/unsubscribe; quotes the server's words (a `from`/`start` topic's caughtUp is then unfilled with the refusal's code)",
   SUBSCRIBE_TIMEOUT: 'no acknowledgement in subscribeTimeoutMs; the topics stay in the set',
   CONNECTION_FAILED:
     'refused, unresolvable host, TLS or handshake failure, HTTP status of a refused upgrade (a reconnect cause); fatal for a client never connected within firstConnectTimeoutMs',
@@ -91,21 +93,21 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
   REPLAY_ERROR: 'a replay source could not be read',
   NO_HISTORY:
-    'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',
+    "thrown by history() and by subscribe(topics, { from }): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why. Under the client's `start` such a topic is subscribed live only, with an unfilled caughtUp of this code",
   NO_SNAPSHOT:
     "in a 'snapshot' report (subscribe with { snapshot: true }): the topic got no snapshot, and why: a wildcard, a stream without a latest-state endpoint (bars, futures …), a topic already live, or a ticker REST has no latest event for",
   HISTORY_UNAVAILABLE:
-    "history(): the REST API refused the key (401/403): the plan does not include this history; quotes the server's words",
+    "history(): the REST API refused the key (401/403): the plan does not include this history; quotes the server's words (backfill and `from`/`start`: the range it left is named missing)",
   HISTORY_FAILED:
-    'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows; or the whole call, retries included, passed history.deadlineMs',
+    'history(): rate limited (429), server errors (5xx), timeouts or network errors past the retries, another HTTP error, a malformed body, or more rows than maxRows; or the whole call, retries included, passed history.deadlineMs (backfill and `from`/`start`: the range it left is named missing)',
   HISTORY_INVALID:
     'history(): the REST answer broke its own rules: a row for another ticker, outside the window, out of time order or with a non-numeric number (backfill: those rows are dropped, counted and their times reported missing), a page over history.maxPageBytes, more pages than history.maxPages, or a next_url that repeats or brings no rows',
   BACKFILL_SKIPPED:
-    "a gap's topic left unfilled (in the gap event's unfilled): gap over backfill.maxGapMs, topics over backfill.maxTickers, or interrupted by another drop",
+    "a gap's topic left unfilled (in the gap event's unfilled): gap over backfill.maxGapMs, topics over backfill.maxTickers, or interrupted by another drop; a `from`/`start` topic unsubscribed before it caught up (its caughtUp is unfilled)",
   BACKFILL_OVERFLOW:
-    "a gap's topic cut short (in the gap event's partial or unfilled): more live events than backfill.maxHeldEvents arrived while it was being filled; what was left is named missing",
+    "a gap's or a `from`/`start` topic's fill cut short (in the gap event's partial or unfilled, or a partial caughtUp): more live events than backfill.maxHeldEvents arrived while it was being filled; what was left is named missing",
   BACKFILL_INCOMPLETE:
-    "a gap's topic only partly filled (in the gap event's partial): REST history had not been seen to reach the topic's first live event within backfill.maxHoldMs (REST lagging the stream, or no live event came to prove it), or REST kept failing; the missing ranges are named",
+    "a gap's or a `from`/`start` topic's fill only partly done (in the gap event's partial, or a partial caughtUp): REST history had not been seen to reach the topic's first live event within backfill.maxHoldMs (REST lagging the stream, or no live event came to prove it), or REST kept failing; the missing ranges are named",
   MISSING_DEPENDENCY:
     "an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out), or transport 'native' on a runtime without a global WebSocket (Node 20: --experimental-websocket)",
 };

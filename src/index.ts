@@ -6,6 +6,7 @@ export { StreamClient } from './client/stream-client.js';
 export type { ClientEvents, EventIterator, ListenOptions } from './client/stream-client.js';
 export type {
   BackfillReport,
+  CaughtUp,
   Gap,
   LifecycleEvents,
   MissingRange,
@@ -16,6 +17,7 @@ export type {
 export type { SubscribeOptions } from './client/subscriptions/subscribe-options.js';
 export type { BackfillOptions } from './client/history/backfill-options.js';
 export type { StreamMethods, SubscribeMethod } from './client/subscriptions/stream-methods.js';
+export type { TimeInput } from './protocol/time-input.js';
 export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';
 export { DEFAULT_RECONNECT, DEFAULTS } from './client/config.js';
 export {

@@ -92,6 +92,10 @@ function addStreamOptions(cmd: Command): Command {
       '--snapshot',
       "print each per-symbol topic's latest trade or quote from REST before its live events",
     )
+    .option(
+      '--from <time>',
+      'history, then live: every per-symbol topic from TIME on (09:30 market time, ISO 8601, epoch, or 30m back)',
+    )
     .addOption(
       new Option(
         '--on-max-connections <policy>',

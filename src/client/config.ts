@@ -10,6 +10,7 @@ import type { EventsOptions } from './delivery/dispatcher.js';
 import type { HistoryOptions } from './history/history.js';
 import type { BackfillOptions } from './history/backfill-options.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
+import { parseTimeInput, type TimeInput } from '../protocol/time-input.js';
 import { DEFAULT_HOST, expandShortName, lookupHost } from '../protocol/hosts.js';
 import { TRANSPORTS, type TransportName, type WsOptions } from './transport/transport.js';
 
@@ -77,6 +78,11 @@ export interface ClientOptions<Self = unknown> {
    * `true` for the defaults, or options. Backfilled events: `client.isBackfilled(event)`.
    */
   backfill?: boolean | BackfillOptions;
+  /**
+   * History, then live, for every subscription made without a `from` of its own: read once, when
+   * the client is made (so `'30m'` is 30 minutes before then). The forms of `subscribe`'s `from`.
+   */
+  start?: TimeInput;
 }
 
 export interface StartOptions {
@@ -105,6 +111,8 @@ export interface ClientConfig {
   readonly ws: WsOptions;
   /** undefined: the build's default. */
   readonly transport: TransportName | undefined;
+  /** `start` as Unix ms, or undefined. */
+  readonly start: number | undefined;
 }
 
 export type StartConfig = Required<StartOptions>;
@@ -188,6 +196,15 @@ export function resolveConfig(
     ),
     ws: v.plainObject<WsOptions>(WHERE, 'ws', options.ws),
     transport: resolveTransport(options),
+    start:
+      options.start === undefined
+        ? undefined
+        : parseTimeInput(options.start, {
+            cluster,
+            now: Date.now(),
+            where: WHERE,
+            option: 'start',
+          }),
   });
 }
 

@@ -2,9 +2,9 @@
  * StreamClient: the Python `polygon` library's StreamClient (one per cluster), plus reconnects,
  * heartbeats, typed events, async iteration and stats. A facade over its parts: the socket state
  * machine (connection.ts), incoming frames (frame-reader.ts), subscribe/unsubscribe requests
- * (subscription-requests.ts over subscription-store.ts), listeners (listen.ts, dispatcher.ts)
- * and REST backfill (backfill.ts). Subscribe methods are generated from the stream table
- * (streams.ts).
+ * (subscription-requests.ts over subscription-store.ts, subscribe-from.ts for history first),
+ * listeners (listen.ts, dispatcher.ts) and REST backfill (backfill.ts). Subscribe methods are
+ * generated from the stream table (streams.ts).
  */
 import {
   type ClientConfig,
@@ -39,12 +39,15 @@ import { type Backfill, createBackfill } from './history/backfill.js';
 import { Snapshots } from './history/snapshot.js';
 import {
   resolveSubscribeOptions,
+  type SubscribeConfig,
   type SubscribeOptions,
 } from './subscriptions/subscribe-options.js';
 import { Lifecycle } from './delivery/lifecycle.js';
+import { deliverFromRest } from './delivery/rest-delivery.js';
 import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
 
-export type { Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
+export type { CaughtUp, Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
+export type { SubscribeOptions } from './subscriptions/subscribe-options.js';
 import { type Logger, redactingLogger, silentLogger } from './logger.js';
 import { installStreamMethods, type StreamMethods } from './subscriptions/stream-methods.js';
 import * as registry from './connection/registry.js';
@@ -65,6 +68,7 @@ import {
 } from './delivery/listen.js';
 import { FrameReader } from './delivery/frame-reader.js';
 import { SubscriptionRequests, streamTopics } from './subscriptions/subscription-requests.js';
+import { subscribeFrom } from './subscriptions/subscribe-from.js';
 
 export type { ClientEvents, EventIterator, ListenOptions } from './delivery/listen.js';
 
@@ -94,7 +98,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
   private readonly historyFetcher: HistoryFetcher;
-  private readonly backfill: Backfill | undefined;
+  private readonly backfill: Backfill;
   /** Events delivered from REST history by backfill (see isBackfilled). */
   private readonly backfilled = new WeakSet<object>();
   private readonly snapshots: Snapshots;
@@ -113,14 +117,22 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (hostNote !== undefined) this.log.warn(hostNote, { url: this.url, cluster: this.cluster });
     this.historyFetcher = new HistoryFetcher(this.config, options.history, this.log);
     this.backfill = createBackfill(this.config, options, this.log, {
-      deliver: (history, live) => this.deliverRest(this.backfilled, history, live),
+      deliver: (history, live) =>
+        deliverFromRest(this.dispatcher, this.lifecycle, this.backfilled, history, live),
       report: (report) => this.lifecycle.emit('backfill', report),
       gap: (gap) => this.lifecycle.emit('gap', gap),
+      caughtUp: (report) => this.lifecycle.emit('caughtUp', report),
     });
     this.snapshots = new Snapshots(this.historyFetcher, {
       cluster: this.cluster,
       deliver: (snapshot, live) =>
-        this.deliverRest(this.snapshotted, snapshot ? [snapshot] : [], live),
+        deliverFromRest(
+          this.dispatcher,
+          this.lifecycle,
+          this.snapshotted,
+          snapshot ? [snapshot] : [],
+          live,
+        ),
       report: (report) => this.lifecycle.emit('snapshot', report),
     });
     this.onError = options.onError ?? defaultOnError;
@@ -158,7 +170,7 @@ export class StreamClient<C extends Cluster = Cluster> {
       frame: (raw, now) => this.reader.read(raw, now),
       authenticated: (reconnect) => this.authenticated(reconnect),
       disconnected: () => {
-        this.backfill?.interrupt();
+        this.backfill.interrupt();
         this.requests.stop();
         this.store.disconnected();
       },
@@ -206,17 +218,28 @@ export class StreamClient<C extends Cluster = Cluster> {
     await this.closeStream();
   }
 
-  /** Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`); `{ snapshot: true }` (README). */
+  /**
+   * Subscribe to any topics (`['T.AAPL', 'Q.*']` or `'T.AAPL,Q.*'`): launchpad, futures, new
+   * feeds. `{ from }`: history, then live; `{ snapshot: true }`: the latest state first (README).
+   */
   subscribe(
     topics: string | readonly string[],
     options?: SubscribeOptions,
   ): Promise<SubscriptionResult> {
-    const opts = resolveSubscribeOptions('subscribe', options);
-    return this.subscribeWith(checkTopics(topics, 'subscribe'), opts);
+    const list = checkTopics(topics, 'subscribe');
+    const context = { cluster: this.cluster, now: Date.now() };
+    return this.subscribeWith(list, resolveSubscribeOptions('subscribe', options, context));
   }
 
   unsubscribe(topics: string | readonly string[]): Promise<SubscriptionResult> {
-    return this.requests.request('unsubscribe', checkTopics(topics, 'unsubscribe'), this.state);
+    const list = checkTopics(topics, 'unsubscribe');
+    const done = this.requests.request('unsubscribe', list, this.state);
+    this.backfill.fromFills.cancel(
+      list,
+      ErrorCode.BackfillSkipped,
+      'unsubscribed before it caught up',
+    );
+    return done;
   }
 
   /**
@@ -301,42 +324,30 @@ export class StreamClient<C extends Cluster = Cluster> {
     symbols: Symbols,
     options?: SymbolOptions & SubscribeOptions,
   ): Promise<SubscriptionResult> {
-    const where = `${action}${method}`;
-    const also = ['forceUppercaseSymbols'];
-    const opts = action === 'subscribe' ? resolveSubscribeOptions(where, options, also) : {};
-    const topics = streamTopics(action, method, this.cluster, symbols, options);
-    return action === 'subscribe'
-      ? this.subscribeWith(topics, opts)
-      : this.requests.request(action, topics, this.state);
+    if (action === 'unsubscribe') {
+      return this.unsubscribe(streamTopics(action, method, this.cluster, symbols, options));
+    }
+    const context = { cluster: this.cluster, now: Date.now() };
+    const own = resolveSubscribeOptions(`subscribe${method}`, options, context, [
+      'forceUppercaseSymbols',
+    ]);
+    return this.subscribeWith(streamTopics(action, method, this.cluster, symbols, options), own);
   }
 
-  /** Send a subscribe; with `snapshot`, ask each topic's snapshot (README: Snapshot on subscribe). */
-  private subscribeWith(topics: string[], options: SubscribeOptions): Promise<SubscriptionResult> {
-    // Read before the request: topics already in the set may have delivered live events.
-    const before = options.snapshot ? this.store.snapshot() : undefined;
-    const result = this.requests.request('subscribe', topics, this.state);
-    if (before) {
-      this.snapshots.begin(topics, before);
-      result.catch((err: unknown) => this.snapshots.cancel(topics, err));
-    }
-    return result;
-  }
-
-  /** Events from REST (marked in `marks`), then held live ones, in order, to every listener. */
-  private deliverRest(
-    marks: WeakSet<object>,
-    rest: readonly WireEvent[],
-    live: readonly WireEvent[],
-  ): void {
-    for (const event of rest) {
-      marks.add(event);
-      this.dispatcher.dispatch(event);
-    }
-    for (const event of live) this.dispatcher.dispatch(event);
-    // 'frame' listeners (sinks, the relay) get them in order too, as one batch.
-    if (this.lifecycle.framed && rest.length + live.length > 0) {
-      this.lifecycle.emit('frame', [...rest, ...live]);
-    }
+  /** Subscribe `topics` with their options (subscribe-from.ts). */
+  private subscribeWith(topics: string[], options: SubscribeConfig): Promise<SubscriptionResult> {
+    return subscribeFrom(
+      {
+        start: this.config.start,
+        state: this.state,
+        store: this.store,
+        requests: this.requests,
+        fills: this.backfill.fromFills,
+        snapshots: this.snapshots,
+      },
+      topics,
+      options,
+    );
   }
 
   /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
@@ -378,9 +389,9 @@ export class StreamClient<C extends Cluster = Cluster> {
     if (reconnect) {
       this.lifecycle.emit('resubscribe', { topics });
       const gap = { from: reconnect.since, lostAt: reconnect.lostAt, to: Date.now(), topics };
-      // With backfill, 'gap' comes once its topics are filled, saying which were and why not.
-      if (this.backfill) this.backfill.begin(gap);
-      else this.lifecycle.emit('gap', gap);
+      // With backfill, 'gap' comes once its topics are filled, saying which were and why not;
+      // history-then-live topics the drop cut resume from their last event.
+      this.backfill.begin(gap);
     }
     this.ready?.resolve();
     this.ready = undefined;
@@ -389,7 +400,7 @@ export class StreamClient<C extends Cluster = Cluster> {
   private closed(code: number, reason: string, error: PolygonStreamError | undefined): void {
     this.requests.stop();
     registry.release(this.url, this.config.apiKey, this);
-    this.backfill?.close();
+    this.backfill.close();
     this.snapshots.close();
     const ended = error ?? new PolygonStreamError(ErrorCode.ClientClosed, 'The stream was closed');
     this.store.abort(ended);

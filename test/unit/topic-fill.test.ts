@@ -1,7 +1,8 @@
 /**
  * One topic's fill without a socket or timers: REST answers taken once each (alike events
- * counted, not merged), the proof that REST reached the first live event, what is delivered, and
- * the missing ranges reported when the fill ends unproven, cut short or fed bad rows.
+ * counted, not merged), whole or page by page (`answer`, `add`, `answered`), the proof that REST
+ * reached the first live event, what is delivered (at the end, or streamed by `release`), and the
+ * missing ranges reported when the fill ends unproven, cut short or fed bad rows.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -20,6 +21,8 @@ const quote = (t: number, b = 1.1, a = 1.2): WireEvent => ({
 const fill = (from = 1_000): TopicFill =>
   new TopicFill('C.EUR-USD', 'C.EUR-USD', historyTopic('forex', 'market', 'C.EUR-USD'), from, 0);
 const times = (f: TopicFill): number[] => f.fresh([]).events.map((e) => e['t'] as number);
+const ts = (events: readonly WireEvent[]): number[] => events.map((e) => e['t'] as number);
+const identity = historyTopic('forex', 'market', 'C.EUR-USD').route.identity;
 
 describe('TopicFill', () => {
   test('alike events are kept as many times as REST has them; repeats across answers once', () => {
@@ -89,5 +92,99 @@ describe('TopicFill', () => {
       f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
       [[1_200, 3_000, 'BACKFILL_OVERFLOW']],
     );
+  });
+
+  test('one answer in pages: alike rows across a page boundary kept, the next answer repeats none', () => {
+    const f = fill();
+    f.answer();
+    f.add([quote(1_000), quote(1_005)]);
+    // The page boundary falls between two alike quotes: both are REST's, both kept.
+    f.add([quote(1_005), quote(1_007), quote(1_007)]);
+    f.answered();
+    assert.deepEqual(times(f), [1_000, 1_005, 1_005, 1_007, 1_007]);
+    assert.equal(f.peak, 5);
+    // The next answer starts at 1 007 and repeats its two rows, then brings a third alike one.
+    f.answer();
+    f.add([quote(1_007), quote(1_007)]);
+    f.add([quote(1_007), quote(1_009)]);
+    f.answered();
+    assert.deepEqual(times(f), [1_000, 1_005, 1_005, 1_007, 1_007, 1_007, 1_009]);
+    assert.equal(f.answers, 2);
+  });
+
+  test('an answer that failed part way counts what it gave against the next', () => {
+    const f = fill();
+    f.answer();
+    f.add([quote(1_000), quote(1_004), quote(1_004, 1.3)]);
+    f.answered(); // the next page never came
+    f.answer();
+    f.add([quote(1_004), quote(1_004, 1.3), quote(1_004, 1.4), quote(1_006)]);
+    f.answered();
+    assert.deepEqual(
+      f.fresh([]).events.map((e) => [e['t'], e['b']]),
+      [
+        [1_000, 1.1],
+        [1_004, 1.1],
+        [1_004, 1.3],
+        [1_004, 1.4],
+        [1_006, 1.1],
+      ],
+    );
+  });
+
+  test('an answer still at its start: alike rows at the start counted by the most any answer gave', () => {
+    const f = fill();
+    f.answer();
+    f.add([quote(1_000), quote(1_000)]);
+    f.answered();
+    f.answer();
+    f.add([quote(1_000)]);
+    f.answered();
+    f.answer();
+    f.add([quote(1_000), quote(1_000), quote(1_000)]);
+    f.answered();
+    assert.deepEqual(times(f), [1_000, 1_000, 1_000]);
+  });
+
+  test('add: rows past the first live event prove the fill and are left to the stream', () => {
+    const f = fill();
+    f.firstLive = 1_008;
+    f.answer();
+    f.add([quote(1_003)]);
+    assert.equal(f.proven, false);
+    f.add([quote(1_008), quote(1_009)]);
+    f.answered();
+    assert.equal(f.proven, true);
+    assert.deepEqual(times(f), [1_003, 1_008]);
+  });
+
+  test('release: only rows older than the safe time, less those seen at the start, once', () => {
+    const f = fill(1_000);
+    const seenBefore = quote(1_000, 1.1);
+    f.answer();
+    f.add([seenBefore, quote(1_000, 1.2), quote(1_003), quote(1_005), quote(1_010)]);
+    assert.deepEqual(f.release(1_000, [identity(seenBefore)]), []);
+    assert.equal(f.releasedThrough, -Infinity);
+    // The stream delivered `seenBefore` before the fill's start: it is left out, counted.
+    const out = f.release(1_005, [identity(seenBefore)]);
+    assert.deepEqual(
+      out.map((e) => [e['t'], e['b']]),
+      [
+        [1_000, 1.2],
+        [1_003, 1.1],
+      ],
+    );
+    assert.equal(f.releasedDuplicates, 1);
+    assert.equal(f.streamed, 2);
+    assert.equal(f.releasedThrough, 1_003);
+    // Released rows leave the fill: what is left waits for the end (or the next release).
+    assert.deepEqual(times(f), [1_005, 1_010]);
+    f.add([quote(1_012)]);
+    f.answered();
+    // `seen` counts once, at the first release only; later rows are never compared with it.
+    assert.deepEqual(ts(f.release(1_011, [identity(quote(1_005))])), [1_005, 1_010]);
+    assert.equal(f.streamed, 4);
+    assert.deepEqual(times(f), [1_012]);
+    assert.equal(f.peak, 5);
   });
 });

@@ -53,6 +53,8 @@ export interface StreamFlags extends SinkFlags {
   progress?: boolean;
   /** `--backfill`: fill each reconnect's gap from REST history. */
   backfill?: boolean;
+  /** `--from`: history, then live, from this time (the client's `start`). */
+  from?: string;
   /** `--snapshot`: each topic's latest state from REST before its live events. */
   snapshot?: boolean;
 }
@@ -93,7 +95,9 @@ class StreamRun {
   private stopping = false;
   /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
   private streaming = false;
-  /** Events delivered from REST history (--backfill). */
+  /** With --from: topics catching up and caught up (partial: not `filled`). */
+  private readonly catchUp = { topics: 0, caughtUp: 0, partial: 0 };
+  /** Events delivered from REST history (--backfill, --from). */
   private backfilled = 0;
   /** Topic fills that ended partial (--backfill). */
   private partialFills = 0;
@@ -181,6 +185,8 @@ class StreamRun {
       const hostNote = hostWarning(this.client.url, flags.cluster); // --verbose: in the log
       if (hostNote !== undefined && flags.verbose !== true) this.note(`warning: ${hostNote}`);
       this.subscribeAll(this.client);
+      // Each topic subscribed with --from gets one caughtUp (unfilled for those without history).
+      if (flags.from !== undefined) this.catchUp.topics = this.client.subscriptions().size;
       if (this.sim) {
         this.note(
           `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url} (${flags.simRate ?? 200} events/s; --sim-rate to change)`,
@@ -227,13 +233,21 @@ class StreamRun {
         ...(this.flags.reconnect === false ? { reconnect: false as const } : {}),
         enableConnectionLogs: this.flags.verbose === true,
         ...(this.flags.backfill ? { backfill: true } : {}),
+        ...(this.flags.from === undefined ? {} : { start: this.flags.from }),
         ...(reclaim ? { onMaxConnections: 'reclaim' as const, reclaimAfterMs: reclaim } : {}),
         onError: (_client, error) => this.note(errorLine(error, reclaim) + this.retryNote()),
         onClose: noop,
       });
     } catch (err) {
+      const start = (err as { details?: { option?: unknown } }).details?.option === 'start';
       throw asUsage(
-        this.flags.delayed ? '--delayed' : this.flags.host ? '--host' : '--cluster',
+        start
+          ? '--from'
+          : this.flags.delayed
+            ? '--delayed'
+            : this.flags.host
+              ? '--host'
+              : '--cluster',
         err,
       );
     }
@@ -301,6 +315,11 @@ class StreamRun {
           `snapshot ${r.topic}: ${r.status} [${r.code ?? 'STALE'}] ${r.reason ?? 'live events already had it or newer'}`,
         );
     });
+    client.on('caughtUp', (report) => {
+      this.catchUp.caughtUp++;
+      if (report.status !== 'filled') this.catchUp.partial++;
+      this.backfilled += report.events;
+    });
     client.on('backfill', (report) => {
       this.backfilled += report.events;
       if (report.status === 'partial') this.partialFills++;
@@ -339,9 +358,10 @@ class StreamRun {
 
   private clientFigures(client: StreamClient): ClientFigures {
     const stats = client.stats();
-    return this.flags.backfill
+    const figures: ClientFigures = this.flags.backfill
       ? { ...stats, backfilled: this.backfilled, partialFills: this.partialFills }
       : stats;
+    return this.flags.from === undefined ? figures : { ...figures, catchUp: { ...this.catchUp } };
   }
 
   private event(event: WireEvent): void {

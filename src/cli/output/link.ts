@@ -160,4 +160,6 @@ export type ClientFigures = Pick<StatsSnapshot, 'dropped' | 'latencyMs'> & {
   backfilled?: number;
   /** With --backfill: topic fills that ended with ranges that may lack events. */
   partialFills?: number;
+  /** With --from: topics subscribed with history first, those caught up, and partly. */
+  catchUp?: { topics: number; caughtUp: number; partial: number };
 };

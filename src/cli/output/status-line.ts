@@ -44,9 +44,17 @@ function tail(link: LinkFigures, client: ClientFigures): string[] {
           `${client.backfilled.toLocaleString('en-US')} backfilled` +
             (client.partialFills ? ` (${plural(client.partialFills, 'partial fill')})` : ''),
         ]),
+    ...(client.catchUp === undefined ? [] : [catchUp(client.catchUp)]),
     plural(client.dropped, 'drop'),
     latency ? `latency p50 ${ms(latency.p50)} p99 ${ms(latency.p99)}` : 'latency -',
   ];
+}
+
+/** `catching up 1/3 topics` until each got its caughtUp, then `caught up 3/3 (1 partial)`. */
+function catchUp(c: NonNullable<ClientFigures['catchUp']>): string {
+  const partial = c.partial > 0 ? ` (${c.partial} partial)` : '';
+  const done = c.caughtUp >= c.topics;
+  return `${done ? 'caught up' : 'catching up'} ${c.caughtUp}/${c.topics} topics${partial}`;
 }
 
 /** The rate while live; otherwise how long nothing has arrived. */

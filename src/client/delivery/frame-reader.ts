@@ -30,7 +30,7 @@ export class FrameReader {
     private readonly dispatcher: Dispatcher,
     private readonly lifecycle: Lifecycle,
     private readonly store: SubscriptionStore,
-    private readonly backfill: Backfill | undefined,
+    private readonly backfill: Backfill,
     private readonly snapshots: Snapshots,
     private readonly stats: Stats,
     private readonly hooks: FrameHooks,
@@ -41,7 +41,7 @@ export class FrameReader {
     const decoding =
       this.dispatcher.active ||
       this.lifecycle.framed ||
-      this.backfill !== undefined ||
+      this.backfill.watching ||
       this.snapshots.active;
     if (this.hooks.raw !== undefined) this.hooks.raw(raw);
     else if (!decoding) this.hooks.print(raw);
@@ -60,7 +60,7 @@ export class FrameReader {
     }
     let last: WireEvent | undefined;
     let skipped = 0;
-    // With backfill, 'frame' listeners get what passed it (held and repeated events left out).
+    // With backfill or history-then-live, 'frame' listeners get what passed it (held and repeated events left out).
     let passed: WireEvent[] | undefined;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
@@ -74,10 +74,7 @@ export class FrameReader {
         if (this.store.waitingCount > 0) this.store.sawData(event);
         // Backfill holds a topic's live events while filling it, and drops what it delivered.
         // A topic waiting for its snapshot holds its live events too.
-        if (
-          (this.backfill !== undefined && !this.backfill.live(event)) ||
-          (this.snapshots.active && !this.snapshots.live(event))
-        ) {
+        if (!this.backfill.live(event) || (this.snapshots.active && !this.snapshots.live(event))) {
           passed ??= events.slice(0, i).filter(isWireEvent) as WireEvent[];
           continue;
         }

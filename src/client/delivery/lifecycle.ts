@@ -83,9 +83,9 @@ export interface BackfillReport {
  * One topic's snapshot on subscribe (`subscribe(topics, { snapshot: true })`): what came of it.
  * `delivered`: the latest event REST had was delivered before the topic's live events
  * (`client.isSnapshot(e)`); `stale`: REST answered, but a live event held for the topic was that
- * same event or earlier than it (delivering it first would put it out of order), so it was dropped; `none`: the topic has no snapshot (`code`
- * NO_SNAPSHOT, `reason`); `failed`: REST failed or did not answer within the hold, and live
- * events flowed without it (`code`, `reason`).
+ * same event or earlier than it (delivering it first would put it out of order), so it was
+ * dropped; `none`: the topic has no snapshot (`code` NO_SNAPSHOT, `reason`); `failed`: REST
+ * failed or did not answer within the hold, and live events flowed without it (`code`, `reason`).
  */
 export interface SnapshotReport {
   topic: string;
@@ -97,6 +97,25 @@ export interface SnapshotReport {
   /** How long the topic's live events were held, ms. */
   heldMs: number;
   /** An ErrorCode, for `none` and `failed`. */
+  code?: string;
+  reason?: string;
+}
+
+/**
+ * One topic of a history-then-live subscription (`subscribe(…, { from })`, the client's `start`)
+ * switched from REST history to live: every event from `from` on was delivered once, in order
+ * (`filled`), except in the `missing` ranges (`partial`); or it could not be filled at all
+ * (`unfilled`, with `code` and `reason`: NO_HISTORY for a wildcard or a stream without history,
+ * SUBSCRIBE_FAILED, CLIENT_CLOSED …). History events are marked like backfilled ones
+ * (`client.isBackfilled(event)`). The counts are those of a BackfillReport.
+ */
+export interface CaughtUp extends Omit<BackfillReport, 'status'> {
+  status: 'filled' | 'partial' | 'unfilled';
+  /** REST pages read. */
+  pages?: number;
+  /** Most REST events the topic held in memory at once (one page, plus the tail at the seam). */
+  peak?: number;
+  /** `unfilled`: an ErrorCode and why. */
   code?: string;
   reason?: string;
 }
@@ -114,6 +133,7 @@ export interface LifecycleEvents {
   gap: Gap;
   backfill: BackfillReport;
   snapshot: SnapshotReport;
+  caughtUp: CaughtUp;
   error: PolygonStreamError;
   close: { code: number; reason: string; error: PolygonStreamError | undefined };
   /**
@@ -131,6 +151,7 @@ const NAMES: ReadonlySet<string> = new Set<keyof LifecycleEvents>([
   'gap',
   'backfill',
   'snapshot',
+  'caughtUp',
   'error',
   'close',
   'frame',

@@ -76,6 +76,8 @@ export interface EventsQuery extends HistoryQuery {
   forming?: (event: WireEvent) => void;
   /** Bars starting at or before this time are known closed (the stream delivered a later one). */
   closedThrough?: number;
+  /** Called once each page's rows were yielded, before the next page is asked for. */
+  page?: () => void;
 }
 
 export const HISTORY_DEFAULTS = {
@@ -177,6 +179,7 @@ export class HistoryFetcher {
           query.forming?.(event!);
         } else yield event!;
       }
+      query.page?.();
       url = page.next === undefined ? undefined : this.resolve(page.next);
       if (url && fetched.has(url.href)) {
         throw invalid(`${t.topic}: the server's next_url repeats ${this.mask(url.href)}`, t.topic);

@@ -52,6 +52,21 @@ export class TopicFill {
   private cursor: number;
   /** Identities collected at the cursor's time, with how many of each. */
   private taken = new Map<string, number>();
+  /** The current answer's start and the identities it gave at its start and at its end. */
+  private start: number;
+  private atStart = new Map<string, number>();
+  private atEnd = new Map<string, number>();
+  /** Whether `release` has run (the identities before the start were counted). */
+  private released = false;
+  /** History events delivered while filling (`release`), and those it left out as repeats. */
+  streamed = 0;
+  releasedDuplicates = 0;
+  /** Most collected events held at once (history/live streams them; gap fills keep all). */
+  peak = 0;
+  /** REST pages read (history/live). */
+  pages = 0;
+  /** Time of the last event `release` gave out (−Infinity: none). */
+  releasedThrough = -Infinity;
   private readonly invalid: MissingRange[] = [];
 
   constructor(
@@ -61,8 +76,11 @@ export class TopicFill {
     /** Stream time the gap starts at: the last event delivered before it, or the drop. */
     readonly from: number,
     deadline: number,
+    /** 'gap': a reconnect's gap; 'from': history, then live, from `from` (page by page). */
+    readonly mode: 'gap' | 'from' = 'gap',
   ) {
     this.cursor = from;
+    this.start = from;
     this.deadline = deadline;
   }
 
@@ -79,11 +97,23 @@ export class TopicFill {
    * earlier answer gave (by identity, with multiplicity: two quotes can be alike).
    */
   take(events: readonly WireEvent[]): void {
+    this.answer();
+    this.add(events);
+    this.answered();
+  }
+
+  /** A REST answer begins: its rows come through `add` (page by page), then `answered`. */
+  answer(): void {
     this.answers++;
+    this.start = this.cursor;
+    this.atStart = new Map();
+    this.atEnd = new Map();
+  }
+
+  /** Rows of the current answer (one page of it), oldest first. */
+  add(events: readonly WireEvent[]): void {
     const identity = this.target.route.identity;
-    const start = this.cursor;
-    const atStart = new Map<string, number>();
-    let atEnd = new Map<string, number>();
+    const start = this.start;
     for (const event of events) {
       const t = eventTime(event);
       if (this.firstLive !== undefined && t >= this.firstLive) {
@@ -93,20 +123,55 @@ export class TopicFill {
       if (t < start) continue;
       const id = identity(event);
       if (t === start) {
-        const n = (atStart.get(id) ?? 0) + 1;
-        atStart.set(id, n);
+        const n = (this.atStart.get(id) ?? 0) + 1;
+        this.atStart.set(id, n);
         if (n <= (this.taken.get(id) ?? 0)) continue;
       }
       if (t > this.cursor) {
         this.cursor = t;
-        atEnd = new Map();
+        this.atEnd = new Map();
       }
-      atEnd.set(id, (atEnd.get(id) ?? 0) + 1);
+      this.atEnd.set(id, (this.atEnd.get(id) ?? 0) + 1);
       this.history.push(event);
     }
-    if (this.cursor === start) {
-      for (const [id, n] of atStart) this.taken.set(id, Math.max(this.taken.get(id) ?? 0, n));
-    } else this.taken = atEnd;
+    this.peak = Math.max(this.peak, this.history.length);
+  }
+
+  /** The current answer ended (or failed part way): what it gave counts against the next. */
+  answered(): void {
+    if (this.cursor === this.start) {
+      for (const [id, n] of this.atStart) this.taken.set(id, Math.max(this.taken.get(id) ?? 0, n));
+    } else this.taken = this.atEnd;
+    this.atStart = new Map();
+    this.start = this.cursor;
+  }
+
+  /**
+   * History/live streaming: take out the events collected so far that are older than `safe`
+   * (no live event can repeat them), less those delivered before the fill's start (`seen`:
+   * identities at its start, counted once), to be delivered now.
+   */
+  release(safe: number, seen: readonly string[]): WireEvent[] {
+    let n = 0;
+    while (n < this.history.length && eventTime(this.history[n]!) < safe) n++;
+    if (n === 0) return [];
+    const out = this.history.splice(0, n);
+    const identity = this.target.route.identity;
+    const before = new Map<string, number>();
+    if (!this.released) for (const id of seen) before.set(id, (before.get(id) ?? 0) + 1);
+    this.released = true;
+    const fresh: WireEvent[] = [];
+    for (const event of out) {
+      const id = identity(event);
+      const k = eventTime(event) === this.from ? (before.get(id) ?? 0) : 0;
+      if (k > 0) {
+        before.set(id, k - 1);
+        this.releasedDuplicates++;
+      } else fresh.push(event);
+    }
+    this.streamed += fresh.length;
+    this.releasedThrough = eventTime(out[out.length - 1]!);
+    return fresh;
   }
 
   /** A row REST served that failed its checks: its time (or the query's window) may lack events. */

@@ -8,8 +8,9 @@ import type { SymbolOptions, Symbols } from '../../protocol/topics.js';
 import type { SubscribeOptions } from './subscribe-options.js';
 
 /**
- * One subscribe or unsubscribe method: symbols (none: every symbol) and how to spell them; a
- * subscribe method takes the subscribe options (`{ snapshot: true }`) in the same object.
+ * One subscribe or unsubscribe method: symbols (none: every symbol), how to spell them and, for
+ * subscribe, the subscribe options (`{ snapshot: true }`, `{ from }`) in the same object (their
+ * keys never clash).
  */
 export type SubscribeMethod = (
   symbols?: Symbols,

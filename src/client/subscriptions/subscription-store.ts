@@ -61,6 +61,11 @@ export class SubscriptionStore {
     return [...this.topics.keys()];
   }
 
+  /** Whether a topic (any spelling of it) is in the intended set. */
+  intends(topic: string): boolean {
+    return this.spellings.has(this.keyOf(topic));
+  }
+
   get size(): number {
     return this.topics.size;
   }

@@ -1,0 +1,169 @@
+/**
+ * History, then live, against the simulator with its REST trailing the stream: from a past
+ * moment, every event of the tape is delivered once and in order (or inside a range a report
+ * named missing), across drops; one `caughtUp` per topic; history comes page by page, the
+ * pages never held whole; a consumer slower than history gets its queue's policy.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WireEvent } from '../../src/protocol/codec.js';
+import { STREAMS } from '../../src/protocol/streams.js';
+import { eventKey, splitTopic, topicKey } from '../../src/protocol/symbols.js';
+import { eventTime } from '../../src/protocol/timestamps.js';
+import {
+  StreamClient,
+  type CaughtUp,
+  type Gap,
+  type MissingRange,
+  PolygonStreamError,
+} from '../../src/index.js';
+import { startSimulator } from '../../src/simulator/index.js';
+import { compareWithTape, contentKey } from '../helpers/backfill-proof.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const TOPICS = ['T.AAPL', 'Q.AAPL', 'T.MSFT'];
+const PAGE = 50;
+const RECONNECT = { initialDelayMs: 10, maxDelayMs: 50, jitter: 0, stableAfterMs: 50 };
+
+test('from a past moment: history page by page, then live, every tape event once, across drops', async () => {
+  const sim = await startSimulator({
+    eventsPerSecond: 600,
+    tickMs: 10,
+    pastMs: 60_000,
+    historyMs: 120_000,
+    restLagMs: 150,
+    restLagJitterMs: 100,
+    // Each REST page takes 150 ms to arrive: catching up takes several pages' time, long enough
+    // to drop the connection in the middle of it.
+    restFaults: [{ slowBodyMs: 150 }],
+  });
+  const from = Date.now() - 40_000;
+  const client = new StreamClient('k', 'stocks', {
+    host: sim.url,
+    backfill: { liveWaitMs: 100, maxHoldMs: 3_000 },
+    history: { pageLimit: PAGE, retryDelayMs: 10 },
+    reconnect: RECONNECT,
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  const got = new Map<string, WireEvent[]>();
+  const caught: CaughtUp[] = [];
+  const gaps: Gap[] = [];
+  let history = 0;
+  /** Events delivered per topic key when the first drop came. */
+  const atDrop = new Map<string, number>();
+  client.on('*', (e) => {
+    const key = eventKey('stocks', e as WireEvent);
+    if (key === undefined || e.ev === 'status') return;
+    if (client.isBackfilled(e)) history++;
+    got.set(key, [...(got.get(key) ?? []), e as WireEvent]);
+  });
+  client.on('caughtUp', (c) => caught.push(c));
+  client.on('gap', (g) => gaps.push(g));
+  try {
+    await client.startStreamThread({ pingInterval: 0 });
+    await client.subscribe(TOPICS, { from });
+    // Drop twice: once while catching up (history delivered, no topic caught up yet), once after.
+    await until(() => history >= PAGE, 10_000, 'a page of history');
+    assert.equal(caught.length, 0, 'the first drop lands before any topic caught up');
+    for (const [key, events] of got) atDrop.set(key, events.length);
+    for (const c of sim.connections()) c.drop();
+    await until(() => caught.length >= TOPICS.length, 15_000, 'every topic caught up');
+    await sleep(200);
+    for (const c of sim.connections()) c.drop();
+    await until(() => gaps.length >= 2 && client.state === 'open', 10_000, 'second reconnect');
+    await sleep(400);
+  } finally {
+    await client.closeStream();
+    await sim.close();
+  }
+  // One caughtUp per topic (a drop during catch-up resumes it: still one), each filled or
+  // naming what may be missing.
+  assert.deepEqual(caught.map((c) => c.topic).sort(), [...TOPICS].sort());
+  if (process.env['FROM_DEBUG']) console.log(caught, gaps);
+  const ranges = new Map<string, MissingRange[]>();
+  for (const c of caught) {
+    assert.notEqual(c.status, 'unfilled', JSON.stringify(c));
+    if (c.status === 'filled') assert.deepEqual(c.missing, []);
+    ranges.set(c.topic, [...c.missing]);
+    // Bounded: at most one page plus the seam's tail held at once, never the whole history.
+    assert.ok(c.peak! <= 2 * PAGE, `${c.topic}: held ${c.peak} REST events at once`);
+    assert.ok(c.pages! >= 2, `${c.topic}: history came in ${c.pages} pages`);
+  }
+  for (const g of gaps) {
+    for (const [topic, p] of Object.entries(g.partial ?? {})) {
+      ranges.set(topic, [...(ranges.get(topic) ?? []), ...p.missing]);
+    }
+  }
+  assert.ok(history > 3 * PAGE, `history delivered: ${history}`);
+  // A topic the drop cut after some of its history was delivered resumed from its last event
+  // delivered (not from `from` again, which would deliver twice: compareWithTape checks that).
+  const cut = caught.filter((c) => (atDrop.get(topicKey('stocks', c.topic)!) ?? 0) > 0);
+  assert.ok(cut.length > 0, 'the drop cut a topic part way through its history');
+  for (const c of cut) assert.ok(c.from > from, `${c.topic}: resumed from ${c.from}, not ${from}`);
+  for (const topic of TOPICS) {
+    const key = topicKey('stocks', topic)!;
+    const stream = STREAMS.find(
+      (s) => s.cluster === 'stocks' && s.prefix === splitTopic(topic)!.prefix,
+    )!;
+    const id = contentKey(stream);
+    const delivered = got.get(key) ?? [];
+    const tape = sim.history('stocks', key).filter((e) => eventTime(e) >= from);
+    assert.ok(delivered.length > PAGE, `${topic}: ${delivered.length} events`);
+    // The first delivered is the tape's first from `from` on (or inside a missing range).
+    const first = tape.findIndex((e) => id(e) === id(delivered[0]!));
+    const skipped = tape.slice(0, first);
+    const inRange = (e: WireEvent): boolean =>
+      (ranges.get(topic) ?? []).some((r) => eventTime(e) >= r.from && eventTime(e) < r.to);
+    assert.ok(first >= 0 && skipped.every(inRange), `${topic}: starts at from`);
+    compareWithTape(topic, delivered, tape, ranges.get(topic) ?? [], id);
+    assert.ok(eventTime(delivered[0]!) >= from);
+  }
+});
+
+test('a slow consumer gets its queue policy; wildcards and repeats are refused', async () => {
+  const sim = await startSimulator({ eventsPerSecond: 400, tickMs: 10, pastMs: 30_000 });
+  const client = new StreamClient('k', 'stocks', {
+    host: sim.url,
+    history: { pageLimit: PAGE },
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  try {
+    await client.startStreamThread({ pingInterval: 0 });
+    const events = client.events({ ev: 'T', capacity: 10, overflow: 'drop-oldest' });
+    const caught = new Promise<CaughtUp>((r) => client.on('caughtUp', r));
+    await client.subscribe('T.AAPL', { from: '30s' });
+    const report = await caught;
+    assert.ok(report.events > 20, `history: ${report.events} events`);
+    // The consumer read nothing while history came: its queue kept the newest 10, dropped the rest.
+    assert.equal(client.stats().queueDepth, 10);
+    assert.ok(client.stats().dropped >= report.events - 10);
+    const next = await events.next();
+    assert.equal(next.done, false);
+    await events.return?.();
+    assert.throws(
+      () => client.subscribe('T.*', { from: '1m' }),
+      (e: unknown) => e instanceof PolygonStreamError && e.code === 'NO_HISTORY',
+    );
+    assert.throws(
+      () => client.subscribe('T.AAPL', { from: '1m' }),
+      (e: unknown) => e instanceof PolygonStreamError && /already subscribed/.test(e.message),
+    );
+    assert.throws(
+      () => client.subscribe('T.MSFT', { from: '1m', snap: true } as never),
+      (e: unknown) => e instanceof PolygonStreamError && /allowed: from/.test(e.message),
+    );
+  } finally {
+    await client.closeStream();
+    await sim.close();
+  }
+});
