@@ -160,7 +160,8 @@ test('a slow consumer gets its queue policy; wildcards and repeats are refused',
     );
     assert.throws(
       () => client.subscribe('T.MSFT', { from: '1m', snap: true } as never),
-      (e: unknown) => e instanceof PolygonStreamError && /allowed: from/.test(e.message),
+      (e: unknown) =>
+        e instanceof PolygonStreamError && /options are snapshot, from/.test(e.message),
     );
   } finally {
     await client.closeStream();

@@ -250,7 +250,16 @@ describe('snapshot on subscribe', () => {
     invalid(() => run.client.subscribe('T.AAPL', 'snapshot' as never), /options must be an object/);
     invalid(
       () => run.client.subscribeStockTrades(['AAPL'], { snapshots: true } as never),
-      /options are snapshot, forceUppercaseSymbols/,
+      /options are snapshot, from, forceUppercaseSymbols/,
+    );
+    invalid(
+      () => run.client.subscribe('Q.AAPL', { snapshot: true, from: '5m' }),
+      /snapshot must be left out with from/,
+    );
+    const started = await open(sim, { start: '5m', allowDuplicateClient: true });
+    invalid(
+      () => started.client.subscribe('Q.AAPL', { snapshot: true }),
+      /snapshot is left out on a client with a start/,
     );
   });
 
