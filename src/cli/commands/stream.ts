@@ -21,12 +21,13 @@ import { type ClientFigures, LinkWatch } from '../output/link.js';
 import { asUsage, errorLine, gapLine } from '../messages.js';
 import { LineWriter, openLineFile } from '../output/output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
+import { checkDuckDbFlags, CliDuckDb, type DuckDbFlags } from './cli-duckdb.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from '../output/status-line.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { defaultStreams, type StreamRequest } from './stream-flags.js';
 import { unknownTickerNotes } from '../unknown-tickers.js';
 
-export interface StreamFlags extends SinkFlags {
+export interface StreamFlags extends SinkFlags, DuckDbFlags {
   cluster: Cluster;
   subscribe?: string[];
   host?: string;
@@ -79,6 +80,8 @@ class StreamRun {
   private sim: Simulator | undefined;
   private file: LineWriter | undefined;
   private sink: CliSink | undefined;
+  /** `record --to`: the DuckDB recording. */
+  private db: CliDuckDb | undefined;
   private stdout: LineWriter | undefined;
   private statusLine: StatusLine | undefined;
   private readonly format: Format;
@@ -135,19 +138,27 @@ class StreamRun {
       );
     }
     checkSinkFlags(flags);
+    checkDuckDbFlags(flags);
     if (flags.sink !== undefined) {
       this.sink = await CliSink.open({ ...flags, sink: flags.sink }, flags.cluster, (message) =>
         this.note(message),
       );
     }
-    if (flags.out !== undefined) {
+    if (flags.out !== undefined || flags.to !== undefined) {
       try {
-        this.file = openLineFile(flags.out, '--out', (err) => {
-          this.note(`error: writing ${flags.out} failed: ${err.message}`);
-          void this.stop(1);
-        });
+        if (flags.to !== undefined) {
+          this.db = await CliDuckDb.open({ ...flags, to: flags.to }, flags.cluster, (m) =>
+            this.note(m),
+          );
+        }
+        if (flags.out !== undefined)
+          this.file = openLineFile(flags.out, '--out', (err) => {
+            this.note(`error: writing ${flags.out} failed: ${err.message}`);
+            void this.stop(1);
+          });
       } catch (err) {
         await this.sink?.close();
+        await this.db?.close().catch(noop);
         throw err;
       }
     }
@@ -277,8 +288,13 @@ class StreamRun {
     this.link.attach(client);
     client.on('*', (event) => this.event(event as WireEvent));
     // One pipelined write per frame: the data events of the frame that were printed / recorded.
-    const sink = this.sink;
-    if (sink) client.on('frame', () => sink.endFrame());
+    const { sink, db } = this;
+    if (sink || db) {
+      client.on('frame', () => {
+        sink?.endFrame();
+        db?.endFrame();
+      });
+    }
     client.on('reconnect', (info) => {
       // After max_connections the warning already said when the slot is taken back. Retries of
       // the first connection are quiet: its first failure said the cause (see retryNote).
@@ -287,8 +303,12 @@ class StreamRun {
         `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
       );
     });
-    client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
+    client.on('gap', (gap) => {
+      db?.note('gap', gap, gap.topics);
+      this.note(gapLine(gap, clockTime));
+    });
     client.on('backfill', (report) => {
+      db?.note('backfill', report, [report.topic]);
       this.backfilled += report.events;
       if (report.status === 'partial') this.partialFills++;
     });
@@ -299,14 +319,15 @@ class StreamRun {
   }
 
   private startStatusLine(client: StreamClient): void {
-    const { stats, progress, out } = this.flags;
+    const { stats, progress } = this.flags;
     const live = this.io.stderr.isTTY === true && stats !== false;
-    const file = this.file;
+    const { file, db } = this;
+    const out = db ? this.flags.to : this.flags.out;
     // record's progress line replaces the stats line unless --stats / --no-stats says otherwise.
-    if (progress && stats === undefined && file && out !== undefined) {
+    if (progress && stats === undefined && (file || db) && out !== undefined) {
       this.statusLine = new StatusLine({
         stream: this.io.stderr,
-        text: () => formatProgress(this.link.figures(), file.lines, out),
+        text: () => formatProgress(this.link.figures(), db?.rows ?? file?.lines ?? 0, out),
         label: 'record',
         live,
       });
@@ -333,6 +354,7 @@ class StreamRun {
 
   private event(event: WireEvent): void {
     if (this.stopping) return;
+    this.db?.add(event, this.client?.isBackfilled(event) === true);
     if (event.ev === 'status') {
       const status = redactValue(event, this.key);
       if (this.format === 'pretty' && this.stdout) {
@@ -389,6 +411,8 @@ class StreamRun {
     // After the socket: nothing more arrives, so what the sink holds can be flushed.
     const sinkSummary = await this.sink?.close();
     if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
+    const dbSummary = await this.db?.close().catch((err: Error) => `error: --to: ${err.message}`);
+    if (dbSummary !== undefined) this.note(dbSummary);
     await this.file?.end();
     await this.stdout?.end();
     if (summary) {
