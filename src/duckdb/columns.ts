@@ -27,13 +27,18 @@ export const SQL_TYPE: Record<ColumnKind, string> = {
   levels: 'DOUBLE[][]',
 };
 
-export type Column = readonly [field: string, kind: ColumnKind];
+/** A wire field, its column kind, and its column name (the field's, unless renamed). */
+export type Column = readonly [field: string, kind: ColumnKind, column: string];
 
-/** Parses `'sym:text x:int p:num'` into columns. */
+/**
+ * Parses `'sym:text x:int p:num'` into columns; `T@ticker:text` stores field `T` in column
+ * `ticker` (SQL names ignore case: the symbol `T` of LULD, NOI and V would clash with `t`).
+ */
 function shape(spec: string): readonly Column[] {
   return spec.split(' ').map((part) => {
-    const [field, kind] = part.split(':') as [string, ColumnKind];
-    return [field, kind] as const;
+    const [name, kind] = part.split(':') as [string, ColumnKind];
+    const [field, column = field] = name.split('@') as [string, string?];
+    return [field, kind, column] as const;
   });
 }
 
@@ -48,8 +53,8 @@ const SHAPES = {
     Q: 'sym:text bx:int bp:num bs:int ax:int ap:num as:int c:int i:ints t:int q:int z:int',
     A: SESSION_BAR,
     AM: SESSION_BAR,
-    LULD: 'T:text h:num l:num i:ints z:int t:int q:int',
-    NOI: 'T:text t:int at:int a:text i:int x:int o:int p:int b:num',
+    LULD: 'T@ticker:text h:num l:num i:ints z:int t:int q:int',
+    NOI: 'T@ticker:text t:int at:int a:text i:int x:int o:int p:int b:num',
   },
   options: {
     T: 'sym:text x:int p:num s:int c:ints t:int q:int',
@@ -74,7 +79,7 @@ const SHAPES = {
   indices: {
     A: 'sym:text op:num o:num c:num h:num l:num s:int e:int',
     AM: 'sym:text op:num o:num c:num h:num l:num s:int e:int',
-    V: 'T:text val:num t:int',
+    V: 'T@ticker:text val:num t:int',
   },
   futures: {
     T: 'sym:text p:num s:int t:int q:int',
@@ -126,7 +131,7 @@ export function tablesOf(cluster: Cluster): TableSpec[] {
     name: tableName(cluster, 'unknown'),
     cluster,
     ev: undefined,
-    columns: [['ev', 'text']],
+    columns: [['ev', 'text', 'ev']],
   });
   return tables;
 }
@@ -143,7 +148,7 @@ export function createTableSql(table: TableSpec): string {
     'received TIMESTAMP NOT NULL',
     'source VARCHAR NOT NULL',
     'time TIMESTAMP',
-    ...table.columns.map(([field, kind]) => `${quoteIdent(field)} ${SQL_TYPE[kind]}`),
+    ...table.columns.map(([, kind, column]) => `${quoteIdent(column)} ${SQL_TYPE[kind]}`),
     'extra JSON',
   ];
   return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(', ')})`;

@@ -22,8 +22,8 @@ type Row = Record<string, unknown>;
 
 function eventOf(table: TableSpec, row: Row): WireEvent {
   const event: WireEvent = { ev: table.ev ?? String(row['ev']) };
-  for (const [field] of table.columns) {
-    const value = row[field];
+  for (const [field, , column] of table.columns) {
+    const value = row[column];
     if (value !== null && value !== undefined) event[field] = value;
   }
   const extra = row['extra'];
