@@ -14,8 +14,8 @@ export interface DuckDbRecording {
 }
 
 /** Open `path` and record everything `client` delivers until `stop()`. */
-export async function recordToDuckDb(
-  client: StreamClient<Cluster>,
+export async function recordToDuckDb<C extends Cluster>(
+  client: StreamClient<C>,
   path: string,
   options: Omit<DuckDbSinkOptions, 'cluster'> = {},
 ): Promise<DuckDbRecording> {
