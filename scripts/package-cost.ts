@@ -1,6 +1,6 @@
 /**
  * What a consumer pays for the package: the tarball (`npm pack --dry-run`), the dependencies an
- * install brings (`npm ls --omit=dev --all`), and what importing an entry loads and costs, measured
+ * install brings (its dependencies in package-lock.json, and theirs), and what importing an entry loads and costs, measured
  * in fresh node processes on the built dist, and the client bundled for a browser. `npm run
  * package-cost` builds, measures and writes the README's two tables (between `<!-- package-facts
  * -->` and `<!-- package-times -->` markers); test/integration/package-cost.test.ts fails when the
@@ -56,6 +56,9 @@ export function loadedModules(specifier: string, format: 'esm' | 'cjs', cwd = RO
     cwd,
     encoding: 'utf8',
     timeout: 20_000,
+    // ws loads its optional native helpers when they are installed. An install of this package
+    // brings neither; a dev dependency puts them in this checkout's node_modules.
+    env: { ...process.env, WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' },
   });
   return JSON.parse(out) as Loaded;
 }
@@ -93,7 +96,7 @@ function byOrigin(files: readonly string[]): string {
 /** The figures of a build that do not depend on the machine's speed. */
 export interface PackageFacts {
   tarball: { size: number; unpackedSize: number; entryCount: number; maps: number };
-  /** Packages an install of this one brings (`npm ls --omit=dev --all`). */
+  /** Packages an install of this one brings (package-lock.json: its dependencies, and theirs). */
   dependencies: string[];
   /** Files each entry loads in a fresh process, by origin. */
   loads: { verb: string; specifier: string; files: number; origins: string }[];
@@ -149,19 +152,39 @@ async function browserBundle(): Promise<PackageFacts['browser']> {
   }
 }
 
+interface LockEntry {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/**
+ * The packages an install of this one brings: its dependencies as package-lock.json resolves
+ * them, and theirs. Peers are not followed: an optional peer (ioredis, ws's native helpers) is
+ * installed only by a user who asks for it, whatever this checkout's dev dependencies brought.
+ */
+function installedWith(): string[] {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const names = (entry: LockEntry | undefined): string[] =>
+    Object.keys({ ...entry?.dependencies, ...entry?.optionalDependencies });
+  const seen: string[] = [];
+  const queue = names(lock.packages['']);
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    if (seen.includes(name)) continue;
+    seen.push(name);
+    queue.push(...names(lock.packages[`node_modules/${name}`]));
+  }
+  return seen;
+}
+
 /** Measure the facts of the current build (dist/ must be built). */
 export async function measureFacts(): Promise<PackageFacts> {
   const pack = JSON.parse(
     execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, encoding: 'utf8' }),
   ) as { size: number; unpackedSize: number; entryCount: number; files: { path: string }[] }[];
   const { size, unpackedSize, entryCount, files } = pack[0]!;
-  const dependencies = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .split('\n')
-    .filter((line) => line.includes('node_modules'))
-    .map(origin);
+  const dependencies = installedWith();
   const loads = ENTRIES.map(([specifier, format]) => {
     const loaded = loadedModules(specifier, format);
     return {
@@ -193,7 +216,7 @@ export function factsTable(facts: PackageFacts): string {
     '| what | figure | measured by |',
     '| --- | --- | --- |',
     `| tarball | ${kB(tarball.size)} (${kB(tarball.unpackedSize)} unpacked, ${tarball.entryCount} files, ${tarball.maps} source maps) | \`npm pack --dry-run --json\` |`,
-    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; optional peers: \`ioredis\`, needed only for \`polygon-stream/redis\`, and \`prom-client\`, only for the relay's \`/metrics\` | \`npm ls --omit=dev --all --parseable\` |`,
+    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; optional peers: \`ioredis\`, needed only for \`polygon-stream/redis\`, and \`prom-client\`, only for the relay's \`/metrics\` | package-lock.json: the dependencies, and theirs |`,
     ...loads.map(
       (l) =>
         `| \`${l.verb}('${l.specifier}')\` loads | ${l.files} files (${l.origins}) | a fresh \`node\`; a module load hook plus \`require.cache\` |`,

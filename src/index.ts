@@ -32,7 +32,13 @@ export type { DropReason, OverflowPolicy } from './client/delivery/bounded-queue
 export { OVERFLOW_POLICIES } from './client/delivery/bounded-queue.js';
 export type { ReconnectPolicy } from './client/connection/backoff.js';
 export type { LatencySnapshot, StatsSnapshot } from './client/delivery/stats.js';
-export { Cluster, CLUSTERS, STREAMS } from './protocol/streams.js';
+export {
+  Cluster,
+  CLUSTERS,
+  FUTURES_CLUSTERS,
+  isFuturesCluster,
+  STREAMS,
+} from './protocol/streams.js';
 export {
   DEFAULT_HOST,
   Host,
@@ -43,7 +49,13 @@ export {
   lookupHost,
 } from './protocol/hosts.js';
 export type { HostFamily, HostSpec, KnownHost } from './protocol/hosts.js';
-export type { Feed, StreamMethod, StreamSpec, SymbolField } from './protocol/streams.js';
+export type {
+  Feed,
+  FuturesCluster,
+  StreamMethod,
+  StreamSpec,
+  SymbolField,
+} from './protocol/streams.js';
 export type {
   SubscriptionResult,
   TopicState,

@@ -222,6 +222,28 @@ export function parseClusters(text: string): Cluster[] {
   return [...new Set(list)] as Cluster[];
 }
 
+/**
+ * `--delay futures=10m,stocks=15m` (repeatable): cluster → delay in ms, as the simulator's
+ * `delayedMs` option takes it. A later flag overrides an earlier one for the same cluster.
+ */
+export function collectDelays(
+  text: string,
+  previous: Record<string, number> | undefined,
+): Record<string, number> {
+  const delays = { ...previous };
+  for (const part of splitList(text)) {
+    const [cluster, duration, ...rest] = part.split('=');
+    if (!(CLUSTERS as readonly string[]).includes(cluster ?? '') || duration === undefined) {
+      throw new InvalidArgumentError(
+        `Expected CLUSTER=DURATION (futures=10m), a cluster among ${CLUSTERS.join(', ')}; got "${part}".`,
+      );
+    }
+    if (rest.length > 0) throw new InvalidArgumentError(`Expected one "=" in "${part}".`);
+    delays[cluster!] = parseDuration(duration);
+  }
+  return delays;
+}
+
 /** The API key: `--key`, else `$POLYGON_API_KEY`; blank counts as none (the simulator is used). */
 export function apiKeyOf(
   flags: { readonly key?: string | undefined },

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { isPolygonStreamError } from '../errors.js';
 import { CLUSTERS } from '../protocol/streams.js';
 import {
+  collectDelays,
   collectList,
   parseDuration,
   parseDurationOrZero,
@@ -330,8 +331,19 @@ Examples:
     .option('--rest-forming-bars', "REST aggregates also serve the open window's bar")
     .option('--rest-fault <spec>', 'a REST fault (see below); repeatable', collectRestFaults)
     .option(
+      '--delay <cluster=duration>',
+      "serve a cluster late, as the provider's delayed hosts do (futures=10m, stocks=15m); repeatable",
+      collectDelays,
+    )
+    .option(
       '--replay <file>',
       'replay a recording (NDJSON, or DuckDB: record --to) instead of generating data',
+    )
+    .addOption(
+      new Option(
+        '--replay-cluster <cluster>',
+        'the cluster the recording was made on (needed for futures: a futures T looks like a stock T)',
+      ).choices(CLUSTERS),
     )
     .option('--speed <speed>', "replay speed: a factor (1, 10) or 'max' (default 1)", parseSpeed)
     .option('--loop', 'replay the file again and again')
@@ -350,7 +362,9 @@ Examples:
   $ polygon-stream simulate --rest-lag 1s --rest-fault status=429,retry-after=2,times=3
   $ polygon-stream record day.ndjson --duration 5m
   $ polygon-stream simulate --replay day.ndjson --speed 10
-  $ polygon-stream simulate --replay day.duckdb --speed max`,
+  $ polygon-stream simulate --replay day.duckdb --speed max
+  $ polygon-stream simulate --replay es.ndjson --replay-cluster futures
+  $ polygon-stream simulate --delay futures=10m,stocks=15m`,
     )
     .action(async (opts: SimulateFlags) => {
       setExit(await runSimulate(opts));

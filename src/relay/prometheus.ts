@@ -49,6 +49,48 @@ const one = (value: number): [Labels, number][] => [[{}, value]];
 const byCluster = (s: Snapshot, value: (cluster: string) => number): [Labels, number][] =>
   Object.keys(s.metrics.upstreams).map((cluster) => [{ cluster }, value(cluster)]);
 
+/** The numeric fields of RelayMetrics. */
+type Total = {
+  [K in keyof RelayMetrics]: RelayMetrics[K] extends number ? K : never;
+}[keyof RelayMetrics];
+
+/** Counters that are one of the relay's totals as they are: name, help, RelayMetrics field. */
+const TOTALS: readonly [name: string, help: string, field: Total][] = [
+  ['events_in_total', 'Data events received from upstream', 'eventsIn'],
+  ['events_out_total', 'Events sent downstream (one per client it reached)', 'eventsOut'],
+  [
+    'dropped_events_total',
+    'Events a client subscribed to that it was not sent (too far behind, then cut off; or closing)',
+    'droppedEvents',
+  ],
+  [
+    'slow_consumer_disconnects_total',
+    'Downstream clients cut off for not reading (slow_consumer)',
+    'slowConsumerDisconnects',
+  ],
+  ['auth_failures_total', 'Failed downstream authentications', 'authFailures'],
+  [
+    'auth_slowed_total',
+    'Authentication answers given late (an address guessing tokens, or a failed token retried)',
+    'authSlowed',
+  ],
+  [
+    'refused_clients_total',
+    'Downstream clients refused at the client cap (after authenticating)',
+    'refusedClients',
+  ],
+  [
+    'refused_requests_total',
+    'HTTP requests and WebSocket upgrades refused for their Origin or Host header (403)',
+    'refusedRequests',
+  ],
+  [
+    'backfilled_events_total',
+    'Events filled from REST history after upstream gaps',
+    'backfilledEvents',
+  ],
+];
+
 export class PrometheusMetrics {
   private readonly registry: PromClient.Registry;
   /** The relay's state for the scrape in progress: read once, shared by every metric. */
@@ -118,54 +160,9 @@ export class PrometheusMetrics {
       ['cluster'],
       (s) => byCluster(s, (c) => (s.metrics.upstreams[c]?.state === 'open' ? 1 : 0)),
     );
-    define('counter', 'events_in_total', 'Data events received from upstream', [], (s) =>
-      one(s.metrics.eventsIn),
-    );
-    define(
-      'counter',
-      'events_out_total',
-      'Events sent downstream (one per client it reached)',
-      [],
-      (s) => one(s.metrics.eventsOut),
-    );
-    define(
-      'counter',
-      'dropped_events_total',
-      'Events a client subscribed to that it was not sent (too far behind, then cut off; or closing)',
-      [],
-      (s) => one(s.metrics.droppedEvents),
-    );
-    define(
-      'counter',
-      'slow_consumer_disconnects_total',
-      'Downstream clients cut off for not reading (slow_consumer)',
-      [],
-      (s) => one(s.metrics.slowConsumerDisconnects),
-    );
-    define('counter', 'auth_failures_total', 'Failed downstream authentications', [], (s) =>
-      one(s.metrics.authFailures),
-    );
-    define(
-      'counter',
-      'auth_slowed_total',
-      'Authentication answers given late (an address guessing tokens, or a failed token retried)',
-      [],
-      (s) => one(s.metrics.authSlowed),
-    );
-    define(
-      'counter',
-      'refused_clients_total',
-      'Downstream clients refused at the client cap (after authenticating)',
-      [],
-      (s) => one(s.metrics.refusedClients),
-    );
-    define(
-      'counter',
-      'refused_requests_total',
-      'HTTP requests and WebSocket upgrades refused for their Origin or Host header (403)',
-      [],
-      (s) => one(s.metrics.refusedRequests),
-    );
+    for (const [name, help, field] of TOTALS) {
+      define('counter', name, help, [], (s) => one(s.metrics[field]));
+    }
     define(
       'counter',
       'upstream_reconnects_total',
@@ -179,13 +176,6 @@ export class PrometheusMetrics {
       'Upstream gaps: the connection was lost, then back',
       ['cluster'],
       (s) => byCluster(s, (c) => s.metrics.upstreams[c]?.gaps ?? 0),
-    );
-    define(
-      'counter',
-      'backfilled_events_total',
-      'Events filled from REST history after upstream gaps',
-      [],
-      (s) => one(s.metrics.backfilledEvents),
     );
     define(
       'counter',

@@ -14,7 +14,7 @@ import {
   type GenContext,
   type Generator,
 } from './aggregates.js';
-import { futuresAggregate, futuresQuote, futuresTrade } from './futures-generators.js';
+import { futuresAggregate, futuresQuote, futuresTrade } from './futures/generators.js';
 import { priceDecimals, round, roundPrice, type SymbolState } from './universe.js';
 import { invalidOption } from '../validate.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../protocol/symbols.js';
 import { symbolProblem } from '../protocol/topics.js';
 import { invalidOption, number, plainObject } from '../validate.js';
-import { frontContracts, type FuturesContract } from './futures-universe.js';
+import { frontContracts, type FuturesContract } from './futures/contracts.js';
 import { type Listing, OPTION_UNDERLYINGS, REFERENCE, STOCKS } from './reference-tickers.js';
 
 /** Tickers a simulator lists beyond its reference universe, by cluster: `{ stocks: ['FOO'] }`. */
@@ -345,7 +345,7 @@ export function checkTickers(where: string, tickers: unknown): ExtraTickers {
       throw invalidOption(where, 'tickers', `keys among ${CLUSTERS.join(', ')}`, cluster);
     }
     if (isFuturesCluster(cluster)) {
-      // Futures contracts come from futures-universe.ts (a ticker alone has no tick or exchange).
+      // Futures contracts come from futures/contracts.ts (a ticker alone has no tick or exchange).
       throw invalidOption(
         where,
         'tickers',

@@ -9,7 +9,7 @@
  * nothing missing; no live trade or quote waits longer than `maxHoldMs` (plus slack for a loaded
  * machine) between the market and the listener.
  */
-import { frontContracts } from '../../src/simulator/futures-universe.js';
+import { frontContracts } from '../../src/simulator/futures/contracts.js';
 import assert from 'node:assert/strict';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { historyIdentity } from '../../src/protocol/rest-history.js';

@@ -268,6 +268,26 @@ const cases: Record<string, Case[]> = {
       /--loop only applies with --replay/,
     ],
     [
+      'replay-cluster without replay',
+      ['simulate', '--port', '0', '--replay-cluster', 'futures'],
+      /--replay-cluster only applies with --replay/,
+    ],
+    [
+      'replay-cluster unknown',
+      ['simulate', '--replay', missing, '--replay-cluster', 'bonds'],
+      /--replay-cluster.*'bonds' is invalid.*futures\/cme/,
+    ],
+    [
+      'delay of an unknown cluster',
+      ['simulate', '--port', '0', '--delay', 'bonds=10m'],
+      /--delay.*CLUSTER=DURATION.*got "bonds=10m"/,
+    ],
+    [
+      'delay not a duration',
+      ['simulate', '--port', '0', '--delay', 'futures=soon'],
+      /--delay.*duration/,
+    ],
+    [
       'seed with replay',
       ['simulate', '--replay', missing, '--seed', '3'],
       /--seed.*cannot be used with.*--replay/,

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { frontContracts } from '../../src/simulator/futures/contracts.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
+import { fieldProblems } from '../helpers/futures-fields.js';
 import {
   CLI,
   killAll,
@@ -279,6 +282,64 @@ describe('simulate', () => {
     const r = await server.result;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /stopping/);
+  });
+
+  test('futures: record one exchange with no key, replay it as that cluster, the same events', async () => {
+    const file = join(dir, 'cme.ndjson');
+    const rec = await run(['record', file, '--cluster', 'futures/cme', '--max-events', '200']);
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.match(rec.stderr, /--replay-cluster futures\/cme/, 'says how to replay it');
+    const recorded = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    assert.equal(recorded.length, 200);
+    const events = recorded.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const cme = new Set(
+      frontContracts(new Date())
+        .filter((c) => c.exchange === 'futures/cme')
+        .map((c) => c.ticker),
+    );
+    for (const e of events) {
+      assert.ok(cme.has(e['sym'] as string), `${String(e['sym'])} is a CME contract`);
+      assert.deepEqual(fieldProblems(e as WireEvent), [], JSON.stringify(e));
+    }
+    assert.deepEqual(
+      [...new Set(events.map((e) => e['ev']))].sort(),
+      ['Q', 'T'],
+      'the default streams: trades and quotes',
+    );
+
+    const server = start(
+      [
+        'simulate',
+        '--port',
+        '0',
+        '--replay',
+        file,
+        '--replay-cluster',
+        'futures/cme',
+        '--speed',
+        'max',
+      ],
+      { timeoutMs: 20_000 },
+    );
+    const url = await server.waitFor(/ws:\/\/127\.0\.0\.1:\d+/);
+    assert.match(server.stdout(), /every event on futures\/cme/);
+    const replay = await run([
+      'stream',
+      '--host',
+      url,
+      '--key',
+      'any',
+      '--cluster',
+      'futures/cme',
+      '--max-events',
+      '200',
+      '--format',
+      'ndjson',
+    ]);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.deepEqual(replay.stdout.trimEnd().split('\n'), recorded, 'the same events, same order');
+    server.child.kill('SIGINT');
+    assert.equal((await server.result).code, 0);
   });
 
   test('--keys restricts auth; generated data flows; SIGTERM stops cleanly', async () => {

@@ -12,6 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { CLI, killAll, type Result, type Running, spawnNode } from '../helpers/spawn.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
+import { fieldProblems } from '../helpers/futures-fields.js';
 
 const redis = requireRedis();
 
@@ -99,6 +101,26 @@ describe('stream --sink', { concurrency: true }, () => {
         assert.equal(entry['sym'], event.sym);
       });
       assert.ok(new Set(entries.map((e) => e['ev'])).size === 2, 'T.* and Q.* by default');
+    },
+  );
+
+  test(
+    'futures: an exchange path fans out to polygon:futures/cme, futures events only',
+    T,
+    async () => {
+      const out = join(dir, 'cme.ndjson');
+      const args = ['stream', '--cluster', 'futures/cme', '--sink', server.url];
+      const r = await cli([...args, '-n', '200', '-q', '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /publishing to Redis stream polygon:futures\/cme at /);
+      const recorded = await lines(out);
+      const entries = await entriesOf(admin, 'polygon:futures/cme');
+      assert.equal(entries.length, 200);
+      entries.forEach((entry, i) => {
+        const event = JSON.parse(entry['data']!) as WireEvent;
+        assert.deepEqual(event, JSON.parse(recorded[i]!), `entry ${i}`);
+        assert.deepEqual(fieldProblems(event), [], entry['data']);
+      });
     },
   );
 

@@ -102,7 +102,7 @@ describe('polygon-stream relay', () => {
     await tls.waitFor(/browsers: refused \(no --allow-origin\)/);
     tls.child.kill('SIGINT');
     const result = await tls.result;
-    assert.equal(result.code, 0);
+    assert.equal(result.code, 0, `signal ${result.signal}; stderr: ${result.stderr}`);
     assert.doesNotMatch(result.stderr, /warning/);
   });
 });

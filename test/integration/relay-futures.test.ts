@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { frontContracts } from '../../src/simulator/futures-universe.js';
+import { frontContracts } from '../../src/simulator/futures/contracts.js';
 import { isAck, isData, isStatus } from '../helpers/sim.js';
 import { withRelay } from '../helpers/relay.js';
 

@@ -16,7 +16,7 @@ import {
   parseHistoryBody,
   restTicker,
 } from '../../src/protocol/rest-history.js';
-import { STREAMS, type StreamSpec } from '../../src/protocol/streams.js';
+import { isFuturesCluster, STREAMS, type StreamSpec } from '../../src/protocol/streams.js';
 import { eventTime } from '../../src/protocol/timestamps.js';
 import { StreamClient } from '../../src/index.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -70,7 +70,11 @@ const SYMBOL: Record<string, [symbol: string, canonical: string]> = {
   indices: ['I:SPX', 'I:SPX'],
 };
 
-const WITH_HISTORY = STREAMS.filter((s) => historyRoute(s) !== undefined);
+// The provider's description (rest-history.json) has no futures endpoints: futures REST is checked
+// against FUTURES-AND-HOSTS.md's field tables in simulator-futures.test.ts instead.
+const WITH_HISTORY = STREAMS.filter(
+  (s) => historyRoute(s) !== undefined && !isFuturesCluster(s.cluster),
+);
 
 async function get(
   url: string,

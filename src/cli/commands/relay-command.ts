@@ -106,6 +106,8 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
   };
   relay.on('error', (err) => say(`upstream: ${err.code}: ${err.message}`));
   relay.on('gap', (cluster, gap) => say(`${cluster}: ${gapMessage(gap)}`));
+  // Listening for Ctrl-C before saying how to stop: a supervisor may signal as soon as it reads it.
+  const interrupted = untilInterrupted();
   const token = flags.tokens?.[0] ?? 'any';
   const warning = clearTextWarning(relay.address.address, relay.tls);
   if (warning !== undefined) process.stderr.write(`[relay] ${warning}\n`);
@@ -136,7 +138,7 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
         );
       }, 1_000)
     : undefined;
-  await untilInterrupted();
+  await interrupted;
   clearInterval(timer);
   say('stopping');
   await relay.close();

@@ -19,6 +19,8 @@ export interface SimulateFlags {
   eventsPerSecond?: number;
   seed?: number;
   replay?: string;
+  /** `--replay-cluster`: the cluster every replayed event belongs to. */
+  replayCluster?: Cluster;
   speed?: number | 'max';
   loop?: boolean;
   quiet?: boolean;
@@ -34,6 +36,8 @@ export interface SimulateFlags {
   restFormingBars?: boolean;
   /** `--rest-fault` (repeatable): REST faults to start with. */
   restFault?: RestFault[];
+  /** `--delay` (repeatable): cluster → ms its generated events reach connections late. */
+  delay?: Record<string, number>;
 }
 
 /** `--tickers FOO,X:DOGE-EUR` by cluster, from each ticker's prefix (O:, C:, X:, I:, else stocks). */
@@ -55,6 +59,7 @@ const SIMULATOR_FLAGS = {
   restLagJitterMs: '--rest-lag-jitter',
   restFormingBars: '--rest-forming-bars',
   restFaults: '--rest-fault',
+  ...Object.fromEntries(CLUSTERS.map((cluster) => [`delayedMs.${cluster}`, '--delay'])),
   ...Object.fromEntries(CLUSTERS.map((cluster) => [`tickers.${cluster}`, '--tickers'])),
 };
 
@@ -161,8 +166,12 @@ async function duckDbReplay(
 
 /** Runs until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runSimulate(flags: SimulateFlags): Promise<number> {
-  if (flags.replay === undefined && (flags.speed !== undefined || flags.loop)) {
-    throw new UsageError(`${flags.loop ? '--loop' : '--speed'} only applies with --replay FILE`);
+  if (
+    flags.replay === undefined &&
+    (flags.speed !== undefined || flags.loop || flags.replayCluster !== undefined)
+  ) {
+    const flag = flags.loop ? '--loop' : flags.speed !== undefined ? '--speed' : '--replay-cluster';
+    throw new UsageError(`${flag} only applies with --replay FILE`);
   }
   if (flags.keys !== undefined && flags.keys.length === 0) {
     throw new UsageError('--keys: expected a comma-separated list of API keys');
@@ -183,6 +192,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
           ...(recording.cluster === undefined ? {} : { cluster: recording.cluster }),
           speed: flags.speed ?? 1,
           loop: flags.loop === true,
+          ...(flags.replayCluster === undefined ? {} : { cluster: flags.replayCluster }),
         };
   let sim: Simulator;
   try {
@@ -198,6 +208,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
       ...(flags.restLagJitter === undefined ? {} : { restLagJitterMs: flags.restLagJitter }),
       ...(flags.restFormingBars ? { restFormingBars: true } : {}),
       ...(flags.restFault === undefined ? {} : { restFaults: flags.restFault }),
+      ...(flags.delay === undefined ? {} : { delayedMs: flags.delay }),
       ...(replay === undefined ? {} : { replay }),
     });
   } catch (err) {
@@ -224,12 +235,15 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
   );
   sim.on('error', (err) => process.stderr.write(`[simulator] replay error: ${err.message}\n`));
 
+  // Listening for Ctrl-C before saying how to stop: a supervisor may signal as soon as it reads it.
+  const interrupted = untilInterrupted();
   const url = sim.url;
   const keyHint = flags.keys === undefined ? 'any' : 'YOUR_KEY';
   const source =
     flags.replay === undefined
       ? `Generating ${flags.eventsPerSecond ?? 200} events/s per cluster (seed ${flags.seed ?? 1}); a ticker asked for by name comes with ${flags.past === 0 ? 'no' : `its last ${Math.round((flags.past ?? 900_000) / 1000)}s of`} history.`
-      : `Replaying ${flags.replay} at ${flags.speed === 'max' ? 'maximum speed' : `${flags.speed ?? 1}x speed`}${flags.loop ? ', looping' : ''}, from the first subscribe.`;
+      : `Replaying ${flags.replay} at ${flags.speed === 'max' ? 'maximum speed' : `${flags.speed ?? 1}x speed`}${flags.loop ? ', looping' : ''}${flags.replayCluster === undefined ? '' : `, every event on ${flags.replayCluster}`}, from the first subscribe.`;
+  const delays = Object.entries(flags.delay ?? {}).filter(([, ms]) => ms > 0);
   process.stdout.write(
     [
       `polygon-stream simulator listening on ${url}`,
@@ -237,6 +251,11 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
       `  API keys: ${flags.keys === undefined ? 'any non-empty key' : `one of the ${flags.keys.length} given with --keys`}`,
       `  ${source}`,
       ...[restLine(flags)].filter((line) => line !== undefined),
+      ...(delays.length === 0
+        ? []
+        : [
+            `  Delayed feeds: ${delays.map(([c, ms]) => `${c} ${ms / 1000}s late`).join(', ')} (REST history is not delayed).`,
+          ]),
       `Connect:`,
       `  polygon-stream stream --host ${url} --key ${keyHint} --subscribe T.AAPL,Q.AAPL`,
       `  new StreamClient('${keyHint}', 'stocks', { host: '${url}' })`,
@@ -245,7 +264,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
     ].join('\n'),
   );
 
-  await untilInterrupted();
+  await interrupted;
   process.stderr.write('[simulator] stopping\n');
   await sim.close();
   return 0;

@@ -24,6 +24,7 @@ import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { checkDuckDbFlags, CliDuckDb, type DuckDbFlags } from './cli-duckdb.js';
 import { formatProgress, formatStats, formatSummary, StatusLine } from '../output/status-line.js';
 import { symbolOf } from '../../protocol/symbols.js';
+import { isFuturesCluster } from '../../protocol/streams.js';
 import { defaultStreams, type StreamRequest } from './stream-flags.js';
 import { unknownTickerNotes } from '../unknown-tickers.js';
 
@@ -396,6 +397,12 @@ class StreamRun {
       (this.stdout?.failed?.code === 'EPIPE' ? undefined : this.stdout?.failed);
     if (this.flags.out !== undefined && !this.file?.failed) {
       this.note(`polygon-stream: recorded ${this.file?.lines ?? 0} events to ${this.flags.out}`);
+      // A recorded line has no cluster, and a futures T looks like a stock T to a replay.
+      if (isFuturesCluster(this.flags.cluster)) {
+        this.note(
+          `polygon-stream: replay it with: polygon-stream simulate --replay ${this.flags.out} --replay-cluster ${this.flags.cluster}`,
+        );
+      }
     }
     this.done(failed ? 1 : code);
   }

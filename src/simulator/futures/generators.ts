@@ -5,10 +5,10 @@
  * absent, as the provider documents every side as optional. Bars come from the tape's trades
  * (tape.ts), so their OHLC are trade prices and a window without trades has no bar.
  */
-import type { WireEvent } from '../protocol/codec.js';
-import { addVolume, barGenerator, type BarGenerator, type Generator } from './aggregates.js';
-import { onTick, type FuturesProduct } from './futures-universe.js';
-import type { SymbolState } from './universe.js';
+import type { WireEvent } from '../../protocol/codec.js';
+import { addVolume, barGenerator, type BarGenerator, type Generator } from '../aggregates.js';
+import { onTick, type FuturesProduct } from './contracts.js';
+import type { SymbolState } from '../universe.js';
 
 /** Share of quotes with one side (bid or ask) absent. */
 export const QUOTE_ONE_SIDED = 0.02;

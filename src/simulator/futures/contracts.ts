@@ -4,7 +4,7 @@
  * sizes and contract multipliers, and the front months of each from a given date. Every contract
  * trades on the one `futures` tape; each also belongs to its exchange's path (`futures/cme` …).
  */
-import type { FuturesCluster } from '../protocol/streams.js';
+import type { FuturesCluster } from '../../protocol/streams.js';
 
 /** An exchange's path, its MIC and name. */
 export type FuturesExchange = Exclude<FuturesCluster, 'futures'>;
