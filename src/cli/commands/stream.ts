@@ -17,12 +17,12 @@ import {
   wantColor,
 } from '../output/format.js';
 import { type Cluster, DEFAULT_RECONNECT, DEFAULTS, Host, hostWarning } from '../../index.js';
-import { type ClientFigures, LinkWatch } from '../output/link.js';
+import { LinkWatch } from '../output/link.js';
 import { asUsage, errorLine, gapLine } from '../messages.js';
 import { LineWriter, openLineFile } from '../output/output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { checkDuckDbFlags, CliDuckDb, type DuckDbFlags } from './cli-duckdb.js';
-import { formatProgress, formatStats, formatSummary, StatusLine } from '../output/status-line.js';
+import { StreamStatus } from './stream-status.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { isFuturesCluster } from '../../protocol/streams.js';
 import { defaultStreams, type StreamRequest } from './stream-flags.js';
@@ -84,7 +84,7 @@ class StreamRun {
   /** `record --to`: the DuckDB recording. */
   private db: CliDuckDb | undefined;
   private stdout: LineWriter | undefined;
-  private statusLine: StatusLine | undefined;
+  private readonly status: StreamStatus;
   private readonly format: Format;
   private readonly color: boolean;
   private readonly errColor: boolean;
@@ -94,10 +94,6 @@ class StreamRun {
   private stopping = false;
   /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
   private streaming = false;
-  /** Events delivered from REST history (--backfill). */
-  private backfilled = 0;
-  /** Topic fills that ended partial (--backfill). */
-  private partialFills = 0;
   private timer: NodeJS.Timeout | undefined;
   private done!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
@@ -115,6 +111,14 @@ class StreamRun {
     this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
     this.color = wantColor(tty, io.env, flags.color ?? true);
     this.errColor = wantColor(io.stderr.isTTY === true, io.env, flags.color ?? true);
+    this.status = new StreamStatus({
+      stderr: io.stderr,
+      link: this.link,
+      stats: flags.stats,
+      progress: flags.progress,
+      backfill: flags.backfill,
+      sinkStatus: () => this.sink?.status(),
+    });
   }
 
   async start(): Promise<number> {
@@ -168,7 +172,7 @@ class StreamRun {
       const tty = this.io.stdout.isTTY === true;
       this.stdout = new LineWriter(this.io.stdout, {
         owns: false,
-        around: (write) => (this.statusLine && tty ? this.statusLine.above(write) : write()),
+        around: (write) => (tty ? this.status.above(write) : write()),
         onError: (err) => {
           // The reader went away (`| head`): stop quietly. Anything else is a failure.
           if (err.code !== 'EPIPE') this.note(`error: writing to stdout failed: ${err.message}`);
@@ -209,7 +213,12 @@ class StreamRun {
     }
     this.listen(this.client);
     this.streaming = true;
-    this.startStatusLine(this.client);
+    const { db, file } = this;
+    const out = db ? flags.to : flags.out;
+    this.status.start(
+      this.client,
+      out === undefined ? undefined : { file: out, written: () => db?.rows ?? file?.lines ?? 0 },
+    );
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = (): void => {
         if (this.stopping) process.exit(130); // a second Ctrl-C: give up waiting
@@ -310,47 +319,12 @@ class StreamRun {
     });
     client.on('backfill', (report) => {
       db?.note('backfill', report, [report.topic]);
-      this.backfilled += report.events;
-      if (report.status === 'partial') this.partialFills++;
+      this.status.backfillReport(report);
     });
     client.on('close', ({ error }) => {
       // An error was printed by onError already; a clean close we did not ask for is odd but fine.
       if (!this.stopping) void this.stop(error ? 1 : 0);
     });
-  }
-
-  private startStatusLine(client: StreamClient): void {
-    const { stats, progress } = this.flags;
-    const live = this.io.stderr.isTTY === true && stats !== false;
-    const { file, db } = this;
-    const out = db ? this.flags.to : this.flags.out;
-    // record's progress line replaces the stats line unless --stats / --no-stats says otherwise.
-    if (progress && stats === undefined && (file || db) && out !== undefined) {
-      this.statusLine = new StatusLine({
-        stream: this.io.stderr,
-        text: () => formatProgress(this.link.figures(), db?.rows ?? file?.lines ?? 0, out),
-        label: 'record',
-        live,
-      });
-    } else if (live || stats === true) {
-      const sink = this.sink;
-      this.statusLine = new StatusLine({
-        stream: this.io.stderr,
-        text: () => {
-          const line = formatStats(this.link.figures(), this.clientFigures(client));
-          return sink ? `${line} · ${sink.status()}` : line;
-        },
-        live,
-      });
-    }
-    this.statusLine?.start();
-  }
-
-  private clientFigures(client: StreamClient): ClientFigures {
-    const stats = client.stats();
-    return this.flags.backfill
-      ? { ...stats, backfilled: this.backfilled, partialFills: this.partialFills }
-      : stats;
   }
 
   private event(event: WireEvent): void {
@@ -383,9 +357,7 @@ class StreamRun {
 
   /** One line on stderr, out of the live status line's way. */
   private note(text: string): void {
-    const print = (): void => void this.io.stderr.write(`${text}\n`);
-    if (this.statusLine) this.statusLine.above(print);
-    else print();
+    this.status.above(() => void this.io.stderr.write(`${text}\n`));
   }
 
   private async stop(code: number): Promise<void> {
@@ -411,8 +383,8 @@ class StreamRun {
     this.stopping = true;
     clearTimeout(this.timer);
     for (const [signal, handler] of this.signals) process.off(signal, handler);
-    this.statusLine?.stop();
-    const summary = this.statusLine !== undefined && this.client !== undefined;
+    this.status.stop();
+    const summary = this.status.shown && this.client !== undefined;
     if (this.client) await this.client.closeStream().catch(noop);
     await this.sim?.close().catch(noop);
     // After the socket: nothing more arrives, so what the sink holds can be flushed.
@@ -422,9 +394,6 @@ class StreamRun {
     if (dbSummary !== undefined) this.note(dbSummary);
     await this.file?.end();
     await this.stdout?.end();
-    if (summary) {
-      const line = formatSummary(this.link.figures(), this.clientFigures(this.client!));
-      this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
-    }
+    if (summary) this.note(`stats: ${this.status.summary(this.client!)}`);
   }
 }
