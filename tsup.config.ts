@@ -6,6 +6,7 @@ const library = {
   index: 'src/index.ts',
   simulator: 'src/simulator/index.ts',
   redis: 'src/redis/index.ts',
+  duckdb: 'src/duckdb/index.ts',
   relay: 'src/relay/index.ts',
 };
 

@@ -110,6 +110,7 @@ const ENTRIES = [
   ['polygon-stream/redis', 'esm'],
   ['polygon-stream/simulator', 'esm'],
   ['polygon-stream/relay', 'esm'],
+  ['polygon-stream/duckdb', 'esm'],
 ] as const;
 
 /** The app a browser bundle is made of: it imports the client by the package's name. */
@@ -216,7 +217,7 @@ export function factsTable(facts: PackageFacts): string {
     '| what | figure | measured by |',
     '| --- | --- | --- |',
     `| tarball | ${kB(tarball.size)} (${kB(tarball.unpackedSize)} unpacked, ${tarball.entryCount} files, ${tarball.maps} source maps) | \`npm pack --dry-run --json\` |`,
-    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; optional peers: \`ioredis\`, needed only for \`polygon-stream/redis\`, and \`prom-client\`, only for the relay's \`/metrics\` | package-lock.json: the dependencies, and theirs |`,
+    `| dependencies installed with it | ${dependencies.length}: ${dependencies.map((d) => `\`${d}\``).join(', ')}; optional peers: \`ioredis\`, needed only for \`polygon-stream/redis\`, \`prom-client\`, only for the relay's \`/metrics\`, and \`@duckdb/node-api\`, only for \`polygon-stream/duckdb\` (recording to, querying and replaying DuckDB files) | package-lock.json: the dependencies, and theirs |`,
     ...loads.map(
       (l) =>
         `| \`${l.verb}('${l.specifier}')\` loads | ${l.files} files (${l.origins}) | a fresh \`node\`; a module load hook plus \`require.cache\` |`,

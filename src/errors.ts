@@ -37,6 +37,7 @@ export const ErrorCode = {
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   SinkOverflow: 'SINK_OVERFLOW',
   ReplayError: 'REPLAY_ERROR',
+  RecordingFailed: 'RECORDING_FAILED',
   // REST history.
   NoHistory: 'NO_HISTORY',
   HistoryUnavailable: 'HISTORY_UNAVAILABLE',
@@ -92,6 +93,8 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   SINK_OVERFLOW:
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
   REPLAY_ERROR: 'a replay source could not be read',
+  RECORDING_FAILED:
+    'a DuckDB recording could not be opened, written or read: not a DuckDB file, held by another process, disk full, a bad query',
   NO_HISTORY:
     "thrown by history() and by subscribe(topics, { from }): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why. Under the client's `start` such a topic is subscribed live only, with an unfilled caughtUp of this code",
   NO_SNAPSHOT:
@@ -109,7 +112,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   BACKFILL_INCOMPLETE:
     "a gap's or a `from`/`start` topic's fill only partly done (in the gap event's partial, or a partial caughtUp): REST history had not been seen to reach the topic's first live event within backfill.maxHoldMs (REST lagging the stream, or no live event came to prove it), or REST kept failing; the missing ranges are named",
   MISSING_DEPENDENCY:
-    "an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out), or transport 'native' on a runtime without a global WebSocket (Node 20: --experimental-websocket)",
+    "an optional peer dependency a feature needs is not installed (ioredis for the Redis fan-out, @duckdb/node-api for DuckDB recordings), or transport 'native' on a runtime without a global WebSocket (Node 20: --experimental-websocket)",
 };
 
 export class PolygonStreamError extends Error {

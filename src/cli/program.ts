@@ -34,6 +34,7 @@ import { runRelay, type RelayFlags } from './commands/relay-command.js';
 import { addRelayOptions } from './commands/relay-flags.js';
 import { collectRestFaults } from './commands/rest-fault-flag.js';
 import { runSimulate, type SimulateFlags } from './commands/simulate.js';
+import { QUERY_FORMATS, runQuery, type QueryFlags } from './commands/query-command.js';
 import { runStream, type StreamFlags } from './commands/stream.js';
 import { STREAM_FLAGS, type StreamRequest } from './commands/stream-flags.js';
 
@@ -207,12 +208,14 @@ Exit codes:
     program
       .command('record')
       .description(
-        'record events to an NDJSON file, with a progress line on stderr (stdout stays quiet)',
+        'record events to an NDJSON file or a DuckDB database (--to), with a progress line on stderr',
       )
       .argument('[file]', 'the NDJSON file to write (or --out FILE)')
       .addOption(
         new Option('--echo', 'also print every event on stdout (in --format)').conflicts('quiet'),
-      ),
+      )
+      .option('--to <file.duckdb>', 'record to a DuckDB database: one typed table per stream')
+      .option('--parquet <dir>', 'with --to: at the end, export each table to DIR/<table>.parquet'),
   ).action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
     const flags = cmd.opts<StreamFlags & { echo?: boolean }>();
     if (flags.format !== undefined && !flags.echo) {
@@ -224,13 +227,14 @@ Exit codes:
       throw new UsageError(`record: give the file once (got ${file} and --out ${flags.out})`);
     }
     const out = file ?? flags.out;
-    if (out === undefined) {
+    if (out === undefined && flags.to === undefined) {
       throw new UsageError(
-        'record needs a file: polygon-stream record FILE.ndjson (or --out FILE)',
+        'record needs a file: polygon-stream record FILE.ndjson (or --out FILE, or --to FILE.duckdb)',
       );
     }
     const quiet = flags.quiet === true || flags.echo !== true;
-    setExit(await runStream({ ...flags, out, quiet, progress: true }, streamRequestsOf(cmd)));
+    const files = out === undefined ? {} : { out };
+    setExit(await runStream({ ...flags, ...files, quiet, progress: true }, streamRequestsOf(cmd)));
   });
 
   program
@@ -269,6 +273,31 @@ Examples:
     )
     .action(async (topic: string, opts: HistoryFlags) => {
       setExit(await runHistory(topic, opts, process.env));
+    });
+
+  program
+    .command('query')
+    .description('run SQL over a DuckDB recording (record --to), read-only, and print the rows')
+    .argument('<file>', 'the DuckDB file (record --to FILE.duckdb)')
+    .argument(
+      '<sql>',
+      'one SQL statement: tables are <cluster>_<ev> (stocks_t …), statuses, lifecycle',
+    )
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'table (default on a TTY), ndjson (default otherwise) or csv',
+      ).choices(QUERY_FORMATS),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ polygon-stream query ticks.duckdb "SELECT sym, count(*), avg(p) FROM stocks_t GROUP BY sym"
+  $ polygon-stream query ticks.duckdb "SELECT * FROM lifecycle" --format csv`,
+    )
+    .action(async (file: string, sql: string, opts: QueryFlags) => {
+      setExit(await runQuery(file, sql, opts));
     });
 
   program
@@ -314,7 +343,10 @@ Examples:
       "serve a cluster late, as the provider's delayed hosts do (futures=10m, stocks=15m); repeatable",
       collectDelays,
     )
-    .option('--replay <file>', 'replay a recorded NDJSON file instead of generating data')
+    .option(
+      '--replay <file>',
+      'replay a recording (NDJSON, or DuckDB: record --to) instead of generating data',
+    )
     .addOption(
       new Option(
         '--replay-cluster <cluster>',
@@ -338,6 +370,7 @@ Examples:
   $ polygon-stream simulate --rest-lag 1s --rest-fault status=429,retry-after=2,times=3
   $ polygon-stream record day.ndjson --duration 5m
   $ polygon-stream simulate --replay day.ndjson --speed 10
+  $ polygon-stream simulate --replay day.duckdb --speed max
   $ polygon-stream simulate --replay es.ndjson --replay-cluster futures
   $ polygon-stream simulate --delay futures=10m,stocks=15m`,
     )

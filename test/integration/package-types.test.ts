@@ -1,9 +1,9 @@
 /**
  * The published types as a consumer gets them, from a copy of the built package (`npm test`
- * builds first) in a project with `ws` and `@types/node` but no `@types/ws` (and no ioredis):
- * every value the `.d.ts` of each entry (the client, `/simulator`, `/redis`) declares exists in
- * its ES module and CommonJS builds, and a strict project with `skipLibCheck: false` compiles
- * against the types of all three, narrowing included.
+ * builds first) in a project with `ws` and `@types/node` but no `@types/ws` (and neither ioredis
+ * nor @duckdb/node-api): every value the `.d.ts` of each entry (the client, `/simulator`, `/redis`,
+ * `/duckdb`) declares exists in its ES module and CommonJS builds, and a strict project with
+ * `skipLibCheck: false` compiles against the types of all four, narrowing included.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -57,6 +57,7 @@ const ENTRIES = [
   ['polygon-stream', 'index'],
   ['polygon-stream/simulator', 'simulator'],
   ['polygon-stream/redis', 'redis'],
+  ['polygon-stream/duckdb', 'duckdb'],
 ] as const;
 
 test('every value the .d.ts / .d.cts declare is exported by the ESM / CJS build, and no more', () => {
@@ -88,6 +89,7 @@ const CONSUMER_TS = `
 import { StreamClient, isKnownEvent, type StockQuote } from 'polygon-stream';
 import { startSimulator, type Simulator } from 'polygon-stream/simulator';
 import { RedisSink, readStream } from 'polygon-stream/redis';
+import { recordToDuckDb, queryDuckDb, type DuckDbRecording } from 'polygon-stream/duckdb';
 
 export async function simulate(): Promise<Simulator> {
   const sim = await startSimulator({ port: 0 });
@@ -96,6 +98,12 @@ export async function simulate(): Promise<Simulator> {
 }
 export const fanOut = (url: string) =>
   [new RedisSink({ url, cluster: 'stocks' }), readStream({ url, key: 'k', group: 'g', consumer: 'c' })] as const;
+export async function record(client: StreamClient<'stocks'>): Promise<number> {
+  const recording: DuckDbRecording = await recordToDuckDb(client, 'ticks.duckdb', { flushIntervalMs: 500 });
+  await recording.stop();
+  const { columns, rows } = await queryDuckDb('ticks.duckdb', 'SELECT count(*) AS n FROM stocks_t');
+  return columns.length + rows.length + recording.sink.stats().committed;
+}
 
 export async function main(key: string): Promise<number> {
   const client = new StreamClient(key, 'stocks', { ws: { headers: { 'user-agent': 'consumer' } } });

@@ -1,7 +1,7 @@
 /**
  * The built package as a consumer project sees it: `import` and `require` through the exports
  * map, the subpath entries, what importing the client loads, and an install without the optional
- * `ioredis` and `prom-client` peers. (`npm test` builds first.)
+ * `ioredis`, `prom-client` and `@duckdb/node-api` peers. (`npm test` builds first.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -22,7 +22,7 @@ import { loadedModules } from '../../scripts/package-cost.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let project: string;
-/** A consumer whose node_modules holds a copy of the package and `ws`, and no ioredis or prom-client. */
+/** A consumer whose node_modules holds a copy of the package and `ws`, and none of the optional peers. */
 let bare: string;
 
 before(() => {
@@ -90,7 +90,7 @@ function distFiles(files: readonly string[]): { file: string; text: string }[] {
     .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
-test('importing the client loads neither ioredis nor the simulator nor the relay (modules loaded, ESM and CJS)', () => {
+test('importing the client loads neither ioredis nor DuckDB nor the simulator nor the relay (modules loaded, ESM and CJS)', () => {
   for (const format of ['esm', 'cjs'] as const) {
     const { files } = loadedModules('polygon-stream', format, project);
     const dist = distFiles(files);
@@ -111,6 +111,7 @@ test('importing the client loads neither ioredis nor the simulator nor the relay
       assert.ok(!d.text.includes('startRelay'), `${format}: ${d.file} holds the relay`);
       assert.ok(!/["']ioredis["']/.test(d.text), `${format}: ${d.file} names ioredis`);
       assert.ok(!/["']prom-client["']/.test(d.text), `${format}: ${d.file} names prom-client`);
+      assert.ok(!/["']@duckdb\/node-api["']/.test(d.text), `${format}: ${d.file} names DuckDB`);
     }
   }
   // The same check sees the simulator, relay and Redis entries when they are imported; Redis loads
@@ -126,6 +127,10 @@ test('importing the client loads neither ioredis nor the simulator nor the relay
   const redis = loadedModules('polygon-stream/redis', 'esm', project).files;
   assert.ok(distFiles(redis).some((d) => /import\(["']ioredis["']\)/.test(d.text)));
   assert.ok(!redis.some((f) => f.includes('/node_modules/ioredis/')));
+  // DuckDB loads @duckdb/node-api only when a recording is opened, queried or replayed.
+  const duckdb = loadedModules('polygon-stream/duckdb', 'esm', project).files;
+  assert.ok(distFiles(duckdb).some((d) => /import\(["']@duckdb\/node-api["']\)/.test(d.text)));
+  assert.ok(!duckdb.some((f) => f.includes('/node_modules/@duckdb/')));
 });
 
 test('the tarball holds no source maps; the CLI imports the library instead of a copy', () => {
@@ -170,6 +175,22 @@ test('without prom-client installed: the relay runs; /metrics says what to insta
   assert.equal(lines[0], 'undefined');
   assert.match(lines[1]!, /^503 .*'prom-client'.*npm install prom-client$/);
   assert.equal(lines[2], '200 {"status":"ok","upstreams":{"stocks":"open"}}');
+});
+
+test('without @duckdb/node-api installed: polygon-stream/duckdb imports; opening a recording says what to install', () => {
+  const out = run(
+    'no-duckdb.mjs',
+    `import { DuckDbSink, queryDuckDb } from 'polygon-stream/duckdb';
+     for (const open of [() => DuckDbSink.open('ticks.duckdb', { cluster: 'stocks' }), () => queryDuckDb('ticks.duckdb', 'SELECT 1')]) {
+       try { await open(); console.log('opened'); } catch (err) { console.log(err.code, err.message); }
+     }`,
+    bare,
+  );
+  const lines = out.trim().split('\n');
+  assert.equal(lines.length, 2, out);
+  for (const line of lines) {
+    assert.match(line, /^MISSING_DEPENDENCY .*'@duckdb\/node-api'.*npm install @duckdb\/node-api$/);
+  }
 });
 
 test('without ioredis installed: the client and CLI work; the Redis sink says what to install', () => {

@@ -3,7 +3,7 @@
  * recorded NDJSON file replayed at its own pace, faster, or as fast as possible), until SIGINT or
  * SIGTERM. Prints the URL and how to connect on stdout; connection activity goes to stderr.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readSync, openSync, closeSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { startSimulator, type RestFault, type Simulator } from '../../simulator/index.js';
 import { type Cluster, clusterOfTicker, CLUSTERS } from '../../protocol/streams.js';
@@ -130,6 +130,40 @@ function restLine(flags: SimulateFlags): string | undefined {
     : `  REST history imitates the provider: ${parts.join('; ')}.`;
 }
 
+/** Whether a file is a DuckDB database (its header names DUCK at byte 8), not NDJSON. */
+function isDuckDbFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    return readSync(fd, head, 0, 12, 0) === 12 && head.toString('latin1', 8, 12) === 'DUCK';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The events of a DuckDB recording (record --to) in recording order, and its replay cluster. */
+async function duckDbReplay(
+  path: string,
+  counts: ReplayCounts,
+): Promise<{ events: AsyncGenerator<object>; cluster: Cluster | undefined }> {
+  const { openDuckDbRecording, replayClusterOf } = await import('../../duckdb/recording.js');
+  const source = await openDuckDbRecording(path);
+  let cluster: Cluster | undefined;
+  try {
+    cluster = replayClusterOf(source.clusters);
+  } catch (err) {
+    for await (const _ of source.read()) break; // closes the file
+    throw new UsageError(`--replay: ${path}: ${(err as Error).message}`);
+  }
+  async function* events(): AsyncGenerator<object> {
+    for await (const event of source.read()) {
+      counts.events++;
+      yield event;
+    }
+  }
+  return { events: events(), cluster };
+}
+
 /** Runs until SIGINT/SIGTERM; resolves with the exit code. */
 export async function runSimulate(flags: SimulateFlags): Promise<number> {
   if (
@@ -144,11 +178,18 @@ export async function runSimulate(flags: SimulateFlags): Promise<number> {
   }
   const counts: ReplayCounts = { events: 0, bad: 0 };
   if (flags.replay !== undefined) checkReadable(flags.replay);
-  const replay =
+  const recording =
     flags.replay === undefined
       ? undefined
+      : isDuckDbFile(flags.replay)
+        ? await duckDbReplay(flags.replay, counts)
+        : { events: readRecording(flags.replay, counts), cluster: undefined };
+  const replay =
+    recording === undefined
+      ? undefined
       : {
-          events: readRecording(flags.replay, counts),
+          events: recording.events,
+          ...(recording.cluster === undefined ? {} : { cluster: recording.cluster }),
           speed: flags.speed ?? 1,
           loop: flags.loop === true,
           ...(flags.replayCluster === undefined ? {} : { cluster: flags.replayCluster }),

@@ -17,17 +17,18 @@ import {
   wantColor,
 } from '../output/format.js';
 import { type Cluster, DEFAULT_RECONNECT, DEFAULTS, Host, hostWarning } from '../../index.js';
-import { type ClientFigures, LinkWatch } from '../output/link.js';
+import { LinkWatch } from '../output/link.js';
 import { asUsage, errorLine, gapLine } from '../messages.js';
 import { LineWriter, openLineFile } from '../output/output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
-import { formatProgress, formatStats, formatSummary, StatusLine } from '../output/status-line.js';
+import { checkDuckDbFlags, CliDuckDb, type DuckDbFlags } from './cli-duckdb.js';
+import { StreamStatus } from './stream-status.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { isFuturesCluster } from '../../protocol/streams.js';
 import { defaultStreams, type StreamRequest } from './stream-flags.js';
 import { unknownTickerNotes } from '../unknown-tickers.js';
 
-export interface StreamFlags extends SinkFlags {
+export interface StreamFlags extends SinkFlags, DuckDbFlags {
   cluster: Cluster;
   subscribe?: string[];
   host?: string;
@@ -84,8 +85,10 @@ class StreamRun {
   private sim: Simulator | undefined;
   private file: LineWriter | undefined;
   private sink: CliSink | undefined;
+  /** `record --to`: the DuckDB recording. */
+  private db: CliDuckDb | undefined;
   private stdout: LineWriter | undefined;
-  private statusLine: StatusLine | undefined;
+  private readonly status: StreamStatus;
   private readonly format: Format;
   private readonly color: boolean;
   private readonly errColor: boolean;
@@ -95,12 +98,6 @@ class StreamRun {
   private stopping = false;
   /** Set once the stream is under way (past start-up checks): summaries are printed from then. */
   private streaming = false;
-  /** With --from: topics catching up and caught up (partial: not `filled`). */
-  private readonly catchUp = { topics: 0, caughtUp: 0, partial: 0 };
-  /** Events delivered from REST history (--backfill, --from). */
-  private backfilled = 0;
-  /** Topic fills that ended partial (--backfill). */
-  private partialFills = 0;
   private timer: NodeJS.Timeout | undefined;
   private done!: (code: number) => void;
   private readonly finished = new Promise<number>((resolve) => (this.done = resolve));
@@ -118,6 +115,15 @@ class StreamRun {
     this.format = flags.format ?? (tty ? 'pretty' : 'ndjson');
     this.color = wantColor(tty, io.env, flags.color ?? true);
     this.errColor = wantColor(io.stderr.isTTY === true, io.env, flags.color ?? true);
+    this.status = new StreamStatus({
+      stderr: io.stderr,
+      link: this.link,
+      stats: flags.stats,
+      progress: flags.progress,
+      backfill: flags.backfill,
+      from: flags.from !== undefined,
+      sinkStatus: () => this.sink?.status(),
+    });
   }
 
   async start(): Promise<number> {
@@ -142,19 +148,27 @@ class StreamRun {
       );
     }
     checkSinkFlags(flags);
+    checkDuckDbFlags(flags);
     if (flags.sink !== undefined) {
       this.sink = await CliSink.open({ ...flags, sink: flags.sink }, flags.cluster, (message) =>
         this.note(message),
       );
     }
-    if (flags.out !== undefined) {
+    if (flags.out !== undefined || flags.to !== undefined) {
       try {
-        this.file = openLineFile(flags.out, '--out', (err) => {
-          this.note(`error: writing ${flags.out} failed: ${err.message}`);
-          void this.stop(1);
-        });
+        if (flags.to !== undefined) {
+          this.db = await CliDuckDb.open({ ...flags, to: flags.to }, flags.cluster, (m) =>
+            this.note(m),
+          );
+        }
+        if (flags.out !== undefined)
+          this.file = openLineFile(flags.out, '--out', (err) => {
+            this.note(`error: writing ${flags.out} failed: ${err.message}`);
+            void this.stop(1);
+          });
       } catch (err) {
         await this.sink?.close();
+        await this.db?.close().catch(noop);
         throw err;
       }
     }
@@ -163,7 +177,7 @@ class StreamRun {
       const tty = this.io.stdout.isTTY === true;
       this.stdout = new LineWriter(this.io.stdout, {
         owns: false,
-        around: (write) => (this.statusLine && tty ? this.statusLine.above(write) : write()),
+        around: (write) => (tty ? this.status.above(write) : write()),
         onError: (err) => {
           // The reader went away (`| head`): stop quietly. Anything else is a failure.
           if (err.code !== 'EPIPE') this.note(`error: writing to stdout failed: ${err.message}`);
@@ -186,7 +200,7 @@ class StreamRun {
       if (hostNote !== undefined && flags.verbose !== true) this.note(`warning: ${hostNote}`);
       this.subscribeAll(this.client);
       // Each topic subscribed with --from gets one caughtUp (unfilled for those without history).
-      if (flags.from !== undefined) this.catchUp.topics = this.client.subscriptions().size;
+      if (flags.from !== undefined) this.status.catchingUp(this.client.subscriptions().size);
       if (this.sim) {
         this.note(
           `polygon-stream: no API key (--key or POLYGON_API_KEY), so streaming simulated data from the embedded simulator at ${this.sim.url} (${flags.simRate ?? 200} events/s; --sim-rate to change)`,
@@ -206,7 +220,12 @@ class StreamRun {
     }
     this.listen(this.client);
     this.streaming = true;
-    this.startStatusLine(this.client);
+    const { db, file } = this;
+    const out = db ? flags.to : flags.out;
+    this.status.start(
+      this.client,
+      out === undefined ? undefined : { file: out, written: () => db?.rows ?? file?.lines ?? 0 },
+    );
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = (): void => {
         if (this.stopping) process.exit(130); // a second Ctrl-C: give up waiting
@@ -298,8 +317,13 @@ class StreamRun {
     this.link.attach(client);
     client.on('*', (event) => this.event(event as WireEvent));
     // One pipelined write per frame: the data events of the frame that were printed / recorded.
-    const sink = this.sink;
-    if (sink) client.on('frame', () => sink.endFrame());
+    const { sink, db } = this;
+    if (sink || db) {
+      client.on('frame', () => {
+        sink?.endFrame();
+        db?.endFrame();
+      });
+    }
     client.on('reconnect', (info) => {
       // After max_connections the warning already said when the slot is taken back. Retries of
       // the first connection are quiet: its first failure said the cause (see retryNote).
@@ -308,7 +332,10 @@ class StreamRun {
         `reconnecting (attempt ${info.attempt}/${DEFAULT_RECONNECT.maxAttempts}, in ${info.delayMs} ms): ${info.cause.message}`,
       );
     });
-    client.on('gap', (gap) => this.note(gapLine(gap, clockTime)));
+    client.on('gap', (gap) => {
+      db?.note('gap', gap, gap.topics);
+      this.note(gapLine(gap, clockTime));
+    });
     client.on('snapshot', (r) => {
       if (r.status !== 'delivered')
         this.note(
@@ -316,13 +343,12 @@ class StreamRun {
         );
     });
     client.on('caughtUp', (report) => {
-      this.catchUp.caughtUp++;
-      if (report.status !== 'filled') this.catchUp.partial++;
-      this.backfilled += report.events;
+      db?.note('caughtUp', report, [report.topic]);
+      this.status.caughtUp(report);
     });
     client.on('backfill', (report) => {
-      this.backfilled += report.events;
-      if (report.status === 'partial') this.partialFills++;
+      db?.note('backfill', report, [report.topic]);
+      this.status.backfillReport(report);
     });
     client.on('close', ({ error }) => {
       // An error was printed by onError already; a clean close we did not ask for is odd but fine.
@@ -330,42 +356,9 @@ class StreamRun {
     });
   }
 
-  private startStatusLine(client: StreamClient): void {
-    const { stats, progress, out } = this.flags;
-    const live = this.io.stderr.isTTY === true && stats !== false;
-    const file = this.file;
-    // record's progress line replaces the stats line unless --stats / --no-stats says otherwise.
-    if (progress && stats === undefined && file && out !== undefined) {
-      this.statusLine = new StatusLine({
-        stream: this.io.stderr,
-        text: () => formatProgress(this.link.figures(), file.lines, out),
-        label: 'record',
-        live,
-      });
-    } else if (live || stats === true) {
-      const sink = this.sink;
-      this.statusLine = new StatusLine({
-        stream: this.io.stderr,
-        text: () => {
-          const line = formatStats(this.link.figures(), this.clientFigures(client));
-          return sink ? `${line} · ${sink.status()}` : line;
-        },
-        live,
-      });
-    }
-    this.statusLine?.start();
-  }
-
-  private clientFigures(client: StreamClient): ClientFigures {
-    const stats = client.stats();
-    const figures: ClientFigures = this.flags.backfill
-      ? { ...stats, backfilled: this.backfilled, partialFills: this.partialFills }
-      : stats;
-    return this.flags.from === undefined ? figures : { ...figures, catchUp: { ...this.catchUp } };
-  }
-
   private event(event: WireEvent): void {
     if (this.stopping) return;
+    this.db?.add(event, this.client?.isBackfilled(event) === true);
     if (event.ev === 'status') {
       const status = redactValue(event, this.key);
       if (this.format === 'pretty' && this.stdout) {
@@ -394,9 +387,7 @@ class StreamRun {
 
   /** One line on stderr, out of the live status line's way. */
   private note(text: string): void {
-    const print = (): void => void this.io.stderr.write(`${text}\n`);
-    if (this.statusLine) this.statusLine.above(print);
-    else print();
+    this.status.above(() => void this.io.stderr.write(`${text}\n`));
   }
 
   private async stop(code: number): Promise<void> {
@@ -422,18 +413,17 @@ class StreamRun {
     this.stopping = true;
     clearTimeout(this.timer);
     for (const [signal, handler] of this.signals) process.off(signal, handler);
-    this.statusLine?.stop();
-    const summary = this.statusLine !== undefined && this.client !== undefined;
+    this.status.stop();
+    const summary = this.status.shown && this.client !== undefined;
     if (this.client) await this.client.closeStream().catch(noop);
     await this.sim?.close().catch(noop);
     // After the socket: nothing more arrives, so what the sink holds can be flushed.
     const sinkSummary = await this.sink?.close();
     if (sinkSummary !== undefined && this.streaming) this.note(sinkSummary);
+    const dbSummary = await this.db?.close().catch((err: Error) => `error: --to: ${err.message}`);
+    if (dbSummary !== undefined) this.note(dbSummary);
     await this.file?.end();
     await this.stdout?.end();
-    if (summary) {
-      const line = formatSummary(this.link.figures(), this.clientFigures(this.client!));
-      this.note(`stats: ${line}${this.sink ? ` · ${this.sink.status()}` : ''}`);
-    }
+    if (summary) this.note(`stats: ${this.status.summary(this.client!)}`);
   }
 }
