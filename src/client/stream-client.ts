@@ -24,7 +24,7 @@ import {
 import { Dispatcher, type EventsOptions } from './delivery/dispatcher.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { redactError } from '../redact.js';
-import { interpretStatus, refusalError } from '../protocol/statuses.js';
+import { routeStatus } from './status-route.js';
 import type {
   DataEvent,
   EventOf,
@@ -156,7 +156,15 @@ export class StreamClient<C extends Cluster = Cluster> {
       {
         raw: onMessage === undefined ? undefined : (raw) => this.callRaw(onMessage, raw),
         print: (raw) => this.callRaw(printMessage, raw),
-        status: (event) => this.status(event),
+        status: (event) =>
+          routeStatus(event, {
+            config: this.config,
+            connection: this.connection,
+            store: this.store,
+            log: this.log,
+            stats: () => this.stats(),
+            report: (error) => this.report(error),
+          }),
         report: (error) => this.report(error),
       },
     );
@@ -348,40 +356,6 @@ export class StreamClient<C extends Cluster = Cluster> {
       topics,
       options,
     );
-  }
-
-  /** A status event: acks and refusals settle subscriptions, the rest is the connection's. */
-  private status(event: WireEvent): void {
-    const verdict = interpretStatus(event, {
-      authenticating: this.state === 'authenticating',
-      open: this.state === 'open',
-      secret: this.config.apiKey,
-      cluster: this.config.cluster,
-      reclaimAfterMs:
-        this.config.onMaxConnections === 'reclaim' ? this.config.reclaimAfterMs : undefined,
-      figures: () => this.figures(),
-    });
-    switch (verdict.kind) {
-      case 'ack':
-        this.log.debug(`server: ${verdict.text}`);
-        return this.store.ack(verdict.action, verdict.topic);
-      case 'refusal':
-        return this.report(refusalError(verdict.text, this.store.refuse(verdict.text)));
-      default:
-        return this.connection.status(verdict);
-    }
-  }
-
-  /** Figures for the slow-consumer error (events/s, queue depth, drops, latency). */
-  private figures(): Record<string, unknown> {
-    const s = this.stats();
-    return {
-      eventsPerSecond: Math.round(s.eventsPerSecond),
-      queueDepth: s.queueDepth,
-      dropped: s.dropped,
-      latencyP99Ms: s.latencyMs?.p99,
-      socketBufferedBytes: this.connection.bufferedAmount,
-    };
   }
 
   private authenticated(reconnect: { since: number; lostAt: number } | undefined): void {

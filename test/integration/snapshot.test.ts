@@ -264,14 +264,28 @@ describe('snapshot on subscribe', () => {
   });
 
   it('cli: stream --snapshot prints a marked snapshot line before the live lines', T, async () => {
-    const sim = await simulator({ eventsPerSecond: 1_000, tickMs: 10 });
+    // REST trailing the stream: its latest trade is older than any live one after the subscribe
+    // (the snapshot is asked for as the subscribe is sent), so it is delivered, not stale, however
+    // slowly this machine asks. AAPL goes on the tape with its past first, and the test waits
+    // until REST serves a latest trade of it (the past counts as generated when first asked for).
+    const sim = await simulator({ eventsPerSecond: 1_000, tickMs: 10, restLagMs: 300 });
+    const latest = `${sim.url.replace('ws:', 'http:')}/v2/last/trade/AAPL`;
+    const auth = { headers: { Authorization: `Bearer ${KEY}` } };
+    for (let tries = 0; (await fetch(latest, auth).then((r) => r.status)) !== 200; tries++) {
+      assert.ok(tries < 100, 'REST serves a latest AAPL trade within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const args = ['stream', '--snapshot', '--subscribe', 'T.AAPL', '--format', 'pretty'];
     const more = ['--no-color', '--max-events', '30', '--host', sim.url, '--key', KEY];
     const result = await spawnNode([CLI, ...args, ...more]).result;
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.split('\n').filter((l) => /\sT\s+AAPL\s/.test(l));
     assert.ok(lines.length > 3, result.stdout);
-    assert.match(lines[0]!, /\[snapshot\]$/, 'the first trade line is the snapshot');
+    assert.match(
+      lines[0]!,
+      /\[snapshot\]$/,
+      `the first trade line is the snapshot: ${result.stderr}`,
+    );
     assert.ok(
       lines.slice(1).every((l) => !l.includes('[snapshot]')),
       'live lines are not marked',
