@@ -19,7 +19,10 @@ let loading: Promise<{ duckdb: DuckDbModule; native: DuckDbNative }> | undefined
  */
 export function loadDuckDb(): Promise<{ duckdb: DuckDbModule; native: DuckDbNative }> {
   loading ??= Promise.all([import('@duckdb/node-api'), import('@duckdb/node-bindings')]).then(
-    ([duckdb, native]) => ({ duckdb, native: (native as { default?: DuckDbNative }).default ?? native }),
+    ([duckdb, native]) => ({
+      duckdb,
+      native: (native as { default?: DuckDbNative }).default ?? native,
+    }),
     (err: unknown) => {
       loading = undefined;
       throw new PolygonStreamError(

@@ -47,7 +47,13 @@ abstract class ColumnBuffer {
     if (this.hasNull) {
       this.native.vector_ensure_validity_writable(vector);
       const bytes = Math.ceil(n / 64) * 8;
-      this.native.copy_data_to_vector_validity(vector, 0, this.validity.buffer as ArrayBuffer, 0, bytes);
+      this.native.copy_data_to_vector_validity(
+        vector,
+        0,
+        this.validity.buffer as ArrayBuffer,
+        0,
+        bytes,
+      );
       this.validity.fill(0xffffffff);
       this.hasNull = false;
     }
@@ -255,17 +261,15 @@ class LevelsBuffer extends ColumnBuffer {
   }
 }
 
-const BUFFERS: Record<
-  ColumnKind,
-  new (native: NativeBindings, capacity: number) => ColumnBuffer
-> = {
-  int: Int64Buffer,
-  num: DoubleBuffer,
-  text: TextBuffer,
-  bool: BoolBuffer,
-  ints: IntListBuffer,
-  levels: LevelsBuffer,
-};
+const BUFFERS: Record<ColumnKind, new (native: NativeBindings, capacity: number) => ColumnBuffer> =
+  {
+    int: Int64Buffer,
+    num: DoubleBuffer,
+    text: TextBuffer,
+    bool: BoolBuffer,
+    ints: IntListBuffer,
+    levels: LevelsBuffer,
+  };
 
 /** The rows of one event table on their way into its appender. */
 export class TableChunks {
