@@ -24,6 +24,10 @@ const standardTransports: Plugin = {
   },
 };
 
+// @duckdb/node-api's own native bindings, which the DuckDB sink uses too (src/duckdb/table-chunks.ts):
+// loaded from the install, never bundled (tsup leaves only declared dependencies out by itself).
+const external = ['@duckdb/node-bindings'];
+
 // ESM: the library entries and the CLI share chunks, so the CLI imports the library code
 // instead of carrying its own copy. CJS: the library entries only. No source maps in the package.
 // Standard (browsers, Deno, Bun, workers): the client alone in one self-contained ES module.
@@ -44,6 +48,7 @@ const full: Options[] = [
     splitting: true,
     clean: true,
     target: 'node20',
+    external,
   },
   {
     entry: library,
@@ -51,6 +56,7 @@ const full: Options[] = [
     dts: true,
     splitting: true,
     target: 'node20',
+    external,
   },
   standard,
 ];
@@ -65,6 +71,7 @@ const partial: Record<'cli' | 'browser', Options> = {
     format: ['esm'],
     splitting: false,
     target: 'node20',
+    external,
   },
   browser: standard,
 };

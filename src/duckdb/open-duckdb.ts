@@ -8,13 +8,21 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 
 export type DuckDbModule = typeof import('@duckdb/node-api');
+/** The C API underneath (@duckdb/node-api's own dependency): the sink fills data chunks with it. */
+export type DuckDbNative = typeof import('@duckdb/node-bindings');
 
-let loading: Promise<DuckDbModule> | undefined;
+let loading: Promise<{ duckdb: DuckDbModule; native: DuckDbNative }> | undefined;
 
-/** `import('@duckdb/node-api')`, once; MISSING_DEPENDENCY naming the package when it is absent. */
-export function loadDuckDb(): Promise<DuckDbModule> {
-  loading ??= import('@duckdb/node-api').then(
-    (m) => m,
+/**
+ * `import('@duckdb/node-api')` and its `@duckdb/node-bindings`, once; MISSING_DEPENDENCY naming
+ * the package when it is absent.
+ */
+export function loadDuckDb(): Promise<{ duckdb: DuckDbModule; native: DuckDbNative }> {
+  loading ??= Promise.all([import('@duckdb/node-api'), import('@duckdb/node-bindings')]).then(
+    ([duckdb, native]) => ({
+      duckdb,
+      native: (native as { default?: DuckDbNative }).default ?? native,
+    }),
     (err: unknown) => {
       loading = undefined;
       throw new PolygonStreamError(
@@ -30,6 +38,7 @@ export function loadDuckDb(): Promise<DuckDbModule> {
 
 export interface OpenDb {
   duckdb: DuckDbModule;
+  native: DuckDbNative;
   instance: DuckDBInstance;
   connection: DuckDBConnection;
   /** Close the connection and the database (the file is checkpointed). Never throws. */
@@ -38,7 +47,7 @@ export interface OpenDb {
 
 /** Open (or create, unless read-only) a DuckDB file. */
 export async function openDuckDb(path: string, mode: 'write' | 'read'): Promise<OpenDb> {
-  const duckdb = await loadDuckDb();
+  const { duckdb, native } = await loadDuckDb();
   let instance: DuckDBInstance;
   try {
     instance = await duckdb.DuckDBInstance.create(
@@ -51,6 +60,7 @@ export async function openDuckDb(path: string, mode: 'write' | 'read'): Promise<
   const connection = await instance.connect();
   return {
     duckdb,
+    native,
     instance,
     connection,
     close: () => {

@@ -1,6 +1,8 @@
 /**
- * DuckDbSink: every event into a DuckDB file, one table per stream (columns.ts), appended with
- * DuckDB's appender. Appending is synchronous and in memory; the appenders are flushed — which
+ * DuckDbSink: every event into a DuckDB file, one table per stream (columns.ts), gathered column
+ * by column and appended a data chunk at a time (table-chunks.ts) with DuckDB's appender; statuses
+ * and lifecycle reports, rare, row by row. Appending is synchronous and in memory; the appenders
+ * are flushed — which
  * commits their rows to the file (DuckDB's write-ahead log) — every `flushIntervalMs` (default
  * 1 s) or after `flushRows` rows (default 10 000), whichever comes first, and on close. That is
  * the durability interval: a crash (kill -9, power) loses at most the rows of the last interval;
@@ -11,7 +13,6 @@
  */
 import type { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { WireEvent } from '../protocol/codec.js';
-import { eventTimeMs } from '../protocol/timestamps.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import type { PolygonStreamError } from '../errors.js';
 import { fn, integer, oneOf, plainObject, string } from '../validate.js';
@@ -22,10 +23,9 @@ import {
   SIDE_TABLES_SQL,
   STATUS_TABLE,
   tablesOf,
-  type ColumnKind,
-  type TableSpec,
 } from './columns.js';
 import { openDuckDb, recordingFailed, type DuckDbModule, type OpenDb } from './open-duckdb.js';
+import { TableChunks } from './table-chunks.js';
 
 export interface DuckDbSinkOptions {
   /** The cluster the events come from (its tables are created; stocks T and futures T differ). */
@@ -54,12 +54,6 @@ export type EventSource = 'live' | 'backfill' | (string & Record<never, never>);
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 export const DEFAULT_FLUSH_ROWS = 10_000;
 
-interface Writer {
-  table: TableSpec;
-  appender: DuckDBAppender;
-  fields: ReadonlySet<string>;
-}
-
 const WHERE = 'DuckDbSink';
 
 export class DuckDbSink {
@@ -67,8 +61,8 @@ export class DuckDbSink {
   readonly cluster: Cluster;
   readonly #db: OpenDb;
   readonly #duck: DuckDbModule;
-  readonly #byEv: Map<string, Writer>;
-  readonly #unknown: Writer;
+  readonly #byEv: Map<string, TableChunks>;
+  readonly #unknown: TableChunks;
   readonly #statuses: DuckDBAppender;
   readonly #lifecycle: DuckDBAppender;
   readonly #flushRows: number;
@@ -88,7 +82,7 @@ export class DuckDbSink {
     options: Required<Pick<DuckDbSinkOptions, 'cluster' | 'flushIntervalMs' | 'flushRows'>> &
       Pick<DuckDbSinkOptions, 'onError'>,
     db: OpenDb,
-    writers: Writer[],
+    writers: TableChunks[],
     side: [DuckDBAppender, DuckDBAppender],
     seq: number,
   ) {
@@ -128,13 +122,9 @@ export class DuckDbSink {
         await db.connection.run(sql);
       }
       const seq = await largestSeq(db);
-      const writers: Writer[] = [];
+      const writers: TableChunks[] = [];
       for (const table of tables) {
-        writers.push({
-          table,
-          appender: await db.connection.createAppender(table.name),
-          fields: new Set(table.columns.map(([field]) => field)),
-        });
+        writers.push(new TableChunks(table, await db.connection.createAppender(table.name), db));
       }
       const side: [DuckDBAppender, DuckDBAppender] = [
         await db.connection.createAppender(STATUS_TABLE),
@@ -163,14 +153,22 @@ export class DuckDbSink {
       this.#dropped += events.length;
       return;
     }
-    const received = this.#now();
-    for (const event of events) {
-      const seq = ++this.#seq;
-      if (event.ev === 'status') this.#appendStatus(event, seq, received);
-      else {
-        const writer = this.#byEv.get(event.ev) ?? this.#unknown;
-        this.#appendEvent(writer, event, seq, received, sourceOf?.(event) ?? 'live');
+    const receivedUs = Date.now() * 1000;
+    let received: DuckDBTimestampValue | undefined;
+    try {
+      for (const event of events) {
+        const seq = ++this.#seq;
+        if (event.ev === 'status') this.#appendStatus(event, seq, (received ??= this.#now()));
+        else {
+          const table = this.#byEv.get(event.ev) ?? this.#unknown;
+          table.add(event, seq, receivedUs, sourceOf?.(event) ?? 'live');
+        }
       }
+    } catch (err) {
+      // a full chunk refused by DuckDB (out of memory …): reported as a failed flush
+      this.#pending += events.length;
+      this.#fail(err);
+      return;
     }
     this.#added(events.length);
   }
@@ -196,20 +194,22 @@ export class DuckDbSink {
   flush(): void {
     if (this.#pending === 0 || this.#failed) return;
     try {
-      for (const w of this.#byEv.values()) w.appender.flushSync();
-      this.#unknown.appender.flushSync();
-      this.#statuses.flushSync();
-      this.#lifecycle.flushSync();
+      for (const t of this.#tables()) t.drain();
+      for (const a of this.#appenders()) a.flushSync();
     } catch (err) {
-      this.#failed = true;
-      this.#dropped += this.#pending;
-      this.#pending = 0;
-      this.#onError?.(recordingFailed(`writing ${this.path} failed`, this.path, err));
+      this.#fail(err);
       return;
     }
     this.#committed += this.#pending;
     this.#pending = 0;
     this.#flushes++;
+  }
+
+  #fail(err: unknown): void {
+    this.#failed = true;
+    this.#dropped += this.#pending;
+    this.#pending = 0;
+    this.#onError?.(recordingFailed(`writing ${this.path} failed`, this.path, err));
   }
 
   stats(): DuckDbSinkStats {
@@ -238,9 +238,13 @@ export class DuckDbSink {
     return Promise.resolve();
   }
 
+  *#tables(): Iterable<TableChunks> {
+    yield* this.#byEv.values();
+    yield this.#unknown;
+  }
+
   *#appenders(): Iterable<DuckDBAppender> {
-    for (const w of this.#byEv.values()) yield w.appender;
-    yield this.#unknown.appender;
+    for (const t of this.#tables()) yield t.appender;
     yield this.#statuses;
     yield this.#lifecycle;
   }
@@ -268,76 +272,7 @@ export class DuckDbSink {
     a.appendVarchar(JSON.stringify(rest));
     a.endRow();
   }
-
-  #appendEvent(
-    w: Writer,
-    event: WireEvent,
-    seq: number,
-    received: DuckDBTimestampValue,
-    source: string,
-  ): void {
-    const a = w.appender;
-    a.appendBigInt(BigInt(seq));
-    a.appendTimestamp(received);
-    a.appendVarchar(source);
-    const ms = eventTimeMs(event);
-    if (ms === undefined) a.appendNull();
-    else a.appendTimestamp(new this.#duck.DuckDBTimestampValue(BigInt(Math.round(ms * 1000))));
-    let extra: Record<string, unknown> | undefined;
-    for (const [field, kind] of w.table.columns) {
-      const value = event[field];
-      if (value === undefined) a.appendNull();
-      else if (!this.#appendTyped(a, kind, value)) {
-        a.appendNull();
-        (extra ??= {})[field] = value;
-      }
-    }
-    for (const key in event) {
-      if (key !== 'ev' && !w.fields.has(key)) (extra ??= {})[key] = event[key];
-    }
-    if (extra === undefined) a.appendNull();
-    else a.appendVarchar(JSON.stringify(extra));
-    a.endRow();
-  }
-
-  /** Append a value of a typed column; false (nothing appended) when it does not fit. */
-  #appendTyped(a: DuckDBAppender, kind: ColumnKind, v: unknown): boolean {
-    const d = this.#duck;
-    switch (kind) {
-      case 'int':
-        if (!Number.isSafeInteger(v)) return false;
-        a.appendBigInt(BigInt(v as number));
-        return true;
-      case 'num':
-        if (typeof v !== 'number' || !Number.isFinite(v)) return false;
-        a.appendDouble(v);
-        return true;
-      case 'text':
-        if (typeof v !== 'string') return false;
-        a.appendVarchar(v);
-        return true;
-      case 'bool':
-        if (typeof v !== 'boolean') return false;
-        a.appendBoolean(v);
-        return true;
-      case 'ints':
-        if (!Array.isArray(v) || !v.every(isInt32)) return false;
-        a.appendList(v as number[], d.LIST(d.INTEGER));
-        return true;
-      case 'levels':
-        if (!Array.isArray(v) || !v.every(isLevel)) return false;
-        a.appendList(
-          (v as number[][]).map((level) => d.listValue(level)),
-          d.LIST(d.LIST(d.DOUBLE)),
-        );
-        return true;
-    }
-  }
 }
-
-const isInt32 = (x: unknown): boolean => Number.isInteger(x) && Math.abs(x as number) < 2 ** 31;
-const isLevel = (l: unknown): boolean =>
-  Array.isArray(l) && l.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /** The largest `seq` of the file's tables (0 for a new file): a reopened recording continues. */
 async function largestSeq(db: OpenDb): Promise<number> {

@@ -213,6 +213,47 @@ describe('DuckDB recording', { skip }, () => {
     assert.throws(() => replayClusterOf(['futures', 'stocks']), /futures cluster alone/);
   });
 
+  test('data chunks give every value back: nulls, lists, book levels, long and non-ASCII text, past one chunk', async () => {
+    const path = join(dir, 'chunks.duckdb');
+    const sink = await DuckDbSink.open(path, { cluster: 'crypto' });
+    const events: WireEvent[] = [];
+    for (let n = 0; n < 5_000; n++) {
+      const t = 1_760_000_000_000 + n;
+      if (n % 5 === 0) {
+        const levels = Array.from({ length: n % 7 }, (_, k) => [100 + k / 8, n + k]);
+        events.push({ ev: 'XL2', pair: 'BTC-USD', b: levels, a: [], t, x: 1, r: t + 3 });
+      } else if (n % 5 === 1) {
+        // a long pair, a non-ASCII one, a null and a fractional field go to their columns or extra
+        const pair =
+          n % 3 === 0 ? 'A-VERY-LONG-PAIR-NAME-' + String(n) : n % 3 === 1 ? 'ÉTH-€' : null;
+        events.push({
+          ev: 'XT',
+          pair,
+          p: -n / 3,
+          t,
+          s: 0.5,
+          c: n % 2 ? [] : [1, -2, 2 ** 30],
+          i: -n,
+          x: 1,
+          r: t,
+        });
+      } else if (n % 5 === 2) {
+        events.push({ ev: 'XT', pair: 'ETH-USD', p: 1, t, s: 2, c: [1.5], x: 2 ** 53 + 2, r: t });
+      } else if (n % 5 === 3) {
+        events.push({ ev: 'XQ', pair: 'ETH-USD', bp: 1, bs: 2, ap: 3, as: 4, t, x: 1, r: t });
+      } else {
+        events.push({ ev: 'ZZ', what: n, t });
+      }
+    }
+    for (let i = 0; i < events.length; i += 777) sink.write(events.slice(i, i + 777));
+    assert.equal(sink.stats().rows, 5_000);
+    await sink.close();
+    const source = await openDuckDbRecording(path);
+    const back: WireEvent[] = [];
+    for await (const e of source.read()) back.push(e);
+    assert.deepEqual(back, events);
+  });
+
   test('bad input: a --parquet without --to, a file that is not DuckDB', async () => {
     const r = await start(['record', 'x.ndjson', '--parquet', dir]).result;
     assert.equal(r.code, 2);
