@@ -6,6 +6,7 @@
 import type { StreamClient } from '../client/stream-client.js';
 import type { Cluster } from '../protocol/streams.js';
 import { DuckDbSink, type DuckDbSinkOptions } from './sink.js';
+import { eventSource } from './event-source.js';
 
 export interface DuckDbRecording {
   readonly sink: DuckDbSink;
@@ -20,12 +21,12 @@ export async function recordToDuckDb<C extends Cluster>(
   options: Omit<DuckDbSinkOptions, 'cluster'> = {},
 ): Promise<DuckDbRecording> {
   const sink = await DuckDbSink.open(path, { ...options, cluster: client.cluster });
-  const source = (event: object): 'backfill' | 'live' =>
-    client.isBackfilled(event) ? 'backfill' : 'live';
   const removers = [
-    client.on('frame', (events) => sink.write(events, source)),
+    client.on('frame', (events) => sink.write(events, (event) => eventSource(client, event))),
     client.on('gap', (gap) => sink.note('gap', gap, gap.topics)),
     client.on('backfill', (report) => sink.note('backfill', report, [report.topic])),
+    client.on('caughtUp', (report) => sink.note('caughtUp', report, [report.topic])),
+    client.on('snapshot', (report) => sink.note('snapshot', report, [report.topic])),
   ];
   return {
     sink,

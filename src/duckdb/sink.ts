@@ -13,6 +13,7 @@
  */
 import type { DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { WireEvent } from '../protocol/codec.js';
+import type { EventSource } from './event-source.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import type { PolygonStreamError } from '../errors.js';
 import { fn, integer, oneOf, plainObject, string } from '../validate.js';
@@ -49,7 +50,7 @@ export interface DuckDbSinkStats {
 }
 
 /** Where an event came from: the live stream, or REST history (gap-fill's `backfill`). */
-export type EventSource = 'live' | 'backfill' | (string & Record<never, never>);
+export type { EventSource };
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 export const DEFAULT_FLUSH_ROWS = 10_000;

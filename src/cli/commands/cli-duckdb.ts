@@ -6,6 +6,7 @@
  */
 import type { WireEvent } from '../../protocol/codec.js';
 import type { DuckDbSink } from '../../duckdb/sink.js';
+import type { EventSource } from '../../duckdb/event-source.js';
 import { UsageError } from '../args.js';
 
 export interface DuckDbFlags {
@@ -17,7 +18,7 @@ export interface DuckDbFlags {
 
 export class CliDuckDb {
   private pending: WireEvent[] = [];
-  private sources: boolean[] = [];
+  private sources: EventSource[] = [];
 
   private constructor(
     private readonly sink: DuckDbSink,
@@ -42,9 +43,9 @@ export class CliDuckDb {
     return this.sink.stats().rows;
   }
 
-  add(event: WireEvent, backfilled: boolean): void {
+  add(event: WireEvent, source: EventSource): void {
     this.pending.push(event);
-    this.sources.push(backfilled);
+    this.sources.push(source);
   }
 
   /** The frame ended: append its events in one go. */
@@ -55,7 +56,7 @@ export class CliDuckDb {
     this.pending = [];
     this.sources = [];
     let i = 0;
-    this.sink.write(events, () => (sources[i++] ? 'backfill' : 'live'));
+    this.sink.write(events, () => sources[i++]!);
   }
 
   note(kind: string, report: object, topics: readonly string[]): void {

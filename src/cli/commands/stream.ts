@@ -22,6 +22,7 @@ import { asUsage, errorLine, gapLine } from '../messages.js';
 import { LineWriter, openLineFile } from '../output/output.js';
 import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
 import { checkDuckDbFlags, CliDuckDb, type DuckDbFlags } from './cli-duckdb.js';
+import { eventSource } from '../../duckdb/event-source.js';
 import { StreamStatus } from './stream-status.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { isFuturesCluster } from '../../protocol/streams.js';
@@ -358,7 +359,7 @@ class StreamRun {
 
   private event(event: WireEvent): void {
     if (this.stopping) return;
-    this.db?.add(event, this.client?.isBackfilled(event) === true);
+    if (this.db && this.client) this.db.add(event, eventSource(this.client, event));
     if (event.ev === 'status') {
       const status = redactValue(event, this.key);
       if (this.format === 'pretty' && this.stdout) {
