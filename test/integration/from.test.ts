@@ -167,3 +167,44 @@ test('a slow consumer gets its queue policy; wildcards and repeats are refused',
     await sim.close();
   }
 });
+
+test('topics queued behind a slow request gate are not given up for waiting their turn', async () => {
+  // 8 topics, each needing at least two REST queries, through a gate of one request at a time
+  // at 4 a second: the last topics' first query leaves the gate seconds after their first live
+  // event, far past maxHoldMs (300 ms). Waiting in the gate is not REST failing to make progress.
+  const names = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'AMD'];
+  const sim = await startSimulator({
+    eventsPerSecond: 800,
+    tickMs: 10,
+    pastMs: 30_000,
+    tickers: { stocks: names },
+  });
+  const topics = names.map((s) => `T.${s}`);
+  const client = new StreamClient('k', 'stocks', {
+    host: sim.url,
+    backfill: { maxHoldMs: 300, concurrency: 1, requestsPerSecond: 4 },
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  const caught: CaughtUp[] = [];
+  const history = new Map<string, number>();
+  client.on('T', (e) => {
+    if (client.isBackfilled(e)) history.set(e.sym, (history.get(e.sym) ?? 0) + 1);
+  });
+  client.on('caughtUp', (c) => caught.push(c));
+  try {
+    await client.startStreamThread({ pingInterval: 0 });
+    await client.subscribe(topics, { from: '20s' });
+    await until(() => caught.length === topics.length, 20_000, 'every topic caught up');
+  } finally {
+    await client.closeStream();
+    await sim.close();
+  }
+  for (const c of caught) {
+    assert.equal(c.status, 'filled', JSON.stringify(c));
+    assert.ok((history.get(c.topic.slice(2)) ?? 0) > 0, `${c.topic}: history delivered`);
+  }
+  // The gate really made them wait: live events were held longer than maxHoldMs, yet filled.
+  const longest = Math.max(...caught.map((c) => c.heldMs));
+  assert.ok(longest > 3 * 300, `live events held at most ${longest} ms`);
+});

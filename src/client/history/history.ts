@@ -68,7 +68,10 @@ export interface HistoryQuery extends HistoryWindow {
 
 /** What gap-fill asks of `events`, beyond a history query. */
 export interface EventsQuery extends HistoryQuery {
-  /** Give up at this time (Unix ms) with HISTORY_FAILED; default: now + `deadlineMs`. */
+  /**
+   * Give up at this time (Unix ms) with HISTORY_FAILED; default: now + `deadlineMs`. `Infinity`:
+   * never (the caller bounds the call itself and aborts it through `signal`).
+   */
   deadline?: number;
   /** Each row that failed its checks; without it the first such row is HISTORY_INVALID. */
   rejected?: (row: RejectedRow) => void;
@@ -78,6 +81,11 @@ export interface EventsQuery extends HistoryQuery {
   closedThrough?: number;
   /** Called once each page's rows were yielded, before the next page is asked for. */
   page?: () => void;
+  /**
+   * Each request of the call (retries included) waits for its turn in the client's request gate
+   * (`'queued'`), then leaves it and goes on the wire (`'sent'`).
+   */
+  gate?: (phase: 'queued' | 'sent') => void;
 }
 
 export const HISTORY_DEFAULTS = {
@@ -160,7 +168,7 @@ export class HistoryFetcher {
         throw invalid(`${t.topic}: more than history.maxPages (${s.maxPages}) pages`, t.topic);
       }
       fetched.add(url.href);
-      const { page, at } = await this.page(url, t.topic, query.signal, deadline);
+      const { page, at } = await this.page(url, t.topic, query, deadline);
       for (const row of page.results) {
         const event = t.route.convert(row, t.ticker);
         const bad = check.reject(row, event, page.ticker);
@@ -227,14 +235,17 @@ export class HistoryFetcher {
   private async page(
     url: URL,
     topic: string,
-    signal: AbortSignal | undefined,
+    query: Pick<EventsQuery, 'signal' | 'gate'>,
     deadline: number,
   ): Promise<{ page: Page; at: number }> {
     const s = this.settings;
+    const signal = query.signal;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) throw this.late(topic, deadline);
+      query.gate?.('queued');
       await this.gate.acquire(signal);
+      query.gate?.('sent');
       let result: Attempt;
       try {
         result = await this.attempt(
