@@ -321,6 +321,16 @@ export class HistoryFetcher {
       const why = `${topic}: GET ${shown}: the answer is longer than history.maxPageBytes (${this.settings.maxPageBytes}); not read further`;
       return { ok: false, retry: false, error: invalid(why, topic) };
     }
+    if (status >= 200 && status < 300) {
+      const page = parsePage(text);
+      if (page) return { ok: true, page, at };
+      return {
+        ok: false,
+        retry: false,
+        error: failed(`${topic}: GET ${shown}: not a history page`, topic),
+      };
+    }
+    // A refusal or failure: its body is read for the server's words (a page is parsed once, above).
     const server = this.mask(serverMessage(text));
     const details = { topic, status, url: shown, serverMessage: server };
     const said = server ? `: "${server}"` : '';
@@ -332,24 +342,13 @@ export class HistoryFetcher {
       );
       return { ok: false, retry: false, error };
     }
-    if (status < 200 || status >= 300) {
-      const error = new PolygonStreamError(
-        ErrorCode.HistoryFailed,
-        `${topic}: GET ${shown} answered HTTP ${status}${said}`,
-        details,
-      );
-      const retry = status === 429 || status >= 500;
-      return { ok: false, retry, error, retryAfterMs: parseRetryAfter(retryAfter) };
-    }
-    const page = parsePage(text);
-    if (!page) {
-      return {
-        ok: false,
-        retry: false,
-        error: failed(`${topic}: GET ${shown}: not a history page`, topic),
-      };
-    }
-    return { ok: true, page, at };
+    const error = new PolygonStreamError(
+      ErrorCode.HistoryFailed,
+      `${topic}: GET ${shown} answered HTTP ${status}${said}`,
+      details,
+    );
+    const retry = status === 429 || status >= 500;
+    return { ok: false, retry, error, retryAfterMs: parseRetryAfter(retryAfter) };
   }
 
   /** A URL or server text with every apiKey parameter and the key itself masked. */
