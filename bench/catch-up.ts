@@ -33,8 +33,6 @@ const EVENTS_PER_SECOND = 1_000;
 const TICKERS = [10, 100];
 const LIVE = { feed: 'T20' as const, count: 300_000, reps: 3 };
 const TARGET = 0.2;
-/** backfill.maxHoldMs of the catching-up client (see catchUp). */
-const HOLD_MS = 60_000;
 
 /** In the child: a simulator with 30 minutes of past for each ticker, its port to the parent. */
 async function serveSimulator(tickers: string[]): Promise<void> {
@@ -45,6 +43,16 @@ async function serveSimulator(tickers: string[]): Promise<void> {
     maxHistoryEvents: 5_000_000,
     tickers: { stocks: tickers },
   });
+  // The simulator makes a symbol's past when it is first asked for (seconds for 100 tickers × 30
+  // minutes): ask once for each topic now, so the run measures serving history, not making it (a
+  // provider has its history already).
+  const warm = new StreamClient('bench-key', 'stocks', {
+    host: sim.url,
+    history: { concurrency: 8, requestsPerSecond: 1_000 },
+  });
+  const now = Date.now();
+  const topics = tickers.flatMap((s) => [`T.${s}`, `Q.${s}`]);
+  await Promise.all(topics.map((t) => warm.history(t, { from: now - 1, to: now })));
   process.send!({ port: Number(new URL(sim.url).port) });
   process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
 }
@@ -85,10 +93,6 @@ async function catchUp(n: number): Promise<CatchUp> {
   const topics = names.flatMap((s) => [`T.${s}`, `Q.${s}`]);
   const client = new StreamClient('bench-key', 'stocks', {
     host: sim.url,
-    // With the default maxHoldMs (5 s), topics whose first REST query waits behind the gate
-    // longer than that after their first live event give up (partial, nothing delivered): at 200
-    // topics most of them. A wider hold lets every topic catch up, which is what is measured.
-    backfill: { maxHoldMs: HOLD_MS },
     onError: () => undefined,
     onClose: () => undefined,
   });
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
   }
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   console.log(
-    `\nHistory, then live: catch-up from 30 min back (T and Q per ticker, simulator at ${EVENTS_PER_SECOND} ev/s, default backfill gate, maxHoldMs ${HOLD_MS / 1000} s)`,
+    `\nHistory, then live: catch-up from 30 min back (T and Q per ticker, simulator at ${EVENTS_PER_SECOND} ev/s, default backfill options)`,
   );
   console.log(
     `live client (typed listener, trades 20/frame, median of ${LIVE.reps}): ${n(live)} ev/s`,

@@ -306,6 +306,46 @@ describe('backfill', () => {
   );
 
   it(
+    'a gap fill still waiting in the request gate when maxHoldMs runs out says so',
+    T,
+    async () => {
+      const names = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META'];
+      const sim = await startSimulator({
+        apiKeys: [KEY],
+        eventsPerSecond: 1_000,
+        tickMs: 10,
+        tickers: { stocks: names },
+      });
+      // One request at a time, 3 a second: the later topics' requests are still queued at 300 ms.
+      const backfill = { liveWaitMs: 50, maxHoldMs: 300, concurrency: 1, requestsPerSecond: 3 };
+      const run = await open(
+        sim,
+        { backfill },
+        names.map((s) => `T.${s}`),
+      );
+      try {
+        await sleep(300);
+        sim.outage(300);
+        await until(() => run.gaps.length === 1, 'the gap');
+      } finally {
+        await run.client.closeStream();
+        await sim.close();
+      }
+      const gap = run.gaps[0]!;
+      const reasons = [
+        ...Object.values(gap.partial!).flatMap((p) => p.missing.map((r) => r.reason)),
+        ...Object.values(gap.unfilled!).map((u) => u.reason),
+      ];
+      assert.ok(
+        reasons.some((r) => /waited \d+ ms for its turn in the request gate/.test(r)),
+        reasons.join('\n'),
+      );
+      // REST has every event at once here: no reason may blame it for trailing the stream.
+      for (const r of reasons) assert.doesNotMatch(r, /trails the stream/);
+    },
+  );
+
+  it(
     'an endless chain of empty pages: live not frozen, the topic named with HISTORY_INVALID',
     T,
     async () => {

@@ -168,3 +168,98 @@ test('a slow consumer gets its queue policy; wildcards and repeats are refused',
     await sim.close();
   }
 });
+
+test('topics queued behind a slow request gate are not given up for waiting their turn', async () => {
+  // 8 topics, each needing at least two REST queries, through a gate of one request at a time
+  // at 4 a second: the last topics' first query leaves the gate seconds after their first live
+  // event, far past maxHoldMs (300 ms). Waiting in the gate is not REST failing to make progress.
+  const names = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'AMD'];
+  const sim = await startSimulator({
+    eventsPerSecond: 800,
+    tickMs: 10,
+    pastMs: 30_000,
+    tickers: { stocks: names },
+  });
+  const topics = names.map((s) => `T.${s}`);
+  const client = new StreamClient('k', 'stocks', {
+    host: sim.url,
+    backfill: { maxHoldMs: 300, concurrency: 1, requestsPerSecond: 4 },
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  const caught: CaughtUp[] = [];
+  const history = new Map<string, number>();
+  client.on('T', (e) => {
+    if (client.isBackfilled(e)) history.set(e.sym, (history.get(e.sym) ?? 0) + 1);
+  });
+  client.on('caughtUp', (c) => caught.push(c));
+  try {
+    await client.startStreamThread({ pingInterval: 0 });
+    await client.subscribe(topics, { from: '20s' });
+    await until(() => caught.length === topics.length, 20_000, 'every topic caught up');
+  } finally {
+    await client.closeStream();
+    await sim.close();
+  }
+  for (const c of caught) {
+    assert.equal(c.status, 'filled', JSON.stringify(c));
+    assert.ok((history.get(c.topic.slice(2)) ?? 0) > 0, `${c.topic}: history delivered`);
+  }
+  // The gate really made them wait: live events were held longer than maxHoldMs, yet filled.
+  const longest = Math.max(...caught.map((c) => c.heldMs));
+  assert.ok(longest > 3 * 300, `live events held at most ${longest} ms`);
+});
+
+test('a subscribe that times out keeps its fill (the topic stays subscribed); a refused one stops', async () => {
+  const sim = await startSimulator({
+    eventsPerSecond: 400,
+    tickMs: 10,
+    pastMs: 30_000,
+    tickers: { stocks: ['AAPL', 'MSFT'] },
+  });
+  // The server subscribes T.AAPL (its data flows) but never acknowledges it; it refuses T.MSFT.
+  sim.faults.silentTopics.add('T.AAPL');
+  sim.faults.rejectTopics.set('T.MSFT', 'not entitled to T.MSFT');
+  const client = new StreamClient('k', 'stocks', {
+    host: sim.url,
+    subscribeTimeoutMs: 1_000,
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  let history = 0;
+  let live = 0;
+  client.on('T', (e) => void (client.isBackfilled(e) ? history++ : live++));
+  const caught: CaughtUp[] = [];
+  client.on('caughtUp', (c) => caught.push(c));
+  try {
+    await client.startStreamThread({ pingInterval: 0 });
+    await assert.rejects(
+      client.subscribe('T.MSFT', { from: '20s' }),
+      (e: unknown) => e instanceof PolygonStreamError && e.code === 'SUBSCRIBE_FAILED',
+    );
+    const refused = caught.find((c) => c.topic === 'T.MSFT');
+    assert.equal(refused?.status, 'unfilled', JSON.stringify(refused));
+    assert.match(refused.reason!, /subscription failed: .*not entitled/);
+    // Asked once, the simulator makes AAPL's 30 s of past now, at 400 events/s. Then no data
+    // while subscribing, or T.AAPL's first trade would count as its acknowledgement.
+    await client.history('T.AAPL', { from: Date.now() - 1_000, to: Date.now() });
+    sim.setEventsPerSecond(0);
+    await assert.rejects(
+      client.subscribe('T.AAPL', { from: '20s' }),
+      (e: unknown) => e instanceof PolygonStreamError && e.code === 'SUBSCRIBE_TIMEOUT',
+    );
+    assert.equal(client.subscriptions().has('T.AAPL'), true, 'the topic stays in the set');
+    assert.equal(caught.length, 1, 'T.AAPL is still catching up');
+    sim.setEventsPerSecond(400);
+    await until(() => caught.length === 2, 10_000, 'T.AAPL caught up');
+    const report = caught[1]!;
+    assert.equal(report.topic, 'T.AAPL');
+    assert.equal(report.status, 'filled', JSON.stringify(report));
+    assert.equal(report.events, history);
+    assert.ok(history > 20, `history delivered: ${history}`);
+    await until(() => live > 0, 5_000, 'a live trade after the history');
+  } finally {
+    await client.closeStream();
+    await sim.close();
+  }
+});

@@ -23,6 +23,7 @@ const fill = (from = 1_000): TopicFill =>
 const times = (f: TopicFill): number[] => f.fresh([]).events.map((e) => e['t'] as number);
 const ts = (events: readonly WireEvent[]): number[] => events.map((e) => e['t'] as number);
 const identity = historyTopic('forex', 'market', 'C.EUR-USD').route.identity;
+const LIMITS = { maxHoldMs: 3_000, concurrency: 8, requestsPerSecond: 50 };
 
 describe('TopicFill', () => {
   test('alike events are kept as many times as REST has them; repeats across answers once', () => {
@@ -41,13 +42,13 @@ describe('TopicFill', () => {
     f.take([quote(1_001), quote(1_009)]);
     assert.equal(f.proven, false);
     assert.deepEqual(
-      f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
+      f.missing(5_000, LIMITS).map((r) => [r.from, r.to, r.code]),
       [[1_009, 1_010, 'BACKFILL_INCOMPLETE']],
     );
     f.take([quote(1_009), quote(1_010), quote(1_012)]);
     assert.equal(f.proven, true);
     assert.deepEqual(times(f), [1_001, 1_009, 1_010]);
-    assert.deepEqual(f.missing(5_000, 3_000), []);
+    assert.deepEqual(f.missing(5_000, LIMITS), []);
     // What the stream delivered before the gap, or holds, is not delivered again.
     f.held = [quote(1_010)];
     const { events, duplicates } = f.fresh(['t1001 b1.1 a1.2']);
@@ -61,7 +62,7 @@ describe('TopicFill', () => {
   test('no live event: nothing proven, the range up to now reported', () => {
     const f = fill();
     f.take([quote(1_002)]);
-    const [range] = f.missing(9_000, 3_000);
+    const [range] = f.missing(9_000, LIMITS);
     assert.deepEqual([range!.from, range!.to], [1_002, 9_000]);
     assert.match(range!.reason, /no live event came to prove/);
   });
@@ -74,7 +75,7 @@ describe('TopicFill', () => {
     f.reject({ time: 1_600, reason: 'again' }, { from: 1_000, to: 2_001 });
     f.reject({ time: undefined, reason: 'another ticker' }, { from: 1_700, to: 1_800 });
     assert.deepEqual(
-      f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
+      f.missing(5_000, LIMITS).map((r) => [r.from, r.to, r.code]),
       [
         [1_600, 1_601, 'HISTORY_INVALID'],
         [1_700, 1_800, 'HISTORY_INVALID'],
@@ -89,7 +90,7 @@ describe('TopicFill', () => {
     f.take([quote(1_200)]);
     f.cut = { code: 'BACKFILL_OVERFLOW', reason: 'too many held' };
     assert.deepEqual(
-      f.missing(5_000, 3_000).map((r) => [r.from, r.to, r.code]),
+      f.missing(5_000, LIMITS).map((r) => [r.from, r.to, r.code]),
       [[1_200, 3_000, 'BACKFILL_OVERFLOW']],
     );
   });
@@ -186,5 +187,24 @@ describe('TopicFill', () => {
     assert.equal(f.streamed, 4);
     assert.deepEqual(times(f), [1_012]);
     assert.equal(f.peak, 5);
+  });
+
+  test('an unproven fill says truly where its REST query was: in the gate, on the wire, answered', () => {
+    const reason = (f: TopicFill, now: number): string => f.missing(now, LIMITS)[0]!.reason;
+    const f = fill();
+    f.firstLive = 1_010;
+    f.phase = 'queued';
+    f.phaseAt = 2_000;
+    // Waiting for a turn in the request gate is not REST trailing the stream.
+    assert.match(reason(f, 5_000), /waited 3000 ms for its turn in the request gate/);
+    assert.match(reason(f, 5_000), /backfill\.concurrency 8 .*backfill\.requestsPerSecond 50/);
+    assert.doesNotMatch(reason(f, 5_000), /trails the stream/);
+    f.phase = 'sent';
+    assert.match(reason(f, 5_000), /on the wire 3000 ms without a complete answer/);
+    f.phase = 'idle';
+    assert.match(reason(f, 5_000), /no REST answer came within backfill\.maxHoldMs \(3000 ms\)/);
+    // Only an answer that came and stopped short of the first live event means REST trails.
+    f.take([quote(1_001)]);
+    assert.match(reason(f, 5_000), /REST answered, but .* it trails the stream/);
   });
 });

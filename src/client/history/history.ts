@@ -68,7 +68,10 @@ export interface HistoryQuery extends HistoryWindow {
 
 /** What gap-fill asks of `events`, beyond a history query. */
 export interface EventsQuery extends HistoryQuery {
-  /** Give up at this time (Unix ms) with HISTORY_FAILED; default: now + `deadlineMs`. */
+  /**
+   * Give up at this time (Unix ms) with HISTORY_FAILED; default: now + `deadlineMs`. `Infinity`:
+   * never (the caller bounds the call itself and aborts it through `signal`).
+   */
   deadline?: number;
   /** Each row that failed its checks; without it the first such row is HISTORY_INVALID. */
   rejected?: (row: RejectedRow) => void;
@@ -78,6 +81,11 @@ export interface EventsQuery extends HistoryQuery {
   closedThrough?: number;
   /** Called once each page's rows were yielded, before the next page is asked for. */
   page?: () => void;
+  /**
+   * Each request of the call (retries included) waits for its turn in the client's request gate
+   * (`'queued'`), then leaves it and goes on the wire (`'sent'`).
+   */
+  gate?: (phase: 'queued' | 'sent') => void;
 }
 
 export const HISTORY_DEFAULTS = {
@@ -164,7 +172,7 @@ export class HistoryFetcher {
         url,
         t.topic,
         parsePage,
-        query.signal,
+        query,
         deadline,
       );
       const { value: page, at } = got;
@@ -244,21 +252,24 @@ export class HistoryFetcher {
     deadline = Date.now() + this.settings.deadlineMs,
   ): Promise<T> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
-    return (await this.get(url, topic, parse, signal, deadline)).value;
+    return (await this.get(url, topic, parse, { signal }, deadline)).value;
   }
 
   private async get<T>(
     url: URL,
     topic: string,
     parse: (text: string) => T | undefined,
-    signal: AbortSignal | undefined,
+    query: Pick<EventsQuery, 'signal' | 'gate'>,
     deadline: number,
   ): Promise<{ value: T; at: number }> {
     const s = this.settings;
+    const signal = query.signal;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) throw this.late(topic, deadline);
+      query.gate?.('queued');
       await this.gate.acquire(signal);
+      query.gate?.('sent');
       let result: Attempt<T>;
       try {
         result = await this.attempt(
@@ -336,6 +347,13 @@ export class HistoryFetcher {
       const why = `${topic}: GET ${shown}: the answer is longer than history.maxPageBytes (${this.settings.maxPageBytes}); not read further`;
       return { ok: false, retry: false, error: invalid(why, topic) };
     }
+    if (status >= 200 && status < 300) {
+      const value = parse(text);
+      if (value !== undefined) return { ok: true, value, at };
+      const why = `${topic}: GET ${shown}: the body is not the JSON answer this endpoint gives`;
+      return { ok: false, retry: false, error: failed(why, topic) };
+    }
+    // A refusal or failure: its body is read for the server's words (an answer is parsed once, above).
     const server = this.mask(serverMessage(text));
     const details = { topic, status, url: shown, serverMessage: server };
     const said = server ? `: "${server}"` : '';
@@ -347,27 +365,13 @@ export class HistoryFetcher {
       );
       return { ok: false, retry: false, error };
     }
-    if (status < 200 || status >= 300) {
-      const error = new PolygonStreamError(
-        ErrorCode.HistoryFailed,
-        `${topic}: GET ${shown} answered HTTP ${status}${said}`,
-        details,
-      );
-      const retry = status === 429 || status >= 500;
-      return { ok: false, retry, error, retryAfterMs: parseRetryAfter(retryAfter) };
-    }
-    const value = parse(text);
-    if (value === undefined) {
-      return {
-        ok: false,
-        retry: false,
-        error: failed(
-          `${topic}: GET ${shown}: the body is not the JSON answer this endpoint gives`,
-          topic,
-        ),
-      };
-    }
-    return { ok: true, value, at };
+    const error = new PolygonStreamError(
+      ErrorCode.HistoryFailed,
+      `${topic}: GET ${shown} answered HTTP ${status}${said}`,
+      details,
+    );
+    const retry = status === 429 || status >= 500;
+    return { ok: false, retry, error, retryAfterMs: parseRetryAfter(retryAfter) };
   }
 
   /** A URL or server text with every apiKey parameter and the key itself masked. */

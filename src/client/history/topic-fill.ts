@@ -12,11 +12,21 @@ import { ErrorCode, type PolygonStreamError } from '../../errors.js';
 import type { WireEvent } from '../../protocol/codec.js';
 import { eventTime } from '../../protocol/timestamps.js';
 import type { MissingRange } from '../delivery/lifecycle.js';
+import type { BackfillConfig } from './backfill-options.js';
 import type { HistoryTopic } from './history-topic.js';
 import type { RejectedRow } from './row-check.js';
 
 /** More separate missing ranges than this are reported as one range covering them all. */
 const MAX_RANGES = 10;
+
+/** The options a fill's report names when it says why REST did not prove it. */
+export type HoldLimits = Pick<BackfillConfig, 'maxHoldMs' | 'concurrency' | 'requestsPerSecond'>;
+
+/**
+ * Where a fill's REST query is: none running (`idle`), a request waiting for its turn in the
+ * client's request gate (`queued`), or a request on the wire, not yet fully answered (`sent`).
+ */
+export type FillPhase = 'idle' | 'queued' | 'sent';
 
 export class TopicFill {
   /** Other spellings of the same topic in the set (`XT.BTC-USD`, `XT.X:BTCUSD`). */
@@ -32,8 +42,16 @@ export class TopicFill {
   /** A REST answer reached the first live event: nothing before it is missing from REST. */
   proven = false;
   queries = 0;
-  /** REST queries answered (every page read). */
+  /** REST answers begun (at least one page of each read). */
   answers = 0;
+  /** Where the fill's REST query is now, and since when (wall clock, ms). */
+  phase: FillPhase = 'idle';
+  phaseAt = 0;
+  /**
+   * History-then-live: the hold's time left (ms) while its clock is stopped because the fill's
+   * request waits in the request gate; undefined while the clock runs.
+   */
+  paused: number | undefined;
   rejected = 0;
   forming = 0;
   /** The last REST failure, if the fill has one. */
@@ -207,24 +225,39 @@ export class TopicFill {
   }
 
   /** What may be missing once the fill ends at `now` (wall clock), merged and bounded. */
-  missing(now: number, maxHoldMs: number): MissingRange[] {
+  missing(now: number, limits: HoldLimits): MissingRange[] {
     const out = [...this.invalid];
     if (this.cut) out.push({ from: this.cursor, to: this.firstLive ?? now, ...this.cut });
     else if (!this.proven) {
       const end = this.firstLive ?? now;
-      out.push({ from: this.cursor, to: end, ...this.unproven(maxHoldMs) });
+      out.push({ from: this.cursor, to: end, ...this.unproven(now, limits) });
     }
     return merge(out.filter((r) => r.to > r.from));
   }
 
-  private unproven(maxHoldMs: number): { code: string; reason: string } {
+  /** Where the REST query was when the fill ended, in words (for a reason), or '' when idle. */
+  waiting(now: number, limits: HoldLimits): string {
+    const ms = now - this.phaseAt;
+    if (this.phase === 'queued') {
+      return `its REST request had waited ${ms} ms for its turn in the request gate (backfill.concurrency ${limits.concurrency} in flight, backfill.requestsPerSecond ${limits.requestsPerSecond}) behind the other topics' requests`;
+    }
+    if (this.phase === 'sent') {
+      return `its REST request had been on the wire ${ms} ms without a complete answer (REST was slow)`;
+    }
+    return '';
+  }
+
+  private unproven(now: number, limits: HoldLimits): { code: string; reason: string } {
     if (this.error) return { code: this.error.code, reason: this.error.message };
-    const why =
-      this.answers === 0
-        ? `no REST answer came within backfill.maxHoldMs (${maxHoldMs} ms): the topic's request waited behind the others (backfill.requestsPerSecond, backfill.concurrency) or REST was slow`
+    const hold = `backfill.maxHoldMs (${limits.maxHoldMs} ms)`;
+    const waiting = this.waiting(now, limits);
+    const why = waiting
+      ? `the hold (${hold}) ran out while ${waiting}`
+      : this.answers === 0
+        ? `no REST answer came within ${hold}`
         : this.firstLive === undefined
           ? 'no live event came to prove that REST history reached the end of the gap (REST may trail the stream)'
-          : `REST history did not reach the first live event (${new Date(this.firstLive).toISOString()}) within backfill.maxHoldMs (${maxHoldMs} ms): it trails the stream`;
+          : `REST answered, but its history did not reach the first live event (${new Date(this.firstLive).toISOString()}) within ${hold}: it trails the stream`;
     return { code: ErrorCode.BackfillIncomplete, reason: `${this.topic}: ${why}` };
   }
 }

@@ -175,20 +175,68 @@ export class TopicFills {
     fill.abort?.abort();
   }
 
-  /** (Re)arm the fill's deadline: then live events flow and what is missing is reported. */
+  /**
+   * (Re)arm the fill's deadline: then live events flow and what is missing is reported. Not
+   * while a history-then-live fill's clock is stopped (its request waits in the gate).
+   */
   private arm(fill: TopicFill): void {
     clearTimeout(fill.deadlineTimer);
+    fill.deadlineTimer = undefined;
+    if (fill.paused !== undefined) return;
     fill.deadlineTimer = setTimeout(
       () => this.finish(fill),
       Math.max(0, fill.deadline - Date.now()),
     );
   }
 
+  /** At least `ms` of hold left from now (or from when the fill's stopped clock runs again). */
+  private extend(fill: TopicFill, ms: number): void {
+    if (fill.paused !== undefined) fill.paused = Math.max(fill.paused, ms);
+    else {
+      fill.deadline = Math.max(fill.deadline, Date.now() + ms);
+      this.arm(fill);
+    }
+  }
+
+  /**
+   * A request of the fill's query entered the request gate or left it. Waiting for a turn is not
+   * REST failing to make progress: a history-then-live fill's hold clock stops meanwhile (its
+   * held live events stay bounded by maxHeldEvents) and runs again, with the time it had left,
+   * once the request is sent. A gap's fill keeps its clock: its live events must flow in time.
+   */
+  private gate(fill: TopicFill, phase: 'queued' | 'sent'): void {
+    if (fill.done) return;
+    fill.phase = phase;
+    fill.phaseAt = Date.now();
+    if (fill.mode !== 'from') return;
+    if (phase === 'sent') this.resume(fill);
+    else if (fill.paused === undefined) {
+      fill.paused = Math.max(0, fill.deadline - fill.phaseAt);
+      this.arm(fill);
+    }
+  }
+
+  /** The fill's query ended: nothing waits in the gate, the hold clock runs. */
+  private idle(fill: TopicFill): void {
+    fill.abort = undefined;
+    fill.phase = 'idle';
+    fill.phaseAt = Date.now();
+    this.resume(fill);
+  }
+
+  private resume(fill: TopicFill): void {
+    if (fill.paused === undefined) return;
+    fill.deadline = Date.now() + fill.paused;
+    fill.paused = undefined;
+    this.arm(fill);
+  }
+
   private hold(fill: TopicFill, event: WireEvent): boolean {
     if (fill.held.length >= this.config.maxHeldEvents) {
+      const waiting = fill.waiting(Date.now(), this.config);
       fill.cut = {
         code: ErrorCode.BackfillOverflow,
-        reason: `${fill.topic}: more than backfill.maxHeldEvents (${this.config.maxHeldEvents}) live events arrived while filling`,
+        reason: `${fill.topic}: more than backfill.maxHeldEvents (${this.config.maxHeldEvents}) live events arrived while filling${waiting ? `; ${waiting}` : ''}`,
       };
       this.finish(fill);
       return this.live(event);
@@ -197,10 +245,14 @@ export class TopicFills {
     if (fill.held.length === 1) {
       fill.firstLive = eventTime(event);
       fill.heldAt = Date.now();
-      const deadline = fill.heldAt + this.config.maxHoldMs;
-      // History-then-live holds live events while REST keeps making progress (see stream).
-      fill.deadline = fill.mode === 'from' ? Math.max(fill.deadline, deadline) : deadline;
-      this.arm(fill);
+      // A gap's live events are held maxHoldMs from the first; history-then-live gives REST at
+      // least that long (of its own time, not the gate's) to reach it, and more while it makes
+      // progress (see gate and stream).
+      if (fill.mode === 'from') this.extend(fill, this.config.maxHoldMs);
+      else {
+        fill.deadline = fill.heldAt + this.config.maxHoldMs;
+        this.arm(fill);
+      }
       if (fill.abort === undefined) {
         clearTimeout(fill.timer);
         this.query(fill);
@@ -222,7 +274,7 @@ export class TopicFills {
     ).then(
       (events) => {
         if (fill.done) return;
-        fill.abort = undefined;
+        this.idle(fill);
         if (!streaming) fill.take(events);
         if (fill.history.length > this.config.maxRows) {
           fill.cut = {
@@ -235,7 +287,7 @@ export class TopicFills {
       },
       (err: unknown) => {
         if (fill.done) return;
-        fill.abort = undefined;
+        this.idle(fill);
         if (streaming) fill.answered();
         fill.error =
           err instanceof PolygonStreamError
@@ -286,6 +338,7 @@ export class TopicFills {
       ...(fill.firstLive === undefined ? {} : { closedThrough: fill.firstLive }),
       rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, window),
       forming: () => void fill.forming++,
+      gate: (phase: 'queued' | 'sent') => this.gate(fill, phase),
     };
     for await (const event of this.fetcher.events(fill.target, query)) {
       out.push(event);
@@ -298,7 +351,8 @@ export class TopicFills {
    * One query of a history-then-live fill, page by page: each page's events that no live event
    * can repeat (older than the first live event, or while none came, older than the query's start
    * less maxHoldMs) are delivered before the next page is asked for; the rest wait for `finish`.
-   * Each page that brings rows moves the fill's deadline to maxHoldMs from now.
+   * Each page that brings rows gives the fill at least maxHoldMs more; the fill's own hold (its
+   * clock stopped while a request waits in the gate) bounds the query, not history.deadlineMs.
    */
   private async stream(
     fill: TopicFill,
@@ -311,27 +365,27 @@ export class TopicFills {
     let page: WireEvent[] = [];
     const flush = (): void => {
       if (fill.done) return;
+      // The answer begins with its first page (a query still in the gate has answered nothing).
+      if (fill.pages++ === pages) fill.answer();
       fill.add(page);
-      fill.pages++;
-      if (page.length > 0) {
-        fill.deadline = Math.max(fill.deadline, Date.now() + c.maxHoldMs);
-        this.arm(fill);
-      }
+      if (page.length > 0) this.extend(fill, c.maxHoldMs);
       page = [];
       const safe = fill.firstLive ?? startedAt - c.maxHoldMs;
       const out = fill.release(safe, seen);
       for (const event of out) this.note(fill.key, fill.target.route, event);
       if (out.length > 0) this.host.deliver(out, []);
     };
+    const pages = fill.pages;
     const query = {
       ...window,
       signal,
+      deadline: Infinity,
       ...(fill.firstLive === undefined ? {} : { closedThrough: fill.firstLive }),
       rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, window),
       forming: () => void fill.forming++,
+      gate: (phase: 'queued' | 'sent') => this.gate(fill, phase),
       page: flush,
     };
-    fill.answer();
     for await (const event of this.fetcher.events(fill.target, query)) {
       page.push(event);
       if (fill.done) break;
@@ -361,7 +415,7 @@ export class TopicFills {
     const live = held.filter((event) => !late(event) && this.live(event));
     this.host.deliver(history, live);
     const report: BackfillReport = {
-      ...this.reportOf(fill, end, fill.missing(now, this.config.maxHoldMs)),
+      ...this.reportOf(fill, end, fill.missing(now, this.config)),
       events: fill.streamed + history.length,
       duplicates: duplicates + fill.releasedDuplicates + held.filter(late).length,
       held: held.length,

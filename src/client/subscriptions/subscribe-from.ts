@@ -4,9 +4,10 @@
  * history before them is delivered. A call's own `from` throws NO_HISTORY for a topic without
  * history (wildcards, streams the provider keeps none of) and INVALID_OPTION for a topic already
  * subscribed; under `start` those are subscribed live only, each with an `unfilled` caughtUp
- * (already subscribed: none). A subscription that fails stops its topics' fills (`unfilled`).
- * With `snapshot` (never with a `from`), each topic's latest state is asked of REST as the
- * subscribe is sent (snapshot.ts).
+ * (already subscribed: none). A subscription refused stops its topics' fills (`unfilled`); a
+ * topic that stays in the set (a subscribe timed out) keeps its fill. With `snapshot` (never
+ * with a `from`), each topic's latest state is asked of REST as the subscribe is sent
+ * (snapshot.ts).
  */
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import type { ConnectionState } from '../connection/connection.js';
@@ -76,9 +77,11 @@ export function subscribeFrom(
   fills.from(ok, from);
   for (const [topic, error] of none) fills.unfilled(topic, from, error);
   const done = requests.request('subscribe', topics, state);
+  // A refused topic leaves the set: its fill stops. One that stays (no acknowledgement in time:
+  // SUBSCRIBE_TIMEOUT; the server may still carry it) keeps its fill, which ends as any other.
   done.catch((err: PolygonStreamError) =>
     fills.cancel(
-      ok.map((t) => t.topic),
+      ok.map((t) => t.topic).filter((t) => !store.intends(t)),
       err.code ?? ErrorCode.SubscribeFailed,
       `the subscription failed: ${err.message}`,
     ),
