@@ -16,7 +16,9 @@ import { bundlerProject, CLIENT_APP } from '../../scripts/package-cost.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Minified bundle of the client for the browser, at most (bytes; README states the size). */
 // Raised from 80 000 / 25 000 when gap-fill learned to prove its fills and check REST answers.
-const BUDGET = { minified: 90_000, gzip: 30_000 };
+// Raised from 90 / 30 kB when the client gained snapshot on subscribe and history-then-live
+// (98.4 / 33.5 kB then): a feature's cost is accepted here on purpose, not by drift.
+const BUDGET = { minified: 105_000, gzip: 36_000 };
 let project: string;
 
 before(() => {
