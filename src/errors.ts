@@ -36,6 +36,10 @@ export const ErrorCode = {
   // Fan-out and replay.
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   SinkOverflow: 'SINK_OVERFLOW',
+  RedisPoisonEntry: 'REDIS_POISON_ENTRY',
+  RedisDeadLettered: 'REDIS_DEAD_LETTERED',
+  RedisGroupRecreated: 'REDIS_GROUP_RECREATED',
+  RedisMissedEntries: 'REDIS_MISSED_ENTRIES',
   ReplayError: 'REPLAY_ERROR',
   // REST history.
   NoHistory: 'NO_HISTORY',
@@ -88,6 +92,14 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   REDIS_UNAVAILABLE: 'the Redis sink or reader cannot reach Redis',
   SINK_OVERFLOW:
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
+  REDIS_POISON_ENTRY:
+    'readStream: a stream entry that is not an event (no data field, data not JSON, or JSON that is not an object with a string ev); never yielded: acknowledged and copied to the dead-letter stream (details: id, reason)',
+  REDIS_DEAD_LETTERED:
+    'readStream: an entry claimed more than maxDeliveries times (it kept killing its worker) was moved to the dead-letter stream and acknowledged, so the entries behind it flow (details: id, deliveries)',
+  REDIS_GROUP_RECREATED:
+    "readStream: the consumer group was gone (Redis restarted empty, or the stream was deleted); re-created at '0' to read every entry written since (details: redisRestarted)",
+  REDIS_MISSED_ENTRIES:
+    "readStream: entries were trimmed or deleted before the group read them (details: missed, a count, or 'unknown' when Redis cannot tell)",
   REPLAY_ERROR: 'a replay source could not be read',
   NO_HISTORY:
     'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',

@@ -3,94 +3,66 @@
  * An entry is acknowledged once its handler returned, i.e. when the loop asks for the next one or
  * ends through the AbortSignal. A loop broken by an exception (or `break`) leaves the current entry
  * and the rest of its batch pending; XAUTOCLAIM hands entries idle for `claimIdleMs` to a live
- * consumer. Delivery is at least once.
+ * consumer, one entry per claim, so an entry that kills its worker counts deliveries against
+ * itself only; past `maxDeliveries` it goes to the dead-letter stream. Delivery is at least once.
+ *
+ * Nothing is lost or skipped without a report (see ReadStreamOptions.onError): entries that are not
+ * events are dead-lettered (REDIS_POISON_ENTRY), a group that vanished is re-created at '0'
+ * (REDIS_GROUP_RECREATED), and entries trimmed before the group read them are counted
+ * (REDIS_MISSED_ENTRIES, checked at start and every `checkIntervalMs`).
+ *
+ * Order: one consumer gets entries in stream order, except claimed ones (`claimed: true`), which
+ * are older than what it read before; between consumers of one group there is no order.
  */
+import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { checkRedisUrl, closeRedis, openRedis } from './open-redis.js';
-import { duration, fn, integer, invalidOption, plainObject } from '../validate.js';
+import { closeRedis, openRedis } from './open-redis.js';
+import { deadLetter } from './dead-letter.js';
+import { removeDeadConsumers } from './dead-consumers.js';
+import { decodeEntry } from './decode-entry.js';
+import { checkMissed } from './missed-entries.js';
+import { reportAlways } from './report-always.js';
+import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
 
-export interface ReadStreamOptions {
-  url: string;
-  /** Stream key (the sink's `key`, e.g. `polygon:stocks`). */
-  key: string;
-  group: string;
-  /** This consumer's name, unique in the group (e.g. host + pid). */
-  consumer: string;
-  /** Entries per XREADGROUP / XAUTOCLAIM (default 100). */
-  count?: number;
-  /** XREADGROUP BLOCK (default 1000 ms). */
-  blockMs?: number;
-  /** Claim entries pending longer than this from other consumers (default 30 000 ms). */
-  claimIdleMs?: number;
-  /** How often to look for such entries (default: claimIdleMs, at least blockMs). */
-  claimIntervalMs?: number;
-  /** Where a new group starts: '$' new entries only (default), '0' the whole stream. */
-  start?: '$' | '0';
-  /** Ends the loop cleanly (acknowledging what was handled). */
-  signal?: AbortSignal;
-  connectTimeoutMs?: number;
-  /** Entries that cannot be decoded (they are acknowledged and skipped). */
-  onError?: (err: PolygonStreamError) => void;
-}
+export type { ReadStreamOptions } from './reader-options.js';
 
 export interface StreamEntry<E = WireEvent> {
   id: string;
   event: E;
-  /** True when taken over from another consumer by XAUTOCLAIM. */
+  /** True when taken over from another consumer by XAUTOCLAIM (older than entries read before). */
   claimed: boolean;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
 type ReadReply = [key: string, entries: RawEntry[]][] | null;
 type ClaimReply = [next: string, entries: RawEntry[], deleted?: string[]];
+type PendingReply = [id: string, consumer: string, idleMs: number, deliveries: number][];
 
-export class StreamReader<E = WireEvent> {
-  readonly #opts: Required<Omit<ReadStreamOptions, 'signal' | 'onError' | 'connectTimeoutMs'>>;
-  readonly #signal: AbortSignal | undefined;
-  readonly #onError: ((err: PolygonStreamError) => void) | undefined;
-  readonly #connectTimeoutMs: number | undefined;
+/** An entry to decode and hand over; `deliveries` counts this one. */
+interface Delivered {
+  id: string;
+  fields: string[];
+  deliveries: number;
+}
+
+export class StreamReader<E = WireEvent> extends EventEmitter {
+  readonly #s: ReaderSettings;
   #cmd: Redis | undefined;
   #block: Redis | undefined;
   #started = false;
   #stopped = false;
   #claimCursor = '0-0';
+  /** Redis's run_id when last asked: a different one means it restarted. */
+  #runId: string | undefined;
+  /** The group's missed total already reported. */
+  #missedReported = 0;
+  #unknownReported = false;
 
   constructor(given: ReadStreamOptions) {
-    const options = plainObject<ReadStreamOptions>('readStream', 'options', given ?? null);
-    checkRedisUrl(options.url, 'readStream');
-    for (const name of ['key', 'group', 'consumer'] as const) {
-      if (typeof options[name] !== 'string' || options[name].length === 0) {
-        throw invalidOption('readStream', name, 'a non-empty string', options[name]);
-      }
-    }
-    const blockMs = nonNegative(options.blockMs ?? 1_000, 'blockMs');
-    const claimIdleMs = nonNegative(options.claimIdleMs ?? 30_000, 'claimIdleMs');
-    this.#opts = {
-      url: options.url,
-      key: options.key,
-      group: options.group,
-      consumer: options.consumer,
-      count: positive(options.count ?? 100, 'count'),
-      blockMs,
-      claimIdleMs,
-      claimIntervalMs: nonNegative(
-        options.claimIntervalMs ?? Math.max(claimIdleMs, blockMs),
-        'claimIntervalMs',
-      ),
-      start: options.start ?? '$',
-    };
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-      throw invalidOption('readStream', 'signal', 'an AbortSignal', options.signal);
-    }
-    if (options.onError !== undefined) fn('readStream', 'onError', options.onError);
-    this.#signal = options.signal;
-    this.#onError = options.onError;
-    this.#connectTimeoutMs =
-      options.connectTimeoutMs === undefined
-        ? undefined
-        : duration('readStream', 'connectTimeoutMs', options.connectTimeoutMs, { min: 1 });
+    super();
+    this.#s = readerSettings(given);
   }
 
   /** End the loop as the AbortSignal would. */
@@ -115,9 +87,10 @@ export class StreamReader<E = WireEvent> {
       );
     }
     this.#started = true;
+    const { signal } = this.#s;
     const onAbort = (): void => this.stop();
-    this.#signal?.addEventListener('abort', onAbort, { once: true });
-    if (this.#signal?.aborted) this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) this.stop();
     /** Ids whose handler returned, not yet sent to Redis. */
     const acks: string[] = [];
     try {
@@ -125,21 +98,30 @@ export class StreamReader<E = WireEvent> {
       const cmd = (this.#cmd = await this.#connect('reader'));
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
-      await this.#ensureGroup(cmd);
+      await this.#createGroup(cmd, this.#s.start);
+      this.#runId = await runIdOf(cmd);
       let nextClaim = 0;
+      let nextCheck = 0;
       while (!this.#stopped) {
-        let batch: RawEntry[] = [];
-        let claimed = false;
-        if (Date.now() >= nextClaim) {
-          batch = await this.#autoclaim(cmd, acks);
-          claimed = batch.length > 0;
-          // A cursor other than 0-0 means more to scan: come back on the next turn.
-          nextClaim = this.#claimCursor === '0-0' ? Date.now() + this.#opts.claimIntervalMs : 0;
+        if (Date.now() >= nextCheck) {
+          await this.#maintain(cmd);
+          nextCheck = Date.now() + this.#s.checkIntervalMs;
         }
-        if (batch.length === 0) batch = await this.#read(block, cmd);
-        for (const [id, fields] of batch) {
-          const event = fields ? this.#decode(id, fields) : undefined;
-          if (event !== undefined) yield { id, event, claimed };
+        let batch: Delivered[] = [];
+        if (Date.now() >= nextClaim) {
+          batch = await this.#claim(cmd);
+          // A cursor other than 0-0 means more to scan: come back on the next turn.
+          nextClaim = this.#claimCursor === '0-0' ? Date.now() + this.#s.claimIntervalMs : 0;
+        }
+        const claimed = batch.length > 0;
+        if (!claimed) batch = await this.#read(block, cmd);
+        for (const { id, fields, deliveries } of batch) {
+          const decoded = decodeEntry<E>(fields);
+          if ('poison' in decoded) {
+            await this.#poison(cmd, id, fields, decoded.poison, deliveries);
+            continue;
+          }
+          yield { id, event: decoded.event, claimed };
           // The consumer asked for the next entry: this one is handled.
           acks.push(id);
           if (this.#stopped) return;
@@ -149,7 +131,7 @@ export class StreamReader<E = WireEvent> {
     } catch (err) {
       if (!this.#stopped) throw err;
     } finally {
-      this.#signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       this.#block?.disconnect();
       const cmd = this.#cmd;
       if (cmd) {
@@ -160,27 +142,56 @@ export class StreamReader<E = WireEvent> {
   }
 
   #connect(role: string): Promise<Redis> {
-    return openRedis(this.#opts.url, {
-      name: `polygon-stream:${role}:${this.#opts.consumer}`,
+    return openRedis(this.#s.url, {
+      name: `polygon-stream:${role}:${this.#s.consumer}`,
       queueing: 'wait',
-      connectTimeoutMs: this.#connectTimeoutMs,
+      connectTimeoutMs: this.#s.connectTimeoutMs,
     });
   }
 
-  async #ensureGroup(cmd: Redis): Promise<void> {
-    const { key, group, start } = this.#opts;
+  /** XGROUP CREATE … MKSTREAM at `start`; false when the group already existed. */
+  async #createGroup(cmd: Redis, start: '$' | '0'): Promise<boolean> {
+    const { key, group } = this.#s;
     try {
       await cmd.xgroup('CREATE', key, group, start, 'MKSTREAM');
+      return true;
     } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw redisFailed(err);
+      if (err instanceof Error && err.message.startsWith('BUSYGROUP')) return false;
+      throw redisFailed(err);
     }
   }
 
+  /**
+   * The group vanished (Redis restarted empty, or the stream was deleted): re-create it at '0', so
+   * that every entry written since is read, and report it (once: the consumer that re-created it).
+   */
+  async #recreateGroup(cmd: Redis): Promise<void> {
+    const { key, group } = this.#s;
+    this.#claimCursor = '0-0';
+    this.#missedReported = 0;
+    this.#unknownReported = false;
+    if (!(await this.#createGroup(cmd, '0'))) return;
+    const runId = await runIdOf(cmd).catch(() => undefined);
+    const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
+    this.#runId = runId ?? this.#runId;
+    const why = restarted
+      ? 'Redis restarted (its run id changed) without the data'
+      : 'it was deleted';
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisGroupRecreated,
+        `readStream: consumer group ${group} of ${key} was gone (${why}); re-created at 0 to read every entry written since`,
+        { key, group, redisRestarted: restarted },
+      ),
+    );
+  }
+
   /** XREADGROUP '>' (empty on timeout). */
-  async #read(block: Redis, cmd: Redis): Promise<RawEntry[]> {
-    const { key, group, consumer, count, blockMs } = this.#opts;
+  async #read(block: Redis, cmd: Redis): Promise<Delivered[]> {
+    const { key, group, consumer, count, blockMs } = this.#s;
+    let reply: ReadReply;
     try {
-      const reply = (await block.xreadgroup(
+      reply = (await block.xreadgroup(
         'GROUP',
         group,
         consumer,
@@ -192,86 +203,156 @@ export class StreamReader<E = WireEvent> {
         key,
         '>',
       )) as ReadReply;
-      return reply?.[0]?.[1] ?? [];
     } catch (err) {
       if (this.#stopped) return [];
-      // The stream (and its group) was deleted under us: recreate and go on.
-      if (err instanceof Error && err.message.startsWith('NOGROUP')) {
-        await this.#ensureGroup(cmd);
+      if (isNoGroup(err)) {
+        await this.#recreateGroup(cmd);
         return [];
       }
       throw redisFailed(err);
+    }
+    const out: Delivered[] = [];
+    for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      if (fields) out.push({ id, fields, deliveries: 1 });
+    }
+    return out;
+  }
+
+  /**
+   * One entry idle past claimIdleMs, claimed with XAUTOCLAIM (COUNT 1: the entries a dead worker
+   * held behind the one that killed it are claimed on their own, their delivery counts untouched).
+   * Entries past maxDeliveries are dead-lettered here and the scan goes on; ids of deleted entries
+   * (Redis 6.2 returns them) are acknowledged.
+   */
+  async #claim(cmd: Redis): Promise<Delivered[]> {
+    const { key, group, consumer, claimIdleMs, maxDeliveries } = this.#s;
+    for (;;) {
+      let reply: ClaimReply;
+      try {
+        reply = (await cmd.call(
+          'XAUTOCLAIM',
+          key,
+          group,
+          consumer,
+          String(claimIdleMs),
+          this.#claimCursor,
+          'COUNT',
+          '1',
+        )) as ClaimReply;
+      } catch (err) {
+        if (isNoGroup(err)) {
+          await this.#recreateGroup(cmd);
+          return [];
+        }
+        throw redisFailed(err);
+      }
+      this.#claimCursor = reply[0];
+      const entry = reply[1][0];
+      if (!entry) return [];
+      const [id, fields] = entry;
+      if (!fields) {
+        await cmd.xack(key, group, id).catch((err: unknown) => Promise.reject(redisFailed(err)));
+      } else {
+        const pending = (await cmd.xpending(key, group, id, id, 1)) as PendingReply;
+        const deliveries = Number(pending[0]?.[3] ?? 1);
+        if (deliveries <= maxDeliveries) return [{ id, fields, deliveries }];
+        await this.#deadLetter(cmd, id, fields, deliveries - 1);
+      }
+      if (this.#claimCursor === '0-0') return [];
     }
   }
 
-  /** XAUTOCLAIM one page of entries idle past claimIdleMs; ids of deleted entries get acked. */
-  async #autoclaim(cmd: Redis, acks: string[]): Promise<RawEntry[]> {
-    const { key, group, consumer, count, claimIdleMs } = this.#opts;
-    let reply: ClaimReply;
+  async #deadLetter(cmd: Redis, id: string, fields: string[], handed: number): Promise<void> {
+    const { key, group, maxDeliveries, deadLetterKey } = this.#s;
+    const reason = `handed to a worker ${handed} times (maxDeliveries ${maxDeliveries}) without being acknowledged`;
+    await deadLetter(cmd, this.#s, id, fields, reason, handed).catch((err: unknown) =>
+      Promise.reject(redisFailed(err)),
+    );
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisDeadLettered,
+        `readStream: entry ${id} of ${key} was ${reason}; moved to ${deadLetterKey}`,
+        { id, key, group, deliveries: handed, maxDeliveries, deadLetterKey },
+      ),
+    );
+  }
+
+  async #poison(
+    cmd: Redis,
+    id: string,
+    fields: string[],
+    reason: string,
+    deliveries: number,
+  ): Promise<void> {
+    const { key, group, deadLetterKey } = this.#s;
+    // Never handed to a worker: the delivery that found it out does not count.
+    await deadLetter(cmd, this.#s, id, fields, reason, deliveries - 1).catch((err: unknown) =>
+      Promise.reject(redisFailed(err)),
+    );
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisPoisonEntry,
+        `readStream: entry ${id} of ${key} is not an event (${reason}); acknowledged and moved to ${deadLetterKey}`,
+        { id, key, group, reason, deadLetterKey },
+      ),
+    );
+  }
+
+  /** Missed entries (reported as they grow) and dead consumers; re-creates a vanished group. */
+  async #maintain(cmd: Redis): Promise<void> {
+    const { key, group, consumer, deadConsumerIdleMs } = this.#s;
     try {
-      reply = (await cmd.call(
-        'XAUTOCLAIM',
-        key,
-        group,
-        consumer,
-        String(claimIdleMs),
-        this.#claimCursor,
-        'COUNT',
-        String(count),
-      )) as ClaimReply;
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('NOGROUP')) {
-        await this.#ensureGroup(cmd);
-        return [];
+      const check = await checkMissed(cmd, key, group);
+      const { missed } = check;
+      if (missed === 'no-group') {
+        await this.#recreateGroup(cmd);
+        return;
       }
-      throw redisFailed(err);
+      if (typeof missed === 'number') {
+        if (missed > this.#missedReported)
+          this.#reportMissed(missed - this.#missedReported, missed);
+        // Lower: the group was reset or re-created by another consumer.
+        this.#missedReported = missed;
+      } else if (missed === 'unknown' && !this.#unknownReported) {
+        this.#unknownReported = true;
+        this.#reportMissed('unknown', 'unknown');
+      }
+      if (deadConsumerIdleMs > 0) {
+        await removeDeadConsumers(cmd, key, group, consumer, deadConsumerIdleMs);
+      }
+    } catch (err) {
+      if (isNoGroup(err)) await this.#recreateGroup(cmd);
+      else throw redisFailed(err);
     }
-    this.#claimCursor = reply[0];
-    const entries: RawEntry[] = [];
-    for (const entry of reply[1]) {
-      if (entry[1]) entries.push(entry);
-      else acks.push(entry[0]); // Redis 6.2: deleted entry, still pending
-    }
-    return entries;
+  }
+
+  #reportMissed(missed: number | 'unknown', total: number | 'unknown'): void {
+    const { key, group } = this.#s;
+    const what =
+      missed === 'unknown'
+        ? 'an unknown number of entries (Redis cannot tell how many)'
+        : `${missed} entr${missed === 1 ? 'y' : 'ies'}`;
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisMissedEntries,
+        `readStream: consumer group ${group} of ${key} missed ${what}: trimmed or deleted before the group read them`,
+        { key, group, missed, total },
+      ),
+    );
+  }
+
+  #report(err: PolygonStreamError): void {
+    reportAlways(err, this.#s.onError, this);
   }
 
   async #ack(cmd: Redis, acks: string[]): Promise<void> {
     if (acks.length === 0) return;
     const ids = acks.splice(0, acks.length);
     try {
-      await cmd.xack(this.#opts.key, this.#opts.group, ...ids);
+      await cmd.xack(this.#s.key, this.#s.group, ...ids);
     } catch (err) {
       acks.unshift(...ids);
       throw redisFailed(err);
-    }
-  }
-
-  #decode(id: string, fields: string[]): E | undefined {
-    let data: string | undefined;
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === 'data') {
-        data = fields[i + 1];
-        break;
-      }
-    }
-    if (data === undefined) {
-      // Not written by RedisSink: hand over the fields as they are.
-      const event: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) event[fields[i]!] = fields[i + 1]!;
-      return event as E;
-    }
-    try {
-      return JSON.parse(data) as E;
-    } catch (err) {
-      this.#onError?.(
-        new PolygonStreamError(
-          ErrorCode.MalformedFrame,
-          `readStream: entry ${id} of ${this.#opts.key} has invalid JSON data; skipped`,
-          { id, key: this.#opts.key },
-          { cause: err },
-        ),
-      );
-      return undefined;
     }
   }
 }
@@ -285,6 +366,17 @@ export function readStream<E = WireEvent>(options: ReadStreamOptions): AsyncIter
   return new StreamReader<E>(options);
 }
 
+/** NOGROUP: the group (or its stream) does not exist. */
+function isNoGroup(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOGROUP');
+}
+
+/** INFO server's run_id: a new one each time redis-server starts. */
+async function runIdOf(cmd: Redis): Promise<string | undefined> {
+  const info = await cmd.info('server');
+  return /^run_id:(\w+)/m.exec(info)?.[1];
+}
+
 function redisFailed(err: unknown): PolygonStreamError {
   if (err instanceof PolygonStreamError) return err;
   const message = err instanceof Error ? err.message : String(err);
@@ -294,12 +386,4 @@ function redisFailed(err: unknown): PolygonStreamError {
     {},
     { cause: err },
   );
-}
-
-function positive(value: unknown, name: string): number {
-  return integer('readStream', name, value, { min: 1 });
-}
-
-function nonNegative(value: unknown, name: string): number {
-  return duration('readStream', name, value);
 }
