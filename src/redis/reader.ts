@@ -2,9 +2,9 @@
  * Reading a sink's stream through a consumer group: each event goes to one consumer of the group.
  * An entry is acknowledged once its handler returned, i.e. when the loop asks for the next one or
  * ends through the AbortSignal. A loop broken by an exception (or `break`) leaves the current entry
- * and the rest of its batch pending; XAUTOCLAIM hands entries idle for `claimIdleMs` to a live
- * consumer, one entry per claim, so an entry that kills its worker counts deliveries against
- * itself only; past `maxDeliveries` it goes to the dead-letter stream. Delivery is at least once.
+ * and the rest of its batch pending. A live consumer claims entries idle for `claimIdleMs`, one
+ * entry per claim (XPENDING … IDLE, then XCLAIM), so an entry that kills its worker counts
+ * deliveries against itself only; past `maxDeliveries` it goes to the dead-letter stream. Delivery is at least once.
  *
  * Nothing is lost or skipped without a report (see ReadStreamOptions.onError): entries that are not
  * events are dead-lettered (REDIS_POISON_ENTRY), a group that vanished is re-created at '0'
@@ -31,13 +31,12 @@ export type { ReadStreamOptions } from './reader-options.js';
 export interface StreamEntry<E = WireEvent> {
   id: string;
   event: E;
-  /** True when taken over from another consumer by XAUTOCLAIM (older than entries read before). */
+  /** True when taken over from another consumer (older than entries read before). */
   claimed: boolean;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
 type ReadReply = [key: string, entries: RawEntry[]][] | null;
-type ClaimReply = [next: string, entries: RawEntry[], deleted?: string[]];
 type PendingReply = [id: string, consumer: string, idleMs: number, deliveries: number][];
 
 /** An entry to decode and hand over; `deliveries` counts this one. */
@@ -53,7 +52,6 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   #block: Redis | undefined;
   #started = false;
   #stopped = false;
-  #claimCursor = '0-0';
   /** Redis's run_id when last asked: a different one means it restarted. */
   #runId: string | undefined;
   /** The group's missed total already reported. */
@@ -110,8 +108,8 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
         let batch: Delivered[] = [];
         if (Date.now() >= nextClaim) {
           batch = await this.#claim(cmd);
-          // A cursor other than 0-0 means more to scan: come back on the next turn.
-          nextClaim = this.#claimCursor === '0-0' ? Date.now() + this.#s.claimIntervalMs : 0;
+          // Claimed one: look for the next on the next turn.
+          nextClaim = batch.length > 0 ? 0 : Date.now() + this.#s.claimIntervalMs;
         }
         const claimed = batch.length > 0;
         if (!claimed) batch = await this.#read(block, cmd);
@@ -167,7 +165,6 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
    */
   async #recreateGroup(cmd: Redis): Promise<void> {
     const { key, group } = this.#s;
-    this.#claimCursor = '0-0';
     this.#missedReported = 0;
     this.#unknownReported = false;
     if (!(await this.#createGroup(cmd, '0'))) return;
@@ -219,26 +216,30 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   }
 
   /**
-   * One entry idle past claimIdleMs, claimed with XAUTOCLAIM (COUNT 1: the entries a dead worker
-   * held behind the one that killed it are claimed on their own, their delivery counts untouched).
-   * Entries past maxDeliveries are dead-lettered here and the scan goes on; ids of deleted entries
-   * (Redis 6.2 returns them) are acknowledged.
+   * The oldest entry idle past claimIdleMs, found with XPENDING … IDLE (which gives its delivery
+   * count) and taken with XCLAIM: one entry per claim, in id order, so the entries a dead worker
+   * held behind the one that killed it are claimed on their own, their delivery counts untouched.
+   * Entries past maxDeliveries are dead-lettered here and the search goes on.
    */
   async #claim(cmd: Redis): Promise<Delivered[]> {
     const { key, group, consumer, claimIdleMs, maxDeliveries } = this.#s;
     for (;;) {
-      let reply: ClaimReply;
+      let pending: PendingReply;
+      let taken: RawEntry[];
       try {
-        reply = (await cmd.call(
-          'XAUTOCLAIM',
+        pending = (await cmd.call(
+          'XPENDING',
           key,
           group,
-          consumer,
+          'IDLE',
           String(claimIdleMs),
-          this.#claimCursor,
-          'COUNT',
+          '-',
+          '+',
           '1',
-        )) as ClaimReply;
+        )) as PendingReply;
+        const id = pending[0]?.[0];
+        if (id === undefined) return [];
+        taken = (await cmd.xclaim(key, group, consumer, claimIdleMs, id)) as RawEntry[];
       } catch (err) {
         if (isNoGroup(err)) {
           await this.#recreateGroup(cmd);
@@ -246,19 +247,17 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
         }
         throw redisFailed(err);
       }
-      this.#claimCursor = reply[0];
-      const entry = reply[1][0];
-      if (!entry) return [];
-      const [id, fields] = entry;
+      const [id, , , before] = pending[0]!;
+      const fields = taken[0]?.[1];
+      if (taken.length === 0) continue; // another consumer was faster (or Redis 7 dropped a deleted entry)
       if (!fields) {
+        // Redis 6.2: a deleted entry, still pending.
         await cmd.xack(key, group, id).catch((err: unknown) => Promise.reject(redisFailed(err)));
-      } else {
-        const pending = (await cmd.xpending(key, group, id, id, 1)) as PendingReply;
-        const deliveries = Number(pending[0]?.[3] ?? 1);
-        if (deliveries <= maxDeliveries) return [{ id, fields, deliveries }];
-        await this.#deadLetter(cmd, id, fields, deliveries - 1);
+        continue;
       }
-      if (this.#claimCursor === '0-0') return [];
+      const deliveries = Number(before) + 1;
+      if (deliveries <= maxDeliveries) return [{ id, fields, deliveries }];
+      await this.#deadLetter(cmd, id, fields, deliveries - 1);
     }
   }
 
