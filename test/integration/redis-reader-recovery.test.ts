@@ -1,15 +1,16 @@
 /**
  * readStream when Redis loses what the group relies on, against a real redis-server: the group gone
- * after a kill -9 and a restart without persistence, entries trimmed before the group read them,
+ * after a kill -9 and a restart without persistence (10 s outages: test/soak), entries trimmed before the group read them,
  * consumers that died long ago.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
-import { RedisSink, StreamReader } from '../../src/redis/index.js';
+import { StreamReader } from '../../src/redis/index.js';
+import { readerSurvivesEmptyRestart } from '../helpers/redis-restart.js';
 import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
-import { pendingCount, trades, waitFor, writeEvents } from '../helpers/redis-stream.js';
+import { trades, waitFor, writeEvents } from '../helpers/redis-stream.js';
 
 const redis = requireRedis();
 const T = { timeout: 30_000, skip: redis.skip };
@@ -18,7 +19,6 @@ let admin: Redis;
 let keySeq = 0;
 /** Aborted at the end: every reader gets a signal from here. */
 const everything = new AbortController();
-const sinks: RedisSink[] = [];
 
 before(async () => {
   if (redis.skip) return;
@@ -28,7 +28,6 @@ before(async () => {
 
 after(async () => {
   everything.abort();
-  await Promise.all(sinks.map((s) => s.close()));
   admin?.disconnect();
   await server?.dispose();
 });
@@ -60,52 +59,7 @@ describe('readStream: Redis restarted empty', () => {
       test(
         `group started at '${start}', kill -9 and ${outageMs / 1000} s without persistence: re-created at 0, every entry written since is read, reported`,
         T,
-        async () => {
-          const key = freshKey();
-          const reports: PolygonStreamError[] = [];
-          const handled = new Set<number>();
-          const ac = new AbortController();
-          const r = reader(key, 'c', (err) => reports.push(err), { start }, ac);
-          const loop = (async () => {
-            for await (const ev of r) handled.add(ev.q as number);
-          })();
-          // The group exists once the reader is blocked reading.
-          await waitFor('the group', async () => (await admin.exists(key)) === 1);
-          const sink = new RedisSink({ url: server.url, streamKey: key });
-          sinks.push(sink);
-          sink.on('error', () => {}); // the outage is the sink side's to report
-          await sink.connect();
-          sink.writeFrame(trades(1, 300));
-          await waitFor('the first 300', () => handled.size === 300);
-
-          await server.stop({ save: false }); // kill -9: nothing persisted
-          sink.writeFrame(trades(301, 300)); // buffered by the sink through the outage
-          await new Promise((res) => setTimeout(res, outageMs));
-          await server.start();
-          sink.writeFrame(trades(601, 300));
-          await waitFor(
-            'the sink flushed',
-            () => sink.stats().written === 900 && sink.stats().buffered === 0,
-          );
-
-          // Redis holds what was written since the restart; the reader must handle all of it.
-          const since = (await admin.xrange(key, '-', '+')).map(
-            ([, f]) => JSON.parse(f[5]!).q as number,
-          );
-          assert.equal(since.length, 600);
-          await waitFor('every entry written since the restart', () =>
-            since.every((q) => handled.has(q)),
-          );
-          ac.abort();
-          await loop;
-          assert.deepEqual(
-            reports.map((e) => [e.code, e.details['redisRestarted']]),
-            [[ErrorCode.RedisGroupRecreated, true]],
-          );
-          assert.match(reports[0]!.message, /was gone \(Redis restarted .*re-created at 0/);
-          assert.equal(await pendingCount(admin, key, 'g'), 0);
-          await sink.close();
-        },
+        () => readerSurvivesEmptyRestart(server, freshKey(), start, outageMs),
       );
     }
   }
