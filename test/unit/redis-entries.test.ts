@@ -1,10 +1,14 @@
 /**
- * The Redis reader's pure parts: telling events from poison entries, and the missed-entry count
- * from XINFO facts.
+ * The Redis reader's parts that need no Redis: telling events from poison entries, the missed-entry
+ * count from XINFO facts, reports that are never silent, options.
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
+import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
 import { decodeEntry } from '../../src/redis/decode-entry.js';
+import { readerSettings } from '../../src/redis/reader-options.js';
+import { reportAlways } from '../../src/redis/report-always.js';
 import { compareIds, missedFrom, type StreamFacts } from '../../src/redis/missed-entries.js';
 
 test('decodeEntry: an event object with a string ev is an event; anything else is poison, with why', () => {
@@ -100,5 +104,58 @@ test('missedFrom: exact counts where Redis can tell, unknown/unsupported where i
       never,
     ),
     { missed: 'unsupported' },
+  );
+});
+
+test('reportAlways: onError, else error listeners, else one line on stderr', () => {
+  const err = new PolygonStreamError(ErrorCode.RedisPoisonEntry, 'readStream: entry 1-0 is bad');
+  const heard: string[] = [];
+  const emitter = new EventEmitter();
+  reportAlways(err, (e) => heard.push(`onError ${e.code}`), emitter);
+  emitter.on('error', (e: PolygonStreamError) => heard.push(`listener ${e.code}`));
+  reportAlways(err, undefined, emitter);
+  assert.deepEqual(heard, ['onError REDIS_POISON_ENTRY', 'listener REDIS_POISON_ENTRY']);
+
+  const written: string[] = [];
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string) =>
+    written.push(chunk) > 0) as typeof process.stderr.write;
+  try {
+    reportAlways(err, undefined, new EventEmitter());
+  } finally {
+    process.stderr.write = original;
+  }
+  assert.deepEqual(written, ['polygon-stream: REDIS_POISON_ENTRY: readStream: entry 1-0 is bad\n']);
+});
+
+test('readStream options: the new ones are checked, with their defaults', () => {
+  const base = { url: 'redis://127.0.0.1:1', key: 'k', group: 'g', consumer: 'c' };
+  const s = readerSettings(base);
+  assert.deepEqual(
+    [
+      s.claimIdleMs,
+      s.claimIntervalMs,
+      s.maxDeliveries,
+      s.deadLetterKey,
+      s.checkIntervalMs,
+      s.deadConsumerIdleMs,
+    ],
+    [5_000, 1_000, 5, 'k:dead', 5_000, 60_000],
+  );
+  assert.throws(
+    () => readerSettings({ ...base, maxDeliveries: 0 }),
+    /^PolygonStreamError: readStream: maxDeliveries must be an integer/,
+  );
+  assert.throws(
+    () => readerSettings({ ...base, deadLetterKey: 'k' }),
+    /readStream: deadLetterKey must be a non-empty key other than key \(got "k"\)/,
+  );
+  assert.throws(
+    () => readerSettings({ ...base, start: '>' as never }),
+    /readStream: start must be '\$' or '0'/,
+  );
+  assert.throws(
+    () => readerSettings({ ...base, checkIntervalMs: -1 }),
+    /readStream: checkIntervalMs must be a duration/,
   );
 });
