@@ -1,8 +1,9 @@
 /**
  * readStream's options, checked, with their defaults. Claiming is in seconds: a consumer that died
  * mid-batch has its entries taken over by a live one `claimIdleMs` (5 s) after its last read, looked
- * for every `claimIntervalMs` (1 s). Shorter claims risk taking entries from a consumer that is only
- * slow (each takeover is a second delivery); 5 s is longer than any handler should take per entry.
+ * for every `claimIntervalMs` (1 s). A claim also takes entries from a consumer that is only slow
+ * (each takeover is a second delivery), and an entry's idle time runs from the read that fetched
+ * its batch: `claimIdleMs` must exceed the time a consumer takes over `count` entries.
  */
 import type { PolygonStreamError } from '../errors.js';
 import { checkRedisUrl } from './open-redis.js';
