@@ -223,6 +223,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
    */
   async #claim(cmd: Redis): Promise<Delivered[]> {
     const { key, group, consumer, claimIdleMs, maxDeliveries } = this.#s;
+    let previous: string | undefined;
     for (;;) {
       let pending: PendingReply;
       let taken: RawEntry[];
@@ -238,7 +239,9 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
           '1',
         )) as PendingReply;
         const id = pending[0]?.[0];
-        if (id === undefined) return [];
+        // Nothing idle, or the same entry again (not claimable now): look again on the next turn.
+        if (id === undefined || id === previous) return [];
+        previous = id;
         taken = (await cmd.xclaim(key, group, consumer, claimIdleMs, id)) as RawEntry[];
       } catch (err) {
         if (isNoGroup(err)) {
