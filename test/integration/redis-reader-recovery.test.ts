@@ -65,6 +65,40 @@ describe('readStream: Redis restarted empty', () => {
   }
 });
 
+describe('readStream: Redis restarted with its data', () => {
+  test(
+    'rolled back to a snapshot (SAVE, kill -9, restart): the group survives, nothing reported, new entries read',
+    T,
+    async () => {
+      const key = freshKey();
+      const reports: PolygonStreamError[] = [];
+      const handled: number[] = [];
+      const ac = new AbortController();
+      const r = reader(key, 'c', (e) => reports.push(e), { start: '0' }, ac);
+      const loop = (async () => {
+        for await (const ev of r) handled.push(ev.q as number);
+      })();
+      await writeEvents(admin, key, trades(1, 100));
+      await waitFor('the first 100', () => handled.length === 100);
+      await admin.save(); // the snapshot: 100 entries, the group at the 100th
+      await writeEvents(admin, key, trades(101, 50));
+      await waitFor('50 more', () => handled.length === 150);
+      await server.stop({ save: false }); // kill -9: Redis comes back from the snapshot
+      await server.start();
+      assert.equal(await admin.xlen(key), 100, 'rolled back');
+      await writeEvents(admin, key, trades(151, 50));
+      await waitFor('the entries written after the restart', () => handled.length === 200);
+      ac.abort();
+      await loop;
+      assert.deepEqual(
+        handled,
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(reports, []);
+    },
+  );
+});
+
 describe('readStream: missed entries', () => {
   test('a trim past a lagging group: counted at start, the rest read', T, async () => {
     const key = freshKey();
