@@ -36,6 +36,9 @@ export const ErrorCode = {
   // Fan-out and replay.
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   SinkOverflow: 'SINK_OVERFLOW',
+  RedisDataLost: 'REDIS_DATA_LOST',
+  RedisTrimmedUnread: 'REDIS_TRIMMED_UNREAD',
+  RedisMemoryFull: 'REDIS_MEMORY_FULL',
   ReplayError: 'REPLAY_ERROR',
   // REST history.
   NoHistory: 'NO_HISTORY',
@@ -88,6 +91,12 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   REDIS_UNAVAILABLE: 'the Redis sink or reader cannot reach Redis',
   SINK_OVERFLOW:
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
+  REDIS_DATA_LOST:
+    "the Redis sink found Redis back empty or rolled back (run_id changed, stream missing, or its last id behind the sink's): entries it had written are gone; details.lost counts them (details.bound: 'exact', 'at least' or 'at most')",
+  REDIS_TRIMMED_UNREAD:
+    "the Redis sink's length ceiling (maxLen) trimmed entries some consumer group (or, with no group, anyone) had not read or acknowledged; one report per trim, details.trimmed counts them",
+  REDIS_MEMORY_FULL:
+    'Redis refused the sink\'s writes for memory (OOM, maxmemory): one report when the episode starts, one when it ends with details.dropped, the events refused during it',
   REPLAY_ERROR: 'a replay source could not be read',
   NO_HISTORY:
     'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',

@@ -2,79 +2,59 @@
  * RedisSink: publishes decoded events to a Redis Stream, one entry per event
  * (`ev`, `sym`, `data` = the event as JSON), so consumer groups fan the one WebSocket out to many
  * workers. `writeFrame` only queues (the socket must keep being read); one batch at a time goes to
- * Redis as a single EVALSHA that runs one XADD per event, then trims (`MAXLEN ~`). While Redis is
- * away the sink keeps at most `maxBuffer` events, drops (and counts) the rest, reconnects and
- * flushes in order. Delivery is at least once: a batch whose reply is lost with the connection is
- * sent again.
+ * Redis as a single EVALSHA that runs one XADD per event (sink-scripts.ts). While Redis is away the
+ * sink keeps at most `maxBuffer` events, drops (and counts) the rest, reconnects and flushes in
+ * order. Delivery is at least once: a batch whose reply is lost with the connection is sent again.
+ *
+ * Nothing is lost without a report: after every reconnect, before writing again, the sink compares
+ * the stream's last id with its own (WrittenLog) and reports what a restart or rollback took
+ * (REDIS_DATA_LOST); every `trimIntervalMs` it trims only what every consumer group has handled;
+ * the `maxLen` ceiling reports what it trims unread (REDIS_TRIMMED_UNREAD); memory refusals are one
+ * episode (REDIS_MEMORY_FULL).
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { symbolOf } from '../protocol/symbols.js';
-import { checkRedisUrl, closeRedis, isTransient, openRedis } from './open-redis.js';
+import { closeRedis, isTransient, openRedis } from './open-redis.js';
+import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
+import { reportError } from './report.js';
+import {
+  sinkSettings,
+  type RedisSinkOptions,
+  type RedisSinkStats,
+  type SinkSettings,
+} from './sink-options.js';
+import { TRIM_HANDLED, XADD_BATCH } from './sink-scripts.js';
+import { compareStreamIds } from './stream-id.js';
+import { readStreamState } from './stream-state.js';
+import { WrittenLog } from './written-log.js';
 import { redactUrlPassword } from '../redact.js';
-import { duration, fn, integer, invalidOption, plainObject, string } from '../validate.js';
 
-export interface RedisSinkOptions {
-  /** `redis://[:password@]host:port[/db]`. */
-  url: string;
-  /** Filled into `{cluster}` in `streamKey`. */
-  cluster?: string;
-  /** Stream key template (default `polygon:{cluster}`). */
-  streamKey?: string;
-  /** Approximate trim (`XTRIM MAXLEN ~ maxLen`) after every batch; unbounded when omitted. */
-  maxLen?: number;
-  /** Most events held (queued + in flight) while Redis is slow or away; more are dropped. */
-  maxBuffer?: number;
-  /** Most events per Redis call (default 1000). */
-  batchSize?: number;
-  connectTimeoutMs?: number;
-  /** How long `close()` waits for the buffer to reach Redis (default 5000). */
-  closeTimeoutMs?: number;
-  /** Runtime failures, also emitted as 'error' when someone listens. */
-  onError?: (err: PolygonStreamError) => void;
-}
+export {
+  DEFAULT_MAX_BUFFER,
+  DEFAULT_STREAM_KEY,
+  type RedisSinkOptions,
+  type RedisSinkStats,
+} from './sink-options.js';
 
-export interface RedisSinkStats {
-  /** Events Redis confirmed. */
-  written: number;
-  /** Events held: queued or in flight. */
-  buffered: number;
-  /** Events given up: past `maxBuffer`, refused by Redis, unserializable, or left at close. */
-  dropped: number;
-  /** Runtime errors reported (outages, overflows, refusals). */
-  errors: number;
-  connected: boolean;
-}
-
-export const DEFAULT_STREAM_KEY = 'polygon:{cluster}';
-export const DEFAULT_MAX_BUFFER = 100_000;
-const DEFAULT_BATCH_SIZE = 1_000;
-const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 const RETRY_DELAY_MS = 200;
 
-/** ARGV: maxLen ('' = no trim), then (ev, sym, data) per event. */
-const XADD_BATCH = `
-local key, maxlen = KEYS[1], ARGV[1]
-for i = 2, #ARGV, 3 do
-  redis.call('XADD', key, '*', 'ev', ARGV[i], 'sym', ARGV[i + 1], 'data', ARGV[i + 2])
-end
-if maxlen ~= '' then redis.call('XTRIM', key, 'MAXLEN', '~', maxlen) end
-return (#ARGV - 1) / 3
-`;
-
-type BatchClient = Redis & { polygonXaddBatch(key: string, ...args: string[]): Promise<number> };
+/** XADD_BATCH's reply: first id, last id, trimmed unread, groups, first id kept. */
+type BatchReply = [string, string, number, number, string];
+/** TRIM_HANDLED's reply: trimmed, groups, first id kept. */
+type TrimReply = [number, number, string];
+type BatchClient = Redis & {
+  polygonXaddBatch(key: string, ...args: string[]): Promise<BatchReply>;
+  polygonTrimHandled(key: string): Promise<TrimReply>;
+};
 
 export class RedisSink extends EventEmitter {
   readonly key: string;
-  readonly #url: string;
-  readonly #maxLen: string;
-  readonly #maxBuffer: number;
-  readonly #batchSize: number;
-  readonly #connectTimeoutMs: number | undefined;
-  readonly #closeTimeoutMs: number;
-  readonly #onError: ((err: PolygonStreamError) => void) | undefined;
+  readonly #o: SinkSettings;
+  readonly #log = new WrittenLog();
+  readonly #memory = new MemoryEpisode('RedisSink');
 
   #client: BatchClient | undefined;
   #connecting: Promise<void> | undefined;
@@ -86,40 +66,27 @@ export class RedisSink extends EventEmitter {
   #inflight: WireEvent[] = [];
   #inflightDone: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #trimTimer: NodeJS.Timeout | undefined;
+  #trimming = false;
+  /** Redis checked since the last (re)connect: writing may go on. */
+  #verified = false;
+  #runId: string | undefined;
   #closed = false;
   #final = false;
   #outageReported = false;
   #overflowReported = false;
   #drained: (() => void) | undefined;
-  #written = 0;
+  #confirmed = 0;
+  #lostRestart = 0;
+  #lostTrimmed = 0;
   #dropped = 0;
+  #droppedForMemory = 0;
   #errors = 0;
 
   constructor(given: RedisSinkOptions) {
     super();
-    const options = plainObject<RedisSinkOptions>('RedisSink', 'options', given ?? null);
-    checkRedisUrl(options.url, 'RedisSink');
-    this.#url = options.url;
-    const template = string('RedisSink', 'streamKey', options.streamKey ?? DEFAULT_STREAM_KEY);
-    if (options.cluster !== undefined) string('RedisSink', 'cluster', options.cluster);
-    if (options.onError !== undefined) fn('RedisSink', 'onError', options.onError);
-    if (template.includes('{cluster}') && !options.cluster) {
-      throw invalidOption('RedisSink', 'streamKey', 'given with the cluster option', template);
-    }
-    this.key = template.split('{cluster}').join(options.cluster ?? '');
-    this.#maxLen = options.maxLen === undefined ? '' : String(positive(options.maxLen, 'maxLen'));
-    this.#maxBuffer = positive(options.maxBuffer ?? DEFAULT_MAX_BUFFER, 'maxBuffer');
-    this.#batchSize = positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
-    this.#connectTimeoutMs =
-      options.connectTimeoutMs === undefined
-        ? undefined
-        : duration('RedisSink', 'connectTimeoutMs', options.connectTimeoutMs, { min: 1 });
-    this.#closeTimeoutMs = duration(
-      'RedisSink',
-      'closeTimeoutMs',
-      options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
-    );
-    this.#onError = options.onError;
+    this.#o = sinkSettings(given);
+    this.key = this.#o.key;
   }
 
   /** Connect once; rejects with REDIS_UNAVAILABLE when Redis does not answer. */
@@ -134,19 +101,24 @@ export class RedisSink extends EventEmitter {
   }
 
   async #open(): Promise<void> {
-    const client = (await openRedis(this.#url, {
+    const client = (await openRedis(this.#o.url, {
       name: 'polygon-stream:sink',
       queueing: 'none',
-      connectTimeoutMs: this.#connectTimeoutMs,
+      connectTimeoutMs: this.#o.connectTimeoutMs,
       onError: (err) => this.#reportOutage(err),
     })) as BatchClient;
     client.defineCommand('polygonXaddBatch', { numberOfKeys: 1, lua: XADD_BATCH });
+    client.defineCommand('polygonTrimHandled', { numberOfKeys: 1, lua: TRIM_HANDLED });
     client.on('ready', () => this.#onReady());
     client.on('close', () => this.#onClose());
     this.#client = client;
     if (this.#final) {
       client.disconnect();
       return;
+    }
+    if (this.#o.trimIntervalMs > 0) {
+      this.#trimTimer = setInterval(() => void this.#trim(), this.#o.trimIntervalMs);
+      this.#trimTimer.unref();
     }
     this.#onReady();
   }
@@ -165,7 +137,7 @@ export class RedisSink extends EventEmitter {
         if (event.ev === 'status') continue;
         if (this.#final) {
           this.#dropped++;
-        } else if (this.#buffered() >= this.#maxBuffer) {
+        } else if (this.#buffered() >= this.#o.maxBuffer) {
           this.#dropped++;
           this.#reportOverflow();
         } else {
@@ -187,9 +159,11 @@ export class RedisSink extends EventEmitter {
 
   stats(): RedisSinkStats {
     return {
-      written: this.#written,
+      written: this.#confirmed - this.#lostRestart - this.#lostTrimmed,
+      lost: { restart: this.#lostRestart, trimmed: this.#lostTrimmed },
       buffered: this.#buffered(),
       dropped: this.#dropped,
+      droppedForMemory: this.#droppedForMemory,
       errors: this.#errors,
       connected: this.#connected,
     };
@@ -215,7 +189,7 @@ export class RedisSink extends EventEmitter {
           this.#pump();
         }),
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.#closeTimeoutMs);
+          timer = setTimeout(resolve, this.#o.closeTimeoutMs);
         }),
       ]);
       clearTimeout(timer);
@@ -223,6 +197,9 @@ export class RedisSink extends EventEmitter {
     this.#final = true;
     this.#drained = undefined;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#trimTimer);
+    const summary = this.#memory.end('closed');
+    if (summary) this.#report(summary);
     const client = this.#client;
     if (client && this.#inflight.length > 0) {
       client.disconnect();
@@ -259,13 +236,14 @@ export class RedisSink extends EventEmitter {
 
   #pump(): void {
     const client = this.#client;
-    if (!client || !this.#connected || this.#final || this.#inflight.length > 0) return;
+    if (!client || !this.#connected || !this.#verified || this.#final) return;
+    if (this.#inflight.length > 0) return;
     if (this.#queue.length === this.#head) {
       this.#drained?.();
       return;
     }
-    const batch = this.#take(this.#batchSize);
-    const args: string[] = [this.#maxLen];
+    const batch = this.#take(this.#o.batchSize);
+    const args: string[] = [this.#o.maxLen];
     const sent: WireEvent[] = [];
     for (const event of batch) {
       let data: string;
@@ -292,16 +270,93 @@ export class RedisSink extends EventEmitter {
     }
     this.#inflight = sent;
     this.#inflightDone = client.polygonXaddBatch(this.key, ...args).then(
-      () => this.#onWritten(),
+      (reply) => this.#onWritten(reply),
       (err: unknown) => this.#onFailed(err),
     );
   }
 
-  #onWritten(): void {
-    this.#written += this.#inflight.length;
+  #onWritten([first, last, unread, groups, kept]: BatchReply): void {
+    const count = this.#inflight.length;
+    this.#confirmed += count;
+    this.#log.record(first, last, count);
     this.#inflight = [];
     this.#overflowReported = false;
+    const recovered = this.#memory.end('recovered');
+    if (recovered) this.#report(recovered);
+    if (kept !== '') this.#log.trimmedBefore(kept);
+    if (unread > 0) this.#reportTrimmedUnread(unread, groups);
     this.#pump();
+  }
+
+  #reportTrimmedUnread(trimmed: number, groups: number): void {
+    this.#lostTrimmed += trimmed;
+    const who = groups === 0 ? 'no consumer group exists' : `some of ${groups} groups had not read`;
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisTrimmedUnread,
+        `RedisSink: the maxLen ceiling (${this.#o.maxLen}) trimmed ${trimmed} entries of ${this.key} that ${who}`,
+        { key: this.key, trimmed, groups, maxLen: Number(this.#o.maxLen) },
+      ),
+    );
+  }
+
+  /** Trim what every group has handled (the schedule); failures wait for the next tick. */
+  async #trim(): Promise<void> {
+    const client = this.#client;
+    if (!client || !this.#connected || !this.#verified || this.#trimming || this.#final) return;
+    this.#trimming = true;
+    try {
+      const [, , kept] = await client.polygonTrimHandled(this.key);
+      this.#log.trimmedBefore(kept === '' ? undefined : kept);
+    } catch {
+      // Redis away or busy: the next tick tries again (an outage is reported by the connection).
+    } finally {
+      this.#trimming = false;
+    }
+  }
+
+  /**
+   * After a (re)connect, before writing: did Redis come back empty or rolled back? Count and
+   * report what it no longer holds of what the sink wrote, then let writing go on.
+   */
+  async #verify(client: BatchClient): Promise<void> {
+    let state;
+    try {
+      state = await readStreamState(client, this.key);
+    } catch {
+      // Lost again (or refused): the next 'ready' checks again; until then nothing is written.
+      if (this.#connected) this.#retryVerify(client);
+      return;
+    }
+    if (this.#final || client !== this.#client) return;
+    const restarted = this.#runId !== undefined && state.runId !== this.#runId;
+    this.#runId = state.runId;
+    const ours = this.#log.lastId;
+    if (ours !== undefined && compareStreamIds(state.lastId, ours) < 0) {
+      const { lost, bound } = this.#log.rolledBackTo(state.lastId);
+      this.#lostRestart += lost;
+      const how =
+        state.lastId === '0-0'
+          ? `the stream ${this.key} is missing or empty`
+          : `${this.key} ends at ${state.lastId}, before the sink's last entry ${ours}`;
+      const cause = restarted ? 'Redis restarted (run_id changed) and ' : '';
+      this.#report(
+        new PolygonStreamError(
+          ErrorCode.RedisDataLost,
+          `RedisSink: ${cause}${how}: ${bound === 'exact' ? '' : `${bound} `}${lost} entries the sink had written are gone`,
+          { key: this.key, lost, bound, restarted, redisLastId: state.lastId, sinkLastId: ours },
+        ),
+      );
+    }
+    this.#verified = true;
+    this.#pump();
+  }
+
+  #retryVerify(client: BatchClient): void {
+    const timer = setTimeout(() => {
+      if (this.#connected && !this.#verified && !this.#final) void this.#verify(client);
+    }, RETRY_DELAY_MS);
+    timer.unref();
   }
 
   #onFailed(err: unknown): void {
@@ -315,6 +370,13 @@ export class RedisSink extends EventEmitter {
     }
     // Redis refused the write (WRONGTYPE, OOM, NOPERM…): retrying cannot help.
     this.#dropped += batch.length;
+    if (isOutOfMemory(err)) {
+      this.#droppedForMemory += batch.length;
+      const start = this.#memory.refused(batch.length, err as Error);
+      if (start) this.#report(start);
+      this.#pump();
+      return;
+    }
     this.#report(
       new PolygonStreamError(
         ErrorCode.RedisUnavailable,
@@ -338,9 +400,10 @@ export class RedisSink extends EventEmitter {
   #onReady(): void {
     if (this.#final) return;
     this.#connected = true;
+    this.#verified = false;
     this.#outageReported = false;
     this.emit('connect');
-    this.#pump();
+    if (this.#client) void this.#verify(this.#client);
   }
 
   #onClose(): void {
@@ -353,12 +416,12 @@ export class RedisSink extends EventEmitter {
   #reportOutage(cause: Error | undefined): void {
     if (this.#outageReported || this.#final) return;
     this.#outageReported = true;
-    const url = redactUrlPassword(this.#url);
+    const url = redactUrlPassword(this.#o.url);
     const reason = cause ? `: ${cause.message}` : '';
     this.#report(
       new PolygonStreamError(
         ErrorCode.RedisUnavailable,
-        `RedisSink: lost Redis at ${url}${reason}; buffering up to ${this.#maxBuffer} events`,
+        `RedisSink: lost Redis at ${url}${reason}; buffering up to ${this.#o.maxBuffer} events`,
         { url, buffered: this.#buffered() },
         cause ? { cause } : undefined,
       ),
@@ -371,24 +434,15 @@ export class RedisSink extends EventEmitter {
     this.#report(
       new PolygonStreamError(
         ErrorCode.SinkOverflow,
-        `RedisSink: buffer full (${this.#maxBuffer} events); dropping new events until Redis catches up`,
-        { maxBuffer: this.#maxBuffer, dropped: this.#dropped },
+        `RedisSink: buffer full (${this.#o.maxBuffer} events); dropping new events until Redis catches up`,
+        { maxBuffer: this.#o.maxBuffer, dropped: this.#dropped },
       ),
     );
   }
 
-  /** Count, tell onError and 'error' listeners; an unheard 'error' must not crash the process. */
+  /** Count and report: onError, 'error' listeners, else a warning on the logger (never silent). */
   #report(err: PolygonStreamError): void {
     this.#errors++;
-    try {
-      this.#onError?.(err);
-      if (this.listenerCount('error') > 0) this.emit('error', err);
-    } catch {
-      // a throwing handler must not break the sink
-    }
+    reportError(this, this.#o.onError, this.#o.logger, err);
   }
-}
-
-function positive(value: unknown, name: string): number {
-  return integer('RedisSink', name, value, { min: 1 });
 }
