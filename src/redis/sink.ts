@@ -290,7 +290,10 @@ export class RedisSink extends EventEmitter {
 
   #reportTrimmedUnread(trimmed: number, groups: number): void {
     this.#lostTrimmed += trimmed;
-    const who = groups === 0 ? 'no consumer group exists' : `some of ${groups} groups had not read`;
+    const who =
+      groups === 0
+        ? 'nobody had read (the stream has no consumer group)'
+        : `some of its ${groups} consumer groups had not read or acknowledged`;
     this.#report(
       new PolygonStreamError(
         ErrorCode.RedisTrimmedUnread,
