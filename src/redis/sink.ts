@@ -18,6 +18,7 @@ import type { WireEvent } from '../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
 import { symbolOf } from '../protocol/symbols.js';
 import { closeRedis, isTransient, openRedis } from './open-redis.js';
+import { EventQueue } from './event-queue.js';
 import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
 import { reportError } from './report.js';
 import {
@@ -27,8 +28,7 @@ import {
   type SinkSettings,
 } from './sink-options.js';
 import { TRIM_HANDLED, XADD_BATCH } from './sink-scripts.js';
-import { compareStreamIds } from './stream-id.js';
-import { readStreamState } from './stream-state.js';
+import { checkForLoss, readStreamState } from './restart-check.js';
 import { WrittenLog } from './written-log.js';
 import { redactUrlPassword } from '../redact.js';
 
@@ -60,13 +60,12 @@ export class RedisSink extends EventEmitter {
   #connecting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #connected = false;
-  /** Queue: `#queue[#head..]`; compacted now and then. */
-  #queue: WireEvent[] = [];
-  #head = 0;
+  readonly #queue = new EventQueue();
   #inflight: WireEvent[] = [];
   #inflightDone: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #trimTimer: NodeJS.Timeout | undefined;
+  #verifyTimer: NodeJS.Timeout | undefined;
   #trimming = false;
   /** Redis checked since the last (re)connect: writing may go on. */
   #verified = false;
@@ -198,6 +197,7 @@ export class RedisSink extends EventEmitter {
     this.#drained = undefined;
     clearTimeout(this.#retryTimer);
     clearInterval(this.#trimTimer);
+    clearTimeout(this.#verifyTimer);
     const summary = this.#memory.end('closed');
     if (summary) this.#report(summary);
     const client = this.#client;
@@ -206,43 +206,24 @@ export class RedisSink extends EventEmitter {
       await this.#inflightDone;
     }
     this.#dropped += this.#buffered();
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     if (client) await closeRedis(client);
     this.#connected = false;
   }
 
   #buffered(): number {
-    return this.#queue.length - this.#head + this.#inflight.length;
-  }
-
-  #take(n: number): WireEvent[] {
-    const batch = this.#queue.slice(this.#head, this.#head + n);
-    this.#head += batch.length;
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return batch;
-  }
-
-  #requeue(batch: WireEvent[]): void {
-    this.#queue = batch.concat(this.#queue.slice(this.#head));
-    this.#head = 0;
+    return this.#queue.length + this.#inflight.length;
   }
 
   #pump(): void {
     const client = this.#client;
     if (!client || !this.#connected || !this.#verified || this.#final) return;
     if (this.#inflight.length > 0) return;
-    if (this.#queue.length === this.#head) {
+    if (this.#queue.length === 0) {
       this.#drained?.();
       return;
     }
-    const batch = this.#take(this.#o.batchSize);
+    const batch = this.#queue.take(this.#o.batchSize);
     const args: string[] = [this.#o.maxLen];
     const sent: WireEvent[] = [];
     for (const event of batch) {
@@ -332,34 +313,22 @@ export class RedisSink extends EventEmitter {
       return;
     }
     if (this.#final || client !== this.#client) return;
-    const restarted = this.#runId !== undefined && state.runId !== this.#runId;
+    const loss = checkForLoss(this.key, state, this.#runId, this.#log);
     this.#runId = state.runId;
-    const ours = this.#log.lastId;
-    if (ours !== undefined && compareStreamIds(state.lastId, ours) < 0) {
-      const { lost, bound } = this.#log.rolledBackTo(state.lastId);
-      this.#lostRestart += lost;
-      const how =
-        state.lastId === '0-0'
-          ? `the stream ${this.key} is missing or empty`
-          : `${this.key} ends at ${state.lastId}, before the sink's last entry ${ours}`;
-      const cause = restarted ? 'Redis restarted (run_id changed) and ' : '';
-      this.#report(
-        new PolygonStreamError(
-          ErrorCode.RedisDataLost,
-          `RedisSink: ${cause}${how}: ${bound === 'exact' ? '' : `${bound} `}${lost} entries the sink had written are gone`,
-          { key: this.key, lost, bound, restarted, redisLastId: state.lastId, sinkLastId: ours },
-        ),
-      );
+    if (loss) {
+      this.#lostRestart += loss.details.lost as number;
+      this.#report(loss);
     }
     this.#verified = true;
     this.#pump();
   }
 
   #retryVerify(client: BatchClient): void {
-    const timer = setTimeout(() => {
+    clearTimeout(this.#verifyTimer);
+    this.#verifyTimer = setTimeout(() => {
       if (this.#connected && !this.#verified && !this.#final) void this.#verify(client);
     }, RETRY_DELAY_MS);
-    timer.unref();
+    this.#verifyTimer.unref();
   }
 
   #onFailed(err: unknown): void {
@@ -367,7 +336,7 @@ export class RedisSink extends EventEmitter {
     this.#inflight = [];
     if (isTransient(err)) {
       // Connection lost (or Redis busy/loading): keep the batch, in order, for the next try.
-      this.#requeue(batch);
+      this.#queue.requeue(batch);
       if (this.#connected) this.#retryLater();
       return;
     }
