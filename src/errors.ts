@@ -96,7 +96,7 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   REDIS_TRIMMED_UNREAD:
     "the Redis sink's length ceiling (maxLen) trimmed entries some consumer group (or, with no group, anyone) had not read or acknowledged; one report per trim, details.trimmed counts them",
   REDIS_MEMORY_FULL:
-    'Redis refused the sink\'s writes for memory (OOM, maxmemory): one report when the episode starts, one when it ends with details.dropped, the events refused during it',
+    "Redis refused the sink's writes for memory (OOM, maxmemory): one report when the episode starts, one when it ends with details.dropped, the events refused during it",
   REPLAY_ERROR: 'a replay source could not be read',
   NO_HISTORY:
     'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',

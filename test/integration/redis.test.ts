@@ -154,27 +154,31 @@ describe('RedisSink', () => {
     },
   );
 
-  test('the maxLen ceiling bounds the stream; with no group its trims are reported', T, async () => {
-    const key = freshKey();
-    const trims: number[] = [];
-    const sink = sinkFor(key, { maxLen: 100 });
-    sink.on('error', (err: { code: string; details: { trimmed: number } }) => {
-      if (err.code === ErrorCode.RedisTrimmedUnread) trims.push(err.details.trimmed);
-    });
-    await sink.connect();
-    for (let q = 1; q <= 5000; q += 50) sink.writeFrame(trades(q, 50));
-    await waitFor('written', () => sink.stats().written + sink.stats().lost.trimmed === 5000);
-    await sink.close();
-    assert.equal(await admin.xlen(key), 100);
-    assert.equal(sink.stats().lost.trimmed, 4900);
-    assert.equal(sink.stats().written, 100);
-    assert.equal(
-      trims.reduce((a, b) => a + b, 0),
-      4900,
-    );
-    const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
-    assert.equal((JSON.parse(last![1][5]!) as WireEvent).q, 5000);
-  });
+  test(
+    'the maxLen ceiling bounds the stream; with no group its trims are reported',
+    T,
+    async () => {
+      const key = freshKey();
+      const trims: number[] = [];
+      const sink = sinkFor(key, { maxLen: 100 });
+      sink.on('error', (err: { code: string; details: { trimmed: number } }) => {
+        if (err.code === ErrorCode.RedisTrimmedUnread) trims.push(err.details.trimmed);
+      });
+      await sink.connect();
+      for (let q = 1; q <= 5000; q += 50) sink.writeFrame(trades(q, 50));
+      await waitFor('written', () => sink.stats().written + sink.stats().lost.trimmed === 5000);
+      await sink.close();
+      assert.equal(await admin.xlen(key), 100);
+      assert.equal(sink.stats().lost.trimmed, 4900);
+      assert.equal(sink.stats().written, 100);
+      assert.equal(
+        trims.reduce((a, b) => a + b, 0),
+        4900,
+      );
+      const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
+      assert.equal((JSON.parse(last![1][5]!) as WireEvent).q, 5000);
+    },
+  );
 
   test('Redis not reachable at start → REDIS_UNAVAILABLE, no password shown', T, async () => {
     const port = await freePort();
