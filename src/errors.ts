@@ -40,6 +40,9 @@ export const ErrorCode = {
   RedisDeadLettered: 'REDIS_DEAD_LETTERED',
   RedisGroupRecreated: 'REDIS_GROUP_RECREATED',
   RedisMissedEntries: 'REDIS_MISSED_ENTRIES',
+  RedisDataLost: 'REDIS_DATA_LOST',
+  RedisTrimmedUnread: 'REDIS_TRIMMED_UNREAD',
+  RedisMemoryFull: 'REDIS_MEMORY_FULL',
   ReplayError: 'REPLAY_ERROR',
   // REST history.
   NoHistory: 'NO_HISTORY',
@@ -100,6 +103,12 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
     "readStream: the consumer group was gone (Redis restarted empty, or the stream was deleted); re-created at '0' to read every entry written since (details: redisRestarted)",
   REDIS_MISSED_ENTRIES:
     "readStream: entries were trimmed or deleted before the group read them (details: missed, a count, or 'unknown' when Redis cannot tell)",
+  REDIS_DATA_LOST:
+    "the Redis sink found Redis back empty or rolled back (run_id changed, stream missing, or its last id behind the sink's): entries it had written are gone; details.lost counts them (details.bound: 'exact', 'at least' or 'at most')",
+  REDIS_TRIMMED_UNREAD:
+    "the Redis sink's length ceiling (maxLen) trimmed entries some consumer group (or, with no group, anyone) had not read or acknowledged; one report per trim, details.trimmed counts them",
+  REDIS_MEMORY_FULL:
+    "Redis refused the sink's writes for memory (OOM, maxmemory): one report when the episode starts, one when it ends with details.dropped, the events refused during it",
   REPLAY_ERROR: 'a replay source could not be read',
   NO_HISTORY:
     'thrown by history(): the topic cannot be asked of REST history (a wildcard, or a stream the provider keeps no history of); says why',

@@ -62,4 +62,4 @@ export async function pendingCount(admin: Redis, key: string, group: string): Pr
 }
 
 /** A flat field/value list (as XRANGE returns it) as an object. */
-export { fieldsObject as fieldsOf } from '../../src/redis/decode-entry.js';
+export { fieldsObject as fieldsOf } from '../../src/redis/reader/decode-entry.js';

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
-import { decodeEntry } from '../../src/redis/decode-entry.js';
-import { readerSettings } from '../../src/redis/reader-options.js';
-import { reportAlways } from '../../src/redis/report-always.js';
-import { compareIds, missedFrom, type StreamFacts } from '../../src/redis/missed-entries.js';
+import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
+import { readerSettings } from '../../src/redis/reader/reader-options.js';
+import { reportError } from '../../src/redis/report.js';
+import { compareIds, missedFrom, type StreamFacts } from '../../src/redis/reader/missed-entries.js';
 
 test('decodeEntry: an event object with a string ev is an event; anything else is poison, with why', () => {
   assert.deepEqual(decodeEntry(['ev', 'T', 'data', '{"ev":"T","q":1}']), {
@@ -107,25 +107,19 @@ test('missedFrom: exact counts where Redis can tell, unknown/unsupported where i
   );
 });
 
-test('reportAlways: onError, else error listeners, else one line on stderr', () => {
+test('reportError: onError, else error listeners, else one line on the logger', () => {
   const err = new PolygonStreamError(ErrorCode.RedisPoisonEntry, 'readStream: entry 1-0 is bad');
   const heard: string[] = [];
+  const warned: string[] = [];
+  const logger = { warn: (message: string) => void warned.push(message) };
   const emitter = new EventEmitter();
-  reportAlways(err, (e) => heard.push(`onError ${e.code}`), emitter);
+  reportError(emitter, (e) => heard.push(`onError ${e.code}`), logger, err);
   emitter.on('error', (e: PolygonStreamError) => heard.push(`listener ${e.code}`));
-  reportAlways(err, undefined, emitter);
+  reportError(emitter, undefined, logger, err);
   assert.deepEqual(heard, ['onError REDIS_POISON_ENTRY', 'listener REDIS_POISON_ENTRY']);
-
-  const written: string[] = [];
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string) =>
-    written.push(chunk) > 0) as typeof process.stderr.write;
-  try {
-    reportAlways(err, undefined, new EventEmitter());
-  } finally {
-    process.stderr.write = original;
-  }
-  assert.deepEqual(written, ['polygon-stream: REDIS_POISON_ENTRY: readStream: entry 1-0 is bad\n']);
+  assert.deepEqual(warned, []);
+  reportError(new EventEmitter(), undefined, logger, err);
+  assert.deepEqual(warned, ['polygon-stream [REDIS_POISON_ENTRY] readStream: entry 1-0 is bad']);
 });
 
 test('readStream options: the new ones are checked, with their defaults', () => {

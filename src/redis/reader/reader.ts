@@ -16,14 +16,14 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import type { WireEvent } from '../protocol/codec.js';
-import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { closeRedis, openRedis } from './open-redis.js';
+import type { WireEvent } from '../../protocol/codec.js';
+import { ErrorCode, PolygonStreamError } from '../../errors.js';
+import { closeRedis, openRedis } from '../open-redis.js';
 import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
 import { checkMissed } from './missed-entries.js';
-import { reportAlways } from './report-always.js';
+import { reportError, stderrLogger } from '../report.js';
 import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
 
 export type { ReadStreamOptions } from './reader-options.js';
@@ -344,7 +344,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   }
 
   #report(err: PolygonStreamError): void {
-    reportAlways(err, this.#s.onError, this);
+    reportError(this, this.#s.onError, stderrLogger, err);
   }
 
   async #ack(cmd: Redis, acks: string[]): Promise<void> {

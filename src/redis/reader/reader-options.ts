@@ -5,9 +5,9 @@
  * (each takeover is a second delivery), and an entry's idle time runs from the read that fetched
  * its batch: `claimIdleMs` must exceed the time a consumer takes over `count` entries.
  */
-import type { PolygonStreamError } from '../errors.js';
-import { checkRedisUrl } from './open-redis.js';
-import { duration, fn, integer, invalidOption, plainObject, string } from '../validate.js';
+import type { PolygonStreamError } from '../../errors.js';
+import { checkRedisUrl } from '../open-redis.js';
+import { duration, fn, integer, invalidOption, plainObject, string } from '../../validate.js';
 
 export interface ReadStreamOptions {
   url: string;
