@@ -36,6 +36,13 @@ export const ErrorCode = {
   // Fan-out and replay.
   RedisUnavailable: 'REDIS_UNAVAILABLE',
   SinkOverflow: 'SINK_OVERFLOW',
+  RedisPoisonEntry: 'REDIS_POISON_ENTRY',
+  RedisDeadLettered: 'REDIS_DEAD_LETTERED',
+  RedisGroupRecreated: 'REDIS_GROUP_RECREATED',
+  RedisMissedEntries: 'REDIS_MISSED_ENTRIES',
+  RedisDataLost: 'REDIS_DATA_LOST',
+  RedisTrimmedUnread: 'REDIS_TRIMMED_UNREAD',
+  RedisMemoryFull: 'REDIS_MEMORY_FULL',
   ReplayError: 'REPLAY_ERROR',
   RecordingFailed: 'RECORDING_FAILED',
   // REST history.
@@ -92,6 +99,20 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   REDIS_UNAVAILABLE: 'the Redis sink or reader cannot reach Redis',
   SINK_OVERFLOW:
     "the Redis sink's buffer was full while Redis was down; events were dropped and counted",
+  REDIS_POISON_ENTRY:
+    'readStream: a stream entry that is not an event (no data field, data not JSON, or JSON that is not an object with a string ev); never yielded: acknowledged and copied to the dead-letter stream (details: id, reason)',
+  REDIS_DEAD_LETTERED:
+    'readStream: an entry claimed more than maxDeliveries times (it kept killing its worker) was moved to the dead-letter stream and acknowledged, so the entries behind it flow (details: id, deliveries)',
+  REDIS_GROUP_RECREATED:
+    "readStream: the consumer group was gone (Redis restarted empty, or the stream was deleted); re-created at '0' to read every entry written since (details: redisRestarted)",
+  REDIS_MISSED_ENTRIES:
+    "readStream: entries were trimmed or deleted before the group read them (details: missed, a count, or 'unknown' when Redis cannot tell)",
+  REDIS_DATA_LOST:
+    "the Redis sink found Redis back empty or rolled back (run_id changed, stream missing, or its last id behind the sink's): entries it had written are gone; details.lost counts them (details.bound: 'exact', 'at least' or 'at most')",
+  REDIS_TRIMMED_UNREAD:
+    "the Redis sink's length ceiling (maxLen) trimmed entries some consumer group (or, with no group, anyone) had not read or acknowledged; one report per trim, details.trimmed counts them",
+  REDIS_MEMORY_FULL:
+    "Redis refused the sink's writes for memory (OOM, maxmemory): one report when the episode starts, one when it ends with details.dropped, the events refused during it",
   REPLAY_ERROR: 'a replay source could not be read',
   RECORDING_FAILED:
     'a DuckDB recording could not be opened, written or read: not a DuckDB file, held by another process, disk full, a bad query',

@@ -192,14 +192,15 @@ export function parseRedisUrl(text: string): string {
 }
 
 /**
- * `--maxlen ~N` or `--maxlen N`: cap the stream at about N entries. The sink always trims with
- * `XTRIM MAXLEN ~` (whole radix-tree nodes, cheap), so both spellings give approximate trimming.
+ * `--maxlen N` (or `~N`, the older spelling, same meaning): the sink's hard ceiling on the stream's
+ * length (RedisSink `maxLen`): past N entries the oldest are trimmed, exactly, and those some
+ * consumer group had not read are counted and reported (REDIS_TRIMMED_UNREAD).
  */
 export function parseMaxLen(text: string): number {
   const match = /^\s*~?\s*(\d+)\s*$/.exec(text);
   const n = match ? Number(match[1]) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError('Expected a positive entry count: ~N (approximate) or N.');
+    throw new InvalidArgumentError('Expected a positive entry count: N (or ~N).');
   }
   return n;
 }

@@ -125,7 +125,7 @@ function addStreamOptions(cmd: Command): Command {
     ).argParser(parseStreamKey),
     new Option(
       '--maxlen <~n>',
-      'trim the stream to about N entries (~N or N; always approximate)',
+      'hard ceiling on the stream length (N or ~N): older entries are trimmed, unread ones reported as lost',
     ).argParser(parseMaxLen),
   ]) {
     cmd.addOption(option.helpGroup(SINK_GROUP));

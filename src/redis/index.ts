@@ -5,5 +5,10 @@ export {
   DEFAULT_STREAM_KEY,
   type RedisSinkOptions,
   type RedisSinkStats,
-} from './sink.js';
-export { StreamReader, readStream, type ReadStreamOptions, type StreamEntry } from './reader.js';
+} from './sink/sink.js';
+export {
+  StreamReader,
+  readStream,
+  type ReadStreamOptions,
+  type StreamEntry,
+} from './reader/reader.js';

@@ -16,8 +16,12 @@ export interface RedisServer {
   readonly dir: string;
   /** SHUTDOWN SAVE (or SIGKILL with `{ save: false }`) and wait for the process to exit. */
   stop(opts?: { save?: boolean }): Promise<void>;
-  /** Start again on the same port and dir (loading the RDB a saving stop left). */
-  start(): Promise<void>;
+  /**
+   * Start again on the same port and dir (loading the RDB a saving stop left, or the AOF).
+   * `settings`: redis-server arguments for this start, after the defaults (no persistence), e.g.
+   * `['--appendonly', 'yes', '--appendfsync', 'always']`; omitted: those of the first start.
+   */
+  start(settings?: readonly string[]): Promise<void>;
   /** stop({ save: true }) then start(). */
   restart(): Promise<void>;
   /** Stop and remove the dir. Safe to call twice. */
@@ -91,7 +95,8 @@ export function rawCommand(port: number, command: string, timeoutMs = 1_000): Pr
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `settings`: extra redis-server arguments (see `RedisServer.start`). */
+export async function startRedis(settings: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'polygon-stream-redis-'));
   dirs.add(dir);
@@ -99,11 +104,11 @@ export async function startRedis(): Promise<RedisServer> {
   let disposed = false;
   let output = '';
 
-  async function start(): Promise<void> {
+  async function start(given: readonly string[] = settings): Promise<void> {
     const proc = spawn(
       'redis-server',
       // prettier-ignore
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...given],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -150,7 +155,7 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     dir,
     stop,
-    start,
+    start: (given) => start(given),
     async restart() {
       await stop({ save: true });
       await start();

@@ -30,8 +30,8 @@ const start = (args: string[], timeoutMs = 30_000): Running => spawnNode(args, {
 const cli = (args: string[], timeoutMs?: number): Promise<Result> =>
   start([CLI, ...args], timeoutMs).result;
 
-async function newServer(): Promise<{ server: RedisServer; admin: Redis }> {
-  const s = await startRedis();
+async function newServer(settings?: string[]): Promise<{ server: RedisServer; admin: Redis }> {
+  const s = await startRedis(settings);
   servers.push(s);
   const a = new Redis(s.url, { maxRetriesPerRequest: null });
   admins.push(a);
@@ -88,8 +88,8 @@ describe('stream --sink', { concurrency: true }, () => {
         r.stderr,
         /publishing to Redis stream polygon:stocks at redis:\/\/127\.0\.0\.1:\d+/,
       );
-      assert.match(r.stderr, /^sink: 500 written, 0 dropped$/m);
-      assert.match(r.stderr, /^stats: .* · sink 500 written · 0 dropped$/m);
+      assert.match(r.stderr, /^sink: 500 written, 0 lost, 0 dropped$/m);
+      assert.match(r.stderr, /^stats: .* · sink 500 written · 0 lost · 0 dropped$/m);
       const recorded = await lines(out);
       assert.equal(recorded.length, 500);
       const entries = await entriesOf(admin, 'polygon:stocks');
@@ -124,23 +124,34 @@ describe('stream --sink', { concurrency: true }, () => {
     },
   );
 
-  test('record --stream-key --maxlen ~N: trimmed to about N, newest kept', T, async () => {
-    const out = join(dir, 'trimmed.ndjson');
-    const args = ['record', out, '--stock-trades', '--sink', server.url];
-    args.push('--stream-key', 'test:{cluster}:trim', '--maxlen', '~100', '-n', '300', '-q');
-    const r = await cli(args);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^sink: 300 written, 0 dropped$/m);
-    const recorded = await lines(out);
-    const entries = await entriesOf(admin, 'test:stocks:trim');
-    assert.ok(entries.length >= 100 && entries.length < 300, `XLEN ${entries.length}`);
-    const tail = recorded.slice(-entries.length).map((l) => JSON.parse(l) as unknown);
-    assert.deepEqual(
-      entries.map((e) => JSON.parse(e['data']!) as unknown),
-      tail,
-    );
-    assert.ok(entries.every((e) => e['ev'] === 'T'));
-  });
+  test(
+    'record --stream-key --maxlen N, no group: N newest kept, the unread trims count as lost, exit 1',
+    T,
+    async () => {
+      const out = join(dir, 'trimmed.ndjson');
+      const args = ['record', out, '--stock-trades', '--sink', server.url];
+      args.push('--stream-key', 'test:{cluster}:trim', '--maxlen', '~100', '-n', '300', '-q');
+      const r = await cli(args);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /^sink \[REDIS_TRIMMED_UNREAD\]: the maxLen ceiling \(100\) trimmed \d+ entries/m,
+      );
+      assert.match(
+        r.stderr,
+        /^sink: 100 written, 200 lost \(0 restart, 200 trimmed unread\), 0 dropped$/m,
+      );
+      const recorded = await lines(out);
+      const entries = await entriesOf(admin, 'test:stocks:trim');
+      assert.equal(entries.length, 100);
+      const tail = recorded.slice(-entries.length).map((l) => JSON.parse(l) as unknown);
+      assert.deepEqual(
+        entries.map((e) => JSON.parse(e['data']!) as unknown),
+        tail,
+      );
+      assert.ok(entries.every((e) => e['ev'] === 'T'));
+    },
+  );
 
   test(
     'Redis unreachable at start: exit 1, URL named without its password, nothing streamed',
@@ -200,7 +211,7 @@ describe('stream --sink', { concurrency: true }, () => {
         r.stderr,
         /^sink \[REDIS_UNAVAILABLE\]: lost Redis at redis:\/\/127\.0\.0\.1:\d+/m,
       );
-      const summary = /^sink: (\d+) written, 0 dropped$/m.exec(r.stderr);
+      const summary = /^sink: (\d+) written, 0 lost, 0 dropped$/m.exec(r.stderr);
       assert.ok(summary, r.stderr);
       const recorded = await lines(out);
       // ~200 events/s for 4 s: the outage did not hold the WebSocket up.
@@ -218,6 +229,25 @@ describe('stream --sink', { concurrency: true }, () => {
         recorded.map((l) => JSON.parse(l) as unknown),
       );
       assert.ok(Number(summary[1]) >= recorded.length);
+    },
+  );
+});
+
+describe('stream --sink into a full Redis', () => {
+  test(
+    'every event refused for memory: one report when it starts, one at the end, exit 1',
+    T,
+    async () => {
+      const own = await newServer(['--maxmemory-policy', 'noeviction']);
+      await own.admin.config('SET', 'maxmemory', '1'); // any write is now past the limit
+      const r = await cli(['stream', '--sink', own.server.url, '-n', '200', '-q']);
+      assert.equal(r.code, 1, r.stderr);
+      const reports = r.stderr.split('\n').filter((l) => l.startsWith('sink [REDIS_MEMORY_FULL]'));
+      assert.equal(reports.length, 2, r.stderr);
+      assert.match(reports[0]!, /refused writes for memory/);
+      assert.match(reports[1]!, /closed while Redis was full .*; 200 events dropped$/);
+      assert.match(r.stderr, /^sink: 0 written, 0 lost, 200 dropped \(200 refused for memory\)$/m);
+      assert.doesNotMatch(r.stderr, /REDIS_UNAVAILABLE/);
     },
   );
 });

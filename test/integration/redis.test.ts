@@ -116,8 +116,10 @@ describe('RedisSink', () => {
       await sink.close();
       assert.deepEqual(sink.stats(), {
         written: 4,
+        lost: { restart: 0, trimmed: 0 },
         buffered: 0,
         dropped: 1,
+        droppedForMemory: 0,
         errors: 0,
         connected: false,
       });
@@ -152,18 +154,31 @@ describe('RedisSink', () => {
     },
   );
 
-  test('MAXLEN ~ bounds the stream', T, async () => {
-    const key = freshKey();
-    const sink = sinkFor(key, { maxLen: 100 });
-    await sink.connect();
-    for (let q = 1; q <= 5000; q += 50) sink.writeFrame(trades(q, 50));
-    await waitFor('written', () => sink.stats().written === 5000);
-    await sink.close();
-    const len = await admin.xlen(key);
-    assert.ok(len >= 100 && len <= 300, `XLEN ${len} should be about 100`);
-    const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
-    assert.equal((JSON.parse(last![1][5]!) as WireEvent).q, 5000);
-  });
+  test(
+    'the maxLen ceiling bounds the stream; with no group its trims are reported',
+    T,
+    async () => {
+      const key = freshKey();
+      const trims: number[] = [];
+      const sink = sinkFor(key, { maxLen: 100 });
+      sink.on('error', (err: { code: string; details: { trimmed: number } }) => {
+        if (err.code === ErrorCode.RedisTrimmedUnread) trims.push(err.details.trimmed);
+      });
+      await sink.connect();
+      for (let q = 1; q <= 5000; q += 50) sink.writeFrame(trades(q, 50));
+      await waitFor('written', () => sink.stats().written + sink.stats().lost.trimmed === 5000);
+      await sink.close();
+      assert.equal(await admin.xlen(key), 100);
+      assert.equal(sink.stats().lost.trimmed, 4900);
+      assert.equal(sink.stats().written, 100);
+      assert.equal(
+        trims.reduce((a, b) => a + b, 0),
+        4900,
+      );
+      const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
+      assert.equal((JSON.parse(last![1][5]!) as WireEvent).q, 5000);
+    },
+  );
 
   test('Redis not reachable at start → REDIS_UNAVAILABLE, no password shown', T, async () => {
     const port = await freePort();

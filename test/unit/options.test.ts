@@ -160,6 +160,16 @@ const CASES: [string, () => unknown, RegExp][] = [
     /RedisSink: closeTimeoutMs must be a duration/,
   ],
   [
+    'RedisSink trimIntervalMs: -1',
+    () => new RedisSink({ url: 'redis://127.0.0.1:1', cluster: 'stocks', trimIntervalMs: -1 }),
+    /RedisSink: trimIntervalMs must be a duration/,
+  ],
+  [
+    'RedisSink logger without warn',
+    () => new RedisSink({ url: 'redis://127.0.0.1:1', cluster: 'stocks', logger: {} as never }),
+    /RedisSink: logger\.warn must be a function \(got undefined\)/,
+  ],
+  [
     'RedisSink url with a password and the wrong scheme',
     () => new RedisSink({ url: 'http://:hunter2@127.0.0.1:1', cluster: 'stocks' }),
     /^RedisSink: url must be a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/:\*\*\*@127\.0\.0\.1:1\/"\)$/,

@@ -143,7 +143,17 @@ test('any arguments into startStreamThread, events, on, subscribe*, history: fin
 });
 
 test('any options into new RedisSink and readStream: coded errors only', () => {
-  const keys = ['url', 'streamKey', 'cluster', 'maxLen', 'maxBuffer', 'batchSize', 'onError'];
+  const keys = [
+    'url',
+    'streamKey',
+    'cluster',
+    'maxLen',
+    'maxBuffer',
+    'batchSize',
+    'trimIntervalMs',
+    'logger',
+    'onError',
+  ];
   const readKeys = ['url', 'key', 'group', 'consumer', 'count', 'blockMs', 'claimIdleMs', 'signal'];
   const withUrl = (k: string[]): fc.Arbitrary<unknown> =>
     fc.oneof(

@@ -15,7 +15,7 @@ export interface SinkFlags {
   sink?: string;
   /** `--stream-key`: key template (default `polygon:{cluster}`). */
   streamKey?: string;
-  /** `--maxlen`: approximate cap on the stream's length. */
+  /** `--maxlen`: the sink's hard ceiling on the stream's length (`maxLen`). */
   maxlen?: number;
 }
 
@@ -85,21 +85,42 @@ export class CliSink {
     this.sink.writeFrame(events);
   }
 
-  /** For the status line: `sink 1,234 written · 0 dropped` (+ buffered / down when it matters). */
+  /**
+   * For the status line: `sink 1,234 written · 0 lost · 0 dropped` (+ buffered / down when it
+   * matters). `written` is what Redis holds as far as the sink knows.
+   */
   status(): string {
     const s = this.sink.stats();
-    const parts = [`sink ${s.written.toLocaleString('en-US')} written`, `${s.dropped} dropped`];
+    const lost = s.lost.restart + s.lost.trimmed;
+    const parts = [
+      `sink ${s.written.toLocaleString('en-US')} written`,
+      `${lost} lost`,
+      `${s.dropped} dropped`,
+    ];
     if (s.buffered > 0) parts.push(`${s.buffered.toLocaleString('en-US')} buffered`);
     if (!s.connected && !this.closed) parts.push('redis down');
     return parts.join(' · ');
   }
 
-  /** Flush (within the sink's close timeout) and disconnect; returns the one-line summary. */
+  /** Events were lost or dropped on the way to Redis: the command exits 1. */
+  get lossy(): boolean {
+    const s = this.sink.stats();
+    return s.lost.restart + s.lost.trimmed + s.dropped > 0;
+  }
+
+  /**
+   * Flush (within the sink's close timeout) and disconnect; returns the one-line summary:
+   * `sink: N written, L lost (R restart, T trimmed unread), D dropped (M refused for memory)`,
+   * the parts in parentheses only when not zero.
+   */
   async close(): Promise<string> {
     this.endFrame();
     await this.sink.close();
     this.closed = true;
     const s = this.sink.stats();
-    return `sink: ${s.written} written, ${s.dropped} dropped`;
+    const lost = s.lost.restart + s.lost.trimmed;
+    const lostBy = lost > 0 ? ` (${s.lost.restart} restart, ${s.lost.trimmed} trimmed unread)` : '';
+    const memory = s.droppedForMemory > 0 ? ` (${s.droppedForMemory} refused for memory)` : '';
+    return `sink: ${s.written} written, ${lost} lost${lostBy}, ${s.dropped} dropped${memory}`;
   }
 }

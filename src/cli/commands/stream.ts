@@ -407,7 +407,8 @@ class StreamRun {
         );
       }
     }
-    this.done(failed ? 1 : code);
+    // Events lost or dropped on the way to Redis fail the command (the summary line counts them).
+    this.done(failed || (code === 0 && this.sink?.lossy) ? 1 : code);
   }
 
   private async cleanup(): Promise<void> {

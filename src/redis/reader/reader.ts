@@ -1,0 +1,391 @@
+/**
+ * Reading a sink's stream through a consumer group: each event goes to one consumer of the group.
+ * An entry is acknowledged once its handler returned, i.e. when the loop asks for the next one or
+ * ends through the AbortSignal. A loop broken by an exception (or `break`) leaves the current entry
+ * and the rest of its batch pending. A live consumer claims entries idle for `claimIdleMs`, one
+ * entry per claim (XPENDING … IDLE, then XCLAIM), so an entry that kills its worker counts
+ * deliveries against itself only; past `maxDeliveries` it goes to the dead-letter stream. Delivery is at least once.
+ *
+ * Nothing is lost or skipped without a report (see ReadStreamOptions.onError): entries that are not
+ * events are dead-lettered (REDIS_POISON_ENTRY), a group that vanished is re-created at '0'
+ * (REDIS_GROUP_RECREATED), and entries trimmed before the group read them are counted
+ * (REDIS_MISSED_ENTRIES, checked at start and every `checkIntervalMs`).
+ *
+ * Order: one consumer gets entries in stream order, except claimed ones (`claimed: true`), which
+ * are older than what it read before; between consumers of one group there is no order.
+ */
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { WireEvent } from '../../protocol/codec.js';
+import { ErrorCode, PolygonStreamError } from '../../errors.js';
+import { closeRedis, openRedis } from '../open-redis.js';
+import { deadLetter } from './dead-letter.js';
+import { removeDeadConsumers } from './dead-consumers.js';
+import { decodeEntry } from './decode-entry.js';
+import { checkMissed } from './missed-entries.js';
+import { reportError, stderrLogger } from '../report.js';
+import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
+
+export type { ReadStreamOptions } from './reader-options.js';
+
+export interface StreamEntry<E = WireEvent> {
+  id: string;
+  event: E;
+  /** True when taken over from another consumer (older than entries read before). */
+  claimed: boolean;
+}
+
+type RawEntry = [id: string, fields: string[] | null];
+type ReadReply = [key: string, entries: RawEntry[]][] | null;
+type PendingReply = [id: string, consumer: string, idleMs: number, deliveries: number][];
+
+/** An entry to decode and hand over; `deliveries` counts this one. */
+interface Delivered {
+  id: string;
+  fields: string[];
+  deliveries: number;
+}
+
+export class StreamReader<E = WireEvent> extends EventEmitter {
+  readonly #s: ReaderSettings;
+  #cmd: Redis | undefined;
+  #block: Redis | undefined;
+  #started = false;
+  #stopped = false;
+  /** Redis's run_id when last asked: a different one means it restarted. */
+  #runId: string | undefined;
+  /** The group's missed total already reported. */
+  #missedReported = 0;
+  #unknownReported = false;
+
+  constructor(given: ReadStreamOptions) {
+    super();
+    this.#s = readerSettings(given);
+  }
+
+  /** End the loop as the AbortSignal would. */
+  stop(): void {
+    this.#stopped = true;
+    this.#block?.disconnect();
+    // Commands on the other connection wait through outages; do not let them hold the stop up.
+    if (this.#cmd && this.#cmd.status !== 'ready') this.#cmd.disconnect();
+  }
+
+  /** The decoded events. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<E, void, undefined> {
+    for await (const entry of this.entries()) yield entry.event;
+  }
+
+  /** Entries with their ids; one iteration per reader. */
+  async *entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
+    if (this.#started) {
+      throw new PolygonStreamError(
+        ErrorCode.InvalidOption,
+        'readStream: a StreamReader can be iterated once',
+      );
+    }
+    this.#started = true;
+    const { signal } = this.#s;
+    const onAbort = (): void => this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) this.stop();
+    /** Ids whose handler returned, not yet sent to Redis. */
+    const acks: string[] = [];
+    try {
+      if (this.#stopped) return;
+      const cmd = (this.#cmd = await this.#connect('reader'));
+      const block = (this.#block = await this.#connect('reader-block'));
+      if (this.#stopped) return;
+      await this.#createGroup(cmd, this.#s.start);
+      this.#runId = await runIdOf(cmd);
+      let nextClaim = 0;
+      let nextCheck = 0;
+      while (!this.#stopped) {
+        if (Date.now() >= nextCheck) {
+          await this.#maintain(cmd);
+          nextCheck = Date.now() + this.#s.checkIntervalMs;
+        }
+        let batch: Delivered[] = [];
+        if (Date.now() >= nextClaim) {
+          batch = await this.#claim(cmd);
+          // Claimed one: look for the next on the next turn.
+          nextClaim = batch.length > 0 ? 0 : Date.now() + this.#s.claimIntervalMs;
+        }
+        const claimed = batch.length > 0;
+        if (!claimed) batch = await this.#read(block, cmd);
+        for (const { id, fields, deliveries } of batch) {
+          const decoded = decodeEntry<E>(fields);
+          if ('poison' in decoded) {
+            await this.#poison(cmd, id, fields, decoded.poison, deliveries);
+            continue;
+          }
+          yield { id, event: decoded.event, claimed };
+          // The consumer asked for the next entry: this one is handled.
+          acks.push(id);
+          if (this.#stopped) return;
+        }
+        await this.#ack(cmd, acks);
+      }
+    } catch (err) {
+      if (!this.#stopped) throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#block?.disconnect();
+      const cmd = this.#cmd;
+      if (cmd) {
+        if (acks.length > 0 && cmd.status === 'ready') await this.#ack(cmd, acks).catch(() => {});
+        await closeRedis(cmd);
+      }
+    }
+  }
+
+  #connect(role: string): Promise<Redis> {
+    return openRedis(this.#s.url, {
+      name: `polygon-stream:${role}:${this.#s.consumer}`,
+      queueing: 'wait',
+      connectTimeoutMs: this.#s.connectTimeoutMs,
+    });
+  }
+
+  /** XGROUP CREATE … MKSTREAM at `start`; false when the group already existed. */
+  async #createGroup(cmd: Redis, start: '$' | '0'): Promise<boolean> {
+    const { key, group } = this.#s;
+    try {
+      await cmd.xgroup('CREATE', key, group, start, 'MKSTREAM');
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('BUSYGROUP')) return false;
+      throw redisFailed(err);
+    }
+  }
+
+  /**
+   * The group vanished (Redis restarted empty, or the stream was deleted): re-create it at '0', so
+   * that every entry written since is read, and report it (once: the consumer that re-created it).
+   */
+  async #recreateGroup(cmd: Redis): Promise<void> {
+    const { key, group } = this.#s;
+    this.#missedReported = 0;
+    this.#unknownReported = false;
+    if (!(await this.#createGroup(cmd, '0'))) return;
+    const runId = await runIdOf(cmd).catch(() => undefined);
+    const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
+    this.#runId = runId ?? this.#runId;
+    const why = restarted
+      ? 'Redis restarted (its run id changed) without the data'
+      : 'it was deleted';
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisGroupRecreated,
+        `readStream: consumer group ${group} of ${key} was gone (${why}); re-created at 0 to read every entry written since`,
+        { key, group, redisRestarted: restarted },
+      ),
+    );
+  }
+
+  /** XREADGROUP '>' (empty on timeout). */
+  async #read(block: Redis, cmd: Redis): Promise<Delivered[]> {
+    const { key, group, consumer, count, blockMs } = this.#s;
+    let reply: ReadReply;
+    try {
+      reply = (await block.xreadgroup(
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        count,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        key,
+        '>',
+      )) as ReadReply;
+    } catch (err) {
+      if (this.#stopped) return [];
+      if (isNoGroup(err)) {
+        await this.#recreateGroup(cmd);
+        return [];
+      }
+      throw redisFailed(err);
+    }
+    const out: Delivered[] = [];
+    for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      if (fields) out.push({ id, fields, deliveries: 1 });
+    }
+    return out;
+  }
+
+  /**
+   * The oldest entry idle past claimIdleMs, found with XPENDING … IDLE (which gives its delivery
+   * count) and taken with XCLAIM: one entry per claim, in id order, so the entries a dead worker
+   * held behind the one that killed it are claimed on their own, their delivery counts untouched.
+   * Entries past maxDeliveries are dead-lettered here and the search goes on.
+   */
+  async #claim(cmd: Redis): Promise<Delivered[]> {
+    const { key, group, consumer, claimIdleMs, maxDeliveries } = this.#s;
+    let previous: string | undefined;
+    for (;;) {
+      let pending: PendingReply;
+      let taken: RawEntry[];
+      try {
+        pending = (await cmd.call(
+          'XPENDING',
+          key,
+          group,
+          'IDLE',
+          String(claimIdleMs),
+          '-',
+          '+',
+          '1',
+        )) as PendingReply;
+        const id = pending[0]?.[0];
+        // Nothing idle, or the same entry again (not claimable now): look again on the next turn.
+        if (id === undefined || id === previous) return [];
+        previous = id;
+        taken = (await cmd.xclaim(key, group, consumer, claimIdleMs, id)) as RawEntry[];
+      } catch (err) {
+        if (isNoGroup(err)) {
+          await this.#recreateGroup(cmd);
+          return [];
+        }
+        throw redisFailed(err);
+      }
+      const [id, , , before] = pending[0]!;
+      const fields = taken[0]?.[1];
+      if (taken.length === 0) continue; // another consumer was faster (or Redis 7 dropped a deleted entry)
+      if (!fields) {
+        // Redis 6.2: a deleted entry, still pending.
+        await cmd.xack(key, group, id).catch((err: unknown) => Promise.reject(redisFailed(err)));
+        continue;
+      }
+      const deliveries = Number(before) + 1;
+      if (deliveries <= maxDeliveries) return [{ id, fields, deliveries }];
+      await this.#deadLetter(cmd, id, fields, deliveries - 1);
+    }
+  }
+
+  async #deadLetter(cmd: Redis, id: string, fields: string[], handed: number): Promise<void> {
+    const { key, group, maxDeliveries, deadLetterKey } = this.#s;
+    const reason = `handed to a worker ${handed} times (maxDeliveries ${maxDeliveries}) without being acknowledged`;
+    await deadLetter(cmd, this.#s, id, fields, reason, handed).catch((err: unknown) =>
+      Promise.reject(redisFailed(err)),
+    );
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisDeadLettered,
+        `readStream: entry ${id} of ${key} was ${reason}; moved to ${deadLetterKey}`,
+        { id, key, group, deliveries: handed, maxDeliveries, deadLetterKey },
+      ),
+    );
+  }
+
+  async #poison(
+    cmd: Redis,
+    id: string,
+    fields: string[],
+    reason: string,
+    deliveries: number,
+  ): Promise<void> {
+    const { key, group, deadLetterKey } = this.#s;
+    // Never handed to a worker: the delivery that found it out does not count.
+    await deadLetter(cmd, this.#s, id, fields, reason, deliveries - 1).catch((err: unknown) =>
+      Promise.reject(redisFailed(err)),
+    );
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisPoisonEntry,
+        `readStream: entry ${id} of ${key} is not an event (${reason}); acknowledged and moved to ${deadLetterKey}`,
+        { id, key, group, reason, deadLetterKey },
+      ),
+    );
+  }
+
+  /** Missed entries (reported as they grow) and dead consumers; re-creates a vanished group. */
+  async #maintain(cmd: Redis): Promise<void> {
+    const { key, group, consumer, deadConsumerIdleMs } = this.#s;
+    try {
+      const check = await checkMissed(cmd, key, group);
+      const { missed } = check;
+      if (missed === 'no-group') {
+        await this.#recreateGroup(cmd);
+        return;
+      }
+      if (typeof missed === 'number') {
+        if (missed > this.#missedReported)
+          this.#reportMissed(missed - this.#missedReported, missed);
+        // Lower: the group was reset or re-created by another consumer.
+        this.#missedReported = missed;
+      } else if (missed === 'unknown' && !this.#unknownReported) {
+        this.#unknownReported = true;
+        this.#reportMissed('unknown', 'unknown');
+      }
+      if (deadConsumerIdleMs > 0) {
+        await removeDeadConsumers(cmd, key, group, consumer, deadConsumerIdleMs);
+      }
+    } catch (err) {
+      if (isNoGroup(err)) await this.#recreateGroup(cmd);
+      else throw redisFailed(err);
+    }
+  }
+
+  #reportMissed(missed: number | 'unknown', total: number | 'unknown'): void {
+    const { key, group } = this.#s;
+    const what =
+      missed === 'unknown'
+        ? 'an unknown number of entries (Redis cannot tell how many)'
+        : `${missed} entr${missed === 1 ? 'y' : 'ies'}`;
+    this.#report(
+      new PolygonStreamError(
+        ErrorCode.RedisMissedEntries,
+        `readStream: consumer group ${group} of ${key} missed ${what}: trimmed or deleted before the group read them`,
+        { key, group, missed, total },
+      ),
+    );
+  }
+
+  #report(err: PolygonStreamError): void {
+    reportError(this, this.#s.onError, stderrLogger, err);
+  }
+
+  async #ack(cmd: Redis, acks: string[]): Promise<void> {
+    if (acks.length === 0) return;
+    const ids = acks.splice(0, acks.length);
+    try {
+      await cmd.xack(this.#s.key, this.#s.group, ...ids);
+    } catch (err) {
+      acks.unshift(...ids);
+      throw redisFailed(err);
+    }
+  }
+}
+
+/**
+ * Events of `key` for this consumer of `group`, e.g.
+ * `for await (const ev of readStream({ url, key: 'polygon:stocks', group: 'g', consumer: 'w1' }))`.
+ * Rejects with REDIS_UNAVAILABLE when Redis does not answer at start.
+ */
+export function readStream<E = WireEvent>(options: ReadStreamOptions): AsyncIterable<E> {
+  return new StreamReader<E>(options);
+}
+
+/** NOGROUP: the group (or its stream) does not exist. */
+function isNoGroup(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOGROUP');
+}
+
+/** INFO server's run_id: a new one each time redis-server starts. */
+async function runIdOf(cmd: Redis): Promise<string | undefined> {
+  const info = await cmd.info('server');
+  return /^run_id:(\w+)/m.exec(info)?.[1];
+}
+
+function redisFailed(err: unknown): PolygonStreamError {
+  if (err instanceof PolygonStreamError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new PolygonStreamError(
+    ErrorCode.RedisUnavailable,
+    `readStream: Redis failed: ${message}`,
+    {},
+    { cause: err },
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * The RedisSink's options, checked at the call (INVALID_OPTION naming the option and what is
+ * allowed), and its stats shape.
+ */
+import type { PolygonStreamError } from '../../errors.js';
+import { checkRedisUrl } from '../open-redis.js';
+import { stderrLogger, type WarnLogger } from '../report.js';
+import { duration, fn, integer, invalidOption, plainObject, string } from '../../validate.js';
+
+export interface RedisSinkOptions {
+  /** `redis://[:password@]host:port[/db]`. */
+  url: string;
+  /** Filled into `{cluster}` in `streamKey`. */
+  cluster?: string;
+  /** Stream key template (default `polygon:{cluster}`). */
+  streamKey?: string;
+  /**
+   * A hard ceiling of last resort on the stream's length: a batch that takes the stream past it
+   * trims what every group has handled, then the oldest entries down to `maxLen` (exactly),
+   * reporting those as REDIS_TRIMMED_UNREAD. None when omitted.
+   */
+  maxLen?: number;
+  /**
+   * How often to trim what every consumer group has read and acknowledged (`XTRIM MINID`, default
+   * 1000 ms; 0: never). With no group on the stream nothing is trimmed: the stream grows.
+   */
+  trimIntervalMs?: number;
+  /** Most events held (queued + in flight) while Redis is slow or away; more are dropped. */
+  maxBuffer?: number;
+  /** Most events per Redis call (default 1000). */
+  batchSize?: number;
+  connectTimeoutMs?: number;
+  /** How long `close()` waits for the buffer to reach Redis (default 5000). */
+  closeTimeoutMs?: number;
+  /** Runtime failures, also emitted as 'error' when someone listens. */
+  onError?: (err: PolygonStreamError) => void;
+  /** Where a failure goes when there is no `onError` and no 'error' listener (default: stderr). */
+  logger?: WarnLogger;
+}
+
+export interface RedisSinkStats {
+  /**
+   * Events Redis confirmed and, as far as the sink can know, still holds or handed to a consumer
+   * group: confirmed minus `lost`.
+   */
+  written: number;
+  /** Events Redis confirmed and later lost, by cause (each reported, see the codes). */
+  lost: {
+    /** Gone with a restart or rollback of Redis (REDIS_DATA_LOST). */
+    restart: number;
+    /** Trimmed by the `maxLen` ceiling before every group had read them (REDIS_TRIMMED_UNREAD). */
+    trimmed: number;
+  };
+  /** Events held: queued or in flight. */
+  buffered: number;
+  /** Events given up: past `maxBuffer`, refused by Redis, unserializable, or left at close. */
+  dropped: number;
+  /** Of `dropped`: refused by Redis for memory (REDIS_MEMORY_FULL). */
+  droppedForMemory: number;
+  /** Runtime errors reported (outages, overflows, refusals). */
+  errors: number;
+  connected: boolean;
+}
+
+export const DEFAULT_STREAM_KEY = 'polygon:{cluster}';
+export const DEFAULT_MAX_BUFFER = 100_000;
+export const DEFAULT_BATCH_SIZE = 1_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const DEFAULT_TRIM_INTERVAL_MS = 1_000;
+
+/** The options once checked, with their defaults, and the stream key filled in. */
+export interface SinkSettings {
+  url: string;
+  key: string;
+  /** '' = no ceiling. */
+  maxLen: string;
+  trimIntervalMs: number;
+  maxBuffer: number;
+  batchSize: number;
+  connectTimeoutMs: number | undefined;
+  closeTimeoutMs: number;
+  onError: ((err: PolygonStreamError) => void) | undefined;
+  logger: WarnLogger;
+}
+
+export function sinkSettings(given: RedisSinkOptions): SinkSettings {
+  const options = plainObject<RedisSinkOptions>('RedisSink', 'options', given ?? null);
+  checkRedisUrl(options.url, 'RedisSink');
+  const template = string('RedisSink', 'streamKey', options.streamKey ?? DEFAULT_STREAM_KEY);
+  if (options.cluster !== undefined) string('RedisSink', 'cluster', options.cluster);
+  if (options.onError !== undefined) fn('RedisSink', 'onError', options.onError);
+  if (options.logger !== undefined) fn('RedisSink', 'logger.warn', options.logger?.warn);
+  if (template.includes('{cluster}') && !options.cluster) {
+    throw invalidOption('RedisSink', 'streamKey', 'given with the cluster option', template);
+  }
+  return {
+    url: options.url,
+    key: template.split('{cluster}').join(options.cluster ?? ''),
+    maxLen: options.maxLen === undefined ? '' : String(positive(options.maxLen, 'maxLen')),
+    trimIntervalMs: duration(
+      'RedisSink',
+      'trimIntervalMs',
+      options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS,
+    ),
+    maxBuffer: positive(options.maxBuffer ?? DEFAULT_MAX_BUFFER, 'maxBuffer'),
+    batchSize: positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),
+    connectTimeoutMs:
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : duration('RedisSink', 'connectTimeoutMs', options.connectTimeoutMs, { min: 1 }),
+    closeTimeoutMs: duration(
+      'RedisSink',
+      'closeTimeoutMs',
+      options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    ),
+    onError: options.onError,
+    logger: options.logger ?? stderrLogger,
+  };
+}
+
+function positive(value: unknown, name: string): number {
+  return integer('RedisSink', name, value, { min: 1 });
+}

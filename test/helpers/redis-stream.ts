@@ -1,0 +1,65 @@
+/**
+ * Shared by the Redis reader tests: events in the sink's entry format, written straight to a stream
+ * (so a test controls exactly which entries exist), and polling Redis until a condition holds.
+ */
+import type { Redis } from 'ioredis';
+import type { WireEvent } from '../../src/protocol/codec.js';
+
+const SYMS = ['AAPL', 'MSFT', 'NVDA'];
+
+/** Trade number `q` (its sequence number), on one of three symbols in turn. */
+export function trade(q: number): WireEvent {
+  return {
+    ev: 'T',
+    sym: SYMS[q % SYMS.length],
+    x: 4,
+    i: String(q),
+    p: 100,
+    s: 100,
+    t: 1e12 + q,
+    q,
+  };
+}
+
+export function trades(from: number, n: number): WireEvent[] {
+  return Array.from({ length: n }, (_, k) => trade(from + k));
+}
+
+/** XADD each event as RedisSink writes it (`ev`, `sym`, `data`) in one MULTI; their ids. */
+export async function writeEvents(
+  admin: Redis,
+  key: string,
+  events: WireEvent[],
+): Promise<string[]> {
+  const multi = admin.multi();
+  for (const e of events) {
+    multi.xadd(key, '*', 'ev', String(e.ev), 'sym', String(e['sym']), 'data', JSON.stringify(e));
+  }
+  const replies = (await multi.exec()) ?? [];
+  return replies.map(([err, id]) => {
+    if (err) throw err;
+    return String(id);
+  });
+}
+
+/** Polls `cond` every 10 ms until true; throws naming `what` after `ms`. */
+export async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The number of entries pending in `group` (XPENDING summary). */
+export async function pendingCount(admin: Redis, key: string, group: string): Promise<number> {
+  const summary = (await admin.xpending(key, group)) as [number, ...unknown[]];
+  return Number(summary[0]);
+}
+
+/** A flat field/value list (as XRANGE returns it) as an object. */
+export { fieldsObject as fieldsOf } from '../../src/redis/reader/decode-entry.js';
