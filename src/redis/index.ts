@@ -12,3 +12,4 @@ export {
   type ReadStreamOptions,
   type StreamEntry,
 } from './reader/reader.js';
+export type { WarnLogger } from './report.js';
