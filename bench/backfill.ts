@@ -24,7 +24,7 @@ import { HistoryFetcher } from '../src/client/history/history.js';
 import { silentLogger } from '../src/client/logger.js';
 import type { Gap } from '../src/client/delivery/lifecycle.js';
 import type { WireEvent } from '../src/protocol/codec.js';
-import { historyBodyText, msToNs } from '../src/protocol/rest-history.js';
+import { historyBodyText, msToNs } from '../src/protocol/rest/rest-history.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');

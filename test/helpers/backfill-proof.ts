@@ -12,7 +12,7 @@
 import { frontContracts } from '../../src/simulator/futures/contracts.js';
 import assert from 'node:assert/strict';
 import type { WireEvent } from '../../src/protocol/codec.js';
-import { historyIdentity } from '../../src/protocol/rest-history.js';
+import { historyIdentity } from '../../src/protocol/rest/rest-history.js';
 import { STREAMS, type Cluster } from '../../src/protocol/streams.js';
 import { eventKey, splitTopic, topicKey } from '../../src/protocol/symbols.js';
 import {

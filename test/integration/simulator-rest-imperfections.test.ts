@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
-import { parseHistoryBody } from '../../src/protocol/rest-history.js';
+import { parseHistoryBody } from '../../src/protocol/rest/rest-history.js';
 import {
   startSimulator,
   type RestFault,

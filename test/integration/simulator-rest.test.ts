@@ -15,7 +15,7 @@ import {
   historyRoute,
   parseHistoryBody,
   restTicker,
-} from '../../src/protocol/rest-history.js';
+} from '../../src/protocol/rest/rest-history.js';
 import { isFuturesCluster, STREAMS, type StreamSpec } from '../../src/protocol/streams.js';
 import { eventTime } from '../../src/protocol/timestamps.js';
 import { StreamClient } from '../../src/index.js';

@@ -15,7 +15,7 @@ import {
   type SnapshotReport,
 } from '../../src/index.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
-import { historyIdentity } from '../../src/protocol/rest-history.js';
+import { historyIdentity } from '../../src/protocol/rest/rest-history.js';
 import { STREAMS } from '../../src/protocol/streams.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 import {

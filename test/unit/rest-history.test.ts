@@ -15,7 +15,7 @@ import {
   restTicker,
   whyNoHistory,
   type RestRow,
-} from '../../src/protocol/rest-history.js';
+} from '../../src/protocol/rest/rest-history.js';
 import {
   type Cluster,
   isFuturesCluster,

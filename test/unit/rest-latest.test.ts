@@ -12,7 +12,7 @@ import {
   latestRoute,
   parseLatestBody,
   whyNoLatest,
-} from '../../src/protocol/rest-latest.js';
+} from '../../src/protocol/rest/rest-latest.js';
 import { STREAMS } from '../../src/protocol/streams.js';
 
 const stream = (cluster: string, ev: string) =>

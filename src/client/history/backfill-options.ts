@@ -3,7 +3,7 @@
  * checked the way every other option is (src/validate.ts), defaults applied here only.
  */
 import * as v from '../../validate.js';
-import { MAX_PAGE_ROWS } from '../../protocol/rest-history.js';
+import { MAX_PAGE_ROWS } from '../../protocol/rest/rest-history.js';
 
 export interface BackfillOptions {
   /** REST base URL (default: `history.restUrl`, else derived from the WebSocket host). */

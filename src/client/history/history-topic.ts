@@ -9,7 +9,7 @@ import {
   type HistoryRoute,
   restTicker,
   whyNoHistory,
-} from '../../protocol/rest-history.js';
+} from '../../protocol/rest/rest-history.js';
 import { type Cluster, type Feed, STREAMS, type StreamSpec } from '../../protocol/streams.js';
 import { HOST_FAMILIES, lookupHost } from '../../protocol/hosts.js';
 import { splitTopic } from '../../protocol/symbols.js';

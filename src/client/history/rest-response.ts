@@ -2,7 +2,7 @@
  * Reading the provider's REST answers: a body no longer than a cap, a page of history rows, a
  * `Retry-After` header, the message of an error body, and the description of a network failure.
  */
-import { parseHistoryBody } from '../../protocol/rest-history.js';
+import { parseHistoryBody } from '../../protocol/rest/rest-history.js';
 
 /** One page of a REST history answer: its rows and the URL of the next page, if any. */
 export interface Page {

@@ -5,7 +5,7 @@
  * finite numbers. A row that fails is never delivered: the caller counts it and says why.
  */
 import type { WireEvent } from '../../protocol/codec.js';
-import type { HistoryRoute, HistoryWindow } from '../../protocol/rest-history.js';
+import type { HistoryRoute, HistoryWindow } from '../../protocol/rest/rest-history.js';
 import { eventTime } from '../../protocol/timestamps.js';
 
 /** Fields a tick (trade or quote) event carries as numbers, when it has them. */

@@ -1,6 +1,6 @@
 /**
  * Snapshot on subscribe: for each per-symbol topic of a `subscribe(topics, { snapshot: true })`
- * whose stream has a latest-state endpoint (src/protocol/rest-latest.ts), the topic's live events
+ * whose stream has a latest-state endpoint (src/protocol/rest/rest-latest.ts), the topic's live events
  * are held (bounded in count and in time, `maxHoldMs`) while REST is asked once for its latest
  * event, through the client's HistoryFetcher (its gate, retries, bounded reads, masking) and row
  * checks. Then the snapshot is delivered, marked, before the held live events, unless one of them
@@ -18,7 +18,7 @@ import {
   latestRoute,
   parseLatestBody,
   whyNoLatest,
-} from '../../protocol/rest-latest.js';
+} from '../../protocol/rest/rest-latest.js';
 import type { Cluster } from '../../protocol/streams.js';
 import { eventKey, splitTopic, topicKey } from '../../protocol/symbols.js';
 import { eventTime } from '../../protocol/timestamps.js';

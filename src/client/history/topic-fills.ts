@@ -14,7 +14,7 @@
  */
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import type { WireEvent } from '../../protocol/codec.js';
-import { historyRoute, type HistoryRoute } from '../../protocol/rest-history.js';
+import { historyRoute, type HistoryRoute } from '../../protocol/rest/rest-history.js';
 import { eventTime } from '../../protocol/timestamps.js';
 import { STREAMS, type Cluster } from '../../protocol/streams.js';
 import { eventKey } from '../../protocol/symbols.js';

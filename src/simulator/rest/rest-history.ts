@@ -3,7 +3,7 @@
  * `GET /v3/quotes/{ticker}` and `GET /v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}`
  * with the provider's parameters (rest-query.ts), response shapes, `next_url` cursors and error
  * bodies, served from the tape's history. Rows are the tape's events mapped back through the one
- * REST ↔ event table (src/protocol/rest-history.ts); the "latest" endpoints (`/v2/last/trade`,
+ * REST ↔ event table (src/protocol/rest/rest-history.ts); the "latest" endpoints (`/v2/last/trade`,
  * `/v2/last/nbbo`) are snapshot-rest.ts's, behind the same auth, faults, rate and lag. Auth: `Authorization: Bearer KEY` or
  * `?apiKey=KEY` with the simulator's keys (401 otherwise); then the first matching REST fault of
  * the live list, if any (rest-faults.ts); then the rate: more than the configured requests per
@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { historyBodyText, historyRoute, type HistoryRoute } from '../../protocol/rest-history.js';
+import { historyBodyText, historyRoute, type HistoryRoute } from '../../protocol/rest/rest-history.js';
 import { clusterOfTicker, type Cluster } from '../../protocol/streams.js';
 import { ErrorCode, isPolygonStreamError } from '../../errors.js';
 import {
@@ -41,7 +41,7 @@ import {
 import type { ClusterTape } from '../tape.js';
 import { futuresBodyText, futuresPage, futuresTarget } from './futures-rest.js';
 import { latestAnswer, latestTarget } from './snapshot-rest.js';
-import { latestBodyText } from '../../protocol/rest-latest.js';
+import { latestBodyText } from '../../protocol/rest/rest-latest.js';
 
 /** What the REST history needs from the simulator. */
 export interface RestHost {

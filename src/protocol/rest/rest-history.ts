@@ -28,14 +28,14 @@
  * how the provider rounds it, so it stays absent rather than being made up. Streams without
  * history, and why, are in NO_HISTORY below.
  */
-import type { WireEvent } from './codec.js';
+import type { WireEvent } from '../codec.js';
 import {
   type Cluster,
   FUTURES_CLUSTERS,
   type FuturesCluster,
   isFuturesCluster,
   type StreamSpec,
-} from './streams.js';
+} from '../streams.js';
 import {
   aggregate,
   aggregateRow,
@@ -55,7 +55,7 @@ import {
   tickConverter,
   tickRow,
 } from './rest-rows.js';
-import { canonicalSymbol, displaySymbol, symbolOf, withClusterPrefix } from './symbols.js';
+import { canonicalSymbol, displaySymbol, symbolOf, withClusterPrefix } from '../symbols.js';
 
 export { msToNs, nsToMs, type RestRow } from './rest-rows.js';
 

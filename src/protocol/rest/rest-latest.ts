@@ -26,9 +26,9 @@
  * from live events); bars are never served from a snapshot (the snapshot's `min` and `day` bars
  * are still forming: never an `AM` or `A`); futures have no documented snapshot endpoint.
  */
-import type { WireEvent } from './codec.js';
+import type { WireEvent } from '../codec.js';
 import { type Convert, type TickMap, tickConverter, tickRow, type ToRow } from './rest-rows.js';
-import { isFuturesCluster, type StreamSpec } from './streams.js';
+import { isFuturesCluster, type StreamSpec } from '../streams.js';
 
 export interface LatestRoute {
   /** `trade` → /v2/last/trade, `nbbo` → /v2/last/nbbo. */
@@ -55,17 +55,10 @@ const STOCK_LAST_TRADE: TickMap = {
   ],
 };
 
+/** An option's last trade: the stock one's exchange, price, size, conditions and time only. */
 const OPTION_LAST_TRADE: TickMap = {
-  ev: 'T',
-  time: 't',
-  symbol: 'sym',
-  fields: [
-    ['x', 'x'],
-    ['p', 'p'],
-    ['s', 's'],
-    ['c', 'c'],
-    ['t', 't', 'ns'],
-  ],
+  ...STOCK_LAST_TRADE,
+  fields: STOCK_LAST_TRADE.fields.filter(([from]) => ['x', 'p', 's', 'c', 't'].includes(from)),
 };
 
 /** The stream's `c` is one condition; the endpoint lists them. */

@@ -4,9 +4,9 @@
  * turns the events it keeps into rows. One table per trade and quote stream; bars map `o h l c v
  * vw` as they are and the window start `t` ↔ `s`. Pure: no I/O.
  */
-import type { WireEvent } from './codec.js';
-import type { Cluster } from './streams.js';
-import { eventPair } from './symbols.js';
+import type { WireEvent } from '../codec.js';
+import type { Cluster } from '../streams.js';
+import { eventPair } from '../symbols.js';
 
 /** One row of a REST `results` array, as parsed (ns timestamps may be digit strings). */
 export type RestRow = Readonly<Record<string, unknown>>;
