@@ -28,6 +28,7 @@ import {
   type SimulatorOptions,
 } from '../../src/simulator/index.js';
 import { eventTime } from '../../src/protocol/timestamps.js';
+import { sleep, until } from './until.js';
 
 /** The simulator's front contract of a futures product (tickers move with the calendar). */
 const front = (root: string): string =>
@@ -111,16 +112,6 @@ function prng(seed: number): () => number {
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 export async function runProof(o: ProofOptions): Promise<ProofResult> {
   const random = prng(o.seed);
   const between = ([lo, hi]: readonly [number, number]): number => lo + random() * (hi - lo);
@@ -201,12 +192,12 @@ export async function runProof(o: ProofOptions): Promise<ProofResult> {
           c.stallPongs();
         }
       }
-      await until(() => sim.connections().every((c) => !conns.includes(c)), 5_000, 'old gone');
-      await until(settled, 30_000, `fault ${i + 1} (${fault}) recovered and filled`);
+      await until(() => sim.connections().every((c) => !conns.includes(c)), 'old gone', 5_000);
+      await until(settled, `fault ${i + 1} (${fault}) recovered and filled`, 30_000);
     }
     sim.faults.rest.length = 0;
     await sleep(300);
-    await until(settled, 30_000, 'the last gap filled');
+    await until(settled, 'the last gap filled', 30_000);
   } finally {
     for (const c of clients) await c.closeStream();
     await sim.close();

@@ -130,14 +130,7 @@ export function scope(t: TestContext): Scope {
   };
 }
 
-/** Poll `predicate` until it holds. */
-export async function until(predicate: () => boolean, what: string, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await pause(5);
-  }
-}
+export { until } from './until.js';
 
 /** The settled rejection of `promise` (fails if it resolves). */
 export async function rejection(

@@ -18,6 +18,7 @@ import {
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startRestServer } from '../helpers/rest-server.js';
+import { sleep, until } from '../helpers/until.js';
 
 const KEY = 'BACKFILL-SECRET-KEY';
 const T = { timeout: 15_000 };
@@ -29,16 +30,6 @@ const RECONNECT = {
   maxAttempts: 50,
   stableAfterMs: 50,
 };
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, what: string, ms = 8_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 interface Run {
   client: StreamClient<'stocks'>;

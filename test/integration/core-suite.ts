@@ -13,17 +13,10 @@ import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
 import type { StockTrade } from '../../src/protocol/events.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { trade } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'CORE-KEY-42';
 const T = { timeout: 15_000 };
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 export function coreSuite(transport: TransportName): void {
   describe(`core client suite, transport '${transport}'`, () => {

@@ -19,15 +19,7 @@ import {
 } from '../../src/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { compareWithTape, contentKey } from '../helpers/backfill-proof.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
+import { sleep, until } from '../helpers/until.js';
 
 const TOPICS = ['T.AAPL', 'Q.AAPL', 'T.MSFT'];
 const PAGE = 50;
@@ -72,14 +64,14 @@ test('from a past moment: history page by page, then live, every tape event once
     await client.startStreamThread({ pingInterval: 0 });
     await client.subscribe(TOPICS, { from });
     // Drop twice: once while catching up (history delivered, no topic caught up yet), once after.
-    await until(() => history >= PAGE, 10_000, 'a page of history');
+    await until(() => history >= PAGE, 'a page of history', 10_000);
     assert.equal(caught.length, 0, 'the first drop lands before any topic caught up');
     for (const [key, events] of got) atDrop.set(key, events.length);
     for (const c of sim.connections()) c.drop();
-    await until(() => caught.length >= TOPICS.length, 15_000, 'every topic caught up');
+    await until(() => caught.length >= TOPICS.length, 'every topic caught up', 15_000);
     await sleep(200);
     for (const c of sim.connections()) c.drop();
-    await until(() => gaps.length >= 2 && client.state === 'open', 10_000, 'second reconnect');
+    await until(() => gaps.length >= 2 && client.state === 'open', 'second reconnect', 10_000);
     await sleep(400);
   } finally {
     await client.closeStream();
@@ -196,7 +188,7 @@ test('topics queued behind a slow request gate are not given up for waiting thei
   try {
     await client.startStreamThread({ pingInterval: 0 });
     await client.subscribe(topics, { from: '20s' });
-    await until(() => caught.length === topics.length, 20_000, 'every topic caught up');
+    await until(() => caught.length === topics.length, 'every topic caught up', 20_000);
   } finally {
     await client.closeStream();
     await sim.close();
@@ -251,13 +243,13 @@ test('a subscribe that times out keeps its fill (the topic stays subscribed); a 
     assert.equal(client.subscriptions().has('T.AAPL'), true, 'the topic stays in the set');
     assert.equal(caught.length, 1, 'T.AAPL is still catching up');
     sim.setEventsPerSecond(400);
-    await until(() => caught.length === 2, 10_000, 'T.AAPL caught up');
+    await until(() => caught.length === 2, 'T.AAPL caught up', 10_000);
     const report = caught[1]!;
     assert.equal(report.topic, 'T.AAPL');
     assert.equal(report.status, 'filled', JSON.stringify(report));
     assert.equal(report.events, history);
     assert.ok(history > 20, `history delivered: ${history}`);
-    await until(() => live > 0, 5_000, 'a live trade after the history');
+    await until(() => live > 0, 'a live trade after the history', 5_000);
   } finally {
     await client.closeStream();
     await sim.close();

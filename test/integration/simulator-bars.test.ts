@@ -9,6 +9,7 @@ import type WebSocket from 'ws';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { symbolOf } from '../../src/protocol/symbols.js';
 import { withSimulator } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 
 const T = { timeout: 20_000 };
 
@@ -27,15 +28,6 @@ function record(ws: WebSocket): Received[] {
     }
   });
   return received;
-}
-
-/** Poll until `predicate` holds (bounded). */
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Each (ev, symbol, window start) at most once, and never before the window's end. */

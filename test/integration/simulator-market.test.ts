@@ -7,17 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { isData, pause, T, withSimulator } from '../helpers/sim.js';
+import { until } from '../helpers/until.js';
 
 const FAST = { eventsPerSecond: 2_000, tickMs: 10, windowScale: 0.01 };
-
-/** Poll `cond` every 10 ms for up to 5 s. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await pause(10);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const data = (events: readonly WireEvent[]): WireEvent[] => events.filter(isData);
 

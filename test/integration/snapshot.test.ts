@@ -23,26 +23,17 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../../src/simulator/index.js';
+import { sleep, until } from '../helpers/until.js';
 
 const KEY = 'SNAPSHOT-SECRET-KEY';
 const T = { timeout: 20_000 };
 const sims = new Set<Simulator>();
 const clients = new Set<StreamClient>();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 after(async () => {
   killAll();
   for (const c of clients) await c.closeStream();
   for (const s of sims) await s.close();
 });
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 async function simulator(options: SimulatorOptions): Promise<Simulator> {
   const sim = await startSimulator({ apiKeys: [KEY], ...options });

@@ -10,6 +10,7 @@ import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import type { StockQuote, StockTrade, StreamEvent } from '../../src/protocol/events.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { symbolOf } from '../../src/protocol/symbols.js';
+import { until } from '../helpers/until.js';
 
 const quiet = { onMessage: () => {}, onError: () => {}, onClose: () => {} };
 
@@ -34,7 +35,7 @@ describe('typed events', () => {
     await c.startStreamThread();
     await c.subscribeStockTrades(['AAPL']);
     await c.subscribeStockQuotes(['MSFT']);
-    await until(() => trades.length >= 5 && quotes.length >= 5);
+    await until(() => trades.length >= 5 && quotes.length >= 5, 'five trades and quotes');
     for (const t of trades) {
       assert.equal(t.ev, 'T');
       assert.equal(t.sym, 'AAPL');
@@ -81,7 +82,7 @@ describe('typed events', () => {
     await c.startStreamThread();
     const conn = await sim.waitFor((x) => x.cluster === 'indices' && x.authenticated);
     conn.sendRaw('[{"ev":"ZZ","sym":"I:NEW","x":1},{"ev":"V","T":"I:SPX","val":1,"t":2}]');
-    await until(() => zz.length === 1 && any.length >= 2);
+    await until(() => zz.length === 1 && any.length >= 2, 'the unknown event');
     assert.deepEqual(zz, [{ ev: 'ZZ', sym: 'I:NEW', x: 1 }]);
     assert.equal(symbolOf(zz[0] as { ev: string }), 'I:NEW');
     assert.deepEqual((await iterated.next()).value, { ev: 'ZZ', sym: 'I:NEW', x: 1 });
@@ -145,7 +146,7 @@ describe('typed events', () => {
     c.on('*', () => {});
     await c.startStreamThread();
     await c.subscribeOptionTrades();
-    await until(() => c.stats().events > 50);
+    await until(() => c.stats().events > 50, '50 events');
     const s = c.stats();
     assert.ok(s.frames > 0 && s.bytes > s.frames && s.events >= s.frames);
     assert.ok(s.eventsPerSecond > 0);
@@ -155,14 +156,6 @@ describe('typed events', () => {
     assert.equal(s.reconnects, 0);
   });
 });
-
-async function until(predicate: () => boolean, timeoutMs = 4_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 describe('queued listeners when their queue fails', () => {
   test('overflow or a fatal close is reported, never an unhandled rejection', async () => {
@@ -182,9 +175,9 @@ describe('queued listeners when their queue fails', () => {
       c.on('Q', () => sleep(20), { queue: { capacity: 1000 } });
       await c.startStreamThread();
       await c.subscribe(['T.*', 'Q.*']);
-      await until(() => errors.some((e) => e.code === ErrorCode.QueueOverflow));
+      await until(() => errors.some((e) => e.code === ErrorCode.QueueOverflow), 'a queue overflow');
       (await sim.waitFor((x) => x.apiKey === 'q1' && x.authenticated)).drop();
-      await until(() => c.state === 'closed');
+      await until(() => c.state === 'closed', 'the client closed');
       await sleep(50);
       assert.deepEqual(unhandled, []);
       assert.ok(errors.some((e) => e.code === ErrorCode.ConnectionClosed));
