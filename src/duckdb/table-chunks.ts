@@ -60,48 +60,51 @@ abstract class ColumnBuffer {
   }
 }
 
+/** A column of fixed-width values in one typed array, copied into the vector in one call. */
+abstract class FixedWidthBuffer extends ColumnBuffer {
+  protected abstract readonly values: Int32Array | Float64Array | Uint8Array;
+  /** Bytes per row in `values`. */
+  protected abstract readonly rowBytes: number;
+
+  protected copy(vector: Vector, n: number): void {
+    const buffer = this.values.buffer as ArrayBuffer;
+    this.native.copy_data_to_vector(vector, 0, buffer, 0, n * this.rowBytes);
+  }
+}
+
 /** BIGINT (and TIMESTAMP, µs): safe integers as two 32-bit halves. */
-class Int64Buffer extends ColumnBuffer {
-  private readonly halves = new Int32Array(this.capacity * 2);
+class Int64Buffer extends FixedWidthBuffer {
+  protected readonly values = new Int32Array(this.capacity * 2);
+  protected readonly rowBytes = 8;
 
   put(row: number, v: unknown): boolean {
     if (!Number.isSafeInteger(v)) return false;
     const n = v as number;
-    this.halves[row * 2] = n >>> 0;
-    this.halves[row * 2 + 1] = Math.floor(n / TWO_32);
+    this.values[row * 2] = n >>> 0;
+    this.values[row * 2 + 1] = Math.floor(n / TWO_32);
     return true;
-  }
-
-  protected copy(vector: Vector, n: number): void {
-    this.native.copy_data_to_vector(vector, 0, this.halves.buffer, 0, n * 8);
   }
 }
 
-class DoubleBuffer extends ColumnBuffer {
-  private readonly values = new Float64Array(this.capacity);
+class DoubleBuffer extends FixedWidthBuffer {
+  protected readonly values = new Float64Array(this.capacity);
+  protected readonly rowBytes = 8;
 
   put(row: number, v: unknown): boolean {
     if (typeof v !== 'number' || !Number.isFinite(v)) return false;
     this.values[row] = v;
     return true;
   }
-
-  protected copy(vector: Vector, n: number): void {
-    this.native.copy_data_to_vector(vector, 0, this.values.buffer, 0, n * 8);
-  }
 }
 
-class BoolBuffer extends ColumnBuffer {
-  private readonly values = new Uint8Array(this.capacity);
+class BoolBuffer extends FixedWidthBuffer {
+  protected readonly values = new Uint8Array(this.capacity);
+  protected readonly rowBytes = 1;
 
   put(row: number, v: unknown): boolean {
     if (typeof v !== 'boolean') return false;
     this.values[row] = v ? 1 : 0;
     return true;
-  }
-
-  protected copy(vector: Vector, n: number): void {
-    this.native.copy_data_to_vector(vector, 0, this.values.buffer, 0, n);
   }
 }
 

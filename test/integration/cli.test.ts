@@ -35,6 +35,24 @@ function run(
   return start(args, options).result;
 }
 
+/** `stream` N events from a simulator at `url` as NDJSON lines (exit code checked). */
+async function streamLines(url: string, n: number, extra: string[] = []): Promise<string[]> {
+  const r = await run([
+    'stream',
+    '--host',
+    url,
+    '--key',
+    'any',
+    ...extra,
+    '--max-events',
+    `${n}`,
+    '--format',
+    'ndjson',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trimEnd().split('\n');
+}
+
 /** Non-empty lines, each parsed as JSON. */
 function ndjson(text: string): { ev: string; [k: string]: unknown }[] {
   return text
@@ -262,20 +280,7 @@ describe('simulate', () => {
     assert.match(server.stdout(), new RegExp(`${url}/stocks`));
     assert.match(server.stdout(), /polygon-stream stream --host ws:\/\/127\.0\.0\.1:\d+ --key any/);
 
-    const replay = await run([
-      'stream',
-      '--host',
-      url,
-      '--key',
-      'any',
-      '--max-events',
-      '300',
-      '--format',
-      'ndjson',
-    ]);
-    assert.equal(replay.code, 0, replay.stderr);
-    const replayed = replay.stdout.trimEnd().split('\n');
-    assert.deepEqual(replayed, recorded, 'byte-identical events, same order');
+    assert.deepEqual(await streamLines(url, 300), recorded, 'byte-identical events, same order');
 
     await server.waitFor(/replay finished: 300 events .*2 bad line\(s\) skipped/, 'stderr');
     server.child.kill('SIGINT');
@@ -323,21 +328,11 @@ describe('simulate', () => {
     );
     const url = await server.waitFor(/ws:\/\/127\.0\.0\.1:\d+/);
     assert.match(server.stdout(), /every event on futures\/cme/);
-    const replay = await run([
-      'stream',
-      '--host',
-      url,
-      '--key',
-      'any',
-      '--cluster',
-      'futures/cme',
-      '--max-events',
-      '200',
-      '--format',
-      'ndjson',
-    ]);
-    assert.equal(replay.code, 0, replay.stderr);
-    assert.deepEqual(replay.stdout.trimEnd().split('\n'), recorded, 'the same events, same order');
+    assert.deepEqual(
+      await streamLines(url, 200, ['--cluster', 'futures/cme']),
+      recorded,
+      'the same events, same order',
+    );
     server.child.kill('SIGINT');
     assert.equal((await server.result).code, 0);
   });
