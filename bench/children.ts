@@ -68,7 +68,8 @@ class Child<In, Out extends Message> {
 
   stop(): void {
     if (this.exited) return;
-    this.proc.send({ cmd: 'exit' });
+    // A child whose IPC channel already closed (it is exiting) cannot be asked to exit: kill it.
+    if (this.proc.connected) this.proc.send({ cmd: 'exit' }, () => undefined);
     setTimeout(() => this.proc.kill('SIGKILL'), 1_000).unref();
   }
 }

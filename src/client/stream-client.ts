@@ -44,7 +44,7 @@ import {
 } from './subscriptions/subscribe-options.js';
 import { Lifecycle } from './delivery/lifecycle.js';
 import { deliverFromRest } from './delivery/rest-delivery.js';
-import { handlerError, invoke, thrownText } from './delivery/callbacks.js';
+import { handlerError, invoke, invokeWith, thrownText } from './delivery/callbacks.js';
 
 export type { CaughtUp, Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
 export type { SubscribeOptions } from './subscriptions/subscribe-options.js';
@@ -400,11 +400,10 @@ export class StreamClient<C extends Cluster = Cluster> {
   }
 
   private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
-    invoke(
-      () => handler(this, raw),
-      (err) => this.report(handlerError('onMessage', err)),
-    );
+    invokeWith(handler, this, raw, this.rawFailed);
   }
+
+  private readonly rawFailed = (err: unknown): void => this.report(handlerError('onMessage', err));
 
   private callbackThrew(err: unknown): void {
     this.log.error(`a user callback threw: ${thrownText(err)}`);

@@ -7,9 +7,22 @@ import { textOf } from '../../validate.js';
 
 /** Call `fn`; a throw or a rejection of the promise it returns goes to `failed`. */
 export function invoke(fn: () => unknown, failed: (err: unknown) => void): void {
+  invokeWith(fn, undefined, undefined, failed);
+}
+
+/**
+ * Call `fn(a, b)`, like `invoke`: for callbacks run once per frame, which then need no closure
+ * around their arguments.
+ */
+export function invokeWith<A, B>(
+  fn: (a: A, b: B) => unknown,
+  a: A,
+  b: B,
+  failed: (err: unknown) => void,
+): void {
   let result: unknown;
   try {
-    result = fn();
+    result = fn(a, b);
   } catch (err) {
     failed(err);
     return;

@@ -49,6 +49,9 @@ export class Dispatcher {
   /** Hot-path snapshots, rebuilt by refresh(): '*' listeners and the consumers as an array. */
   private all: Listener[] | undefined = undefined;
   private consumerList: Consumer[] = [];
+  /** The last `ev` dispatched and its listeners (cleared by refresh(), when listeners change). */
+  private lastEv: string | undefined = undefined;
+  private lastListeners: Listener[] | undefined = undefined;
   /** Whether anything wants decoded events (otherwise raw mode can skip decoding). */
   active = false;
 
@@ -76,9 +79,19 @@ export class Dispatcher {
     const queue = this.consume({ ev: ev === '*' ? undefined : ev, ...options });
     void (async () => {
       try {
-        for await (const event of queue) {
+        for (;;) {
+          // Events already pending are taken as they are; only an empty queue is waited on (one
+          // promise per wait, not per event).
+          let event = queue.shift();
+          if (event === undefined) {
+            const next = await queue.next();
+            if (next.done === true) break;
+            event = next.value;
+          }
           try {
-            await listener(event);
+            const result = listener(event);
+            // Awaited one at a time; a listener that returns no promise is not waited for.
+            if (typeof result === 'object' && result !== null) await result;
           } catch (err) {
             this.reportError(handlerError('An event listener', err));
           }
@@ -124,11 +137,19 @@ export class Dispatcher {
   }
 
   dispatch(event: WireEvent): void {
-    const listeners = this.byEv.get(event.ev);
+    const ev = event.ev;
+    // Consecutive events mostly share their `ev`: one Map lookup per run of them.
+    let listeners = this.lastListeners;
+    if (ev !== this.lastEv) {
+      listeners = this.byEv.get(ev);
+      this.lastEv = ev;
+      this.lastListeners = listeners;
+    }
     if (listeners !== undefined) this.call(listeners, event);
     const all = this.all;
     if (all !== undefined) this.call(all, event);
     const consumers = this.consumerList;
+    if (consumers.length === 0) return;
     let key: string | null | undefined; // the event's canonical symbol, once asked; null: none
     for (let i = 0; i < consumers.length; i++) {
       const c = consumers[i]!;
@@ -177,5 +198,6 @@ export class Dispatcher {
     this.active = this.byEv.size > 0 || this.consumers.size > 0;
     this.all = this.byEv.get('*');
     this.consumerList = [...this.consumers];
+    this.lastEv = this.lastListeners = undefined;
   }
 }

@@ -62,6 +62,7 @@ export class FrameReader {
     let skipped = 0;
     // With backfill or history-then-live, 'frame' listeners get what passed it (held and repeated events left out).
     let passed: WireEvent[] | undefined;
+    const { store, backfill, snapshots, dispatcher } = this;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       if (!isWireEvent(event)) {
@@ -69,18 +70,19 @@ export class FrameReader {
         continue;
       }
       if (event.ev === 'status') this.hooks.status(event);
-      else {
+      // Asked again for every event: a listener called for the one before may have subscribed.
+      else if (store.waitingCount > 0 || backfill.watching || snapshots.active) {
         // Data for a topic still waiting for its ack proves the subscription (acks can go missing).
-        if (this.store.waitingCount > 0) this.store.sawData(event);
+        if (store.waitingCount > 0) store.sawData(event);
         // Backfill holds a topic's live events while filling it, and drops what it delivered.
         // A topic waiting for its snapshot holds its live events too.
-        if (!this.backfill.live(event) || (this.snapshots.active && !this.snapshots.live(event))) {
+        if (!backfill.live(event) || (snapshots.active && !snapshots.live(event))) {
           passed ??= events.slice(0, i).filter(isWireEvent) as WireEvent[];
           continue;
         }
       }
-      passed?.push(event);
-      this.dispatcher.dispatch(event);
+      if (passed !== undefined) passed.push(event);
+      dispatcher.dispatch(event);
       last = event;
     }
     if (skipped > 0) this.stats.recordDrop('malformed', skipped);
