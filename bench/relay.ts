@@ -21,6 +21,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     role: { type: 'string' },
     upstream: { type: 'string' },
+    // A directory: the relay child runs with `--cpu-prof` and writes its profile there.
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -90,7 +92,13 @@ async function main(): Promise<void> {
     slowConsumerBytes: 1 << 30,
   });
   const child = fork(fileURLToPath(import.meta.url), ['--role', 'relay', '--upstream', sim.url], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(values['cpu-prof'] === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`]),
+    ],
   });
   const next = <T extends FromRelay['type']>(type: T): Promise<Extract<FromRelay, { type: T }>> =>
     new Promise((resolve) => {

@@ -18,14 +18,17 @@ import {
 } from '../protocol/codec.js';
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
-import { covers, topicKey } from '../protocol/symbols.js';
+import { topicKey } from '../protocol/symbols.js';
 import { MessageLog } from './message-log.js';
 import { CloseCode, type SessionHost, type SessionInfo, type TopicAnswer } from './session-host.js';
 import { SessionTopics } from './session-topics.js';
+import type { SharedFrames } from './shared-frames.js';
 import { TopicReplies, topicRefusal } from './topic-replies.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 const AUTH_FAILED = 'authentication failed';
+/** Every frame the server sends is text, a Buffer (UTF-8) included. */
+const TEXT_FRAME = { binary: false };
 
 export class ServerSession implements SessionInfo {
   apiKey: string | undefined;
@@ -153,39 +156,32 @@ export class ServerSession implements SessionInfo {
   }
 
   /**
-   * Send the events this session is subscribed to, as one frame. `keys[i]` is the canonical topic
-   * key of `events[i]`. `raw`, when given, is `events` already encoded: sent as it is when every
-   * event is covered. Returns how many were sent.
+   * Send the events of a published batch this session is subscribed to, as one frame (shared with
+   * every session holding the same topic keys). Returns how many were sent.
    */
-  deliver(
-    events: readonly WireEvent[],
-    keys: readonly (string | undefined)[],
-    data: boolean,
-    raw?: string,
-  ): number {
+  deliver(frames: SharedFrames, data: boolean): number {
     if (!this.authenticated || (data && this.dataPaused) || this.topics.spelled.size === 0)
       return 0;
-    const batch: WireEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const key = keys[i];
-      const event = events[i] as WireEvent;
-      if (key !== undefined && covers(this.topics.keys, event.ev, key)) batch.push(event);
-    }
-    if (batch.length === 0) return 0;
-    const text = raw !== undefined && batch.length === events.length ? raw : encodeEvents(batch);
-    if (this.sendText(text)) return batch.length;
-    this.droppedEvents += batch.length;
+    const frame = frames.for(this.topics);
+    if (frame === undefined) return 0;
+    if (this.write(frame.payload)) return frame.events;
+    this.droppedEvents += frame.events;
     return 0;
   }
 
   /** Send a frame unless the client is too far behind, in which case it is cut off. */
   sendText(text: string): boolean {
+    return this.write(text);
+  }
+
+  /** A text frame, given as a string or as its UTF-8 bytes (not modified, may be shared). */
+  private write(text: string | Buffer): boolean {
     if (!this.isOpen) return false;
     if (this.ws.bufferedAmount > this.host.slowConsumerBytes) {
       this.slowConsumer();
       return false;
     }
-    this.ws.send(text);
+    this.ws.send(text, TEXT_FRAME);
     return true;
   }
 
