@@ -14,7 +14,6 @@ import {
   encodeEvents,
   status,
   type ClientMessage,
-  type WireEvent,
 } from '../protocol/codec.js';
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
@@ -29,6 +28,7 @@ import { MAX_TIMER_MS } from '../validate.js';
 const AUTH_FAILED = 'authentication failed';
 /** Every frame the server sends is text, a Buffer (UTF-8) included. */
 const TEXT_FRAME = { binary: false };
+const DEFLATE = 'permessage-deflate';
 
 export class ServerSession implements SessionInfo {
   apiKey: string | undefined;
@@ -46,10 +46,15 @@ export class ServerSession implements SessionInfo {
   private authTimer: NodeJS.Timeout | undefined;
   private verdictTimer: NodeJS.Timeout | undefined;
   private readonly ackTimers = new Set<NodeJS.Timeout>();
+  /**
+   * The socket, when no compression was negotiated: `ws` then never queues a frame (the server
+   * sends no Blobs), so shared frames are written to it directly, already framed.
+   */
+  private readonly plainSocket: Duplex | undefined;
 
   /** Whether the client negotiated permessage-deflate. */
   get compressed(): boolean {
-    return this.ws.extensions.includes('permessage-deflate');
+    return this.ws.extensions.includes(DEFLATE);
   }
 
   constructor(
@@ -63,6 +68,7 @@ export class ServerSession implements SessionInfo {
     private readonly socket?: Duplex,
   ) {
     this.log = new MessageLog(host.messageLogBytes);
+    this.plainSocket = ws.extensions.includes(DEFLATE) ? undefined : socket;
     socket?.on('data', this.countBytes);
     ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
     ws.on('ping', (data: Buffer) => {
@@ -164,24 +170,30 @@ export class ServerSession implements SessionInfo {
       return 0;
     const frame = frames.for(this.topics);
     if (frame === undefined) return 0;
-    if (this.write(frame.payload)) return frame.events;
+    if (this.writable()) {
+      // Without compression `ws` writes every frame to the socket at once, in order: so can this.
+      if (this.plainSocket) this.plainSocket.write(frame.wire);
+      else this.ws.send(frame.payload, TEXT_FRAME);
+      return frame.events;
+    }
     this.droppedEvents += frame.events;
     return 0;
   }
 
   /** Send a frame unless the client is too far behind, in which case it is cut off. */
   sendText(text: string): boolean {
-    return this.write(text);
+    if (!this.writable()) return false;
+    this.ws.send(text);
+    return true;
   }
 
-  /** A text frame, given as a string or as its UTF-8 bytes (not modified, may be shared). */
-  private write(text: string | Buffer): boolean {
+  /** Open and not too far behind (else cut off now). */
+  private writable(): boolean {
     if (!this.isOpen) return false;
     if (this.ws.bufferedAmount > this.host.slowConsumerBytes) {
       this.slowConsumer();
       return false;
     }
-    this.ws.send(text, TEXT_FRAME);
     return true;
   }
 

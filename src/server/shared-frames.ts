@@ -1,10 +1,22 @@
 /**
  * One batch of published events, filtered and encoded once per distinct topic set: sessions that
  * hold the same canonical keys get the same frame, one Buffer handed to each of their sockets, so
- * fan-out costs no per-client filtering, encoding or copying.
+ * fan-out costs no per-client filtering, encoding, framing or copying.
  */
+import WebSocket from 'ws';
 import { encodeEvents, type WireEvent } from '../protocol/codec.js';
 import { covers } from '../protocol/symbols.js';
+
+/** `ws`'s framing (public at run time, not in its type declarations). */
+const { Sender } = WebSocket as unknown as {
+  Sender: {
+    frame(
+      data: Buffer,
+      options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+    ): Buffer[];
+  };
+};
+const TEXT_OPCODE = 1;
 
 /** What a session holds, for routing: its canonical keys, and a string naming that key set. */
 export interface HeldKeys {
@@ -13,11 +25,31 @@ export interface HeldKeys {
   readonly keys: ReadonlyMap<string, number>;
 }
 
-/** The events one session gets from a batch, as one encoded text frame. */
-export interface SharedFrame {
-  readonly events: number;
-  /** The frame's UTF-8 text; shared by every session with the same key set: never modified. */
-  readonly payload: Buffer;
+/** The events one session gets from a batch, as one encoded text frame; never modified. */
+export class SharedFrame {
+  private framed: Buffer | undefined;
+
+  constructor(
+    readonly events: number,
+    /** The frame's UTF-8 text, for `ws`'s `send` (a session with compression). */
+    readonly payload: Buffer,
+  ) {}
+
+  /**
+   * The whole unmasked, uncompressed WebSocket text frame (header and payload), framed once, for
+   * writing straight to the socket of a session without compression.
+   */
+  get wire(): Buffer {
+    return (this.framed ??= Buffer.concat(
+      Sender.frame(this.payload, {
+        fin: true,
+        opcode: TEXT_OPCODE,
+        mask: false,
+        readOnly: true,
+        rsv1: false,
+      }),
+    ));
+  }
 }
 
 export class SharedFrames {
@@ -52,6 +84,6 @@ export class SharedFrames {
     }
     if (batch.length === 0) return undefined;
     const all = this.raw !== undefined && batch.length === this.events.length;
-    return { events: batch.length, payload: Buffer.from(all ? this.raw! : encodeEvents(batch)) };
+    return new SharedFrame(batch.length, Buffer.from(all ? this.raw! : encodeEvents(batch)));
   }
 }
