@@ -3,12 +3,12 @@
  * hold the same canonical keys get the same frame, one Buffer handed to each of their sockets, so
  * fan-out costs no per-client filtering, encoding, framing or copying.
  */
-import WebSocket from 'ws';
+import * as ws from 'ws';
 import { encodeEvents, type WireEvent } from '../protocol/codec.js';
 import { covers } from '../protocol/symbols.js';
 
-/** `ws`'s framing (public at run time, not in its type declarations). */
-const { Sender } = WebSocket as unknown as {
+/** `ws`'s framing: its `Sender` export (public, though not in its type declarations). */
+const { Sender } = ws as unknown as {
   Sender: {
     frame(
       data: Buffer,
