@@ -1,9 +1,10 @@
-import type { HeldKeys } from './shared-frames.js';
-
 /**
  * The topics one session holds: as the client spelled them, and by canonical key with a count
- * (two spellings may share one key, `XT.X:BTC-USD` and `XT.X:BTCUSD`), for routing.
+ * (two spellings may share one key, `XT.X:BTC-USD` and `XT.X:BTCUSD`), for routing; the key set's
+ * signature lets sessions holding the same keys share one frame (shared-frames.ts).
  */
+import type { HeldKeys } from './shared-frames.js';
+
 export class SessionTopics implements HeldKeys {
   /** Topic as spelled → canonical key. */
   private readonly byTopic = new Map<string, string>();
