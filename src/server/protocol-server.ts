@@ -20,6 +20,7 @@ import { clusterOfEvent, eventKey } from '../protocol/symbols.js';
 import { ServerSession } from './server-session.js';
 import { CloseCode, type SessionHost, type SessionPolicy } from './session-host.js';
 import { ConnectionWaiters } from './connection-waiters.js';
+import { SharedFrames } from './shared-frames.js';
 import type { ProtocolServerEvents, ServerConnection } from './server-connection.js';
 
 /**
@@ -205,15 +206,20 @@ export class ProtocolServer
 
   /**
    * Send events of one cluster to every session there whose subscriptions cover them (one frame
-   * per session). `data` events are held back from sessions with paused data; `raw` is the events
-   * already encoded, forwarded as they are to a session that gets all of them. Returns the number
-   * of events delivered.
+   * per session, filtered and encoded once per distinct topic set: shared-frames.ts). `data`
+   * events are held back from sessions with paused data; `raw` is the events already encoded,
+   * forwarded as they are to a session that gets all of them. Returns the number of events
+   * delivered.
    */
   publish(cluster: string, events: readonly WireEvent[], data: boolean, raw?: string): number {
-    const keys = events.map((e) => eventKey(cluster, e));
+    const frames = new SharedFrames(
+      events,
+      events.map((e) => eventKey(cluster, e)),
+      raw,
+    );
     let delivered = 0;
     for (const s of this.sessions) {
-      if (s.cluster === cluster) delivered += s.deliver(events, keys, data, raw);
+      if (s.cluster === cluster) delivered += s.deliver(frames, data);
     }
     return delivered;
   }
@@ -221,13 +227,17 @@ export class ProtocolServer
   /** Route events of any cluster (a recording) to the sessions subscribed to them. */
   route(events: readonly WireEvent[]): void {
     const clusters = events.map((e) => clusterOfEvent(e));
-    const keys = events.map((e, i) => {
-      const c = clusters[i];
-      return c === undefined ? undefined : eventKey(c, e);
-    });
+    const byCluster = new Map<string, SharedFrames>();
     for (const s of this.sessions) {
-      const own = keys.map((k, i) => (clusters[i] === s.cluster ? k : undefined));
-      s.deliver(events, own, true);
+      let frames = byCluster.get(s.cluster);
+      if (frames === undefined) {
+        const own = events.map((e, i) =>
+          clusters[i] === s.cluster ? eventKey(s.cluster, e) : undefined,
+        );
+        frames = new SharedFrames(events, own);
+        byCluster.set(s.cluster, frames);
+      }
+      s.deliver(frames, true);
     }
   }
 

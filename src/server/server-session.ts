@@ -14,18 +14,21 @@ import {
   encodeEvents,
   status,
   type ClientMessage,
-  type WireEvent,
 } from '../protocol/codec.js';
 import { isPolygonStreamError } from '../errors.js';
 import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
-import { covers, topicKey } from '../protocol/symbols.js';
+import { topicKey } from '../protocol/symbols.js';
 import { MessageLog } from './message-log.js';
 import { CloseCode, type SessionHost, type SessionInfo, type TopicAnswer } from './session-host.js';
 import { SessionTopics } from './session-topics.js';
+import type { SharedFrames } from './shared-frames.js';
 import { TopicReplies, topicRefusal } from './topic-replies.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 const AUTH_FAILED = 'authentication failed';
+/** Every frame the server sends is text, a Buffer (UTF-8) included. */
+const TEXT_FRAME = { binary: false };
+const DEFLATE = 'permessage-deflate';
 
 export class ServerSession implements SessionInfo {
   apiKey: string | undefined;
@@ -43,10 +46,15 @@ export class ServerSession implements SessionInfo {
   private authTimer: NodeJS.Timeout | undefined;
   private verdictTimer: NodeJS.Timeout | undefined;
   private readonly ackTimers = new Set<NodeJS.Timeout>();
+  /**
+   * The socket, when no compression was negotiated: `ws` then never queues a frame (the server
+   * sends no Blobs), so shared frames are written to it directly, already framed.
+   */
+  private readonly plainSocket: Duplex | undefined;
 
   /** Whether the client negotiated permessage-deflate. */
   get compressed(): boolean {
-    return this.ws.extensions.includes('permessage-deflate');
+    return this.ws.extensions.includes(DEFLATE);
   }
 
   constructor(
@@ -60,6 +68,7 @@ export class ServerSession implements SessionInfo {
     private readonly socket?: Duplex,
   ) {
     this.log = new MessageLog(host.messageLogBytes);
+    this.plainSocket = ws.extensions.includes(DEFLATE) ? undefined : socket;
     socket?.on('data', this.countBytes);
     ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
     ws.on('ping', (data: Buffer) => {
@@ -153,39 +162,38 @@ export class ServerSession implements SessionInfo {
   }
 
   /**
-   * Send the events this session is subscribed to, as one frame. `keys[i]` is the canonical topic
-   * key of `events[i]`. `raw`, when given, is `events` already encoded: sent as it is when every
-   * event is covered. Returns how many were sent.
+   * Send the events of a published batch this session is subscribed to, as one frame (shared with
+   * every session holding the same topic keys). Returns how many were sent.
    */
-  deliver(
-    events: readonly WireEvent[],
-    keys: readonly (string | undefined)[],
-    data: boolean,
-    raw?: string,
-  ): number {
+  deliver(frames: SharedFrames, data: boolean): number {
     if (!this.authenticated || (data && this.dataPaused) || this.topics.spelled.size === 0)
       return 0;
-    const batch: WireEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const key = keys[i];
-      const event = events[i] as WireEvent;
-      if (key !== undefined && covers(this.topics.keys, event.ev, key)) batch.push(event);
+    const frame = frames.for(this.topics);
+    if (frame === undefined) return 0;
+    if (this.writable()) {
+      // Without compression `ws` writes every frame to the socket at once, in order: so can this.
+      if (this.plainSocket) this.plainSocket.write(frame.wire);
+      else this.ws.send(frame.payload, TEXT_FRAME);
+      return frame.events;
     }
-    if (batch.length === 0) return 0;
-    const text = raw !== undefined && batch.length === events.length ? raw : encodeEvents(batch);
-    if (this.sendText(text)) return batch.length;
-    this.droppedEvents += batch.length;
+    this.droppedEvents += frame.events;
     return 0;
   }
 
   /** Send a frame unless the client is too far behind, in which case it is cut off. */
   sendText(text: string): boolean {
+    if (!this.writable()) return false;
+    this.ws.send(text);
+    return true;
+  }
+
+  /** Open and not too far behind (else cut off now). */
+  private writable(): boolean {
     if (!this.isOpen) return false;
     if (this.ws.bufferedAmount > this.host.slowConsumerBytes) {
       this.slowConsumer();
       return false;
     }
-    this.ws.send(text);
     return true;
   }
 
