@@ -1,8 +1,10 @@
 /**
- * Reading a sink's stream through a consumer group: each event goes to one consumer of the group.
- * An entry is acknowledged once its handler returned, i.e. when the loop asks for the next one or
- * ends through the AbortSignal. A loop broken by an exception (or `break`) leaves the current entry
- * and the rest of its batch pending. A live consumer claims entries idle for `claimIdleMs`, one
+ * Reading a sink's stream through a consumer group: each entry (a batch of events, decode-entry.ts)
+ * goes to one consumer of the group, which yields its events one at a time. An entry is
+ * acknowledged once the handler of its last event returned, i.e. when the loop asks for the next
+ * event or ends through the AbortSignal after that last one; stopped in the middle of an entry,
+ * the entry stays pending (its events are handled again after a claim: at least once). A loop
+ * broken by an exception (or `break`) leaves the current entry and the rest of its batch pending. A live consumer claims entries idle for `claimIdleMs`, one
  * entry per claim (XPENDING … IDLE, then XCLAIM), so an entry that kills its worker counts
  * deliveries against itself only; past `maxDeliveries` it goes to the dead-letter stream. Delivery is at least once.
  *
@@ -29,7 +31,10 @@ import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './r
 export type { ReadStreamOptions } from './reader-options.js';
 
 export interface StreamEntry<E = WireEvent> {
+  /** The id of the stream entry holding the event. */
   id: string;
+  /** The event's position in its entry (0 for the old one-event format): with `id`, unique. */
+  index: number;
   event: E;
   /** True when taken over from another consumer (older than entries read before). */
   claimed: boolean;
@@ -119,8 +124,13 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
             await this.#poison(cmd, id, fields, decoded.poison, deliveries);
             continue;
           }
-          yield { id, event: decoded.event, claimed };
-          // The consumer asked for the next entry: this one is handled.
+          const { events } = decoded;
+          for (let index = 0; index < events.length; index++) {
+            yield { id, index, event: events[index]!, claimed };
+            // Stopped before the entry's last event: the rest is not handled, the entry stays pending.
+            if (this.#stopped && index < events.length - 1) return;
+          }
+          // The consumer asked for the next event after the entry's last: the entry is handled.
           acks.push(id);
           if (this.#stopped) return;
         }
