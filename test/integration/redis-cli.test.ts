@@ -12,7 +12,6 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { CLI, killAll, type Result, type Running, spawnNode } from '../helpers/spawn.js';
-import type { WireEvent } from '../../src/protocol/codec.js';
 import { fieldProblems } from '../helpers/futures-fields.js';
 import { fieldsOf, streamEvents } from '../helpers/redis-stream.js';
 
