@@ -1,7 +1,8 @@
 /**
  * The Redis sink's parts that need no Redis: cutting queued frames into entries (one per frame,
  * large frames split, frames queued behind a busy Redis merged up to `entryEvents`), putting
- * failed entries back in order, and encoding entries as (n, data) with the unserializable left out.
+ * failed entries back in order, encoding entries as (n, data) with the unserializable left out,
+ * and the options that shape entries and the in-flight window.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,6 +10,8 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import { FrameQueue } from '../../src/redis/sink/frame-queue.js';
 import { encodeEntries } from '../../src/redis/sink/encode-entries.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
+import { sinkSettings } from '../../src/redis/sink/sink-options.js';
+import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
 
 let q = 0;
 const frame = (n: number): WireEvent[] => Array.from({ length: n }, () => ({ ev: 'T', q: ++q }));
@@ -87,4 +90,25 @@ test('encodeEntries: (n, data) per entry, decoded back to the same events; the u
   assert.deepEqual(decodeEntry(['n', encoded.args[0]!, 'data', encoded.args[1]!]), {
     events: encoded.entries[0],
   });
+});
+
+test('sink options entryEvents, maxInFlight, batchSize: positive integers, named when wrong', () => {
+  const url = 'redis://127.0.0.1:6379';
+  const settings = sinkSettings({ url, streamKey: 'k' });
+  assert.deepEqual(
+    [settings.entryEvents, settings.maxInFlight, settings.batchSize],
+    [1_000, 4, 10_000],
+  );
+  for (const option of ['entryEvents', 'maxInFlight', 'batchSize'] as const) {
+    for (const bad of [0, -1, 1.5, '4', Infinity]) {
+      assert.throws(
+        () => sinkSettings({ url, streamKey: 'k', [option]: bad as number }),
+        (err: unknown) =>
+          isPolygonStreamError(err, ErrorCode.InvalidOption) &&
+          err.message.includes(option) &&
+          /integer/.test(err.message),
+        `${option}: ${String(bad)}`,
+      );
+    }
+  }
 });
