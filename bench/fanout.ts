@@ -20,6 +20,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { StreamClient, type WireEvent } from '../src/index.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { readStream, RedisSink, type RedisSinkOptions } from '../src/redis/index.js';
@@ -55,12 +56,17 @@ const DRAIN_LIMIT_MS = 60_000;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** Wall-clock ms with sub-ms resolution, comparable across processes on one machine. */
 const now = (): number => performance.timeOrigin + performance.now();
+/** This process's CPU (user + system) since `from`, in ms. */
+const cpuMs = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 
 /** Sequence numbers by symbol. */
 type Seqs = Record<string, number[]>;
 type FromConsumer =
   | { type: 'progress'; count: number }
-  | { type: 'final'; count: number; lastAt: number; seen: Seqs };
+  | { type: 'final'; count: number; lastAt: number; seen: Seqs; cpuMs: number };
 type FromSim = { type: 'ready'; url: string };
 
 // ---- child: the simulator ----
@@ -123,6 +129,7 @@ async function consumerChild(url: string, key: string): Promise<void> {
   process.on('disconnect', () => ac.abort());
   const seen: Seqs = {};
   let count = 0;
+  let cpuFrom = process.cpuUsage();
   let lastAt = 0;
   const progress = setInterval(() => process.send?.({ type: 'progress', count }), 50);
   for await (const event of readStream({
@@ -135,13 +142,14 @@ async function consumerChild(url: string, key: string): Promise<void> {
     blockMs: 100,
     signal: ac.signal,
   })) {
+    if (count === 0) cpuFrom = process.cpuUsage();
     const sym = String(event['sym']);
     (seen[sym] ??= []).push(event['q'] as number);
     count++;
     lastAt = now();
   }
   clearInterval(progress);
-  const final: FromConsumer = { type: 'final', count, lastAt, seen };
+  const final: FromConsumer = { type: 'final', count, lastAt, seen, cpuMs: cpuMs(cpuFrom) };
   process.send?.(final, () => process.disconnect());
 }
 
@@ -163,6 +171,19 @@ function exitOf(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** redis-server's own CPU so far (INFO cpu: used_cpu_user + used_cpu_sys), in ms. */
+async function redisCpuMs(url: string): Promise<number> {
+  const admin = new Redis(url);
+  try {
+    const info = await admin.info('cpu');
+    const field = (name: string): number =>
+      Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  } finally {
+    admin.disconnect();
+  }
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -172,6 +193,8 @@ interface Published {
   count: number;
   firstAt: number;
   lastAt: number;
+  /** This process's CPU at the first event. */
+  cpuFrom: NodeJS.CpuUsage;
 }
 
 /**
@@ -187,7 +210,13 @@ function sinkOptions(url: string, max: number): RedisSinkOptions {
  * events or `seconds` have passed.
  */
 async function publish(simUrl: string, sink: RedisSink | undefined, max: number, seconds: number) {
-  const out: Published = { seqs: new Map(), count: 0, firstAt: 0, lastAt: 0 };
+  const out: Published = {
+    seqs: new Map(),
+    count: 0,
+    firstAt: 0,
+    lastAt: 0,
+    cpuFrom: process.cpuUsage(),
+  };
   const client = new StreamClient('bench', 'stocks', { host: simUrl, onClose: () => {} });
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -207,6 +236,7 @@ async function publish(simUrl: string, sink: RedisSink | undefined, max: number,
     if (data.length === 0) return;
     if (out.firstAt === 0) {
       out.firstAt = now();
+      out.cpuFrom = process.cpuUsage();
       timer = setTimeout(() => {
         max = out.count;
         done();
@@ -271,17 +301,20 @@ async function main(): Promise<number> {
 
     // The baseline: the client alone on the same simulator, no sink.
     const alone = await publish(simUrl, undefined, max, seconds);
+    const aloneCpuMs = cpuMs(alone.cpuFrom);
     const aloneEvPerSec = alone.count / ((alone.lastAt - alone.firstAt) / 1000);
     log(
       `fan-out: client alone ${fmt(alone.count)} events in ${fmt(alone.lastAt - alone.firstAt)} ms ` +
         `(${fmt(aloneEvPerSec)} ev/s)`,
     );
 
+    const redisCpuFrom = await redisCpuMs(redis.url);
     const pub = await publish(simUrl, sink, max, seconds);
     sim.send('stop');
     const publishMs = pub.lastAt - pub.firstAt;
     await sink.close();
     const writtenAt = now();
+    const sinkCpuMs = cpuMs(pub.cpuFrom);
     const s = sink.stats();
     log(
       `fan-out: client→sink ${fmt(pub.count)} events in ${fmt(publishMs)} ms ` +
@@ -328,6 +361,14 @@ async function main(): Promise<number> {
       }
     }
     const seconds2 = (lastAt - pub.firstAt) / 1000;
+    const redisCpu = (await redisCpuMs(redis.url)) - redisCpuFrom;
+    const consumersCpu = finals.reduce((sum, f) => sum + f.cpuMs, 0);
+    const perEvent = (ms: number, n: number): string => ((ms * 1000) / n).toFixed(2);
+    log(
+      `fan-out: CPU µs/event: client alone ${perEvent(aloneCpuMs, alone.count)}; with the sink: ` +
+        `client+sink ${perEvent(sinkCpuMs, pub.count)}, redis-server ${perEvent(redisCpu, pub.count)}, ` +
+        `${consumerCount} consumers ${perEvent(consumersCpu, pub.count)} (the simulator not counted)`,
+    );
     const perConsumer = finals.map((f) => fmt(f.count)).join(' + ');
     log(
       `fan-out: consumers got ${fmt(total)} (${perConsumer}); ${pub.seqs.size} symbols; ` +

@@ -77,12 +77,20 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   }
 
   /** The decoded events. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<E, void, undefined> {
-    for await (const entry of this.entries()) yield entry.event;
+  [Symbol.asyncIterator](): AsyncGenerator<E, void, undefined> {
+    // Straight from the read loop: one generator step per event, not two through entries().
+    return this.#loop((_id, _index, event) => event);
   }
 
-  /** Entries with their ids; one iteration per reader. */
-  async *entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
+  /** The events with their entry's id and their index in it; one iteration per reader. */
+  entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
+    return this.#loop((id, index, event, claimed) => ({ id, index, event, claimed }));
+  }
+
+  /** The read loop, yielding `item(…)` for each event. */
+  async *#loop<T>(
+    item: (id: string, index: number, event: E, claimed: boolean) => T,
+  ): AsyncGenerator<T, void, undefined> {
     if (this.#started) {
       throw new PolygonStreamError(
         ErrorCode.InvalidOption,
@@ -126,7 +134,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
           }
           const { events } = decoded;
           for (let index = 0; index < events.length; index++) {
-            yield { id, index, event: events[index]!, claimed };
+            yield item(id, index, events[index]!, claimed);
             // Stopped before the entry's last event: the rest is not handled, the entry stays pending.
             if (this.#stopped && index < events.length - 1) return;
           }
