@@ -97,7 +97,7 @@ test('sink options entryEvents, maxInFlight, batchSize: positive integers, named
   const settings = sinkSettings({ url, streamKey: 'k' });
   assert.deepEqual(
     [settings.entryEvents, settings.maxInFlight, settings.batchSize],
-    [1_000, 4, 10_000],
+    [100, 4, 10_000],
   );
   for (const option of ['entryEvents', 'maxInFlight', 'batchSize'] as const) {
     for (const bad of [0, -1, 1.5, '4', Infinity]) {

@@ -29,7 +29,7 @@ export interface RedisSinkOptions {
   /** Most events held (queued + in flight) while Redis is slow or away; more are dropped. */
   maxBuffer?: number;
   /**
-   * Most events in one stream entry (default 1000). A frame is one entry; a larger frame is split
+   * Most events in one stream entry (default 100). A frame is one entry; a larger frame is split
    * into entries of this many events; frames queued behind a busy Redis are merged into entries of
    * up to this many.
    */
@@ -77,7 +77,7 @@ export interface RedisSinkStats {
 export const DEFAULT_STREAM_KEY = 'polygon:{cluster}';
 export const DEFAULT_MAX_BUFFER = 100_000;
 export const DEFAULT_BATCH_SIZE = 10_000;
-export const DEFAULT_ENTRY_EVENTS = 1_000;
+export const DEFAULT_ENTRY_EVENTS = 100;
 export const DEFAULT_MAX_IN_FLIGHT = 4;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_TRIM_INTERVAL_MS = 1_000;
