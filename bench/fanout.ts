@@ -3,11 +3,16 @@
  * [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with the same flags; `--long`
  * is accepted and changes nothing here):
  * the fan-out path end to end. The simulator (a child process, generating as fast as asked) feeds
- * a StreamClient here; every frame goes through a RedisSink into a private redis-server; C
- * consumer processes share one consumer group. Measured: events/s from the first publish to the
- * last event handled by any consumer, and lost / duplicated events by (symbol, sequence number)
- * — the simulator's `q` rises per symbol, this process records every (sym, q) the sink wrote, the
- * consumers report every (sym, q) they got.
+ * a StreamClient here; every frame goes through a RedisSink into a private redis-server (entry
+ * format v2: one entry per frame, up to the sink's `entryEvents`); C consumer processes share one
+ * consumer group and read with `readStream`, which decodes each entry's batch. Measured: events/s
+ * from the first publish to the last event handled by any consumer, and lost / duplicated events
+ * by (symbol, sequence number) — the simulator's `q` rises per symbol, this process records every
+ * (sym, q) the sink wrote, the consumers report every (sym, q) they got.
+ *
+ * The baseline, measured first in the same run: the client alone, reading the same simulator the
+ * same way with no sink. The row gives the end-to-end rate, its ratio to the client alone, and
+ * PASS/FAIL against the target (TARGET_EV_PER_SEC events/s end to end, nothing lost or duplicated).
  *
  * Prints one table row on stdout (details on stderr); exits 1 when anything was lost or dropped.
  * Bounded: N events (default 200k) or S seconds of publishing (default 20), then a drain limit.
@@ -15,9 +20,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { StreamClient, type WireEvent } from '../src/index.js';
 import { startSimulator } from '../src/simulator/index.js';
-import { readStream, RedisSink } from '../src/redis/index.js';
+import { readStream, RedisSink, type RedisSinkOptions } from '../src/redis/index.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis.js';
 
 const { values } = parseArgs({
@@ -26,6 +32,9 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     consumers: { type: 'string', default: '4' },
     rate: { type: 'string', default: '1000000' },
+    // publish: prebuilt trade frames through the simulator's publish(), as fast as the client
+    // takes them; generated: the simulator's own tape at --rate (its generator is then the limit).
+    feed: { type: 'string', default: 'publish' },
     // Shared with bench/run.ts: --quick = a tenth of the events; --json = a JSON line, not a row.
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -38,27 +47,74 @@ const { values } = parseArgs({
 });
 
 const GROUP = 'bench';
+/** Issue 24's target for the path end to end on the 2-core machine. */
+const TARGET_EV_PER_SEC = 500_000;
+/** Entries per XREADGROUP of a consumer (each entry holds up to the sink's `entryEvents`). */
+const READ_COUNT = 10;
 /** After publishing stopped: how long the consumers get to catch up. */
 const DRAIN_LIMIT_MS = 60_000;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** Wall-clock ms with sub-ms resolution, comparable across processes on one machine. */
 const now = (): number => performance.timeOrigin + performance.now();
+/** This process's CPU (user + system) since `from`, in ms. */
+const cpuMs = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 
 /** Sequence numbers by symbol. */
 type Seqs = Record<string, number[]>;
 type FromConsumer =
   | { type: 'progress'; count: number }
-  | { type: 'final'; count: number; lastAt: number; seen: Seqs };
+  | { type: 'final'; count: number; lastAt: number; seen: Seqs; cpuMs: number };
 type FromSim = { type: 'ready'; url: string };
 
 // ---- child: the simulator ----
 
-async function simChild(rate: number): Promise<void> {
+/** `--feed publish`: trades per frame, and the most bytes queued on a connection before waiting. */
+const FRAME_EVENTS = 100;
+const MAX_QUEUED_BYTES = 4 << 20;
+const SYMBOLS = Array.from({ length: 55 }, (_, i) => `S${String(i).padStart(2, '0')}`);
+
+async function simChild(rate: number, feed: string): Promise<void> {
+  const generated = feed === 'generated';
   const sim = await startSimulator({
-    eventsPerSecond: rate,
+    eventsPerSecond: generated ? rate : 0,
     tickMs: 10,
     slowConsumerBytes: 1 << 30, // the client may lag behind while it publishes: do not cut it off
   });
+  if (!generated) {
+    // Frames of numbered trades (q rising per symbol), published while the connections keep up.
+    const seq = new Map<string, number>();
+    let n = 0;
+    const frame = (): WireEvent[] =>
+      Array.from({ length: FRAME_EVENTS }, () => {
+        const sym = SYMBOLS[n++ % SYMBOLS.length]!;
+        const q = (seq.get(sym) ?? 0) + 1;
+        seq.set(sym, q);
+        const t = Date.now();
+        return {
+          ev: 'T',
+          sym,
+          x: 4,
+          i: String(n),
+          z: 3,
+          p: 100 + (n % 97) / 8,
+          s: 100,
+          c: [0, 12],
+          t,
+          q,
+        };
+      });
+    const pump = (): void => {
+      const conns = sim.connections();
+      if (conns.length > 0 && conns.every((c) => c.bufferedAmount < MAX_QUEUED_BYTES)) {
+        for (let k = 0; k < 10; k++) sim.publish('stocks', frame());
+      }
+      setImmediate(pump);
+    };
+    pump();
+  }
   const stop = (): void => void sim.close().finally(() => process.exit(0));
   process.on('disconnect', stop);
   process.on('message', (m) => m === 'stop' && stop());
@@ -73,6 +129,7 @@ async function consumerChild(url: string, key: string): Promise<void> {
   process.on('disconnect', () => ac.abort());
   const seen: Seqs = {};
   let count = 0;
+  let cpuFrom = process.cpuUsage();
   let lastAt = 0;
   const progress = setInterval(() => process.send?.({ type: 'progress', count }), 50);
   for await (const event of readStream({
@@ -81,25 +138,30 @@ async function consumerChild(url: string, key: string): Promise<void> {
     group: GROUP,
     consumer: `consumer-${process.pid}`,
     start: '0',
-    count: 1_000,
+    count: READ_COUNT,
     blockMs: 100,
     signal: ac.signal,
   })) {
+    if (count === 0) cpuFrom = process.cpuUsage();
     const sym = String(event['sym']);
     (seen[sym] ??= []).push(event['q'] as number);
     count++;
     lastAt = now();
   }
   clearInterval(progress);
-  const final: FromConsumer = { type: 'final', count, lastAt, seen };
+  const final: FromConsumer = { type: 'final', count, lastAt, seen, cpuMs: cpuMs(cpuFrom) };
   process.send?.(final, () => process.disconnect());
 }
 
 // ---- parent ----
 
+/** `FANOUT_CPU_PROF=dir`: every child writes a CPU profile there (run the parent with --cpu-prof). */
+const PROFILE_DIR = process.env['FANOUT_CPU_PROF'];
+
 function forkSelf(args: string[]): ChildProcess {
+  const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   return fork(fileURLToPath(import.meta.url), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profile],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -107,6 +169,19 @@ function forkSelf(args: string[]): ChildProcess {
 function exitOf(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** redis-server's own CPU so far (INFO cpu: used_cpu_user + used_cpu_sys), in ms. */
+async function redisCpuMs(url: string): Promise<number> {
+  const admin = new Redis(url);
+  try {
+    const info = await admin.info('cpu');
+    const field = (name: string): number =>
+      Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  } finally {
+    admin.disconnect();
+  }
 }
 
 function fmt(n: number): string {
@@ -118,11 +193,30 @@ interface Published {
   count: number;
   firstAt: number;
   lastAt: number;
+  /** This process's CPU at the first event. */
+  cpuFrom: NodeJS.CpuUsage;
 }
 
-/** Stream T.* from the simulator into the sink until `max` events or `seconds` have passed. */
-async function publish(simUrl: string, sink: RedisSink, max: number, seconds: number) {
-  const out: Published = { seqs: new Map(), count: 0, firstAt: 0, lastAt: 0 };
+/**
+ * The sink's options, in one place (what a run changes, e.g. a partition count, goes here).
+ * `maxBuffer` is past the run's events: the bench measures throughput, not the overflow policy.
+ */
+function sinkOptions(url: string, max: number): RedisSinkOptions {
+  return { url, cluster: 'stocks', maxBuffer: max + 1, closeTimeoutMs: DRAIN_LIMIT_MS };
+}
+
+/**
+ * Stream T.* from the simulator into the sink (none: the client alone, the baseline) until `max`
+ * events or `seconds` have passed.
+ */
+async function publish(simUrl: string, sink: RedisSink | undefined, max: number, seconds: number) {
+  const out: Published = {
+    seqs: new Map(),
+    count: 0,
+    firstAt: 0,
+    lastAt: 0,
+    cpuFrom: process.cpuUsage(),
+  };
   const client = new StreamClient('bench', 'stocks', { host: simUrl, onClose: () => {} });
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -142,12 +236,13 @@ async function publish(simUrl: string, sink: RedisSink, max: number, seconds: nu
     if (data.length === 0) return;
     if (out.firstAt === 0) {
       out.firstAt = now();
+      out.cpuFrom = process.cpuUsage();
       timer = setTimeout(() => {
         max = out.count;
         done();
       }, seconds * 1000);
     }
-    sink.writeFrame(data);
+    sink?.writeFrame(data);
     out.lastAt = now();
     if (out.count >= max) done();
   });
@@ -177,12 +272,7 @@ async function main(): Promise<number> {
   try {
     redis = await startRedis();
     const key = 'polygon:stocks';
-    sink = new RedisSink({
-      url: redis.url,
-      cluster: 'stocks',
-      maxBuffer: max + 1, // measure throughput, not the overflow policy
-      closeTimeoutMs: DRAIN_LIMIT_MS,
-    });
+    sink = new RedisSink(sinkOptions(redis.url, max));
     sink.on('error', (err: Error) => log(`fan-out: ${err.message}`));
     await sink.connect();
 
@@ -202,18 +292,29 @@ async function main(): Promise<number> {
     });
     const received = (): number => [...progress.values()].reduce((a, b) => a + b, 0);
 
-    const sim = forkSelf(['--role', 'sim', '--rate', String(rate)]);
+    const sim = forkSelf(['--role', 'sim', '--rate', String(rate), '--feed', String(values.feed)]);
     children.push(sim);
     const simUrl = await new Promise<string>((resolve, reject) => {
       sim.once('message', (m: FromSim) => resolve(m.url));
       sim.once('exit', (code) => reject(new Error(`simulator exited (code ${code})`)));
     });
 
+    // The baseline: the client alone on the same simulator, no sink.
+    const alone = await publish(simUrl, undefined, max, seconds);
+    const aloneCpuMs = cpuMs(alone.cpuFrom);
+    const aloneEvPerSec = alone.count / ((alone.lastAt - alone.firstAt) / 1000);
+    log(
+      `fan-out: client alone ${fmt(alone.count)} events in ${fmt(alone.lastAt - alone.firstAt)} ms ` +
+        `(${fmt(aloneEvPerSec)} ev/s)`,
+    );
+
+    const redisCpuFrom = await redisCpuMs(redis.url);
     const pub = await publish(simUrl, sink, max, seconds);
     sim.send('stop');
     const publishMs = pub.lastAt - pub.firstAt;
     await sink.close();
     const writtenAt = now();
+    const sinkCpuMs = cpuMs(pub.cpuFrom);
     const s = sink.stats();
     log(
       `fan-out: client→sink ${fmt(pub.count)} events in ${fmt(publishMs)} ms ` +
@@ -260,6 +361,14 @@ async function main(): Promise<number> {
       }
     }
     const seconds2 = (lastAt - pub.firstAt) / 1000;
+    const redisCpu = (await redisCpuMs(redis.url)) - redisCpuFrom;
+    const consumersCpu = finals.reduce((sum, f) => sum + f.cpuMs, 0);
+    const perEvent = (ms: number, n: number): string => ((ms * 1000) / n).toFixed(2);
+    log(
+      `fan-out: CPU µs/event: client alone ${perEvent(aloneCpuMs, alone.count)}; with the sink: ` +
+        `client+sink ${perEvent(sinkCpuMs, pub.count)}, redis-server ${perEvent(redisCpu, pub.count)}, ` +
+        `${consumerCount} consumers ${perEvent(consumersCpu, pub.count)} (the simulator not counted)`,
+    );
     const perConsumer = finals.map((f) => fmt(f.count)).join(' + ');
     log(
       `fan-out: consumers got ${fmt(total)} (${perConsumer}); ${pub.seqs.size} symbols; ` +
@@ -267,20 +376,27 @@ async function main(): Promise<number> {
         (unknown > 0 ? `; ${unknown} never published` : ''),
     );
     const evPerSec = pub.count / seconds2;
+    const ratio = evPerSec / aloneEvPerSec;
+    const complete =
+      lost === 0 && unknown === 0 && s.dropped === 0 && finals.length === consumerCount;
+    const pass = complete && dup === 0 && evPerSec >= TARGET_EV_PER_SEC;
     if (values.json) {
       const fanout = { consumers: consumerCount, events: pub.count, evPerSec, lost, dup };
+      const baseline = { clientAloneEvPerSec: aloneEvPerSec, ratio };
+      const verdict = { target: TARGET_EV_PER_SEC, pass };
       console.log(
-        JSON.stringify({ fanout: { ...fanout, dropped: s.dropped, ms: seconds2 * 1000 } }),
+        JSON.stringify({
+          fanout: { ...fanout, dropped: s.dropped, ms: seconds2 * 1000, ...baseline, ...verdict },
+        }),
       );
     } else {
       console.log(
         `fan-out  simulator→client→Redis→${consumerCount} consumers  ${fmt(pub.count)} events  ` +
-          `${fmt(evPerSec)} ev/s  lost ${lost}  dup ${dup}`,
+          `${fmt(evPerSec)} ev/s  = ${ratio.toFixed(2)}× the client alone (${fmt(aloneEvPerSec)} ev/s)  ` +
+          `lost ${lost}  dup ${dup}  ${pass ? 'PASS' : 'FAIL'} (target ≥ ${fmt(TARGET_EV_PER_SEC)} ev/s, nothing lost or duplicated)`,
       );
     }
-    return lost === 0 && unknown === 0 && s.dropped === 0 && finals.length === consumerCount
-      ? 0
-      : 1;
+    return complete ? 0 : 1;
   } finally {
     await sink?.close();
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -289,7 +405,7 @@ async function main(): Promise<number> {
 }
 
 if (values.role === 'sim') {
-  await simChild(Number(values.rate));
+  await simChild(Number(values.rate), String(values.feed));
 } else if (values.role === 'consumer') {
   await consumerChild(values.redis ?? '', values.key ?? '');
 } else {

@@ -108,9 +108,9 @@ export const ERROR_DOCS: Readonly<Record<ErrorCode, string>> = {
   REDIS_MISSED_ENTRIES:
     "readStream: entries were trimmed or deleted before the group read them (details: missed, a count, or 'unknown' when Redis cannot tell)",
   REDIS_DATA_LOST:
-    "the Redis sink found Redis back empty or rolled back (run_id changed, stream missing, or its last id behind the sink's): entries it had written are gone; details.lost counts them (details.bound: 'exact', 'at least' or 'at most')",
+    "the Redis sink found Redis back empty or rolled back (run_id changed, stream missing, or its last id behind the sink's): entries it had written are gone; details.lost counts their events (details.bound: 'exact', 'at least' or 'at most')",
   REDIS_TRIMMED_UNREAD:
-    "the Redis sink's length ceiling (maxLen) trimmed entries some consumer group (or, with no group, anyone) had not read or acknowledged; one report per trim, details.trimmed counts them",
+    "the Redis sink's length ceiling (maxLen) trimmed entries some consumer group (or, with no group, anyone) had not read or acknowledged; one report per trim, details.trimmed counts their events, details.entries the entries",
   REDIS_MEMORY_FULL:
     "Redis refused the sink's writes for memory (OOM, maxmemory): one report when the episode starts, one when it ends with details.dropped, the events refused during it",
   REPLAY_ERROR: 'a replay source could not be read',

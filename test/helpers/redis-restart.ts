@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import { RedisSink, StreamReader } from '../../src/redis/index.js';
 import type { RedisServer } from './redis.js';
-import { pendingCount, trades, waitFor } from './redis-stream.js';
+import { pendingCount, streamEvents, trades, waitFor } from './redis-stream.js';
 
 export async function readerSurvivesEmptyRestart(
   server: RedisServer,
@@ -61,11 +61,9 @@ export async function readerSurvivesEmptyRestart(
     );
 
     // Redis holds what was written since the restart; the reader must handle all of it.
-    const since = (await admin.xrange(key, '-', '+')).map(
-      ([, f]) => (JSON.parse(f[f.indexOf('data') + 1]!) as { q: number }).q,
-    );
+    const since = (await streamEvents(admin, key)).map((event) => event['q'] as number);
     assert.equal(since.length, 600);
-    await waitFor('every entry written since the restart', () =>
+    await waitFor('every event written since the restart', () =>
       since.every((q) => handled.has(q)),
     );
     ac.abort();

@@ -9,6 +9,7 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import type { PolygonStreamError } from '../../src/errors.js';
 import { RedisSink, type RedisSinkStats } from '../../src/redis/index.js';
 import { rawCommand, startRedis } from './redis.js';
+import { streamEvents } from './redis-stream.js';
 
 /** none: no persistence; aof-always: appendfsync always; rollback: an older RDB comes back. */
 export type Persistence = 'none' | 'aof-always' | 'rollback';
@@ -20,7 +21,7 @@ export interface RestartResult {
   held: number;
   /** The smallest event number Redis holds (1: the start survived). */
   lowest: number;
-  /** Entries Redis holds twice (a batch resent after its reply was lost: at least once). */
+  /** Events Redis holds twice (a batch resent after its reply was lost: at least once). */
   duplicates: number;
   stats: RedisSinkStats;
   reports: PolygonStreamError[];
@@ -66,9 +67,7 @@ export async function sinkThroughRestart(
     clearInterval(writer);
     await sink.close();
     await admin.connect();
-    const qs = (await admin.xrange('proof', '-', '+')).map(
-      ([, fields]) => (JSON.parse(fields[5]!) as { q: number }).q,
-    );
+    const qs = (await streamEvents(admin, 'proof')).map((event) => event['q'] as number);
     const held = new Set(qs).size;
     const lowest = Math.min(...qs);
     return { given: q, held, lowest, duplicates: qs.length - held, stats: sink.stats(), reports };

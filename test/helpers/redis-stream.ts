@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
+import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
 
 const SYMS = ['AAPL', 'MSFT', 'NVDA'];
 
@@ -25,7 +26,10 @@ export function trades(from: number, n: number): WireEvent[] {
   return Array.from({ length: n }, (_, k) => trade(from + k));
 }
 
-/** XADD each event as RedisSink writes it (`ev`, `sym`, `data`) in one MULTI; their ids. */
+/**
+ * XADD each event as one entry of the old format (`ev`, `sym`, `data` = the event), which the
+ * reader still reads as a batch of one, in one MULTI; their ids.
+ */
 export async function writeEvents(
   admin: Redis,
   key: string,
@@ -40,6 +44,20 @@ export async function writeEvents(
     if (err) throw err;
     return String(id);
   });
+}
+
+/**
+ * Every event in `key`, in stream order (each entry decoded as the reader decodes it: entry format
+ * v2, a batch of events, or the old one-event format); throws on an entry that is not events.
+ */
+export async function streamEvents(admin: Redis, key: string): Promise<WireEvent[]> {
+  const out: WireEvent[] = [];
+  for (const [id, fields] of await admin.xrange(key, '-', '+')) {
+    const decoded = decodeEntry<WireEvent>(fields);
+    if ('poison' in decoded) throw new Error(`entry ${id} of ${key}: ${decoded.poison}`);
+    out.push(...decoded.events);
+  }
+  return out;
 }
 
 /** Polls `cond` every 10 ms until true; throws naming `what` after `ms`. */

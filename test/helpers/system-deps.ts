@@ -60,6 +60,14 @@ function isSet(value: string | undefined): boolean {
 export function requireSystemBinary(name: string, options: SystemBinaryOptions): SystemBinary {
   const path = findOnPath(name);
   if (path !== undefined) return { path, skip: false };
+  return { path: undefined, skip: missingProgram(name, options) };
+}
+
+/**
+ * `name` is not there: throws where it is required (CI or `options.env` set), else says so on
+ * stderr once per run and returns the reason to skip with.
+ */
+export function missingProgram(name: string, options: SystemBinaryOptions): string {
   const reason = `${name} not found (install: ${options.install})`;
   const required = isSet(process.env['CI']) || isSet(process.env[options.env]);
   if (required) {
@@ -72,7 +80,7 @@ export function requireSystemBinary(name: string, options: SystemBinaryOptions):
       `${name} not found: skipping ${options.what} (install: ${options.install}; set ${options.env}=1 to make this a failure)\n`,
     );
   }
-  return { path: undefined, skip: reason };
+  return reason;
 }
 
 /**

@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { CLI, killAll, type Result, type Running, spawnNode } from '../helpers/spawn.js';
-import type { WireEvent } from '../../src/protocol/codec.js';
 import { fieldProblems } from '../helpers/futures-fields.js';
+import { fieldsOf, streamEvents } from '../helpers/redis-stream.js';
 
 const redis = requireRedis();
 
@@ -51,14 +51,18 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** A stream's entries: the ev / sym fields and the data string. */
+/** A stream's entries as field objects (entry format v2: `n` and `data`, a JSON array). */
 async function entriesOf(redis: Redis, key: string) {
-  const raw = await redis.xrange(key, '-', '+');
-  return raw.map(([, fields]) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    return f;
-  });
+  return (await redis.xrange(key, '-', '+')).map(([, fields]) => fieldsOf(fields));
+}
+
+/** Every entry is in format v2: `n` is the length of `data`, an array of events. */
+function assertV2(entries: Record<string, string>[]): void {
+  for (const entry of entries) {
+    const data = JSON.parse(entry['data']!) as unknown[];
+    assert.ok(Array.isArray(data) && data.length > 0, entry['data']);
+    assert.equal(entry['n'], String(data.length));
+  }
 }
 
 async function lines(file: string): Promise<string[]> {
@@ -92,15 +96,11 @@ describe('stream --sink', { concurrency: true }, () => {
       assert.match(r.stderr, /^stats: .* · sink 500 written · 0 lost · 0 dropped$/m);
       const recorded = await lines(out);
       assert.equal(recorded.length, 500);
-      const entries = await entriesOf(admin, 'polygon:stocks');
-      assert.equal(entries.length, 500);
-      entries.forEach((entry, i) => {
-        const event = JSON.parse(recorded[i]!) as { ev: string; sym: string };
-        assert.deepEqual(JSON.parse(entry['data']!), event, `entry ${i}`);
-        assert.equal(entry['ev'], event.ev);
-        assert.equal(entry['sym'], event.sym);
-      });
-      assert.ok(new Set(entries.map((e) => e['ev'])).size === 2, 'T.* and Q.* by default');
+      assertV2(await entriesOf(admin, 'polygon:stocks'));
+      const events = await streamEvents(admin, 'polygon:stocks');
+      assert.equal(events.length, 500);
+      events.forEach((event, i) => assert.deepEqual(event, JSON.parse(recorded[i]!), `event ${i}`));
+      assert.ok(new Set(events.map((e) => e.ev)).size === 2, 'T.* and Q.* by default');
     },
   );
 
@@ -114,42 +114,51 @@ describe('stream --sink', { concurrency: true }, () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /publishing to Redis stream polygon:futures\/cme at /);
       const recorded = await lines(out);
-      const entries = await entriesOf(admin, 'polygon:futures/cme');
-      assert.equal(entries.length, 200);
-      entries.forEach((entry, i) => {
-        const event = JSON.parse(entry['data']!) as WireEvent;
-        assert.deepEqual(event, JSON.parse(recorded[i]!), `entry ${i}`);
-        assert.deepEqual(fieldProblems(event), [], entry['data']);
+      assertV2(await entriesOf(admin, 'polygon:futures/cme'));
+      const events = await streamEvents(admin, 'polygon:futures/cme');
+      assert.equal(events.length, 200);
+      events.forEach((event, i) => {
+        assert.deepEqual(event, JSON.parse(recorded[i]!), `event ${i}`);
+        assert.deepEqual(fieldProblems(event), [], JSON.stringify(event));
       });
     },
   );
 
   test(
-    'record --stream-key --maxlen N, no group: N newest kept, the unread trims count as lost, exit 1',
+    'record --stream-key --maxlen N, no group: N newest entries kept, the unread trims count as lost, exit 1',
     T,
     async () => {
       const out = join(dir, 'trimmed.ndjson');
       const args = ['record', out, '--stock-trades', '--sink', server.url];
-      args.push('--stream-key', 'test:{cluster}:trim', '--maxlen', '~100', '-n', '300', '-q');
+      // One entry per frame (a few events each): a ceiling of 3 entries trims most of 300 events.
+      args.push('--stream-key', 'test:{cluster}:trim', '--maxlen', '~3', '-n', '300', '-q');
       const r = await cli(args);
       assert.equal(r.code, 1, r.stderr);
       assert.match(
         r.stderr,
-        /^sink \[REDIS_TRIMMED_UNREAD\]: the maxLen ceiling \(100\) trimmed \d+ entries/m,
-      );
-      assert.match(
-        r.stderr,
-        /^sink: 100 written, 200 lost \(0 restart, 200 trimmed unread\), 0 dropped$/m,
+        /^sink \[REDIS_TRIMMED_UNREAD\]: the maxLen ceiling \(3 entries\) trimmed \d+ events \(\d+ entries\)/m,
       );
       const recorded = await lines(out);
       const entries = await entriesOf(admin, 'test:stocks:trim');
-      assert.equal(entries.length, 100);
-      const tail = recorded.slice(-entries.length).map((l) => JSON.parse(l) as unknown);
-      assert.deepEqual(
-        entries.map((e) => JSON.parse(e['data']!) as unknown),
-        tail,
+      assert.equal(entries.length, 3);
+      assertV2(entries);
+      const events = await streamEvents(admin, 'test:stocks:trim');
+      // What Redis holds is written; the rest, every event before it, trimmed unread.
+      const kept = events.length;
+      const lost = 300 - kept;
+      assert.ok(kept > 0 && lost > 0, `${kept} kept`);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^sink: ${kept} written, ${lost} lost \\(0 restart, ${lost} trimmed unread\\), 0 dropped$`,
+          'm',
+        ),
       );
-      assert.ok(entries.every((e) => e['ev'] === 'T'));
+      assert.deepEqual(
+        events,
+        recorded.slice(-kept).map((l) => JSON.parse(l) as unknown),
+      );
+      assert.ok(events.every((e) => e.ev === 'T'));
     },
   );
 
@@ -219,10 +228,11 @@ describe('stream --sink', { concurrency: true }, () => {
       // At least once: a batch whose reply was lost may be there twice; first copies in order.
       const seen = new Set<string>();
       const firsts: unknown[] = [];
-      for (const e of await entriesOf(own.admin, 'polygon:stocks')) {
-        if (seen.has(e['data']!)) continue;
-        seen.add(e['data']!);
-        firsts.push(JSON.parse(e['data']!));
+      for (const event of await streamEvents(own.admin, 'polygon:stocks')) {
+        const text = JSON.stringify(event);
+        if (seen.has(text)) continue;
+        seen.add(text);
+        firsts.push(event);
       }
       assert.deepEqual(
         firsts,

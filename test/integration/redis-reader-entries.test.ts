@@ -54,7 +54,7 @@ function reader(
 
 describe('readStream: poison entries and the delivery limit', () => {
   test(
-    'entries that are not events are reported, acknowledged and dead-lettered; events handled',
+    'entries that are not events are reported, acknowledged and dead-lettered; events handled (both formats)',
     T,
     async () => {
       const key = freshKey();
@@ -67,23 +67,29 @@ describe('readStream: poison entries and the delivery limit', () => {
         ['data', '[1,2]'],
         ['data', '{"sym":"AAPL"}'], // no ev
         ['data', '{"ev":7}'],
+        // Entry format v2: one bad event spoils the whole entry, as does an n that lies.
+        ['n', '2', 'data', '[{"ev":"T","q":90},{"q":91}]'],
+        ['n', '3', 'data', '[{"ev":"T","q":92},{"ev":"T","q":93}]'],
       ];
       const poisonIds: string[] = [];
       for (const fields of poison) poisonIds.push(String(await admin.xadd(key, '*', ...fields)));
       const [good2] = await writeEvents(admin, key, trades(2, 1));
+      const v2 = String(await admin.xadd(key, '*', 'n', '2', 'data', JSON.stringify(trades(3, 2))));
 
       const reports: PolygonStreamError[] = [];
       const ac = new AbortController();
       const got: StreamEntry[] = [];
       for await (const entry of reader(key, 'c', reports, {}, ac).entries()) {
         got.push(entry);
-        if (got.length === 2) ac.abort();
+        if (got.length === 4) ac.abort();
       }
       assert.deepEqual(
-        got.map((e) => [e.id, e.event.q]),
+        got.map((e) => [e.id, e.index, e.event.q]),
         [
-          [good1, 1],
-          [good2, 2],
+          [good1, 0, 1],
+          [good2, 0, 2],
+          [v2, 0, 3],
+          [v2, 1, 4],
         ],
       );
       assert.deepEqual(
@@ -106,6 +112,10 @@ describe('readStream: poison entries and the delivery limit', () => {
       assert.equal(first['reason'], 'no data field');
       assert.equal(first['deliveries'], '0');
       assert.equal(fieldsOf(dead[2]![1])['reason'], 'data is null, not an event object');
+      assert.deepEqual(
+        dead.slice(-2).map(([, f]) => fieldsOf(f)['reason']),
+        ['data[1] has no string ev field', 'n is "3" but data holds 2 events'],
+      );
     },
   );
 

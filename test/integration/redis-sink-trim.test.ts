@@ -1,8 +1,10 @@
 /**
  * What the Redis sink trims and what it does when Redis is full, against a real redis-server
  * (test/helpers/redis.ts): the scheduled trim never deletes an entry a consumer group has not
- * acknowledged; the `maxLen` ceiling reports exactly the unread entries it trims; a full Redis is
- * one REDIS_MEMORY_FULL episode with its count.
+ * acknowledged; the `maxLen` ceiling (in entries) reports exactly the unread events it trims
+ * (counted by each entry's `n`); a full Redis is one REDIS_MEMORY_FULL episode with its count.
+ * Entries hold 10 events here (`entryEvents: 10`, frames of 10 or 100), so entry k holds the
+ * events 10k-9 … 10k.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -11,6 +13,7 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import { RedisSink, type RedisSinkOptions } from '../../src/redis/index.js';
 import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { streamEvents } from '../helpers/redis-stream.js';
 
 const redis = requireRedis();
 const T = { timeout: 30_000, skip: redis.skip };
@@ -56,11 +59,14 @@ function open(extra: Partial<RedisSinkOptions>) {
   return { key, sink, reports };
 }
 
-/** The `q` of every entry in the stream, in order. */
+/** The `q` of every event in the stream, in order. */
 async function qsOf(key: string): Promise<number[]> {
-  return (await admin.xrange(key, '-', '+')).map(
-    ([, f]) => (JSON.parse(f[5]!) as WireEvent).q as number,
-  );
+  return (await streamEvents(admin, key)).map((event) => event['q'] as number);
+}
+
+/** Events `from`… in frames of 10 (one entry each with `entryEvents: 10`). */
+function writeTens(sink: RedisSink, from: number, n: number): void {
+  for (let q = from; q < from + n; q += 10) sink.writeFrame(trades(q, 10));
 }
 
 /** XREADGROUP `count` new entries for `group` as consumer c; returns their ids. */
@@ -83,17 +89,18 @@ const range = (from: number, to: number) =>
 
 describe('RedisSink trimming', () => {
   test('the scheduled trim keeps every entry some group has not acknowledged', T, async () => {
-    const { key, sink, reports } = open({ trimIntervalMs: 20 });
+    const { key, sink, reports } = open({ trimIntervalMs: 20, entryEvents: 10 });
     await sink.connect();
-    sink.writeFrame(trades(1, 100));
+    writeTens(sink, 1, 100);
     await waitFor('written', () => sink.stats().written === 100);
+    assert.equal(await admin.xlen(key), 10);
     await admin.xgroup('CREATE', key, 'fast', '0');
     await admin.xgroup('CREATE', key, 'slow', '0');
-    // fast handles all 100; slow reads 30 and acknowledges the first 20.
+    // fast handles all 10 entries; slow reads 3 and acknowledges the first 2 (events 1…20).
     await admin.xack(key, 'fast', ...(await read(key, 'fast', 100)));
-    const slow = await read(key, 'slow', 30);
-    await admin.xack(key, 'slow', ...slow.slice(0, 20));
-    sink.writeFrame(trades(101, 400));
+    const slow = await read(key, 'slow', 3);
+    await admin.xack(key, 'slow', ...slow.slice(0, 2));
+    writeTens(sink, 101, 400);
     await waitFor('written', () => sink.stats().written === 500);
     await waitFor('trimmed to what slow needs', async () => (await qsOf(key))[0] === 21);
     // Several more trim passes: nothing slow still needs goes.
@@ -101,49 +108,52 @@ describe('RedisSink trimming', () => {
     assert.deepEqual(await qsOf(key), range(21, 500));
 
     // Once both groups have handled everything, only the last entry stays.
-    await admin.xack(key, 'slow', ...slow.slice(20), ...(await read(key, 'slow', 1000)));
+    await admin.xack(key, 'slow', ...slow.slice(2), ...(await read(key, 'slow', 1000)));
     await admin.xack(key, 'fast', ...(await read(key, 'fast', 1000)));
     await waitFor('trimmed to the last', async () => (await admin.xlen(key)) === 1);
-    assert.deepEqual(await qsOf(key), [500]);
+    assert.deepEqual(await qsOf(key), range(491, 500));
     assert.deepEqual(reports, []);
     assert.deepEqual(sink.stats().lost, { restart: 0, trimmed: 0 });
     assert.equal(sink.stats().written, 500);
   });
 
   test('with no group the scheduled trim keeps everything', T, async () => {
-    const { key, sink } = open({ trimIntervalMs: 20 });
+    const { key, sink } = open({ trimIntervalMs: 20, entryEvents: 10 });
     await sink.connect();
-    sink.writeFrame(trades(1, 300));
+    writeTens(sink, 1, 300);
     await waitFor('written', () => sink.stats().written === 300);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await admin.xlen(key), 300);
+    assert.equal(await admin.xlen(key), 30);
+    assert.deepEqual(await qsOf(key), range(1, 300));
   });
 
   test(
-    'the maxLen ceiling trims what the group handled first, then reports the unread it trims',
+    'the maxLen ceiling trims what the group handled first, then reports the unread events it trims',
     T,
     async () => {
-      const { key, sink, reports } = open({ maxLen: 500, batchSize: 100, trimIntervalMs: 0 });
+      const options = { maxLen: 50, batchSize: 100, entryEvents: 10, trimIntervalMs: 0 };
+      const { key, sink, reports } = open(options);
       await sink.connect();
-      sink.writeFrame(trades(1, 300));
+      writeTens(sink, 1, 300);
       await waitFor('written', () => sink.stats().written === 300);
       await admin.xgroup('CREATE', key, 'g', '0');
-      const ids = await read(key, 'g', 300);
-      await admin.xack(key, 'g', ...ids.slice(0, 200)); // 201…300 pending, 301… not yet delivered
+      const ids = await read(key, 'g', 30);
+      await admin.xack(key, 'g', ...ids.slice(0, 20)); // 201…300 pending, 301… not yet delivered
       for (let q = 301; q <= 1000; q += 100) {
-        sink.writeFrame(trades(q, 100));
+        sink.writeFrame(trades(q, 100)); // one batch of 10 entries
         await waitFor('batch', () => sink.stats().buffered === 0);
       }
-      // At 600 entries the ceiling trimmed 1…200 (handled); from 800 on, 100 unread per batch.
+      // At 60 entries the ceiling trimmed 1…200 (handled); from 80 on, 10 unread entries per batch.
       assert.deepEqual(await qsOf(key), range(501, 1000));
+      assert.equal(await admin.xlen(key), 50);
       const trims = reports.filter((e) => e.code === ErrorCode.RedisTrimmedUnread);
       assert.equal(trims.length, 3, 'one report per trim');
       assert.deepEqual(
-        trims.map((e) => [e.details.trimmed, e.details.groups]),
+        trims.map((e) => [e.details.trimmed, e.details.entries, e.details.groups]),
         [
-          [100, 1],
-          [100, 1],
-          [100, 1],
+          [100, 10, 1],
+          [100, 10, 1],
+          [100, 10, 1],
         ],
       );
       const s = sink.stats();
@@ -208,14 +218,15 @@ describe('RedisSink reports are never silent', () => {
       url: server.url,
       streamKey: key,
       maxLen: 10,
+      entryEvents: 2,
       logger: { warn: (m) => warnings.push(m) },
     });
     sinks.push(sink);
     await sink.connect();
-    sink.writeFrame(trades(1, 30));
-    await waitFor('written', () => sink.stats().written === 10);
+    sink.writeFrame(trades(1, 30)); // 15 entries of 2
+    await waitFor('written', () => sink.stats().written === 20);
     assert.deepEqual(warnings, [
-      `polygon-stream [REDIS_TRIMMED_UNREAD] RedisSink: the maxLen ceiling (10) trimmed 20 entries of ${key} that nobody had read (the stream has no consumer group)`,
+      `polygon-stream [REDIS_TRIMMED_UNREAD] RedisSink: the maxLen ceiling (10 entries) trimmed 10 events (5 entries) of ${key} that nobody had read (the stream has no consumer group)`,
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
 import { RedisSink, StreamReader, readStream, type StreamEntry } from '../../src/redis/index.js';
 import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { EXAMPLES } from '../fixtures/event-examples.js';
+import { fieldsOf, streamEvents } from '../helpers/redis-stream.js';
 
 const redis = requireRedis();
 
@@ -75,13 +76,12 @@ function sinkFor(key: string, extra: Partial<ConstructorParameters<typeof RedisS
   return sink;
 }
 
-/** All entries of a stream as { ev, sym, event } (event = parsed data). */
+/** All entries of a stream as { n, events } (entry format v2: events = parsed data). */
 async function entriesOf(key: string) {
   const raw = await admin.xrange(key, '-', '+');
-  return raw.map(([id, fields]) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    return { id, ev: f.ev, sym: f.sym, event: JSON.parse(f.data!) as WireEvent };
+  return raw.map(([, fields]) => {
+    const f = fieldsOf(fields);
+    return { n: f['n'], events: JSON.parse(f['data']!) as WireEvent[] };
   });
 }
 
@@ -124,20 +124,8 @@ describe('RedisSink', () => {
         connected: false,
       });
 
-      const got = await entriesOf(key);
-      assert.deepEqual(
-        got.map((e) => [e.ev, e.sym]),
-        [
-          ['T', 'MSFT'],
-          ['XL2', 'BTC-USD'],
-          ['C', 'USD/CNH'],
-          ['X', ''],
-        ],
-      );
-      assert.deepEqual(
-        got.map((e) => e.event),
-        [stockTrade, book, fx, odd],
-      );
+      // One entry for the frame: n and the events as a JSON array, in order.
+      assert.deepEqual(await entriesOf(key), [{ n: '4', events: [stockTrade, book, fx, odd] }]);
       // The reader hands back the same objects.
       const read = await collect(
         readStream({
@@ -160,7 +148,8 @@ describe('RedisSink', () => {
     async () => {
       const key = freshKey();
       const trims: number[] = [];
-      const sink = sinkFor(key, { maxLen: 100 });
+      // Entries of 50 events (one per frame, never merged): the ceiling of 10 entries keeps 500.
+      const sink = sinkFor(key, { maxLen: 10, entryEvents: 50 });
       sink.on('error', (err: { code: string; details: { trimmed: number } }) => {
         if (err.code === ErrorCode.RedisTrimmedUnread) trims.push(err.details.trimmed);
       });
@@ -168,15 +157,18 @@ describe('RedisSink', () => {
       for (let q = 1; q <= 5000; q += 50) sink.writeFrame(trades(q, 50));
       await waitFor('written', () => sink.stats().written + sink.stats().lost.trimmed === 5000);
       await sink.close();
-      assert.equal(await admin.xlen(key), 100);
-      assert.equal(sink.stats().lost.trimmed, 4900);
-      assert.equal(sink.stats().written, 100);
+      assert.equal(await admin.xlen(key), 10);
+      assert.equal(sink.stats().lost.trimmed, 4500);
+      assert.equal(sink.stats().written, 500);
       assert.equal(
         trims.reduce((a, b) => a + b, 0),
-        4900,
+        4500,
       );
-      const [last] = await admin.xrevrange(key, '+', '-', 'COUNT', 1);
-      assert.equal((JSON.parse(last![1][5]!) as WireEvent).q, 5000);
+      const held = (await streamEvents(admin, key)).map((e) => e.q);
+      assert.deepEqual(
+        held,
+        Array.from({ length: 500 }, (_, i) => 4501 + i),
+      );
     },
   );
 
@@ -241,7 +233,7 @@ describe('RedisSink', () => {
     assert.ok(errors.includes(ErrorCode.RedisUnavailable), `errors: ${errors.join(',')}`);
 
     // At least once: a batch whose reply was lost may be there twice; never out of order.
-    const qs = (await entriesOf(key)).map((e) => e.event.q as number);
+    const qs = (await streamEvents(admin, key)).map((e) => e.q as number);
     for (let i = 1; i < qs.length; i++) assert.ok(qs[i]! >= qs[i - 1]!, 'entries in order');
     const distinct = [...new Set(qs)];
     assert.equal(distinct.length, stats.written);
@@ -315,9 +307,9 @@ describe('readStream', () => {
 
   test('a consumer that dies without acking has its entries claimed by another', T, async () => {
     const key = freshKey();
-    const sink = sinkFor(key);
+    const sink = sinkFor(key, { entryEvents: 10 });
     await sink.connect();
-    sink.writeFrame(trades(1, 50));
+    for (let q = 1; q <= 50; q += 10) sink.writeFrame(trades(q, 10)); // 5 entries of 10
     await waitFor('written', () => sink.stats().written === 50);
     await sink.close();
 
@@ -337,7 +329,7 @@ describe('readStream', () => {
     }, /worker crashed/);
     assert.deepEqual(handled, [1, 2, 3, 4]);
     const before = (await admin.xpending(key, 'g')) as [number, ...unknown[]];
-    assert.equal(before[0], 46, 'the crashed batch stays pending');
+    assert.equal(before[0], 5, 'the crashed batch stays pending: the 5 entries it read');
 
     const ac = new AbortController();
     const reader = new StreamReader({
@@ -353,12 +345,18 @@ describe('readStream', () => {
     const rescued: StreamEntry[] = [];
     for await (const entry of reader.entries()) {
       rescued.push(entry);
-      if (rescued.length === 46) ac.abort();
+      if (rescued.length === 50) ac.abort();
     }
+    // At least once, per entry: the first entry's 1…4 were handled, not acknowledged: again.
     assert.deepEqual(
       rescued.map((e) => e.event.q),
-      Array.from({ length: 46 }, (_, i) => i + 5),
+      Array.from({ length: 50 }, (_, i) => i + 1),
     );
+    assert.deepEqual(
+      rescued.map((e) => e.index),
+      Array.from({ length: 50 }, (_, i) => i % 10),
+    );
+    assert.equal(new Set(rescued.map((e) => e.id)).size, 5);
     assert.ok(rescued.every((e) => e.claimed));
     const left = (await admin.xpending(key, 'g')) as [number, ...unknown[]];
     assert.equal(left[0], 0);

@@ -11,19 +11,38 @@ import { readerSettings } from '../../src/redis/reader/reader-options.js';
 import { reportError } from '../../src/redis/report.js';
 import { compareIds, missedFrom, type StreamFacts } from '../../src/redis/reader/missed-entries.js';
 
-test('decodeEntry: an event object with a string ev is an event; anything else is poison, with why', () => {
-  assert.deepEqual(decodeEntry(['ev', 'T', 'data', '{"ev":"T","q":1}']), {
-    event: { ev: 'T', q: 1 },
+test('decodeEntry: v2 entries (n, data = an array of events) and old one-event entries decode to a batch', () => {
+  assert.deepEqual(decodeEntry(['n', '2', 'data', '[{"ev":"T","q":1},{"ev":"Q","q":2}]']), {
+    events: [
+      { ev: 'T', q: 1 },
+      { ev: 'Q', q: 2 },
+    ],
   });
+  // The old format: one event object, ev and sym beside it: a batch of one.
+  assert.deepEqual(decodeEntry(['ev', 'T', 'sym', 'A', 'data', '{"ev":"T","q":1}']), {
+    events: [{ ev: 'T', q: 1 }],
+  });
+  // n is optional; unknown fields are ignored; an empty batch is a batch.
+  assert.deepEqual(decodeEntry(['data', '[{"ev":"T"}]', 'origin', 'x']), { events: [{ ev: 'T' }] });
+  assert.deepEqual(decodeEntry(['n', '0', 'data', '[]']), { events: [] });
+});
+
+test('decodeEntry: anything else is poison (the whole entry), with why', () => {
   const cases: [string[], string][] = [
     [['ev', 'T'], 'no data field'],
     [['data', '{oops'], 'data is not JSON'],
     [['data', 'null'], 'data is null, not an event object'],
     [['data', '42'], 'data is a number, not an event object'],
     [['data', '"T"'], 'data is a string, not an event object'],
-    [['data', '[{"ev":"T"}]'], 'data is an array, not an event object'],
     [['data', '{"sym":"A"}'], 'data has no string ev field'],
     [['data', '{"ev":null}'], 'data has no string ev field'],
+    [['data', '[{"ev":"T"},1]'], 'data[1] is a number, not an event object'],
+    [['data', '[[{"ev":"T"}]]'], 'data[0] is an array, not an event object'],
+    [['data', '[{"ev":"T"},null]'], 'data[1] is null, not an event object'],
+    [['data', '[{"sym":"A"}]'], 'data[0] has no string ev field'],
+    [['n', '3', 'data', '[{"ev":"T"},{"ev":"T"}]'], 'n is "3" but data holds 2 events'],
+    [['n', 'two', 'data', '[{"ev":"T"},{"ev":"T"}]'], 'n is "two" but data holds 2 events'],
+    [['n', '2', 'data', '{"ev":"T"}'], 'n is "2" but data holds 1 event'],
   ];
   for (const [fields, poison] of cases)
     assert.deepEqual(decodeEntry(fields), { poison }, fields.join(' '));

@@ -1,8 +1,10 @@
 /**
- * Reading a sink's stream through a consumer group: each event goes to one consumer of the group.
- * An entry is acknowledged once its handler returned, i.e. when the loop asks for the next one or
- * ends through the AbortSignal. A loop broken by an exception (or `break`) leaves the current entry
- * and the rest of its batch pending. A live consumer claims entries idle for `claimIdleMs`, one
+ * Reading a sink's stream through a consumer group: each entry (a batch of events, decode-entry.ts)
+ * goes to one consumer of the group, which yields its events one at a time. An entry is
+ * acknowledged once the handler of its last event returned, i.e. when the loop asks for the next
+ * event or ends through the AbortSignal after that last one; stopped in the middle of an entry,
+ * the entry stays pending (its events are handled again after a claim: at least once). A loop
+ * broken by an exception (or `break`) leaves the current entry and the rest of its batch pending. A live consumer claims entries idle for `claimIdleMs`, one
  * entry per claim (XPENDING … IDLE, then XCLAIM), so an entry that kills its worker counts
  * deliveries against itself only; past `maxDeliveries` it goes to the dead-letter stream. Delivery is at least once.
  *
@@ -29,7 +31,10 @@ import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './r
 export type { ReadStreamOptions } from './reader-options.js';
 
 export interface StreamEntry<E = WireEvent> {
+  /** The id of the stream entry holding the event. */
   id: string;
+  /** The event's position in its entry (0 for the old one-event format): with `id`, unique. */
+  index: number;
   event: E;
   /** True when taken over from another consumer (older than entries read before). */
   claimed: boolean;
@@ -72,12 +77,20 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   }
 
   /** The decoded events. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<E, void, undefined> {
-    for await (const entry of this.entries()) yield entry.event;
+  [Symbol.asyncIterator](): AsyncGenerator<E, void, undefined> {
+    // Straight from the read loop: one generator step per event, not two through entries().
+    return this.#loop((_id, _index, event) => event);
   }
 
-  /** Entries with their ids; one iteration per reader. */
-  async *entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
+  /** The events with their entry's id and their index in it; one iteration per reader. */
+  entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
+    return this.#loop((id, index, event, claimed) => ({ id, index, event, claimed }));
+  }
+
+  /** The read loop, yielding `item(…)` for each event. */
+  async *#loop<T>(
+    item: (id: string, index: number, event: E, claimed: boolean) => T,
+  ): AsyncGenerator<T, void, undefined> {
     if (this.#started) {
       throw new PolygonStreamError(
         ErrorCode.InvalidOption,
@@ -119,8 +132,13 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
             await this.#poison(cmd, id, fields, decoded.poison, deliveries);
             continue;
           }
-          yield { id, event: decoded.event, claimed };
-          // The consumer asked for the next entry: this one is handled.
+          const { events } = decoded;
+          for (let index = 0; index < events.length; index++) {
+            yield item(id, index, events[index]!, claimed);
+            // Stopped before the entry's last event: the rest is not handled, the entry stays pending.
+            if (this.#stopped && index < events.length - 1) return;
+          }
+          // The consumer asked for the next event after the entry's last: the entry is handled.
           acks.push(id);
           if (this.#stopped) return;
         }

@@ -58,7 +58,7 @@ export function checkForLoss(
   const count = bound === 'exact' ? `${lost}` : `${bound} ${lost}`;
   return new PolygonStreamError(
     ErrorCode.RedisDataLost,
-    `RedisSink: ${cause}${how}: ${count} entries the sink had written are gone`,
+    `RedisSink: ${cause}${how}: ${count} events the sink had written are gone`,
     { key, lost, bound, restarted, redisLastId: state.lastId, sinkLastId: ours },
   );
 }

@@ -15,9 +15,10 @@ export interface RedisSinkOptions {
   /** Stream key template (default `polygon:{cluster}`). */
   streamKey?: string;
   /**
-   * A hard ceiling of last resort on the stream's length: a batch that takes the stream past it
-   * trims what every group has handled, then the oldest entries down to `maxLen` (exactly),
-   * reporting those as REDIS_TRIMMED_UNREAD. None when omitted.
+   * A hard ceiling of last resort on the stream's length, in entries (each holds up to
+   * `entryEvents` events): a batch that takes the stream past it trims what every group has
+   * handled, then the oldest entries down to `maxLen` (exactly), reporting the events in those as
+   * REDIS_TRIMMED_UNREAD. None when omitted.
    */
   maxLen?: number;
   /**
@@ -27,8 +28,19 @@ export interface RedisSinkOptions {
   trimIntervalMs?: number;
   /** Most events held (queued + in flight) while Redis is slow or away; more are dropped. */
   maxBuffer?: number;
-  /** Most events per Redis call (default 1000). */
+  /**
+   * Most events in one stream entry (default 100). A frame is one entry; a larger frame is split
+   * into entries of this many events; frames queued behind a busy Redis are merged into entries of
+   * up to this many.
+   */
+  entryEvents?: number;
+  /** Most events per Redis call, in whole entries (default 10,000; at least one entry per call). */
   batchSize?: number;
+  /**
+   * Most Redis calls awaiting their reply at once on the sink's connection (default 4): writes are
+   * pipelined, replies come back in order. `1`: one call at a time.
+   */
+  maxInFlight?: number;
   connectTimeoutMs?: number;
   /** How long `close()` waits for the buffer to reach Redis (default 5000). */
   closeTimeoutMs?: number;
@@ -51,7 +63,7 @@ export interface RedisSinkStats {
     /** Trimmed by the `maxLen` ceiling before every group had read them (REDIS_TRIMMED_UNREAD). */
     trimmed: number;
   };
-  /** Events held: queued or in flight. */
+  /** Events held: queued or in flight (sent, reply not back yet). */
   buffered: number;
   /** Events given up: past `maxBuffer`, refused by Redis, unserializable, or left at close. */
   dropped: number;
@@ -64,7 +76,9 @@ export interface RedisSinkStats {
 
 export const DEFAULT_STREAM_KEY = 'polygon:{cluster}';
 export const DEFAULT_MAX_BUFFER = 100_000;
-export const DEFAULT_BATCH_SIZE = 1_000;
+export const DEFAULT_BATCH_SIZE = 10_000;
+export const DEFAULT_ENTRY_EVENTS = 100;
+export const DEFAULT_MAX_IN_FLIGHT = 4;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_TRIM_INTERVAL_MS = 1_000;
 
@@ -76,7 +90,9 @@ export interface SinkSettings {
   maxLen: string;
   trimIntervalMs: number;
   maxBuffer: number;
+  entryEvents: number;
   batchSize: number;
+  maxInFlight: number;
   connectTimeoutMs: number | undefined;
   closeTimeoutMs: number;
   onError: ((err: PolygonStreamError) => void) | undefined;
@@ -103,7 +119,9 @@ export function sinkSettings(given: RedisSinkOptions): SinkSettings {
       options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS,
     ),
     maxBuffer: positive(options.maxBuffer ?? DEFAULT_MAX_BUFFER, 'maxBuffer'),
+    entryEvents: positive(options.entryEvents ?? DEFAULT_ENTRY_EVENTS, 'entryEvents'),
     batchSize: positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),
+    maxInFlight: positive(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight'),
     connectTimeoutMs:
       options.connectTimeoutMs === undefined
         ? undefined

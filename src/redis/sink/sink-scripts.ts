@@ -41,27 +41,42 @@ end
 `;
 
 /**
- * KEYS[1] the stream; ARGV[1] the length ceiling ('' = none), then (ev, sym, data) per event.
- * Returns { first id, last id, entries the ceiling trimmed unread, groups, first id kept ('' when
- * nothing was trimmed) }. Over the ceiling it first trims what every group has handled, then, if
- * still over, the oldest entries down to the ceiling: those are the unread ones it reports.
+ * KEYS[1] the stream; ARGV[1] the length ceiling in entries ('' = none), then (n, data) per entry:
+ * each becomes an entry with fields `n` (its number of events) and `data` (their JSON array).
+ * Returns { first id, last id, events the ceiling trimmed unread, entries it trimmed unread,
+ * groups, first id kept ('' when nothing was trimmed) }. Over the ceiling it first trims what
+ * every group has handled, then, if still over, the oldest entries down to the ceiling: those are
+ * the unread ones it reports, their events counted by their `n` (an entry without one, in the old
+ * one-event format or someone else's, counts as one).
  */
 export const XADD_BATCH = `${NEEDED}
+local function events_in(fields)
+  for i = 1, #fields, 2 do
+    if fields[i] == 'n' then return tonumber(fields[i + 1]) or 1 end
+  end
+  return 1
+end
 local key, maxlen = KEYS[1], tonumber(ARGV[1])
 local first, last
-for i = 2, #ARGV, 3 do
-  last = redis.call('XADD', key, '*', 'ev', ARGV[i], 'sym', ARGV[i + 1], 'data', ARGV[i + 2])
+for i = 2, #ARGV, 2 do
+  last = redis.call('XADD', key, '*', 'n', ARGV[i], 'data', ARGV[i + 1])
   if first == nil then first = last end
 end
-local unread, groups, kept = 0, 0, ''
+local unread, unreadEntries, groups, kept = 0, 0, 0, ''
 if maxlen and redis.call('XLEN', key) > maxlen then
   groups = #redis.call('XINFO', 'GROUPS', key)
   local min = needed(key)
   if min then redis.call('XTRIM', key, 'MINID', min) end
-  unread = redis.call('XTRIM', key, 'MAXLEN', maxlen)
+  local excess = redis.call('XLEN', key) - maxlen
+  if excess > 0 then
+    for _, e in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', excess)) do
+      unread = unread + events_in(e[2])
+    end
+    unreadEntries = redis.call('XTRIM', key, 'MAXLEN', maxlen)
+  end
   kept = first_id(key)
 end
-return { first, last, unread, groups, kept }
+return { first, last, unread, unreadEntries, groups, kept }
 `;
 
 /**

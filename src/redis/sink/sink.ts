@@ -1,10 +1,14 @@
 /**
- * RedisSink: publishes decoded events to a Redis Stream, one entry per event
- * (`ev`, `sym`, `data` = the event as JSON), so consumer groups fan the one WebSocket out to many
- * workers. `writeFrame` only queues (the socket must keep being read); one batch at a time goes to
- * Redis as a single EVALSHA that runs one XADD per event (sink-scripts.ts). While Redis is away the
- * sink keeps at most `maxBuffer` events, drops (and counts) the rest, reconnects and flushes in
- * order. Delivery is at least once: a batch whose reply is lost with the connection is sent again.
+ * RedisSink: publishes decoded events to a Redis Stream, so consumer groups fan the one WebSocket
+ * out to many workers. Entry format v2: one entry per frame (`n` = its number of events, `data` =
+ * their JSON array, in delivery order); a frame larger than `entryEvents` is split, and frames
+ * queued behind a busy Redis are merged up to it (frame-queue.ts). `writeFrame` only queues (the
+ * socket must keep being read); each batch of entries goes to Redis as a single EVALSHA that runs
+ * one XADD per entry (sink-scripts.ts), with up to `maxInFlight` batches pipelined on the one
+ * connection (Redis answers them in order). While Redis is slow or away the sink holds at most
+ * `maxBuffer` events (queued + in flight), drops (and counts) the rest, reconnects and flushes in
+ * order. Delivery is at least once: when the connection fails, every batch in flight goes back to
+ * the front of the queue, in order, and is sent again (those Redis had applied are then in twice).
  *
  * Nothing is lost without a report: after every reconnect, before writing again, the sink compares
  * the stream's last id with its own (WrittenLog) and reports what a restart or rollback took
@@ -16,9 +20,9 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
-import { symbolOf } from '../../protocol/symbols.js';
 import { closeRedis, isTransient, openRedis } from '../open-redis.js';
-import { EventQueue } from './event-queue.js';
+import { encodeEntries } from './encode-entries.js';
+import { FrameQueue } from './frame-queue.js';
 import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
 import { reportError } from '../report.js';
 import {
@@ -29,6 +33,13 @@ import {
 } from './sink-options.js';
 import { TRIM_HANDLED, XADD_BATCH } from './sink-scripts.js';
 import { checkForLoss, readStreamState } from './restart-check.js';
+import {
+  outageReport,
+  overflowReport,
+  refusedReport,
+  trimmedUnreadReport,
+  unserializableReport,
+} from './sink-reports.js';
 import { WrittenLog } from './written-log.js';
 import { redactUrlPassword } from '../../redact.js';
 
@@ -41,10 +52,18 @@ export {
 
 const RETRY_DELAY_MS = 200;
 
-/** XADD_BATCH's reply: first id, last id, trimmed unread, groups, first id kept. */
-type BatchReply = [string, string, number, number, string];
+/** XADD_BATCH's reply: first id, last id, trimmed unread (events, entries), groups, first id kept. */
+type BatchReply = [string, string, number, number, number, string];
 /** TRIM_HANDLED's reply: trimmed, groups, first id kept. */
 type TrimReply = [number, number, string];
+/** A batch sent, awaiting its reply. */
+interface InFlight {
+  entries: WireEvent[][];
+  events: number;
+  /** The connection epoch it was sent in: a batch requeued after a failure is stale. */
+  epoch: number;
+  done: Promise<void>;
+}
 type BatchClient = Redis & {
   polygonXaddBatch(key: string, ...args: string[]): Promise<BatchReply>;
   polygonTrimHandled(key: string): Promise<TrimReply>;
@@ -60,9 +79,11 @@ export class RedisSink extends EventEmitter {
   #connecting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #connected = false;
-  readonly #queue = new EventQueue();
-  #inflight: WireEvent[] = [];
-  #inflightDone: Promise<void> | undefined;
+  readonly #queue = new FrameQueue();
+  /** Batches sent, oldest first (Redis replies in this order). */
+  #inflight: InFlight[] = [];
+  #inflightEvents = 0;
+  #epoch = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #trimTimer: NodeJS.Timeout | undefined;
   #verifyTimer: NodeJS.Timeout | undefined;
@@ -123,26 +144,30 @@ export class RedisSink extends EventEmitter {
   }
 
   /**
-   * Queue one frame's events for Redis. Never blocks, never throws; status events are skipped.
-   * Events are serialized when their batch is sent: do not mutate them afterwards.
+   * Queue one frame's events for Redis (one entry, see `entryEvents`). Never blocks, never throws;
+   * status events are skipped, what is not an event object is dropped (counted). The sink keeps its
+   * own copy of the array; the events are serialized when their batch is sent: do not mutate them
+   * afterwards.
    */
   writeFrame(events: readonly WireEvent[]): void {
     try {
+      const frame: WireEvent[] = [];
       for (const event of events) {
         if (typeof event !== 'object' || event === null || typeof event.ev !== 'string') {
           this.#dropped++;
-          continue;
-        }
-        if (event.ev === 'status') continue;
-        if (this.#final) {
-          this.#dropped++;
-        } else if (this.#buffered() >= this.#o.maxBuffer) {
-          this.#dropped++;
-          this.#reportOverflow();
-        } else {
-          this.#queue.push(event);
+        } else if (event.ev !== 'status') {
+          frame.push(event);
         }
       }
+      if (frame.length === 0) return;
+      const room = this.#final ? 0 : this.#o.maxBuffer - this.#buffered();
+      if (frame.length > room) {
+        this.#dropped += frame.length - Math.max(room, 0);
+        if (!this.#final) this.#reportOverflow();
+        if (room <= 0) return;
+        frame.length = room;
+      }
+      this.#queue.push(frame);
       this.#pump();
     } catch (err) {
       this.#report(
@@ -202,8 +227,9 @@ export class RedisSink extends EventEmitter {
     if (summary) this.#report(summary);
     const client = this.#client;
     if (client && this.#inflight.length > 0) {
+      const done = this.#inflight.map((batch) => batch.done);
       client.disconnect();
-      await this.#inflightDone;
+      await Promise.all(done);
     }
     this.#dropped += this.#buffered();
     this.#queue.clear();
@@ -212,76 +238,69 @@ export class RedisSink extends EventEmitter {
   }
 
   #buffered(): number {
-    return this.#queue.length + this.#inflight.length;
+    return this.#queue.length + this.#inflightEvents;
   }
 
+  /** Send batches while the window has room. */
   #pump(): void {
     const client = this.#client;
     if (!client || !this.#connected || !this.#verified || this.#final) return;
-    if (this.#inflight.length > 0) return;
-    if (this.#queue.length === 0) {
-      this.#drained?.();
-      return;
+    const { batchSize, entryEvents, maxInFlight } = this.#o;
+    while (this.#inflight.length < maxInFlight && this.#queue.length > 0) {
+      const encoded = encodeEntries(
+        this.#queue.take(batchSize, Math.min(entryEvents, batchSize)),
+        (event, err) => this.#unserializable(event, err),
+      );
+      if (encoded.events === 0) continue;
+      const batch: InFlight = {
+        entries: encoded.entries,
+        events: encoded.events,
+        epoch: this.#epoch,
+        done: Promise.resolve(),
+      };
+      batch.done = client.polygonXaddBatch(this.key, this.#o.maxLen, ...encoded.args).then(
+        (reply) => this.#onWritten(batch, reply),
+        (err: unknown) => this.#onFailed(batch, err),
+      );
+      this.#inflight.push(batch);
+      this.#inflightEvents += batch.events;
     }
-    const batch = this.#queue.take(this.#o.batchSize);
-    const args: string[] = [this.#o.maxLen];
-    const sent: WireEvent[] = [];
-    for (const event of batch) {
-      let data: string;
-      try {
-        data = JSON.stringify(event);
-      } catch (err) {
-        this.#dropped++;
-        this.#report(
-          new PolygonStreamError(
-            ErrorCode.SinkOverflow,
-            `RedisSink: event ${event.ev} is not serializable; dropped`,
-            { ev: event.ev },
-            { cause: err },
-          ),
-        );
-        continue;
-      }
-      args.push(event.ev, symbolOf(event) ?? '', data);
-      sent.push(event);
-    }
-    if (sent.length === 0) {
-      this.#pump();
-      return;
-    }
-    this.#inflight = sent;
-    this.#inflightDone = client.polygonXaddBatch(this.key, ...args).then(
-      (reply) => this.#onWritten(reply),
-      (err: unknown) => this.#onFailed(err),
-    );
+    if (this.#inflight.length === 0 && this.#queue.length === 0) this.#drained?.();
   }
 
-  #onWritten([first, last, unread, groups, kept]: BatchReply): void {
-    const count = this.#inflight.length;
-    this.#confirmed += count;
-    this.#log.record(first, last, count);
-    this.#inflight = [];
-    this.#overflowReported = false;
-    const recovered = this.#memory.end('recovered');
-    if (recovered) this.#report(recovered);
+  #unserializable(event: WireEvent, err: unknown): void {
+    this.#dropped++;
+    this.#report(unserializableReport(event, err));
+  }
+
+  /** Take `batch` off the in-flight window (it is the oldest: replies come in order). */
+  #settle(batch: InFlight): void {
+    const at = this.#inflight.indexOf(batch);
+    this.#inflight.splice(at, 1);
+    this.#inflightEvents -= batch.events;
+  }
+
+  #onWritten(batch: InFlight, reply: BatchReply): void {
+    const [first, last, unread, unreadEntries, groups, kept] = reply;
+    if (batch.epoch === this.#epoch) {
+      this.#settle(batch);
+      this.#confirmed += batch.events;
+      this.#log.record(first, last, batch.events);
+      this.#overflowReported = false;
+      const recovered = this.#memory.end('recovered');
+      if (recovered) this.#report(recovered);
+    }
+    // A stale batch (requeued after the connection failed, yet applied) is counted when its copy
+    // is written; what its ceiling trimmed is gone all the same.
     if (kept !== '') this.#log.trimmedBefore(kept);
-    if (unread > 0) this.#reportTrimmedUnread(unread, groups);
+    if (unread > 0) this.#reportTrimmedUnread(unread, unreadEntries, groups);
     this.#pump();
   }
 
-  #reportTrimmedUnread(trimmed: number, groups: number): void {
+  #reportTrimmedUnread(trimmed: number, entries: number, groups: number): void {
     this.#lostTrimmed += trimmed;
-    const who =
-      groups === 0
-        ? 'nobody had read (the stream has no consumer group)'
-        : `some of its ${groups} consumer groups had not read or acknowledged`;
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisTrimmedUnread,
-        `RedisSink: the maxLen ceiling (${this.#o.maxLen}) trimmed ${trimmed} entries of ${this.key} that ${who}`,
-        { key: this.key, trimmed, groups, maxLen: Number(this.#o.maxLen) },
-      ),
-    );
+    const maxLen = Number(this.#o.maxLen);
+    this.#report(trimmedUnreadReport(this.key, maxLen, trimmed, entries, groups));
   }
 
   /** Trim what every group has handled (the schedule); failures wait for the next tick. */
@@ -331,32 +350,30 @@ export class RedisSink extends EventEmitter {
     this.#verifyTimer.unref();
   }
 
-  #onFailed(err: unknown): void {
-    const batch = this.#inflight;
-    this.#inflight = [];
+  #onFailed(batch: InFlight, err: unknown): void {
+    if (batch.epoch !== this.#epoch) return; // already requeued with the others
     if (isTransient(err)) {
-      // Connection lost (or Redis busy/loading): keep the batch, in order, for the next try.
-      this.#queue.requeue(batch);
+      // Connection lost (or Redis busy/loading): every batch in flight goes back, in order, for
+      // the next try; their late replies are stale.
+      const entries = this.#inflight.flatMap((b) => b.entries);
+      this.#inflight = [];
+      this.#inflightEvents = 0;
+      this.#epoch++;
+      this.#queue.requeue(entries);
       if (this.#connected) this.#retryLater();
       return;
     }
     // Redis refused the write (WRONGTYPE, OOM, NOPERM…): retrying cannot help.
-    this.#dropped += batch.length;
+    this.#settle(batch);
+    this.#dropped += batch.events;
     if (isOutOfMemory(err)) {
-      this.#droppedForMemory += batch.length;
-      const start = this.#memory.refused(batch.length, err as Error);
+      this.#droppedForMemory += batch.events;
+      const start = this.#memory.refused(batch.events, err as Error);
       if (start) this.#report(start);
       this.#pump();
       return;
     }
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisUnavailable,
-        `RedisSink: Redis refused ${batch.length} events on ${this.key}: ${(err as Error).message}`,
-        { key: this.key, events: batch.length },
-        { cause: err },
-      ),
-    );
+    this.#report(refusedReport(this.key, batch.events, err as Error));
     this.#pump();
   }
 
@@ -389,27 +406,13 @@ export class RedisSink extends EventEmitter {
     if (this.#outageReported || this.#final) return;
     this.#outageReported = true;
     const url = redactUrlPassword(this.#o.url);
-    const reason = cause ? `: ${cause.message}` : '';
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisUnavailable,
-        `RedisSink: lost Redis at ${url}${reason}; buffering up to ${this.#o.maxBuffer} events`,
-        { url, buffered: this.#buffered() },
-        cause ? { cause } : undefined,
-      ),
-    );
+    this.#report(outageReport(url, cause, this.#o.maxBuffer, this.#buffered()));
   }
 
   #reportOverflow(): void {
     if (this.#overflowReported) return;
     this.#overflowReported = true;
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.SinkOverflow,
-        `RedisSink: buffer full (${this.#o.maxBuffer} events); dropping new events until Redis catches up`,
-        { maxBuffer: this.#o.maxBuffer, dropped: this.#dropped },
-      ),
-    );
+    this.#report(overflowReport(this.#o.maxBuffer, this.#dropped));
   }
 
   /** Count and report: onError, 'error' listeners, else a warning on the logger (never silent). */

@@ -1,7 +1,7 @@
 /**
  * WrittenLog: what the sink has written to one stream, batch by batch (first id, last id, running
- * count), so that when Redis comes back rolled back (its last-generated-id behind the sink's last
- * id) or empty the sink can count exactly which of its entries Redis no longer holds. A batch is
+ * count of events: an entry holds several), so that when Redis comes back rolled back (its last-generated-id behind the sink's last
+ * id) or empty the sink can count exactly the events of its entries Redis no longer holds. A batch is
  * one server-side script, applied and persisted whole, so it is either all above Redis's last id or
  * all at or below it. The log forgets batches Redis has trimmed (they are gone whatever happens)
  * and, past `maxBatches`, the oldest ones: a rollback behind that horizon is then counted as "at
@@ -12,7 +12,7 @@ import { compareStreamIds } from '../stream-id.js';
 export type LossBound = 'exact' | 'at least' | 'at most';
 
 export interface Loss {
-  /** Entries the sink wrote (and had not seen trimmed) that Redis no longer holds. */
+  /** Events the sink wrote (and had not seen trimmed) that Redis no longer holds. */
   lost: number;
   bound: LossBound;
 }
@@ -22,12 +22,12 @@ const DEFAULT_MAX_BATCHES = 100_000;
 export class WrittenLog {
   #first: string[] = [];
   #last: string[] = [];
-  /** Entries written up to and including batch i, counted from the start of the log. */
+  /** Events written up to and including batch i, counted from the start of the log. */
   #upTo: number[] = [];
   #head = 0;
-  /** Entries in the batches forgotten because Redis trimmed them. */
+  /** Events in the batches forgotten because Redis trimmed them. */
   #trimmedBase = 0;
-  /** Entries in the batches forgotten for room: a rollback behind them is counted "at least". */
+  /** Events in the batches forgotten for room: a rollback behind them is counted "at least". */
   #cappedBase = 0;
   /** The last id of the newest batch forgotten for room. */
   #cappedLast: string | undefined;
@@ -43,6 +43,7 @@ export class WrittenLog {
     return this.#last.length > this.#head ? this.#last[this.#last.length - 1] : undefined;
   }
 
+  /** A batch of entries from `firstId` to `lastId` holding `count` events. */
   record(firstId: string, lastId: string, count: number): void {
     this.#total += count;
     this.#first.push(firstId);
