@@ -27,6 +27,13 @@ export interface RedisSinkOptions {
   trimIntervalMs?: number;
   /** Most events held (queued + in flight) while Redis is slow or away; more are dropped. */
   maxBuffer?: number;
+  /**
+   * Streams to spread the events over by symbol (default 1: the stream is `key` itself). With P > 1
+   * partition p is the stream `{key:p}`, and an event goes to partition
+   * `fnv1a32(utf8(symbol)) % P` (see partition-keys.ts): per-symbol order for readers with the same
+   * `partitions`.
+   */
+  partitions?: number;
   /** Most events per Redis call (default 1000). */
   batchSize?: number;
   connectTimeoutMs?: number;
@@ -51,6 +58,8 @@ export interface RedisSinkStats {
     /** Trimmed by the `maxLen` ceiling before every group had read them (REDIS_TRIMMED_UNREAD). */
     trimmed: number;
   };
+  /** With `partitions` > 1: each partition's own stats, partition 0 first (the above are sums). */
+  partitions?: RedisSinkStats[];
   /** Events held: queued or in flight. */
   buffered: number;
   /** Events given up: past `maxBuffer`, refused by Redis, unserializable, or left at close. */
@@ -75,6 +84,7 @@ export interface SinkSettings {
   /** '' = no ceiling. */
   maxLen: string;
   trimIntervalMs: number;
+  partitions: number;
   maxBuffer: number;
   batchSize: number;
   connectTimeoutMs: number | undefined;
@@ -102,6 +112,7 @@ export function sinkSettings(given: RedisSinkOptions): SinkSettings {
       'trimIntervalMs',
       options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS,
     ),
+    partitions: positive(options.partitions ?? 1, 'partitions'),
     maxBuffer: positive(options.maxBuffer ?? DEFAULT_MAX_BUFFER, 'maxBuffer'),
     batchSize: positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),
     connectTimeoutMs:
