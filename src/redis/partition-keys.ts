@@ -4,8 +4,8 @@
  *
  * With `partitions` = 1 the stream is exactly `key` (e.g. `polygon:stocks`). With P > 1, partition
  * p (0-based) of key K is the stream `{K:p}` (e.g. `{polygon:stocks:3}`): the braces are a Redis
- * Cluster hash tag, so a partition, its dead-letter stream `{K:p}:dead` and its lease key
- * `{K:p}:owner` live in one slot while different partitions spread over the nodes. An event goes to
+ * Cluster hash tag, so a partition, its dead-letter stream `{K:p}:dead` and its lease keys
+ * `{K:p}:owner:<group>` live in one slot while different partitions spread over the nodes. An event goes to
  * partition `fnv1a32(utf8(symbol)) % P` (FNV-1a, 32-bit, offset basis 2166136261, prime
  * 16777619), so producers and consumers in other languages can route the same way; an event with no
  * symbol goes to partition 0.
@@ -58,7 +58,19 @@ export function deadLetterKeyOf(streamKey: string): string {
   return `${streamKey}:dead`;
 }
 
-/** The lease key naming the consumer that owns a partition stream: `${streamKey}:owner`. */
-export function ownerKeyOf(streamKey: string): string {
-  return `${streamKey}:owner`;
+/**
+ * The lease naming the consumer of `group` that owns a partition stream:
+ * `${streamKey}:owner:${group}` (per group: every group reads every partition).
+ */
+export function leaseKeyOf(streamKey: string, group: string): string {
+  return `${streamKey}:owner:${group}`;
+}
+
+/**
+ * The live consumers of `group` reading the partitions of `key`: a sorted set of heartbeats
+ * (`{key}:consumers:${group}`) and a hash of how many partitions each owns (`{key}:owned:${group}`),
+ * hash-tagged together into one slot.
+ */
+export function consumerKeysOf(key: string, group: string): { live: string; owned: string } {
+  return { live: `{${key}}:consumers:${group}`, owned: `{${key}}:owned:${group}` };
 }

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import {
   deadLetterKeyOf,
   fnv1a32,
-  ownerKeyOf,
+  consumerKeysOf,
+  leaseKeyOf,
   partitionKey,
   partitionOf,
 } from '../../src/redis/partition-keys.js';
@@ -43,5 +44,9 @@ test('partition keys: the key itself with one partition, hash-tagged {key:p} oth
   assert.equal(partitionKey('polygon:stocks', 3, 8), '{polygon:stocks:3}');
   assert.equal(deadLetterKeyOf('{polygon:stocks:3}'), '{polygon:stocks:3}:dead');
   assert.equal(deadLetterKeyOf('polygon:stocks'), 'polygon:stocks:dead');
-  assert.equal(ownerKeyOf('{polygon:stocks:3}'), '{polygon:stocks:3}:owner');
+  assert.equal(leaseKeyOf('{polygon:stocks:3}', 'g'), '{polygon:stocks:3}:owner:g');
+  assert.deepEqual(consumerKeysOf('polygon:stocks', 'g'), {
+    live: '{polygon:stocks}:consumers:g',
+    owned: '{polygon:stocks}:owned:g',
+  });
 });

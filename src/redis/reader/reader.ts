@@ -24,6 +24,16 @@ import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
 import { checkMissed } from './missed-entries.js';
 import { reportError, stderrLogger } from '../report.js';
+import {
+  deadLettered,
+  deliveryLimitReason,
+  groupRecreated,
+  isNoGroup,
+  missedEntries,
+  poisonEntry,
+  redisFailed,
+  runIdOf,
+} from './reader-reports.js';
 import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
 
 export type { ReadStreamOptions } from './reader-options.js';
@@ -171,16 +181,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     const runId = await runIdOf(cmd).catch(() => undefined);
     const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
     this.#runId = runId ?? this.#runId;
-    const why = restarted
-      ? 'Redis restarted (its run id changed) without the data'
-      : 'it was deleted';
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisGroupRecreated,
-        `readStream: consumer group ${group} of ${key} was gone (${why}); re-created at 0 to read every entry written since`,
-        { key, group, redisRestarted: restarted },
-      ),
-    );
+    this.#report(groupRecreated(key, group, restarted));
   }
 
   /** XREADGROUP '>' (empty on timeout). */
@@ -266,17 +267,11 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
 
   async #deadLetter(cmd: Redis, id: string, fields: string[], handed: number): Promise<void> {
     const { key, group, maxDeliveries, deadLetterKey } = this.#s;
-    const reason = `handed to a worker ${handed} times (maxDeliveries ${maxDeliveries}) without being acknowledged`;
+    const reason = deliveryLimitReason(handed, maxDeliveries);
     await deadLetter(cmd, this.#s, id, fields, reason, handed).catch((err: unknown) =>
       Promise.reject(redisFailed(err)),
     );
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisDeadLettered,
-        `readStream: entry ${id} of ${key} was ${reason}; moved to ${deadLetterKey}`,
-        { id, key, group, deliveries: handed, maxDeliveries, deadLetterKey },
-      ),
-    );
+    this.#report(deadLettered({ id, key, group, deadLetterKey }, handed, maxDeliveries));
   }
 
   async #poison(
@@ -291,13 +286,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     await deadLetter(cmd, this.#s, id, fields, reason, deliveries - 1).catch((err: unknown) =>
       Promise.reject(redisFailed(err)),
     );
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisPoisonEntry,
-        `readStream: entry ${id} of ${key} is not an event (${reason}); acknowledged and moved to ${deadLetterKey}`,
-        { id, key, group, reason, deadLetterKey },
-      ),
-    );
+    this.#report(poisonEntry({ id, key, group, deadLetterKey }, reason));
   }
 
   /** Missed entries (reported as they grow) and dead consumers; re-creates a vanished group. */
@@ -329,18 +318,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   }
 
   #reportMissed(missed: number | 'unknown', total: number | 'unknown'): void {
-    const { key, group } = this.#s;
-    const what =
-      missed === 'unknown'
-        ? 'an unknown number of entries (Redis cannot tell how many)'
-        : `${missed} entr${missed === 1 ? 'y' : 'ies'}`;
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisMissedEntries,
-        `readStream: consumer group ${group} of ${key} missed ${what}: trimmed or deleted before the group read them`,
-        { key, group, missed, total },
-      ),
-    );
+    this.#report(missedEntries(this.#s.key, this.#s.group, missed, total));
   }
 
   #report(err: PolygonStreamError): void {
@@ -366,26 +344,4 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
  */
 export function readStream<E = WireEvent>(options: ReadStreamOptions): AsyncIterable<E> {
   return new StreamReader<E>(options);
-}
-
-/** NOGROUP: the group (or its stream) does not exist. */
-function isNoGroup(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOGROUP');
-}
-
-/** INFO server's run_id: a new one each time redis-server starts. */
-async function runIdOf(cmd: Redis): Promise<string | undefined> {
-  const info = await cmd.info('server');
-  return /^run_id:(\w+)/m.exec(info)?.[1];
-}
-
-function redisFailed(err: unknown): PolygonStreamError {
-  if (err instanceof PolygonStreamError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new PolygonStreamError(
-    ErrorCode.RedisUnavailable,
-    `readStream: Redis failed: ${message}`,
-    {},
-    { cause: err },
-  );
 }
