@@ -72,14 +72,18 @@ export interface LeaseSettings {
 export class PartitionLeases {
   readonly #s: LeaseSettings;
   readonly #cmd: Redis;
-  /** Owned partition → until when (Date.now() ms) it counts as held; in the order taken. */
-  readonly #held = new Map<number, number>();
+  /**
+   * Owned partition → until when (Date.now() ms) it counts as held, and which taking of it this
+   * is (a partition lost and taken again is a new ownership); in the order taken.
+   */
+  readonly #held = new Map<number, { until: number; taking: number }>();
+  #takings = 0;
   /** Owned partitions to hand back once their current batch is acknowledged. */
   readonly #releasing = new Set<number>();
-  readonly #onTaken: (p: number) => void;
+  readonly #onTaken: (p: number, taking: number) => void;
   #ticking: Promise<void> | undefined;
 
-  constructor(cmd: Redis, settings: LeaseSettings, onTaken: (p: number) => void) {
+  constructor(cmd: Redis, settings: LeaseSettings, onTaken: (p: number, taking: number) => void) {
     this.#cmd = cmd;
     this.#s = settings;
     this.#onTaken = onTaken;
@@ -90,10 +94,14 @@ export class PartitionLeases {
     return [...this.#held.keys()];
   }
 
-  /** Owned, its lease surely still this consumer's, and not being released. */
-  holds(p: number): boolean {
-    const until = this.#held.get(p);
-    return until !== undefined && Date.now() < until && !this.#releasing.has(p);
+  /**
+   * Owned (by the given taking of it, when given) and its lease surely still this consumer's: no
+   * other consumer can have taken it.
+   */
+  holds(p: number, taking?: number): boolean {
+    const held = this.#held.get(p);
+    if (held === undefined || (taking !== undefined && held.taking !== taking)) return false;
+    return Date.now() < held.until;
   }
 
   /** Owned but to be released: hand back once the current batch is acknowledged. */
@@ -130,7 +138,8 @@ export class PartitionLeases {
 
   async #tick(): Promise<void> {
     const { consumer, leaseMs, partitions } = this.#s;
-    await Promise.all(this.owned().map((p) => this.#renew(p)));
+    // A renewal that fails (Redis away) leaves that lease to run out here.
+    await Promise.allSettled(this.owned().map((p) => this.#renew(p)));
     const live = await this.#heartbeat(false);
     const plan = balance({
       partitions,
@@ -146,9 +155,10 @@ export class PartitionLeases {
       const sent = Date.now();
       const ok = await this.#cmd.set(this.leaseKey(p), consumer, 'PX', leaseMs, 'NX');
       if (ok !== 'OK') continue;
-      this.#held.set(p, this.#until(sent));
+      const taking = ++this.#takings;
+      this.#held.set(p, { until: this.#until(sent), taking });
       want--;
-      this.#onTaken(p);
+      this.#onTaken(p, taking);
     }
   }
 
@@ -161,8 +171,9 @@ export class PartitionLeases {
       this.#s.consumer,
       String(this.#s.leaseMs),
     );
-    if (!this.#held.has(p)) return;
-    if (renewed === 1) this.#held.set(p, this.#until(sent));
+    const held = this.#held.get(p);
+    if (held === undefined) return;
+    if (renewed === 1) held.until = this.#until(sent);
     else this.lost(p);
   }
 

@@ -23,6 +23,7 @@ import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
 import { checkMissed } from './missed-entries.js';
+import { PartitionReader } from './partition-reader.js';
 import { reportError, stderrLogger } from '../report.js';
 import {
   deadLettered,
@@ -43,6 +44,8 @@ export interface StreamEntry<E = WireEvent> {
   event: E;
   /** True when taken over from another consumer (older than entries read before). */
   claimed: boolean;
+  /** With `partitions` > 1: the partition (0-based) it came from. */
+  partition?: number;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -67,6 +70,8 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   /** The group's missed total already reported. */
   #missedReported = 0;
   #unknownReported = false;
+  /** With `partitions` > 1, the reader of the partitions this consumer owns. */
+  #parts: PartitionReader<E> | undefined;
 
   constructor(given: ReadStreamOptions) {
     super();
@@ -76,6 +81,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   /** End the loop as the AbortSignal would. */
   stop(): void {
     this.#stopped = true;
+    this.#parts?.stop();
     this.#block?.disconnect();
     // Commands on the other connection wait through outages; do not let them hold the stop up.
     if (this.#cmd && this.#cmd.status !== 'ready') this.#cmd.disconnect();
@@ -103,6 +109,11 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     const acks: string[] = [];
     try {
       if (this.#stopped) return;
+      if (this.#s.partitions > 1) {
+        const report = (err: PolygonStreamError): void => this.#report(err);
+        this.#parts = new PartitionReader<E>(this.#s, (role) => this.#connect(role), report);
+        return yield* this.#parts.entries();
+      }
       const cmd = (this.#cmd = await this.#connect('reader'));
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
