@@ -21,35 +21,22 @@ import type { Redis } from 'ioredis';
 import type { PolygonStreamError } from '../../errors.js';
 import { deadLetterKeyOf } from '../partition-keys.js';
 import { deadLetter } from './dead-letter.js';
+import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
+import { checkMissed } from './missed-entries.js';
 import { PartitionLeases } from './partition-leases.js';
+import { READ, TAKE_OVER } from './partition-scripts.js';
 import type { ReaderSettings } from './reader-options.js';
 import {
   deadLettered,
   deliveryLimitReason,
   groupRecreated,
   isNoGroup,
+  MissedReports,
   poisonEntry,
   redisFailed,
   runIdOf,
 } from './reader-reports.js';
-
-/** KEYS: stream, lease; ARGV: group, consumer, count. {'lost'} | {'read', entries} | {'idle', last id}. */
-const READ = `
-if redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'lost'} end
-local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
-if r then return {'read', r[1][2]} end
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-if last[1] then return {'idle', last[1][1]} end
-return {'idle', '0-0'}
-`;
-
-/** KEYS: stream, lease; ARGV: group, consumer, count, cursor. {'lost'} | {'claimed', cursor, entries}. */
-const TAKE_OVER = `
-if redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'lost'} end
-local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[4], 'COUNT', ARGV[3])
-return {'claimed', r[1], r[2]}
-`;
 
 type RawEntry = [id: string, fields: string[] | null];
 type ReadReply = ['lost'] | ['read', RawEntry[]] | ['idle', string];
@@ -98,6 +85,8 @@ export class PartitionReader<E> {
   #failure: unknown;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
+  /** Per partition stream: what its group missed, reported. */
+  readonly #missed = new Map<string, MissedReports>();
   /** Redis's run_id when last asked: a different one means it restarted. */
   #runId: string | undefined;
 
@@ -251,9 +240,31 @@ export class PartitionReader<E> {
     }
   }
 
+  /** Missed entries of the partition (reported as they grow) and its dead consumers. */
+  async #maintain(key: string): Promise<void> {
+    const { group, consumer, deadConsumerIdleMs } = this.#s;
+    const { missed } = await checkMissed(this.#cmd!, key, group);
+    if (missed === 'no-group') {
+      await this.#recreateGroup(key);
+      return;
+    }
+    const report = this.#missedOf(key).next(missed);
+    if (report) this.#report(report);
+    if (deadConsumerIdleMs > 0) {
+      await removeDeadConsumers(this.#cmd!, key, group, consumer, deadConsumerIdleMs);
+    }
+  }
+
+  #missedOf(key: string): MissedReports {
+    let missed = this.#missed.get(key);
+    if (!missed) this.#missed.set(key, (missed = new MissedReports(key, this.#s.group)));
+    return missed;
+  }
+
   /** The group vanished (Redis restarted empty, or the stream was deleted): from 0, reported. */
   async #recreateGroup(key: string): Promise<void> {
     if (!(await this.#createGroup(key, '0'))) return;
+    this.#missedOf(key).reset();
     const runId = await runIdOf(this.#cmd!).catch(() => undefined);
     const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
     this.#runId = runId ?? this.#runId;
@@ -324,8 +335,13 @@ export class PartitionReader<E> {
   /** New entries, a batch at a time, each handled before the next is read. */
   async #read(p: number, taking: number, key: string): Promise<void> {
     const leases = this.#leases!;
-    const { group, consumer, count, blockMs } = this.#s;
+    const { group, consumer, count, blockMs, checkIntervalMs } = this.#s;
+    let nextCheck = 0;
     while (!this.#stopped && leases.holds(p, taking) && !leases.releasing(p)) {
+      if (Date.now() >= nextCheck) {
+        await this.#maintain(key);
+        nextCheck = Date.now() + checkIntervalMs;
+      }
       const reply = await this.#cmd!.polygonPartitionRead(
         key,
         leases.leaseKey(p),

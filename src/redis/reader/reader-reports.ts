@@ -56,6 +56,39 @@ export function missedEntries(
   );
 }
 
+/**
+ * What a group missed (missed-entries.ts), reported as the count grows, and once when Redis cannot
+ * tell how many: the report each check calls for, if any.
+ */
+export class MissedReports {
+  #reported = 0;
+  #unknownReported = false;
+
+  constructor(
+    readonly key: string,
+    readonly group: string,
+  ) {}
+
+  next(missed: number | 'unknown' | 'later' | 'unsupported'): PolygonStreamError | undefined {
+    if (typeof missed === 'number') {
+      const grown = missed - this.#reported;
+      // Lower: the group was reset or re-created by another consumer.
+      this.#reported = missed;
+      if (grown > 0) return missedEntries(this.key, this.group, grown, missed);
+    } else if (missed === 'unknown' && !this.#unknownReported) {
+      this.#unknownReported = true;
+      return missedEntries(this.key, this.group, 'unknown', 'unknown');
+    }
+    return undefined;
+  }
+
+  /** The group was re-created: count from zero. */
+  reset(): void {
+    this.#reported = 0;
+    this.#unknownReported = false;
+  }
+}
+
 /** Why an entry past the delivery limit is dead-lettered. */
 export function deliveryLimitReason(handed: number, maxDeliveries: number): string {
   return `handed to a worker ${handed} times (maxDeliveries ${maxDeliveries}) without being acknowledged`;

@@ -30,7 +30,7 @@ import {
   deliveryLimitReason,
   groupRecreated,
   isNoGroup,
-  missedEntries,
+  MissedReports,
   poisonEntry,
   redisFailed,
   runIdOf,
@@ -67,15 +67,14 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   #stopped = false;
   /** Redis's run_id when last asked: a different one means it restarted. */
   #runId: string | undefined;
-  /** The group's missed total already reported. */
-  #missedReported = 0;
-  #unknownReported = false;
+  readonly #missed: MissedReports;
   /** With `partitions` > 1, the reader of the partitions this consumer owns. */
   #parts: PartitionReader<E> | undefined;
 
   constructor(given: ReadStreamOptions) {
     super();
     this.#s = readerSettings(given);
+    this.#missed = new MissedReports(this.#s.key, this.#s.group);
   }
 
   /** End the loop as the AbortSignal would. */
@@ -186,8 +185,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
    */
   async #recreateGroup(cmd: Redis): Promise<void> {
     const { key, group } = this.#s;
-    this.#missedReported = 0;
-    this.#unknownReported = false;
+    this.#missed.reset();
     if (!(await this.#createGroup(cmd, '0'))) return;
     const runId = await runIdOf(cmd).catch(() => undefined);
     const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
@@ -310,15 +308,8 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
         await this.#recreateGroup(cmd);
         return;
       }
-      if (typeof missed === 'number') {
-        if (missed > this.#missedReported)
-          this.#reportMissed(missed - this.#missedReported, missed);
-        // Lower: the group was reset or re-created by another consumer.
-        this.#missedReported = missed;
-      } else if (missed === 'unknown' && !this.#unknownReported) {
-        this.#unknownReported = true;
-        this.#reportMissed('unknown', 'unknown');
-      }
+      const report = this.#missed.next(missed);
+      if (report) this.#report(report);
       if (deadConsumerIdleMs > 0) {
         await removeDeadConsumers(cmd, key, group, consumer, deadConsumerIdleMs);
       }
@@ -326,10 +317,6 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
       if (isNoGroup(err)) await this.#recreateGroup(cmd);
       else throw redisFailed(err);
     }
-  }
-
-  #reportMissed(missed: number | 'unknown', total: number | 'unknown'): void {
-    this.#report(missedEntries(this.#s.key, this.#s.group, missed, total));
   }
 
   #report(err: PolygonStreamError): void {
