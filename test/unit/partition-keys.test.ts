@@ -1,9 +1,12 @@
 /**
  * Partition naming and the symbol hash: known FNV-1a vectors (so other languages can check their
- * port), stable routing, cluster hash tags.
+ * port), stable routing, cluster hash tags; the README's Python `partition_of` routes the same.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { requireSystemBinary } from '../helpers/system-deps.js';
 import {
   deadLetterKeyOf,
   fnv1a32,
@@ -49,4 +52,23 @@ test('partition keys: the key itself with one partition, hash-tagged {key:p} oth
     live: '{polygon:stocks}:consumers:g',
     owned: '{polygon:stocks}:owned:g',
   });
+});
+
+const python = requireSystemBinary('python3', {
+  env: 'REQUIRE_PYTHON',
+  install: 'apt-get install python3',
+  what: "the README's Python examples",
+});
+
+test("the README's Python partition_of agrees with partitionOf", { skip: python.skip }, () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = /```python\n(def partition_of[\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README has the Python partition_of');
+  const symbols = ['', 'a', 'AAPL', 'MSFT', 'BTC-USD', 'O:SPY241220P00720000', 'I:SPX', 'é€😀'];
+  const script = `${block[1]}\nimport json, sys\nfor s in json.loads(sys.argv[1]):\n    print(partition_of(s, 8), partition_of(s, 7))\n`;
+  const out = execFileSync(python.path!, ['-c', script, JSON.stringify(symbols)], {
+    encoding: 'utf8',
+  });
+  const expected = symbols.map((s) => `${partitionOf(s, 8)} ${partitionOf(s, 7)}`);
+  assert.deepEqual(out.trim().split('\n'), expected);
 });
