@@ -217,8 +217,8 @@ describe('readStream partitions', () => {
     await publish(key, 0, 10, 40);
     const others = 400 - 10 * SYMBOLS.filter((s) => partitionOf(s, P) === stolen).length;
     await waitFor('the other partitions handled', () => log.length >= others);
-    // A few more renewals and reads: still nothing from the stolen partition.
-    await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+    // c1 found out (its heartbeat counts 7) and still handled nothing from the stolen partition.
+    await waitFor('c1 owning 7', async () => (await admin.hget(`{${key}}:owned:g`, 'c1')) === '7');
     ac.abort();
     await loop;
     assert.equal(log.length, others);

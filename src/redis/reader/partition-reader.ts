@@ -19,7 +19,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { PolygonStreamError } from '../../errors.js';
-import { deadLetterKeyOf } from '../partition-keys.js';
+import { deadLetterKeyOf, partitionKey } from '../partition-keys.js';
 import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
@@ -120,6 +120,10 @@ export class PartitionReader<E> {
       cmd.defineCommand('polygonPartitionTakeOver', { numberOfKeys: 2, lua: TAKE_OVER });
       if (this.#stopped) return;
       this.#runId = await runIdOf(cmd);
+      // Every partition's group from now on, not from when a consumer first takes the partition.
+      for (let p = 0; p < this.#s.partitions; p++) {
+        await this.#createGroup(partitionKey(this.#s.key, p, this.#s.partitions), this.#s.start);
+      }
       const leases = (this.#leases = new PartitionLeases(cmd, this.#s, (p, taking) =>
         this.#start(p, taking),
       ));

@@ -12,7 +12,8 @@
  * (REDIS_MISSED_ENTRIES, checked at start and every `checkIntervalMs`).
  *
  * Order: one consumer gets entries in stream order, except claimed ones (`claimed: true`), which
- * are older than what it read before; between consumers of one group there is no order.
+ * are older than what it read before; between consumers of one group there is no order. With
+ * `partitions` > 1 the reading is partition-reader.ts's: per-symbol order through leases.
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
