@@ -118,8 +118,9 @@ export class PartitionLeases {
     return partitionKey(this.#s.key, p, this.#s.partitions);
   }
 
-  /** Forget a partition whose lease is no longer this consumer's. */
-  lost(p: number): void {
+  /** Forget a partition whose lease is no longer this consumer's (that taking of it, if given). */
+  lost(p: number, taking?: number): void {
+    if (taking !== undefined && this.#held.get(p)?.taking !== taking) return;
     this.#held.delete(p);
     this.#releasing.delete(p);
   }

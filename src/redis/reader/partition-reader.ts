@@ -137,11 +137,11 @@ export class PartitionReader<E> {
         Math.ceil(this.#s.leaseMs / 3),
       );
       while (!this.#stopped) {
+        if (this.#failure !== undefined) throw this.#failure;
         const item = this.#ready.shift();
         if (item === undefined) {
           await new Promise<void>((resolve) => (this.#wake = resolve));
           this.#wake = undefined;
-          if (this.#failure !== undefined) throw this.#failure;
           continue;
         }
         const { p, taking, key, batch, claimed } = item;
@@ -240,7 +240,7 @@ export class PartitionReader<E> {
     } finally {
       // Released, lost or given up: hand the lease back if it is still this consumer's.
       if (!this.#stopped && leases.holds(p, taking)) await leases.release(p);
-      else if (!this.#stopped) leases.lost(p);
+      else if (!this.#stopped) leases.lost(p, taking);
     }
   }
 
@@ -302,7 +302,7 @@ export class PartitionReader<E> {
         cursor,
       );
       if (reply[0] === 'lost') {
-        leases.lost(p);
+        leases.lost(p, taking);
         return;
       }
       cursor = reply[1];
@@ -354,7 +354,7 @@ export class PartitionReader<E> {
         String(count),
       );
       if (reply[0] === 'lost') {
-        leases.lost(p);
+        leases.lost(p, taking);
         return;
       }
       if (reply[0] === 'read') {
