@@ -18,6 +18,7 @@ import { leaseKeyOf, partitionKey, partitionOf } from '../../src/redis/partition
 import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { waitFor } from '../helpers/redis-stream.js';
 import { symbolOf } from '../../src/protocol/symbols.js';
+import { PartitionLeases } from '../../src/redis/reader/partition-leases.js';
 import { CLI, spawnNode } from '../helpers/spawn.js';
 
 const redis = requireRedis();
@@ -104,9 +105,11 @@ function consume(r: StreamReader, consumer: string, log: Handled[]): Promise<voi
 }
 
 /** Who owns each partition's lease now. */
-async function owners(key: string): Promise<(string | null)[]> {
+async function owners(key: string, partitions = P): Promise<(string | null)[]> {
   return Promise.all(
-    Array.from({ length: P }, (_, p) => admin.get(leaseKeyOf(partitionKey(key, p, P), 'g'))),
+    Array.from({ length: partitions }, (_, p) =>
+      admin.get(leaseKeyOf(partitionKey(key, p, partitions), 'g')),
+    ),
   );
 }
 
@@ -202,6 +205,41 @@ describe('CLI --partitions', () => {
       assert.match(r.stderr, pattern);
     }
   });
+});
+
+describe('partition leases', () => {
+  test(
+    'held until a sixth of leaseMs before the lease as sent runs out (mock Date), renewed, released',
+    T,
+    async (t) => {
+      const key = freshKey();
+      const cmd = new Redis(server.url, { maxRetriesPerRequest: null });
+      const settings = { key, group: 'g', consumer: 'c', partitions: 2, leaseMs: 60_000 };
+      const taken: number[] = [];
+      const leases = new PartitionLeases(cmd, settings, (p) => taken.push(p));
+      try {
+        t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+        await leases.tick();
+        assert.deepEqual(taken.sort(), [0, 1]);
+        assert.deepEqual(await owners(key, 2), ['c', 'c']);
+        // Only local time passes: Redis still holds the leases (60 s of real time).
+        t.mock.timers.tick(50_000 - 1);
+        assert.ok(leases.holds(0) && leases.holds(1));
+        t.mock.timers.tick(1);
+        assert.ok(!leases.holds(0) && !leases.holds(1), 'no longer surely held: stop handing out');
+        await leases.tick();
+        assert.ok(leases.holds(0) && leases.holds(1), 'renewed: Redis still had this consumer');
+        await admin.set(leaseKeyOf(partitionKey(key, 1, 2), 'g'), 'other', 'PX', 60_000);
+        await leases.tick();
+        assert.deepEqual(leases.owned(), [0], 'a renewal refused: partition 1 lost');
+        await leases.leave();
+        assert.deepEqual(await owners(key, 2), [null, 'other']);
+        assert.equal(await admin.zcard(`{${key}}:consumers:g`), 0, 'heartbeat removed');
+      } finally {
+        cmd.disconnect();
+      }
+    },
+  );
 });
 
 describe('readStream partitions', () => {
