@@ -127,6 +127,10 @@ function addStreamOptions(cmd: Command): Command {
       '--maxlen <~n>',
       'hard ceiling on the stream length (N or ~N): older entries are trimmed, unread ones reported as lost',
     ).argParser(parseMaxLen),
+    new Option(
+      '--partitions <n>',
+      'spread events over n streams {key:0}…{key:n-1} by symbol (default 1: the key itself)',
+    ).argParser(parsePositiveInt),
   ]) {
     cmd.addOption(option.helpGroup(SINK_GROUP));
   }

@@ -7,6 +7,7 @@
 import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, isPolygonStreamError, PolygonStreamError } from '../../errors.js';
 import { DEFAULT_STREAM_KEY, RedisSink } from '../../redis/index.js';
+import { partitionKey } from '../../redis/partition-keys.js';
 import { redactUrlPassword } from '../../redact.js';
 import { UsageError } from '../args.js';
 
@@ -17,13 +18,21 @@ export interface SinkFlags {
   streamKey?: string;
   /** `--maxlen`: the sink's hard ceiling on the stream's length (`maxLen`). */
   maxlen?: number;
+  /** `--partitions`: streams to spread the events over by symbol (`partitions`). */
+  partitions?: number;
 }
 
 /** Flags that only make sense with --sink → a usage error without it. */
 export function checkSinkFlags(flags: SinkFlags): void {
   if (flags.sink !== undefined) return;
   const orphan =
-    flags.streamKey !== undefined ? '--stream-key' : flags.maxlen !== undefined ? '--maxlen' : '';
+    flags.streamKey !== undefined
+      ? '--stream-key'
+      : flags.maxlen !== undefined
+        ? '--maxlen'
+        : flags.partitions !== undefined
+          ? '--partitions'
+          : '';
   if (orphan) throw new UsageError(`${orphan} needs --sink redis://host:port`);
 }
 
@@ -35,6 +44,7 @@ export class CliSink {
   private constructor(
     private readonly sink: RedisSink,
     readonly url: string,
+    private readonly partitions: number,
   ) {}
 
   /** Create and connect; REDIS_UNAVAILABLE (exit 1) names the URL without its password. */
@@ -50,6 +60,7 @@ export class CliSink {
         cluster,
         streamKey: flags.streamKey ?? DEFAULT_STREAM_KEY,
         ...(flags.maxlen === undefined ? {} : { maxLen: flags.maxlen }),
+        ...(flags.partitions === undefined ? {} : { partitions: flags.partitions }),
         onError: (err) => onError(`sink [${err.code}]: ${err.message.replace(/^RedisSink: /, '')}`),
       });
     } catch (err) {
@@ -65,11 +76,15 @@ export class CliSink {
       if (!isPolygonStreamError(err)) throw err;
       throw new PolygonStreamError(err.code, `--sink: ${err.message}`, err.details, { cause: err });
     }
-    return new CliSink(sink, redactUrlPassword(flags.sink));
+    return new CliSink(sink, redactUrlPassword(flags.sink), flags.partitions ?? 1);
   }
 
-  get key(): string {
-    return this.sink.key;
+  /** The stream written, or with --partitions n the n partition streams of the key. */
+  get streams(): string {
+    const { key } = this.sink;
+    if (this.partitions === 1) return `stream ${key}`;
+    const last = partitionKey(key, this.partitions - 1, this.partitions);
+    return `streams ${partitionKey(key, 0, this.partitions)} … ${last} (${this.partitions} partitions of ${key} by symbol)`;
   }
 
   /** A data event the CLI counted (printed / recorded). */

@@ -211,9 +211,7 @@ class StreamRun {
       }
       if (this.defaultNote) this.note(this.defaultNote);
       if (this.sink) {
-        this.note(
-          `polygon-stream: publishing to Redis stream ${this.sink.key} at ${this.sink.url}`,
-        );
+        this.note(`polygon-stream: publishing to Redis ${this.sink.streams} at ${this.sink.url}`);
       }
     } catch (err) {
       await this.cleanup();

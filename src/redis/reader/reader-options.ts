@@ -7,7 +7,18 @@
  */
 import type { PolygonStreamError } from '../../errors.js';
 import { checkRedisUrl } from '../open-redis.js';
-import { duration, fn, integer, invalidOption, plainObject, string } from '../../validate.js';
+import {
+  duration,
+  fn,
+  integer,
+  invalidOption,
+  MAX_TIMER_MS,
+  plainObject,
+  string,
+} from '../../validate.js';
+
+/** A partition lease's lifetime without renewal, by default. */
+export const DEFAULT_LEASE_MS = 3_000;
 
 export interface ReadStreamOptions {
   url: string;
@@ -16,6 +27,19 @@ export interface ReadStreamOptions {
   group: string;
   /** This consumer's name, unique in the group (e.g. host + pid). */
   consumer: string;
+  /**
+   * The sink's `partitions` (default 1: the stream is `key`). With P > 1 the consumers of the group
+   * share the partition streams `{key:0}` … `{key:P-1}`, one owner per partition at a time through
+   * leases, so each symbol's events are handled in order by one consumer at a time (see
+   * partition-reader.ts). Must equal the sink's.
+   */
+  partitions?: number;
+  /**
+   * With partitions > 1: how long a partition's lease lasts without renewal (default 3000 ms,
+   * renewed every third of it). A dead consumer's partitions are taken over within about
+   * 4/3 × leaseMs; a consumer that cannot renew in time stops handing out that partition's entries.
+   */
+  leaseMs?: number;
   /** Entries per XREADGROUP (default 100). */
   count?: number;
   /** XREADGROUP BLOCK (default 1000 ms). */
@@ -29,7 +53,10 @@ export interface ReadStreamOptions {
    * (it kept killing its worker) goes to the dead-letter stream instead (REDIS_DEAD_LETTERED).
    */
   maxDeliveries?: number;
-  /** Where entries that are not events or past maxDeliveries go (default `${key}:dead`). */
+  /**
+   * Where entries that are not events or past maxDeliveries go (default `${key}:dead`; with
+   * partitions > 1 always each partition's `{key:p}:dead`).
+   */
   deadLetterKey?: string;
   /** How often to look for missed entries and dead consumers (default 5000 ms). */
   checkIntervalMs?: number;
@@ -73,6 +100,15 @@ export function readerSettings(given: ReadStreamOptions): ReaderSettings {
     throw invalidOption('readStream', 'signal', 'an AbortSignal', options.signal);
   }
   if (options.onError !== undefined) fn('readStream', 'onError', options.onError);
+  const partitions = integer('readStream', 'partitions', options.partitions ?? 1, { min: 1 });
+  if (partitions > 1 && options.deadLetterKey !== undefined) {
+    throw invalidOption(
+      'readStream',
+      'deadLetterKey',
+      "omitted with partitions > 1 (each partition's dead letters go to {key:p}:dead)",
+      options.deadLetterKey,
+    );
+  }
   const deadLetterKey =
     options.deadLetterKey === undefined
       ? `${options.key}:dead`
@@ -92,6 +128,11 @@ export function readerSettings(given: ReadStreamOptions): ReaderSettings {
     key: options.key,
     group: options.group,
     consumer: options.consumer,
+    partitions,
+    leaseMs: integer('readStream', 'leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS, {
+      min: 30,
+      max: MAX_TIMER_MS,
+    }),
     count: integer('readStream', 'count', options.count ?? 100, { min: 1 }),
     blockMs: ms('blockMs', 1_000),
     claimIdleMs: ms('claimIdleMs', 5_000),

@@ -14,7 +14,8 @@
  * (REDIS_MISSED_ENTRIES, checked at start and every `checkIntervalMs`).
  *
  * Order: one consumer gets entries in stream order, except claimed ones (`claimed: true`), which
- * are older than what it read before; between consumers of one group there is no order.
+ * are older than what it read before; between consumers of one group there is no order. With
+ * `partitions` > 1 the reading is partition-reader.ts's: per-symbol order through leases.
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
@@ -25,7 +26,18 @@ import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
 import { checkMissed } from './missed-entries.js';
+import { PartitionReader } from './partition-reader.js';
 import { reportError, stderrLogger } from '../report.js';
+import {
+  deadLettered,
+  deliveryLimitReason,
+  groupRecreated,
+  isNoGroup,
+  MissedReports,
+  poisonEntry,
+  redisFailed,
+  runIdOf,
+} from './reader-reports.js';
 import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
 
 export type { ReadStreamOptions } from './reader-options.js';
@@ -38,6 +50,8 @@ export interface StreamEntry<E = WireEvent> {
   event: E;
   /** True when taken over from another consumer (older than entries read before). */
   claimed: boolean;
+  /** With `partitions` > 1: the partition (0-based) it came from. */
+  partition?: number;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -59,18 +73,20 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   #stopped = false;
   /** Redis's run_id when last asked: a different one means it restarted. */
   #runId: string | undefined;
-  /** The group's missed total already reported. */
-  #missedReported = 0;
-  #unknownReported = false;
+  readonly #missed: MissedReports;
+  /** With `partitions` > 1, the reader of the partitions this consumer owns. */
+  #parts: PartitionReader<E> | undefined;
 
   constructor(given: ReadStreamOptions) {
     super();
     this.#s = readerSettings(given);
+    this.#missed = new MissedReports(this.#s.key, this.#s.group);
   }
 
   /** End the loop as the AbortSignal would. */
   stop(): void {
     this.#stopped = true;
+    this.#parts?.stop();
     this.#block?.disconnect();
     // Commands on the other connection wait through outages; do not let them hold the stop up.
     if (this.#cmd && this.#cmd.status !== 'ready') this.#cmd.disconnect();
@@ -84,12 +100,16 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
 
   /** The events with their entry's id and their index in it; one iteration per reader. */
   entries(): AsyncGenerator<StreamEntry<E>, void, undefined> {
-    return this.#loop((id, index, event, claimed) => ({ id, index, event, claimed }));
+    return this.#loop((id, index, event, claimed, partition) =>
+      partition === undefined
+        ? { id, index, event, claimed }
+        : { id, index, event, claimed, partition },
+    );
   }
 
   /** The read loop, yielding `item(…)` for each event. */
   async *#loop<T>(
-    item: (id: string, index: number, event: E, claimed: boolean) => T,
+    item: (id: string, index: number, event: E, claimed: boolean, partition?: number) => T,
   ): AsyncGenerator<T, void, undefined> {
     if (this.#started) {
       throw new PolygonStreamError(
@@ -106,6 +126,11 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     const acks: string[] = [];
     try {
       if (this.#stopped) return;
+      if (this.#s.partitions > 1) {
+        const report = (err: PolygonStreamError): void => this.#report(err);
+        this.#parts = new PartitionReader<E>(this.#s, (role) => this.#connect(role), report);
+        return yield* this.#parts.entries(item);
+      }
       const cmd = (this.#cmd = await this.#connect('reader'));
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
@@ -183,22 +208,12 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
    */
   async #recreateGroup(cmd: Redis): Promise<void> {
     const { key, group } = this.#s;
-    this.#missedReported = 0;
-    this.#unknownReported = false;
+    this.#missed.reset();
     if (!(await this.#createGroup(cmd, '0'))) return;
     const runId = await runIdOf(cmd).catch(() => undefined);
     const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
     this.#runId = runId ?? this.#runId;
-    const why = restarted
-      ? 'Redis restarted (its run id changed) without the data'
-      : 'it was deleted';
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisGroupRecreated,
-        `readStream: consumer group ${group} of ${key} was gone (${why}); re-created at 0 to read every entry written since`,
-        { key, group, redisRestarted: restarted },
-      ),
-    );
+    this.#report(groupRecreated(key, group, restarted));
   }
 
   /** XREADGROUP '>' (empty on timeout). */
@@ -284,17 +299,11 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
 
   async #deadLetter(cmd: Redis, id: string, fields: string[], handed: number): Promise<void> {
     const { key, group, maxDeliveries, deadLetterKey } = this.#s;
-    const reason = `handed to a worker ${handed} times (maxDeliveries ${maxDeliveries}) without being acknowledged`;
+    const reason = deliveryLimitReason(handed, maxDeliveries);
     await deadLetter(cmd, this.#s, id, fields, reason, handed).catch((err: unknown) =>
       Promise.reject(redisFailed(err)),
     );
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisDeadLettered,
-        `readStream: entry ${id} of ${key} was ${reason}; moved to ${deadLetterKey}`,
-        { id, key, group, deliveries: handed, maxDeliveries, deadLetterKey },
-      ),
-    );
+    this.#report(deadLettered({ id, key, group, deadLetterKey }, handed, maxDeliveries));
   }
 
   async #poison(
@@ -309,13 +318,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     await deadLetter(cmd, this.#s, id, fields, reason, deliveries - 1).catch((err: unknown) =>
       Promise.reject(redisFailed(err)),
     );
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisPoisonEntry,
-        `readStream: entry ${id} of ${key} is not an event (${reason}); acknowledged and moved to ${deadLetterKey}`,
-        { id, key, group, reason, deadLetterKey },
-      ),
-    );
+    this.#report(poisonEntry({ id, key, group, deadLetterKey }, reason));
   }
 
   /** Missed entries (reported as they grow) and dead consumers; re-creates a vanished group. */
@@ -328,15 +331,8 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
         await this.#recreateGroup(cmd);
         return;
       }
-      if (typeof missed === 'number') {
-        if (missed > this.#missedReported)
-          this.#reportMissed(missed - this.#missedReported, missed);
-        // Lower: the group was reset or re-created by another consumer.
-        this.#missedReported = missed;
-      } else if (missed === 'unknown' && !this.#unknownReported) {
-        this.#unknownReported = true;
-        this.#reportMissed('unknown', 'unknown');
-      }
+      const report = this.#missed.next(missed);
+      if (report) this.#report(report);
       if (deadConsumerIdleMs > 0) {
         await removeDeadConsumers(cmd, key, group, consumer, deadConsumerIdleMs);
       }
@@ -344,21 +340,6 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
       if (isNoGroup(err)) await this.#recreateGroup(cmd);
       else throw redisFailed(err);
     }
-  }
-
-  #reportMissed(missed: number | 'unknown', total: number | 'unknown'): void {
-    const { key, group } = this.#s;
-    const what =
-      missed === 'unknown'
-        ? 'an unknown number of entries (Redis cannot tell how many)'
-        : `${missed} entr${missed === 1 ? 'y' : 'ies'}`;
-    this.#report(
-      new PolygonStreamError(
-        ErrorCode.RedisMissedEntries,
-        `readStream: consumer group ${group} of ${key} missed ${what}: trimmed or deleted before the group read them`,
-        { key, group, missed, total },
-      ),
-    );
   }
 
   #report(err: PolygonStreamError): void {
@@ -384,26 +365,4 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
  */
 export function readStream<E = WireEvent>(options: ReadStreamOptions): AsyncIterable<E> {
   return new StreamReader<E>(options);
-}
-
-/** NOGROUP: the group (or its stream) does not exist. */
-function isNoGroup(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOGROUP');
-}
-
-/** INFO server's run_id: a new one each time redis-server starts. */
-async function runIdOf(cmd: Redis): Promise<string | undefined> {
-  const info = await cmd.info('server');
-  return /^run_id:(\w+)/m.exec(info)?.[1];
-}
-
-function redisFailed(err: unknown): PolygonStreamError {
-  if (err instanceof PolygonStreamError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new PolygonStreamError(
-    ErrorCode.RedisUnavailable,
-    `readStream: Redis failed: ${message}`,
-    {},
-    { cause: err },
-  );
 }

@@ -29,6 +29,13 @@ export interface RedisSinkOptions {
   /** Most events held (queued + in flight) while Redis is slow or away; more are dropped. */
   maxBuffer?: number;
   /**
+   * Streams to spread the events over by symbol (default 1: the stream is `key` itself). With P > 1
+   * partition p is the stream `{key:p}`, and an event goes to partition
+   * `fnv1a32(utf8(symbol)) % P` (see partition-keys.ts): per-symbol order for readers with the same
+   * `partitions`.
+   */
+  partitions?: number;
+  /**
    * Most events in one stream entry (default 100). A frame is one entry; a larger frame is split
    * into entries of this many events; frames queued behind a busy Redis are merged into entries of
    * up to this many.
@@ -63,6 +70,8 @@ export interface RedisSinkStats {
     /** Trimmed by the `maxLen` ceiling before every group had read them (REDIS_TRIMMED_UNREAD). */
     trimmed: number;
   };
+  /** With `partitions` > 1: each partition's own stats, partition 0 first (the above are sums). */
+  partitions?: RedisSinkStats[];
   /** Events held: queued or in flight (sent, reply not back yet). */
   buffered: number;
   /** Events given up: past `maxBuffer`, refused by Redis, unserializable, or left at close. */
@@ -89,6 +98,7 @@ export interface SinkSettings {
   /** '' = no ceiling. */
   maxLen: string;
   trimIntervalMs: number;
+  partitions: number;
   maxBuffer: number;
   entryEvents: number;
   batchSize: number;
@@ -118,6 +128,7 @@ export function sinkSettings(given: RedisSinkOptions): SinkSettings {
       'trimIntervalMs',
       options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS,
     ),
+    partitions: positive(options.partitions ?? 1, 'partitions'),
     maxBuffer: positive(options.maxBuffer ?? DEFAULT_MAX_BUFFER, 'maxBuffer'),
     entryEvents: positive(options.entryEvents ?? DEFAULT_ENTRY_EVENTS, 'entryEvents'),
     batchSize: positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),

@@ -14,7 +14,8 @@
  * the stream's last id with its own (WrittenLog) and reports what a restart or rollback took
  * (REDIS_DATA_LOST); every `trimIntervalMs` it trims only what every consumer group has handled;
  * the `maxLen` ceiling reports what it trims unread (REDIS_TRIMMED_UNREAD); memory refusals are one
- * episode (REDIS_MEMORY_FULL).
+ * episode (REDIS_MEMORY_FULL). With `partitions` > 1 it routes each frame by symbol to one
+ * RedisSink per partition stream (partitioned-sink.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
@@ -32,6 +33,7 @@ import {
   type SinkSettings,
 } from './sink-options.js';
 import { TRIM_HANDLED, XADD_BATCH } from './sink-scripts.js';
+import { PartitionedWriters } from './partitioned-sink.js';
 import { checkForLoss, readStreamState } from './restart-check.js';
 import {
   outageReport,
@@ -74,6 +76,8 @@ export class RedisSink extends EventEmitter {
   readonly #o: SinkSettings;
   readonly #log = new WrittenLog();
   readonly #memory = new MemoryEpisode('RedisSink');
+  /** With `partitions` > 1: one RedisSink per partition stream, which this one routes to. */
+  readonly #parts: PartitionedWriters | undefined;
 
   #client: BatchClient | undefined;
   #connecting: Promise<void> | undefined;
@@ -107,10 +111,14 @@ export class RedisSink extends EventEmitter {
     super();
     this.#o = sinkSettings(given);
     this.key = this.#o.key;
+    if (this.#o.partitions > 1) {
+      this.#parts = new PartitionedWriters(this, this.#o, given, (o) => new RedisSink(o));
+    }
   }
 
   /** Connect once; rejects with REDIS_UNAVAILABLE when Redis does not answer. */
   connect(): Promise<void> {
+    if (this.#parts) return this.#parts.connect();
     if (this.#closed) {
       return Promise.reject(
         new PolygonStreamError(ErrorCode.ClientClosed, 'RedisSink: connect() after close()'),
@@ -150,6 +158,7 @@ export class RedisSink extends EventEmitter {
    * afterwards.
    */
   writeFrame(events: readonly WireEvent[]): void {
+    if (this.#parts) return this.#parts.writeFrame(events);
     try {
       const frame: WireEvent[] = [];
       for (const event of events) {
@@ -182,6 +191,7 @@ export class RedisSink extends EventEmitter {
   }
 
   stats(): RedisSinkStats {
+    if (this.#parts) return this.#parts.stats();
     return {
       written: this.#confirmed - this.#lostRestart - this.#lostTrimmed,
       lost: { restart: this.#lostRestart, trimmed: this.#lostTrimmed },
@@ -198,6 +208,7 @@ export class RedisSink extends EventEmitter {
    * reconnect if need be), count whatever is left as dropped, and quit.
    */
   close(): Promise<void> {
+    if (this.#parts) return this.#parts.close();
     this.#closing ??= this.#shutdown();
     return this.#closing;
   }
