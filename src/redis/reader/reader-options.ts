@@ -7,6 +7,7 @@
  */
 import type { PolygonStreamError } from '../../errors.js';
 import { checkRedisUrl } from '../open-redis.js';
+import { deadLetterKeyOf } from '../partition-keys.js';
 import { duration, fn, integer, invalidOption, plainObject, string } from '../../validate.js';
 
 export interface ReadStreamOptions {
@@ -75,7 +76,7 @@ export function readerSettings(given: ReadStreamOptions): ReaderSettings {
   if (options.onError !== undefined) fn('readStream', 'onError', options.onError);
   const deadLetterKey =
     options.deadLetterKey === undefined
-      ? `${options.key}:dead`
+      ? deadLetterKeyOf(options.key)
       : string('readStream', 'deadLetterKey', options.deadLetterKey);
   if (deadLetterKey.length === 0 || deadLetterKey === options.key) {
     throw invalidOption(

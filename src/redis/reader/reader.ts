@@ -15,10 +15,10 @@
  * are older than what it read before; between consumers of one group there is no order.
  */
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
-import { closeRedis, openRedis } from '../open-redis.js';
+import { closeRedis, openRedis, type RedisConnection as Redis } from '../open-redis.js';
+import { runIdOf } from '../run-id.js';
 import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
@@ -97,7 +97,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
       await this.#createGroup(cmd, this.#s.start);
-      this.#runId = await runIdOf(cmd);
+      this.#runId = await runIdOf(cmd, this.#s.key);
       let nextClaim = 0;
       let nextCheck = 0;
       while (!this.#stopped) {
@@ -168,7 +168,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     this.#missedReported = 0;
     this.#unknownReported = false;
     if (!(await this.#createGroup(cmd, '0'))) return;
-    const runId = await runIdOf(cmd).catch(() => undefined);
+    const runId = await runIdOf(cmd, this.#s.key).catch(() => undefined);
     const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
     this.#runId = runId ?? this.#runId;
     const why = restarted
@@ -371,12 +371,6 @@ export function readStream<E = WireEvent>(options: ReadStreamOptions): AsyncIter
 /** NOGROUP: the group (or its stream) does not exist. */
 function isNoGroup(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOGROUP');
-}
-
-/** INFO server's run_id: a new one each time redis-server starts. */
-async function runIdOf(cmd: Redis): Promise<string | undefined> {
-  const info = await cmd.info('server');
-  return /^run_id:(\w+)/m.exec(info)?.[1];
 }
 
 function redisFailed(err: unknown): PolygonStreamError {

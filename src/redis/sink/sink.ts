@@ -13,11 +13,16 @@
  * episode (REDIS_MEMORY_FULL).
  */
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import { symbolOf } from '../../protocol/symbols.js';
-import { closeRedis, isTransient, openRedis } from '../open-redis.js';
+import {
+  closeRedis,
+  isTransient,
+  onNodeClose,
+  openRedis,
+  type RedisConnection as Redis,
+} from '../open-redis.js';
 import { EventQueue } from './event-queue.js';
 import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
 import { reportError } from '../report.js';
@@ -69,6 +74,8 @@ export class RedisSink extends EventEmitter {
   #trimming = false;
   /** Redis checked since the last (re)connect: writing may go on. */
   #verified = false;
+  /** Bumped by every lost Cluster node connection: a check begun before it proves nothing. */
+  #nodeLosses = 0;
   #runId: string | undefined;
   #closed = false;
   #final = false;
@@ -110,6 +117,7 @@ export class RedisSink extends EventEmitter {
     client.defineCommand('polygonTrimHandled', { numberOfKeys: 1, lua: TRIM_HANDLED });
     client.on('ready', () => this.#onReady());
     client.on('close', () => this.#onClose());
+    onNodeClose(client, () => this.#onNodeClose());
     this.#client = client;
     if (this.#final) {
       client.disconnect();
@@ -304,6 +312,7 @@ export class RedisSink extends EventEmitter {
    * report what it no longer holds of what the sink wrote, then let writing go on.
    */
   async #verify(client: BatchClient): Promise<void> {
+    const losses = this.#nodeLosses;
     let state;
     try {
       state = await readStreamState(client, this.key);
@@ -313,6 +322,10 @@ export class RedisSink extends EventEmitter {
       return;
     }
     if (this.#final || client !== this.#client) return;
+    if (losses !== this.#nodeLosses) {
+      this.#retryVerify(client);
+      return;
+    }
     const loss = checkForLoss(this.key, state, this.#runId, this.#log);
     this.#runId = state.runId;
     if (loss) {
@@ -376,6 +389,20 @@ export class RedisSink extends EventEmitter {
     this.#outageReported = false;
     this.emit('connect');
     if (this.#client) void this.#verify(this.#client);
+  }
+
+  /**
+   * Cluster: one node's connection closed while the cluster stays up. The node may come back as a
+   * server that lost its data: stop writing and check the stream (on the node owning it) again.
+   */
+  #onNodeClose(): void {
+    if (!this.#connected || this.#final || !this.#client) return;
+    this.#nodeLosses++;
+    if (this.#verified) {
+      this.#verified = false;
+      this.#outageReported = false;
+    }
+    this.#retryVerify(this.#client);
   }
 
   #onClose(): void {
