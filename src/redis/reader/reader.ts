@@ -368,9 +368,13 @@ export function readStream<E = WireEvent>(options: ReadStreamOptions): AsyncIter
   return new StreamReader<E>(options);
 }
 
-/** NOGROUP: the group (or its stream) does not exist. */
+/**
+ * NOGROUP: the group (or its stream) does not exist; or "no such key" (XINFO, in a script too): the
+ * stream is gone, its groups with it (a Redis, or the Cluster node holding it, restarted between
+ * two commands).
+ */
 function isNoGroup(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOGROUP');
+  return err instanceof Error && /^(NOGROUP|ERR no such key)/.test(err.message);
 }
 
 function redisFailed(err: unknown): PolygonStreamError {

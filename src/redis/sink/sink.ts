@@ -74,8 +74,10 @@ export class RedisSink extends EventEmitter {
   #trimming = false;
   /** Redis checked since the last (re)connect: writing may go on. */
   #verified = false;
-  /** Bumped by every lost Cluster node connection: a check begun before it proves nothing. */
-  #nodeLosses = 0;
+  /** Bumped by every lost connection (a Cluster's: to any node): a check begun before proves nothing. */
+  #lostConnections = 0;
+  /** A check is running: at most one at a time (it checks again when it proved nothing). */
+  #verifying = false;
   #runId: string | undefined;
   #closed = false;
   #final = false;
@@ -312,17 +314,23 @@ export class RedisSink extends EventEmitter {
    * report what it no longer holds of what the sink wrote, then let writing go on.
    */
   async #verify(client: BatchClient): Promise<void> {
-    const losses = this.#nodeLosses;
+    if (this.#verifying) return;
+    this.#verifying = true;
+    const lost = this.#lostConnections;
     let state;
     try {
+      // A write in flight (to a Cluster node that stayed up) would land after the stream was read.
+      await this.#inflightDone;
       state = await readStreamState(client, this.key);
     } catch {
       // Lost again (or refused): the next 'ready' checks again; until then nothing is written.
       if (this.#connected) this.#retryVerify(client);
       return;
+    } finally {
+      this.#verifying = false;
     }
     if (this.#final || client !== this.#client) return;
-    if (losses !== this.#nodeLosses) {
+    if (lost !== this.#lostConnections) {
       this.#retryVerify(client);
       return;
     }
@@ -397,7 +405,7 @@ export class RedisSink extends EventEmitter {
    */
   #onNodeClose(): void {
     if (!this.#connected || this.#final || !this.#client) return;
-    this.#nodeLosses++;
+    this.#lostConnections++;
     if (this.#verified) {
       this.#verified = false;
       this.#outageReported = false;
@@ -406,6 +414,7 @@ export class RedisSink extends EventEmitter {
   }
 
   #onClose(): void {
+    this.#lostConnections++;
     if (!this.#connected) return;
     this.#connected = false;
     this.emit('disconnect');
