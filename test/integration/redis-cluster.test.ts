@@ -14,6 +14,8 @@ import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { RedisSink, StreamReader, type RedisSinkStats } from '../../src/redis/index.js';
 import { keySlot } from '../../src/redis/key-slot.js';
+import { closeRedis, openRedis } from '../../src/redis/open-redis.js';
+import { runIdOf } from '../../src/redis/run-id.js';
 import { deadLetterKeyOf, partitionKey, partitionOf } from '../../src/redis/partition-keys.js';
 import {
   requireRedisCluster,
@@ -171,6 +173,23 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
     assert.notEqual(keySlot(KEY), keySlot(deadLetterKeyOf(KEY)));
   });
 
+  test('the run id of a key is that of the node holding it', T, async () => {
+    const client = await openRedis(c.url, { name: 'test', queueing: 'none' });
+    try {
+      const ports = new Set<number>();
+      for (let p = 0; p < P; p++) {
+        const key = partitionKey(KEY, p, P);
+        const port = await ownerOf(key);
+        ports.add(port);
+        const info = await c.cli(port, 'INFO', 'server');
+        assert.equal(await runIdOf(client, key), /^run_id:(\w+)/m.exec(info)?.[1], key);
+      }
+      assert.ok(ports.size >= 2);
+    } finally {
+      await closeRedis(client);
+    }
+  });
+
   test(
     'six partition streams over the nodes; a group reads every event once, in symbol order',
     T,
@@ -293,4 +312,53 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
       }
     },
   );
+
+  for (const key of [KEY, partitionKey(KEY, 3, P)]) {
+    const slots = keySlot(key) === keySlot(deadLetterKeyOf(key)) ? 'one slot' : 'two slots';
+    test(`a poison entry of ${key} goes to ${deadLetterKeyOf(key)} (${slots})`, T, async () => {
+      const good = (q: number) => ['ev', 'T', 'sym', 'AAPL', 'data', JSON.stringify(trade(q))];
+      const ids = [
+        await admin.xadd(key, '*', ...good(1)),
+        await admin.xadd(key, '*', 'not', 'an event'),
+        await admin.xadd(key, '*', ...good(2)),
+      ];
+      const reports: PolygonStreamError[] = [];
+      const got: WireEvent[] = [];
+      const reader = new StreamReader({
+        url: c.url,
+        key,
+        group: 'dl',
+        consumer: 'w',
+        start: '0',
+        blockMs: 100,
+        onError: (err) => reports.push(err),
+      });
+      const done = (async () => {
+        for await (const e of reader) got.push(e);
+      })();
+      try {
+        await waitFor('both events', () => got.length === 2);
+        await waitFor('nothing pending', async () => {
+          const [pending] = (await admin.xpending(key, 'dl')) as [number];
+          return pending === 0;
+        });
+      } finally {
+        reader.stop();
+        await done;
+      }
+      assert.deepEqual(
+        got.map((e) => e['q']),
+        [1, 2],
+      );
+      assert.deepEqual(
+        reports.map((e) => e.code),
+        [ErrorCode.RedisPoisonEntry],
+      );
+      const dead = await admin.xrange(deadLetterKeyOf(key), '-', '+');
+      assert.equal(dead.length, 1);
+      const fields = dead[0]![1];
+      assert.equal(fields[fields.indexOf('id') + 1], ids[1]);
+      assert.deepEqual(JSON.parse(fields[fields.indexOf('data') + 1]!), { not: 'an event' });
+    });
+  }
 });
