@@ -93,8 +93,20 @@ export async function openRedis(url: string, opts: OpenOptions): Promise<RedisCo
     if (everReady) opts.onError?.(err);
   };
   client.on('error', onError);
-  // A Cluster reports its nodes' connection errors apart from its own.
-  client.on('node error', onError);
+  if (client.isCluster) {
+    // A Cluster's node connections report their errors apart from its own: pass on the first of
+    // each outage of a node (a node down retries, and fails, every second).
+    eachNode(client as Cluster, (node) => {
+      let down = false;
+      node.on('error', (err: Error) => {
+        if (!down) onError(err);
+        down = true;
+      });
+      node.on('ready', () => {
+        down = false;
+      });
+    });
+  }
   client.once('ready', () => {
     everReady = true;
   });
@@ -173,16 +185,19 @@ function loadIoredis(): Promise<IoredisModule> {
  * server that lost its data). A single server's connection reports that as its own 'close'.
  */
 export function onNodeClose(client: RedisConnection, listener: () => void): void {
-  if (!client.isCluster) return;
-  const cluster = client as Cluster;
+  if (client.isCluster) eachNode(client as Cluster, (node) => node.on('close', listener));
+}
+
+/** `watch` each node connection of the cluster once: those there now and those added later. */
+function eachNode(cluster: Cluster, watch: (node: Redis) => void): void {
   const watched = new WeakSet<Redis>();
-  const watch = (node: Redis): void => {
+  const once = (node: Redis): void => {
     if (watched.has(node)) return;
     watched.add(node);
-    node.on('close', listener);
+    watch(node);
   };
-  for (const node of cluster.nodes('all')) watch(node);
-  cluster.on('+node', watch);
+  for (const node of cluster.nodes('all')) once(node);
+  cluster.on('+node', once);
 }
 
 /** Close politely when connected, at once otherwise. Never throws. */

@@ -295,6 +295,12 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
           `partition ${p}: every event held, reported lost or dropped`,
         );
       }
+      for (let p = 0; p < P; p++) {
+        // Besides the loss: at most one outage report per sink (a node down fails every second).
+        const others = sinks.reports[p]!.filter((e) => e.code !== ErrorCode.RedisDataLost);
+        assert.ok(others.length <= 1, `partition ${p}: ${others.map((e) => e.message).join('; ')}`);
+        for (const e of others) assert.equal(e.code, ErrorCode.RedisUnavailable);
+      }
       for (const p of hit) {
         const [report, ...more] = dataLost(p);
         assert.equal(more.length, 0, `partition ${p}: one loss report`);

@@ -100,6 +100,7 @@ test('keySlot: CRC16/XMODEM mod 16384 of the key, or of its hash tag', () => {
   assert.equal(keySlot('{a}{b}'), keySlot('a'));
   assert.equal(keySlot('x{a}'), keySlot('a'));
   assert.equal(keySlot('{polygon:stocks:3}:dead'), keySlot('{polygon:stocks:3}'));
+  assert.equal(keySlot('{polygon:stocks}:dead'), keySlot('polygon:stocks'));
   for (const key of ['', 'polygon:stocks', 'café', '𝄞']) {
     const slot = keySlot(key);
     assert.ok(Number.isInteger(slot) && slot >= 0 && slot < 16384, key);

@@ -11,6 +11,7 @@ import { deadLetterKeyOf } from '../partition-keys.js';
 import { duration, fn, integer, invalidOption, plainObject, string } from '../../validate.js';
 
 export interface ReadStreamOptions {
+  /** As RedisSink's: `redis://…`, `rediss://…` or `redis+cluster://host:port[,…]`. */
   url: string;
   /** Stream key (the sink's `key`, e.g. `polygon:stocks`). */
   key: string;
