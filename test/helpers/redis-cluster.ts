@@ -66,7 +66,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       const deadline = Date.now() + READY_TIMEOUT_MS;
       for (;;) {
         const infos = await Promise.all(
-          nodes.map((n) => cluster.cli(n.port, 'CLUSTER', 'INFO').catch((err: Error) => err.message)),
+          nodes.map((n) =>
+            cluster.cli(n.port, 'CLUSTER', 'INFO').catch((err: Error) => err.message),
+          ),
         );
         const ok = infos.every(
           (i) => /cluster_state:ok/.test(i) && /cluster_slots_ok:16384/.test(i),
