@@ -4,8 +4,10 @@
  * `{polygon:stocks:p}` spread over the nodes, a consumer group reading every event once, and one
  * node killed (SIGKILL) and started again without its data: only the sinks and readers of the
  * partitions that node holds report the loss (REDIS_DATA_LOST) and re-create their group
- * (REDIS_GROUP_RECREATED). Also: the key slot we compute against CLUSTER KEYSLOT, and poison
- * entries dead-lettered both in the stream's slot and, for the default key, across two slots.
+ * (REDIS_GROUP_RECREATED). Also: the key slot we compute against CLUSTER KEYSLOT, the run id
+ * read on the node owning each key, poison
+ * entries dead-lettered both in the stream's slot and, for the default key, across two slots;
+ * and the CLI's `stream --sink redis+cluster://…` (dist/ built first).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +25,7 @@ import {
   type RedisCluster,
 } from '../helpers/redis-cluster.js';
 import { waitFor } from '../helpers/redis-stream.js';
+import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 
 const cluster = requireRedisCluster();
 const T = { timeout: 30_000, skip: cluster.skip };
@@ -44,6 +47,7 @@ before(async () => {
 });
 
 after(async () => {
+  killAll();
   admin?.disconnect();
   await c?.dispose();
 });
@@ -367,4 +371,22 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
       assert.deepEqual(JSON.parse(fields[fields.indexOf('data') + 1]!), { not: 'an event' });
     });
   }
+
+  test(
+    'the CLI: stream --sink redis+cluster://… writes every event to the cluster',
+    T,
+    async () => {
+      const r = await spawnNode(
+        [CLI, 'stream', '--sink', c.url, '--stream-key', 'cli:{cluster}', '-n', '300', '-q'],
+        { timeoutMs: 25_000 },
+      ).result;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /publishing to Redis stream cli:stocks at redis\+cluster:\/\/127\.0\.0\.1:/,
+      );
+      assert.match(r.stderr, /^sink: 300 written, 0 lost, 0 dropped$/m);
+      assert.equal(await admin.xlen('cli:stocks'), 300);
+    },
+  );
 });
