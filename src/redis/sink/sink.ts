@@ -310,8 +310,9 @@ export class RedisSink extends EventEmitter {
   }
 
   /**
-   * After a (re)connect, before writing: did Redis come back empty or rolled back? Count and
-   * report what it no longer holds of what the sink wrote, then let writing go on.
+   * After a (re)connect (or a lost Cluster node connection), before writing: did Redis come back
+   * empty or rolled back? Count and report what it no longer holds of what the sink wrote, then
+   * let writing go on.
    */
   async #verify(client: BatchClient): Promise<void> {
     if (this.#verifying) return;
