@@ -116,13 +116,22 @@ export function redactUrlText(text: string, secret: string | undefined): string 
   return redactText(redactText(masked, secret), encodeURIComponent(secret));
 }
 
-/** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`. Never throws. */
+/**
+ * `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`. Never throws. A
+ * `scheme://…` text that is no WHATWG URL (a cluster URL's `host:port,host:port`) has what lies
+ * between the first `:` of its user info and the last `@` masked; anything else is not shown.
+ */
 export function redactUrlPassword(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = MASK;
     return u.toString();
   } catch {
-    return '<unparseable URL>';
+    const m = /^([a-z][a-z\d+.-]*:\/\/)(.*)@(.*)$/is.exec(url);
+    if (!m) return /^[a-z][a-z\d+.-]*:\/\/[^\s]*$/i.test(url) ? url : '<unparseable URL>';
+    const [, scheme, userinfo, rest] = m;
+    const colon = userinfo!.indexOf(':');
+    if (colon < 0) return url;
+    return `${scheme}${userinfo!.slice(0, colon + 1)}${MASK}@${rest}`;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { MAX_TIMER_MS } from '../validate.js';
+import { checkRedisUrl } from '../redis/open-redis.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 
 /** A mistake in how the CLI was called: the message names the flag; exit code 2. */
@@ -175,20 +176,20 @@ export function collectList(text: string, previous: string[] | undefined): strin
   return [...(previous ?? []), ...items];
 }
 
-/** `--sink`: a redis:// or rediss:// URL (shown without its password when refused). */
+/**
+ * `--sink`: a redis:// or rediss:// URL, or a redis+cluster:// one for a Redis Cluster (shown
+ * without its password when refused).
+ */
 export function parseRedisUrl(text: string): string {
-  let protocol = '';
+  const url = text.trim();
   try {
-    protocol = new URL(text.trim()).protocol;
+    checkRedisUrl(url, '--sink');
   } catch {
-    // not a URL
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
     throw new InvalidArgumentError(
-      'Expected a Redis URL: redis://[:password@]host:port[/db] (or rediss:// for TLS).',
+      'Expected a Redis URL: redis://[:password@]host:port[/db] (or rediss:// for TLS), or redis+cluster://[:password@]host:port[,host:port…] for a Redis Cluster.',
     );
   }
-  return text.trim();
+  return url;
 }
 
 /**

@@ -117,7 +117,7 @@ function addStreamOptions(cmd: Command): Command {
   for (const option of [
     new Option(
       '--sink <url>',
-      'also publish every data event to Redis: redis://[:pw@]host:port[/db]',
+      'also publish every data event to Redis: redis://[:pw@]host:port[/db], or redis+cluster://[:pw@]host:port[,host:port…]',
     ).argParser(parseRedisUrl),
     new Option(
       '--stream-key <key>',

@@ -172,12 +172,12 @@ const CASES: [string, () => unknown, RegExp][] = [
   [
     'RedisSink url with a password and the wrong scheme',
     () => new RedisSink({ url: 'http://:hunter2@127.0.0.1:1', cluster: 'stocks' }),
-    /^RedisSink: url must be a redis:\/\/ or rediss:\/\/ URL \(got "http:\/\/:\*\*\*@127\.0\.0\.1:1\/"\)$/,
+    /^RedisSink: url must be a redis:\/\/ or rediss:\/\/ URL, or redis\+cluster:\/\/host:port\[,host:port…\] \(got "http:\/\/:\*\*\*@127\.0\.0\.1:1\/"\)$/,
   ],
   [
     'readStream url: 5',
     () => readStream({ url: 5 as never, key: 'k', group: 'g', consumer: 'c' }),
-    /^readStream: url must be a redis:\/\/ or rediss:\/\/ URL \(got 5\)$/,
+    /^readStream: url must be a redis:\/\/ or rediss:\/\/ URL, or redis\+cluster:\/\/host:port\[,host:port…\] \(got 5\)$/,
   ],
   [
     'RedisSink(null)',

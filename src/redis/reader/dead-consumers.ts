@@ -4,7 +4,7 @@
  * consumer that reads between the two cannot lose the entries it was just handed (DELCONSUMER
  * drops a consumer's pending entries). The caller's own consumer is never removed.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../open-redis.js';
 
 const REMOVE_IDLE = `
 local removed = {}

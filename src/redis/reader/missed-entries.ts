@@ -13,7 +13,7 @@
  * by XDEL ahead of the group): then the answer is 'unknown' when something was deleted ahead of
  * the group. Before 7.0 none of these fields exist and the answer is 'unsupported'.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../open-redis.js';
 
 /** Counting unread entries with XRANGE costs a reply this long at most. */
 export const MAX_COUNTED_UNREAD = 1_000;

@@ -17,7 +17,7 @@
  * batches in the order they were read (no order across partitions). A worker waits for new entries
  * with a blocking XREAD on its own connection (XREADGROUP cannot block inside a script).
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../open-redis.js';
 import type { PolygonStreamError } from '../../errors.js';
 import { deadLetterKeyOf, partitionKey } from '../partition-keys.js';
 import { deadLetter } from './dead-letter.js';
@@ -35,8 +35,8 @@ import {
   MissedReports,
   poisonEntry,
   redisFailed,
-  runIdOf,
 } from './reader-reports.js';
+import { runIdOf } from '../run-id.js';
 
 type RawEntry = [id: string, fields: string[] | null];
 type ReadReply = ['lost'] | ['read', RawEntry[]] | ['idle', string];
@@ -88,8 +88,8 @@ export class PartitionReader<E> {
   #timer: NodeJS.Timeout | undefined;
   /** Per partition stream: what its group missed, reported. */
   readonly #missed = new Map<string, MissedReports>();
-  /** Redis's run_id when last asked: a different one means it restarted. */
-  #runId: string | undefined;
+  /** Per partition stream, the run_id of the server holding it when last asked (a Cluster node). */
+  readonly #runIds = new Map<string, string>();
 
   constructor(
     settings: ReaderSettings,
@@ -120,10 +120,12 @@ export class PartitionReader<E> {
       cmd.defineCommand('polygonPartitionRead', { numberOfKeys: 2, lua: READ });
       cmd.defineCommand('polygonPartitionTakeOver', { numberOfKeys: 2, lua: TAKE_OVER });
       if (this.#stopped) return;
-      this.#runId = await runIdOf(cmd);
       // Every partition's group from now on, not from when a consumer first takes the partition.
       for (let p = 0; p < this.#s.partitions; p++) {
-        await this.#createGroup(partitionKey(this.#s.key, p, this.#s.partitions), this.#s.start);
+        const key = partitionKey(this.#s.key, p, this.#s.partitions);
+        await this.#createGroup(key, this.#s.start);
+        const runId = await runIdOf(cmd, key);
+        if (runId !== undefined) this.#runIds.set(key, runId);
       }
       const leases = (this.#leases = new PartitionLeases(cmd, this.#s, (p, taking) =>
         this.#start(p, taking),
@@ -275,9 +277,10 @@ export class PartitionReader<E> {
   async #recreateGroup(key: string): Promise<void> {
     if (!(await this.#createGroup(key, '0'))) return;
     this.#missedOf(key).reset();
-    const runId = await runIdOf(this.#cmd!).catch(() => undefined);
-    const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
-    this.#runId = runId ?? this.#runId;
+    const runId = await runIdOf(this.#cmd!, key).catch(() => undefined);
+    const before = this.#runIds.get(key);
+    const restarted = runId !== undefined && before !== undefined && runId !== before;
+    if (runId !== undefined) this.#runIds.set(key, runId);
     this.#report(groupRecreated(key, this.#s.group, restarted));
   }
 

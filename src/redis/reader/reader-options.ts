@@ -7,6 +7,7 @@
  */
 import type { PolygonStreamError } from '../../errors.js';
 import { checkRedisUrl } from '../open-redis.js';
+import { deadLetterKeyOf } from '../partition-keys.js';
 import {
   duration,
   fn,
@@ -21,6 +22,7 @@ import {
 export const DEFAULT_LEASE_MS = 3_000;
 
 export interface ReadStreamOptions {
+  /** As RedisSink's: `redis://…`, `rediss://…` or `redis+cluster://host:port[,…]`. */
   url: string;
   /** Stream key (the sink's `key`, e.g. `polygon:stocks`). */
   key: string;
@@ -111,7 +113,7 @@ export function readerSettings(given: ReadStreamOptions): ReaderSettings {
   }
   const deadLetterKey =
     options.deadLetterKey === undefined
-      ? `${options.key}:dead`
+      ? deadLetterKeyOf(options.key)
       : string('readStream', 'deadLetterKey', options.deadLetterKey);
   if (deadLetterKey.length === 0 || deadLetterKey === options.key) {
     throw invalidOption(

@@ -3,18 +3,16 @@
  * and the Redis replies it tells apart, shared by the one-stream reader (reader.ts) and the
  * partitioned one (partition-reader.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../open-redis.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 
-/** NOGROUP: the group (or its stream) does not exist. */
+/**
+ * NOGROUP: the group (or its stream) does not exist; or "no such key" (XINFO, in a script too): the
+ * stream is gone, its groups with it (a Redis, or the Cluster node holding it, restarted between
+ * two commands).
+ */
 export function isNoGroup(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOGROUP');
-}
-
-/** INFO server's run_id: a new one each time redis-server starts. */
-export async function runIdOf(cmd: Redis): Promise<string | undefined> {
-  const info = await cmd.info('server');
-  return /^run_id:(\w+)/m.exec(info)?.[1];
+  return err instanceof Error && /^(NOGROUP|ERR no such key)/.test(err.message);
 }
 
 export function redisFailed(err: unknown): PolygonStreamError {

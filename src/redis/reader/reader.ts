@@ -18,10 +18,10 @@
  * `partitions` > 1 the reading is partition-reader.ts's: per-symbol order through leases.
  */
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
-import { closeRedis, openRedis } from '../open-redis.js';
+import { closeRedis, openRedis, type RedisConnection as Redis } from '../open-redis.js';
+import { runIdOf } from '../run-id.js';
 import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
@@ -36,7 +36,6 @@ import {
   MissedReports,
   poisonEntry,
   redisFailed,
-  runIdOf,
 } from './reader-reports.js';
 import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
 
@@ -135,7 +134,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
       await this.#createGroup(cmd, this.#s.start);
-      this.#runId = await runIdOf(cmd);
+      this.#runId = await runIdOf(cmd, this.#s.key);
       let nextClaim = 0;
       let nextCheck = 0;
       while (!this.#stopped) {
@@ -210,7 +209,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     const { key, group } = this.#s;
     this.#missed.reset();
     if (!(await this.#createGroup(cmd, '0'))) return;
-    const runId = await runIdOf(cmd).catch(() => undefined);
+    const runId = await runIdOf(cmd, this.#s.key).catch(() => undefined);
     const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
     this.#runId = runId ?? this.#runId;
     this.#report(groupRecreated(key, group, restarted));

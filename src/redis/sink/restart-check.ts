@@ -1,13 +1,14 @@
 /**
- * What the sink checks after every (re)connect, before writing again: the server's run id (it
- * changes when Redis restarts) and the stream's last-generated id ('0-0' when the stream is missing:
+ * What the sink checks after every (re)connect, before writing again: the run id of the server
+ * holding the stream (it changes when that server restarts; on a Cluster, the node owning the key) and the stream's last-generated id ('0-0' when the stream is missing:
  * Redis came back empty, or the stream was deleted or re-created empty). A last id behind the
  * sink's own means Redis no longer holds what the sink wrote after it: REDIS_DATA_LOST, counted by
  * the WrittenLog. (Exact when the sink is the stream's only writer: another writer's later entries
  * would hide a rollback.)
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../open-redis.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
+import { runIdOf } from '../run-id.js';
 import { compareStreamIds } from '../stream-id.js';
 import type { WrittenLog } from './written-log.js';
 
@@ -18,19 +19,18 @@ export interface StreamState {
 }
 
 export async function readStreamState(client: Redis, key: string): Promise<StreamState> {
-  const [info, stream] = await Promise.all([
-    client.info('server'),
+  const [runId, stream] = await Promise.all([
+    runIdOf(client, key),
     client.call('XINFO', 'STREAM', key).catch((err: unknown) => {
       if (err instanceof Error && /no such key/i.test(err.message)) return undefined;
       throw err;
     }),
   ]);
-  const runId = /^run_id:(\S+)/m.exec(info)?.[1] ?? '';
-  if (!Array.isArray(stream)) return { runId, lastId: '0-0', length: 0 };
+  if (!Array.isArray(stream)) return { runId: runId ?? '', lastId: '0-0', length: 0 };
   const fields = new Map<string, unknown>();
   for (let i = 0; i + 1 < stream.length; i += 2) fields.set(String(stream[i]), stream[i + 1]);
   return {
-    runId,
+    runId: runId ?? '',
     lastId: String(fields.get('last-generated-id') ?? '0-0'),
     length: Number(fields.get('length') ?? 0),
   };

@@ -8,7 +8,7 @@ import { stderrLogger, type WarnLogger } from '../report.js';
 import { duration, fn, integer, invalidOption, plainObject, string } from '../../validate.js';
 
 export interface RedisSinkOptions {
-  /** `redis://[:password@]host:port[/db]`. */
+  /** `redis://[:password@]host:port[/db]`, `rediss://` (TLS), or `redis+cluster://host:port[,…]`. */
   url: string;
   /** Filled into `{cluster}` in `streamKey`. */
   cluster?: string;

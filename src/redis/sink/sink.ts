@@ -18,10 +18,15 @@
  * RedisSink per partition stream (partitioned-sink.ts).
  */
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
-import { closeRedis, isTransient, openRedis } from '../open-redis.js';
+import {
+  closeRedis,
+  isTransient,
+  onNodeClose,
+  openRedis,
+  type RedisConnection as Redis,
+} from '../open-redis.js';
 import { encodeEntries } from './encode-entries.js';
 import { FrameQueue } from './frame-queue.js';
 import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
@@ -94,6 +99,10 @@ export class RedisSink extends EventEmitter {
   #trimming = false;
   /** Redis checked since the last (re)connect: writing may go on. */
   #verified = false;
+  /** Bumped by every lost connection (a Cluster's: to any node): a check begun before proves nothing. */
+  #lostConnections = 0;
+  /** A check is running: at most one at a time (it checks again when it proved nothing). */
+  #verifying = false;
   #runId: string | undefined;
   #closed = false;
   #final = false;
@@ -139,6 +148,7 @@ export class RedisSink extends EventEmitter {
     client.defineCommand('polygonTrimHandled', { numberOfKeys: 1, lua: TRIM_HANDLED });
     client.on('ready', () => this.#onReady());
     client.on('close', () => this.#onClose());
+    onNodeClose(client, () => this.#onNodeClose());
     this.#client = client;
     if (this.#final) {
       client.disconnect();
@@ -330,19 +340,31 @@ export class RedisSink extends EventEmitter {
   }
 
   /**
-   * After a (re)connect, before writing: did Redis come back empty or rolled back? Count and
-   * report what it no longer holds of what the sink wrote, then let writing go on.
+   * After a (re)connect (or a lost Cluster node connection), before writing: did Redis come back
+   * empty or rolled back? Count and report what it no longer holds of what the sink wrote, then
+   * let writing go on.
    */
   async #verify(client: BatchClient): Promise<void> {
+    if (this.#verifying) return;
+    this.#verifying = true;
+    const lost = this.#lostConnections;
     let state;
     try {
+      // A write in flight (to a Cluster node that stayed up) would land after the stream was read.
+      await Promise.all(this.#inflight.map((batch) => batch.done));
       state = await readStreamState(client, this.key);
     } catch {
       // Lost again (or refused): the next 'ready' checks again; until then nothing is written.
       if (this.#connected) this.#retryVerify(client);
       return;
+    } finally {
+      this.#verifying = false;
     }
     if (this.#final || client !== this.#client) return;
+    if (lost !== this.#lostConnections) {
+      this.#retryVerify(client);
+      return;
+    }
     const loss = checkForLoss(this.key, state, this.#runId, this.#log);
     this.#runId = state.runId;
     if (loss) {
@@ -406,7 +428,22 @@ export class RedisSink extends EventEmitter {
     if (this.#client) void this.#verify(this.#client);
   }
 
+  /**
+   * Cluster: one node's connection closed while the cluster stays up. The node may come back as a
+   * server that lost its data: stop writing and check the stream (on the node owning it) again.
+   */
+  #onNodeClose(): void {
+    if (!this.#connected || this.#final || !this.#client) return;
+    this.#lostConnections++;
+    if (this.#verified) {
+      this.#verified = false;
+      this.#outageReported = false;
+    }
+    this.#retryVerify(this.#client);
+  }
+
   #onClose(): void {
+    this.#lostConnections++;
     if (!this.#connected) return;
     this.#connected = false;
     this.emit('disconnect');

@@ -1,0 +1,392 @@
+/**
+ * The Redis sink and reader on a real three-node Redis Cluster (test/helpers/redis-cluster.ts:
+ * three `redis-server --cluster-enabled yes` on loopback, no persistence): partition streams
+ * `{polygon:stocks:p}` spread over the nodes, a consumer group reading every event once, and one
+ * node killed (SIGKILL) and started again without its data: only the sinks and readers of the
+ * partitions that node holds report the loss (REDIS_DATA_LOST) and re-create their group
+ * (REDIS_GROUP_RECREATED). Also: the key slot we compute against CLUSTER KEYSLOT, the run id
+ * read on the node owning each key, poison
+ * entries dead-lettered both in the stream's slot and, for the default key, across two slots;
+ * and the CLI's `stream --sink redis+cluster://…` (dist/ built first).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Cluster } from 'ioredis';
+import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
+import type { WireEvent } from '../../src/protocol/codec.js';
+import { RedisSink, StreamReader, type RedisSinkStats } from '../../src/redis/index.js';
+import { keySlot } from '../../src/redis/key-slot.js';
+import { closeRedis, openRedis } from '../../src/redis/open-redis.js';
+import { runIdOf } from '../../src/redis/run-id.js';
+import { deadLetterKeyOf, partitionKey, partitionOf } from '../../src/redis/partition-keys.js';
+import {
+  requireRedisCluster,
+  startRedisCluster,
+  type RedisCluster,
+} from '../helpers/redis-cluster.js';
+import { waitFor } from '../helpers/redis-stream.js';
+import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
+
+const cluster = requireRedisCluster();
+const T = { timeout: 30_000, skip: cluster.skip };
+const P = 6;
+const KEY = 'polygon:stocks';
+const SYMBOLS = Array.from({ length: 24 }, (_, i) => `S${i}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let c: RedisCluster;
+let admin: Cluster;
+
+before(async () => {
+  if (cluster.skip) return;
+  c = await startRedisCluster();
+  admin = new Cluster(
+    c.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+    { clusterNodeRetryStrategy: () => 100 },
+  );
+});
+
+after(async () => {
+  killAll();
+  admin?.disconnect();
+  await c?.dispose();
+});
+
+/** The port of the node that holds `key`, asked of the nodes themselves (the others say MOVED). */
+async function ownerOf(key: string): Promise<number> {
+  for (const n of c.nodes) {
+    const reply = await c.cli(n.port, 'XLEN', key);
+    if (/^\d+\s*$/.test(reply)) return n.port;
+  }
+  throw new Error(`no node answered XLEN ${key}`);
+}
+
+/** Trade `q` of symbol SYMBOLS[q % 24]. */
+function trade(q: number): WireEvent {
+  return { ev: 'T', sym: SYMBOLS[q % SYMBOLS.length], p: 1, s: 1, t: 1e12 + q, q };
+}
+
+/** One RedisSink per partition stream, fed each frame's events of that partition, in order. */
+class PartitionSinks {
+  readonly sinks: RedisSink[];
+  readonly reports: PolygonStreamError[][];
+  readonly given: number[] = new Array<number>(P).fill(0);
+  constructor(prefix: string) {
+    this.reports = Array.from({ length: P }, () => []);
+    this.sinks = Array.from(
+      { length: P },
+      (_, p) =>
+        new RedisSink({
+          url: c.url,
+          streamKey: partitionKey(prefix, p, P),
+          batchSize: 200,
+          trimIntervalMs: 0,
+          onError: (err) => this.reports[p]!.push(err),
+        }),
+    );
+  }
+  connect(): Promise<void[]> {
+    return Promise.all(this.sinks.map((s) => s.connect()));
+  }
+  write(events: WireEvent[]): void {
+    const parts = this.sinks.map((): WireEvent[] => []);
+    for (const e of events) parts[partitionOf(e['sym'] as string, P)]!.push(e);
+    parts.forEach((part, p) => {
+      this.given[p]! += part.length;
+      this.sinks[p]!.writeFrame(part);
+    });
+  }
+  close(): Promise<void[]> {
+    return Promise.all(this.sinks.map((s) => s.close()));
+  }
+  stats(): RedisSinkStats[] {
+    return this.sinks.map((s) => s.stats());
+  }
+}
+
+/** One reader per partition (group `g`), collecting what it is handed (and a loop's failure). */
+function readAll(prefix: string, reports: PolygonStreamError[][]) {
+  const got: WireEvent[][] = Array.from({ length: P }, () => []);
+  const failures: unknown[] = [];
+  const readers = Array.from({ length: P }, (_, p) => {
+    const reader = new StreamReader({
+      url: c.url,
+      key: partitionKey(prefix, p, P),
+      group: 'g',
+      consumer: `w${p}`,
+      start: '0',
+      blockMs: 100,
+      onError: (err) => reports[p]!.push(err),
+    });
+    const done = (async () => {
+      for await (const e of reader) got[p]!.push(e);
+    })().catch((err: unknown) => {
+      failures.push(err);
+    });
+    return { reader, done };
+  });
+  return {
+    got,
+    failures,
+    total: () => got.reduce((n, g) => n + g.length, 0),
+    async stop() {
+      for (const r of readers) r.reader.stop();
+      await Promise.all(readers.map((r) => r.done));
+    },
+  };
+}
+
+/** The q's a stream holds, in stream order (admin through the cluster). */
+async function held(key: string): Promise<number[]> {
+  const entries = await admin.xrange(key, '-', '+');
+  return entries.map(([, f]) => (JSON.parse(f[f.indexOf('data') + 1]!) as { q: number }).q);
+}
+
+/** Within each symbol, the q's increase (one consumer per partition keeps its order). */
+function assertSymbolOrder(events: WireEvent[], where: string): void {
+  const last = new Map<string, number>();
+  for (const e of events) {
+    const sym = e['sym'] as string;
+    const q = e['q'] as number;
+    assert.ok(q > (last.get(sym) ?? -1), `${where}: ${sym} ${q} after ${last.get(sym)}`);
+    last.set(sym, q);
+  }
+}
+
+describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
+  test('keySlot agrees with CLUSTER KEYSLOT, hash tags included', T, async () => {
+    const keys = [
+      KEY,
+      deadLetterKeyOf(KEY),
+      ...Array.from({ length: P }, (_, p) => partitionKey(KEY, p, P)),
+      deadLetterKeyOf(partitionKey(KEY, 3, P)),
+      '{}x',
+      '{x}{y}',
+      'a{}b{c}',
+      'café:€:𝄞',
+      '',
+    ];
+    for (const key of keys) {
+      const server = Number(await c.cli(c.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', key));
+      assert.equal(keySlot(key), server, key);
+    }
+    assert.equal(
+      keySlot(partitionKey(KEY, 3, P)),
+      keySlot(deadLetterKeyOf(partitionKey(KEY, 3, P))),
+    );
+    assert.notEqual(keySlot(KEY), keySlot(deadLetterKeyOf(KEY)));
+  });
+
+  test('the run id of a key is that of the node holding it', T, async () => {
+    const client = await openRedis(c.url, { name: 'test', queueing: 'none' });
+    try {
+      const ports = new Set<number>();
+      for (let p = 0; p < P; p++) {
+        const key = partitionKey(KEY, p, P);
+        const port = await ownerOf(key);
+        ports.add(port);
+        const info = await c.cli(port, 'INFO', 'server');
+        assert.equal(await runIdOf(client, key), /^run_id:(\w+)/m.exec(info)?.[1], key);
+      }
+      assert.ok(ports.size >= 2);
+    } finally {
+      await closeRedis(client);
+    }
+  });
+
+  test(
+    'six partition streams over the nodes; a group reads every event once, in symbol order',
+    T,
+    async () => {
+      const prefix = 'spread';
+      const sinks = new PartitionSinks(prefix);
+      const readerReports: PolygonStreamError[][] = Array.from({ length: P }, () => []);
+      const reading = readAll(prefix, readerReports);
+      const N = 6_000;
+      try {
+        await sinks.connect();
+        for (let q = 0; q < N; q += 100) {
+          sinks.write(Array.from({ length: 100 }, (_, k) => trade(q + k)));
+        }
+        await waitFor('every event read', () => reading.total() >= N, 15_000);
+        await sleep(200); // anything more (a duplicate) would arrive now
+      } finally {
+        await reading.stop();
+        await sinks.close();
+      }
+
+      const owners = new Set(await Promise.all(sinks.sinks.map((s) => ownerOf(s.key))));
+      assert.ok(owners.size >= 2, `partitions on ${owners.size} node(s)`);
+      const got = reading.got.flat().map((e) => e['q'] as number);
+      assert.equal(got.length, N, 'each event once');
+      assert.deepEqual(
+        [...new Set(got)].sort((a, b) => a - b),
+        Array.from({ length: N }, (_, q) => q),
+      );
+      reading.got.forEach((events, p) => {
+        assertSymbolOrder(events, `partition ${p}`);
+        for (const e of events) assert.equal(partitionOf(e['sym'] as string, P), p);
+      });
+      for (const [p, s] of sinks.stats().entries()) {
+        assert.equal(s.written, sinks.given[p], `partition ${p} written`);
+        assert.equal(s.dropped, 0);
+      }
+      assert.deepEqual(sinks.reports.flat(), []);
+      assert.deepEqual(readerReports.flat(), []);
+      assert.deepEqual(reading.failures, []);
+    },
+  );
+
+  test(
+    'a node killed and started without its data: its partitions report the loss, the rest go on',
+    T,
+    async () => {
+      const prefix = 'restart';
+      const sinks = new PartitionSinks(prefix);
+      const readerReports: PolygonStreamError[][] = Array.from({ length: P }, () => []);
+      const reading = readAll(prefix, readerReports);
+      let q = 0;
+      let writer: NodeJS.Timeout | undefined;
+      let holds: number[][];
+      let hit: number[];
+      let spared: number[];
+      try {
+        await sinks.connect();
+        const owners = await Promise.all(sinks.sinks.map((s) => ownerOf(s.key)));
+        const victim = c.nodes.find((n) => n.port === owners[0])!;
+        hit = owners.flatMap((port, p) => (port === victim.port ? [p] : []));
+        spared = owners.flatMap((port, p) => (port === victim.port ? [] : [p]));
+        assert.ok(spared.length > 0, 'some partitions live on the other nodes');
+        writer = setInterval(() => sinks.write(Array.from({ length: 20 }, () => trade(q++))), 5);
+        await sleep(600);
+        await victim.stop({ save: false });
+        await sleep(1_000);
+        await victim.start();
+        await c.waitReady();
+        await sleep(800);
+        clearInterval(writer);
+        await sinks.close();
+        const streams = await Promise.all(sinks.sinks.map((s) => held(s.key)));
+        holds = streams;
+        await waitFor(
+          'the readers to reach the end',
+          () => {
+            const read = reading.got.map((g) => new Set(g.map((e) => e['q'] as number)));
+            return streams.every((h, p) => h.every((x) => read[p]!.has(x)));
+          },
+          10_000,
+        );
+      } finally {
+        clearInterval(writer);
+        await reading.stop();
+        await sinks.close();
+      }
+
+      const stats = sinks.stats();
+      const dataLost = (p: number) =>
+        sinks.reports[p]!.filter((e) => e.code === ErrorCode.RedisDataLost);
+      const recreated = (p: number) =>
+        readerReports[p]!.filter((e) => e.code === ErrorCode.RedisGroupRecreated);
+      assert.deepEqual(reading.failures, []);
+      for (let p = 0; p < P; p++) {
+        const s = stats[p]!;
+        const distinct = new Set(holds[p]).size;
+        assert.equal(s.buffered, 0);
+        assert.equal(s.written, distinct, `partition ${p}: written = what its stream holds`);
+        assert.equal(
+          distinct + s.lost.restart + s.dropped,
+          sinks.given[p],
+          `partition ${p}: every event held, reported lost or dropped`,
+        );
+      }
+      for (let p = 0; p < P; p++) {
+        // Besides the loss: at most one outage report per sink (a node down fails every second).
+        const others = sinks.reports[p]!.filter((e) => e.code !== ErrorCode.RedisDataLost);
+        assert.ok(others.length <= 1, `partition ${p}: ${others.map((e) => e.message).join('; ')}`);
+        for (const e of others) assert.equal(e.code, ErrorCode.RedisUnavailable);
+      }
+      for (const p of hit) {
+        const [report, ...more] = dataLost(p);
+        assert.equal(more.length, 0, `partition ${p}: one loss report`);
+        assert.ok(stats[p]!.lost.restart > 0, `partition ${p} lost what it had written`);
+        assert.equal(report?.details.lost, stats[p]!.lost.restart);
+        assert.equal(report?.details.restarted, true, 'the run id of the node holding it changed');
+        assert.equal(recreated(p).length, 1, `partition ${p}: group re-created once`);
+        assert.equal(recreated(p)[0]!.details.redisRestarted, true);
+      }
+      for (const p of spared) {
+        assert.deepEqual(dataLost(p), [], `partition ${p} lost nothing`);
+        assert.equal(stats[p]!.lost.restart, 0);
+        assert.equal(stats[p]!.dropped, 0);
+        assert.deepEqual(recreated(p), []);
+      }
+    },
+  );
+
+  for (const key of [KEY, partitionKey(KEY, 3, P)]) {
+    const slots = keySlot(key) === keySlot(deadLetterKeyOf(key)) ? 'one slot' : 'two slots';
+    test(`a poison entry of ${key} goes to ${deadLetterKeyOf(key)} (${slots})`, T, async () => {
+      const good = (q: number) => ['ev', 'T', 'sym', 'AAPL', 'data', JSON.stringify(trade(q))];
+      const ids = [
+        await admin.xadd(key, '*', ...good(1)),
+        await admin.xadd(key, '*', 'not', 'an event'),
+        await admin.xadd(key, '*', ...good(2)),
+      ];
+      const reports: PolygonStreamError[] = [];
+      const got: WireEvent[] = [];
+      const reader = new StreamReader({
+        url: c.url,
+        key,
+        group: 'dl',
+        consumer: 'w',
+        start: '0',
+        blockMs: 100,
+        onError: (err) => reports.push(err),
+      });
+      const done = (async () => {
+        for await (const e of reader) got.push(e);
+      })();
+      try {
+        await waitFor('both events', () => got.length === 2);
+        await waitFor('nothing pending', async () => {
+          const [pending] = (await admin.xpending(key, 'dl')) as [number];
+          return pending === 0;
+        });
+      } finally {
+        reader.stop();
+        await done;
+      }
+      assert.deepEqual(
+        got.map((e) => e['q']),
+        [1, 2],
+      );
+      assert.deepEqual(
+        reports.map((e) => e.code),
+        [ErrorCode.RedisPoisonEntry],
+      );
+      const dead = await admin.xrange(deadLetterKeyOf(key), '-', '+');
+      assert.equal(dead.length, 1);
+      const fields = dead[0]![1];
+      assert.equal(fields[fields.indexOf('id') + 1], ids[1]);
+      assert.deepEqual(JSON.parse(fields[fields.indexOf('data') + 1]!), { not: 'an event' });
+    });
+  }
+
+  test(
+    'the CLI: stream --sink redis+cluster://… writes every event to the cluster',
+    T,
+    async () => {
+      const r = await spawnNode(
+        [CLI, 'stream', '--sink', c.url, '--stream-key', 'cli:{cluster}', '-n', '300', '-q'],
+        { timeoutMs: 25_000 },
+      ).result;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /publishing to Redis stream cli:stocks at redis\+cluster:\/\/127\.0\.0\.1:/,
+      );
+      assert.match(r.stderr, /^sink: 300 written, 0 lost, 0 dropped$/m);
+      assert.equal(await admin.xlen('cli:stocks'), 300);
+    },
+  );
+});
