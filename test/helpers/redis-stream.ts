@@ -2,7 +2,7 @@
  * Shared by the Redis reader tests: events in the sink's entry format, written straight to a stream
  * (so a test controls exactly which entries exist), and polling Redis until a condition holds.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
 
@@ -50,7 +50,7 @@ export async function writeEvents(
  * Every event in `key`, in stream order (each entry decoded as the reader decodes it: entry format
  * v2, a batch of events, or the old one-event format); throws on an entry that is not events.
  */
-export async function streamEvents(admin: Redis, key: string): Promise<WireEvent[]> {
+export async function streamEvents(admin: Redis | Cluster, key: string): Promise<WireEvent[]> {
   const out: WireEvent[] = [];
   for (const [id, fields] of await admin.xrange(key, '-', '+')) {
     const decoded = decodeEntry<WireEvent>(fields);

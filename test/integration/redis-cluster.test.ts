@@ -24,7 +24,7 @@ import {
   startRedisCluster,
   type RedisCluster,
 } from '../helpers/redis-cluster.js';
-import { waitFor } from '../helpers/redis-stream.js';
+import { streamEvents, waitFor } from '../helpers/redis-stream.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 
 const cluster = requireRedisCluster();
@@ -138,8 +138,7 @@ function readAll(prefix: string, reports: PolygonStreamError[][]) {
 
 /** The q's a stream holds, in stream order (admin through the cluster). */
 async function held(key: string): Promise<number[]> {
-  const entries = await admin.xrange(key, '-', '+');
-  return entries.map(([, f]) => (JSON.parse(f[f.indexOf('data') + 1]!) as { q: number }).q);
+  return (await streamEvents(admin, key)).map((e) => e['q'] as number);
 }
 
 /** Within each symbol, the q's increase (one consumer per partition keeps its order). */
@@ -373,6 +372,82 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
   }
 
   test(
+    'RedisSink and readStream with partitions: three consumers share six partitions over the nodes; one stops, the others take its partitions; every event handled, each symbol in order',
+    T,
+    async () => {
+      const key = 'parted';
+      const reports: PolygonStreamError[] = [];
+      const sink = new RedisSink({
+        url: c.url,
+        streamKey: key,
+        partitions: P,
+        trimIntervalMs: 0,
+        onError: (err) => reports.push(err),
+      });
+      type Handled = { consumer: string; sym: string; q: number };
+      const log: Handled[] = [];
+      const consume = (consumer: string) => {
+        const ac = new AbortController();
+        const reader = new StreamReader({
+          url: c.url,
+          key,
+          group: 'g',
+          consumer,
+          partitions: P,
+          leaseMs: 600,
+          start: '0',
+          blockMs: 100,
+          signal: ac.signal,
+          onError: (err) => reports.push(err),
+        });
+        const done = (async () => {
+          for await (const e of reader) {
+            log.push({ consumer, sym: e['sym'] as string, q: e['q'] as number });
+          }
+        })();
+        return { ac, done };
+      };
+      const consumers = ['a', 'b', 'c'].map((name) => ({ name, ...consume(name) }));
+      const N = 6_000;
+      try {
+        await sink.connect();
+        for (let q = 0; q < N / 2; q += 100) {
+          sink.writeFrame(Array.from({ length: 100 }, (_, k) => trade(q + k)));
+        }
+        await waitFor('half the events handled', () => new Set(log.map((h) => h.q)).size >= N / 2);
+        // One consumer leaves (acknowledging what it handled); the others take its partitions.
+        consumers[0]!.ac.abort();
+        await consumers[0]!.done;
+        const handledByA = log.filter((h) => h.consumer === 'a').length;
+        for (let q = N / 2; q < N; q += 100) {
+          sink.writeFrame(Array.from({ length: 100 }, (_, k) => trade(q + k)));
+        }
+        await waitFor('every event handled', () => new Set(log.map((h) => h.q)).size >= N, 20_000);
+        assert.equal(log.filter((h) => h.consumer === 'a').length, handledByA, 'a handles no more');
+      } finally {
+        for (const x of consumers) x.ac.abort();
+        await Promise.all(consumers.map((x) => x.done));
+        await sink.close();
+      }
+      const owners = new Set(
+        await Promise.all(Array.from({ length: P }, (_, p) => ownerOf(partitionKey(key, p, P)))),
+      );
+      assert.ok(owners.size >= 2, `partitions on ${owners.size} node(s)`);
+      assert.equal(sink.stats().written, N);
+      assert.deepEqual(reports, []);
+      // Each symbol in order across consumers (it moves between them only when a partition does),
+      // every event exactly once (a consumer that stops cleanly acknowledges what it handled).
+      const last = new Map<string, number>();
+      for (const h of log) {
+        assert.ok(h.q > (last.get(h.sym) ?? -1), `${h.sym} ${h.q} after ${last.get(h.sym)}`);
+        last.set(h.sym, h.q);
+      }
+      assert.equal(log.length, N, 'each event once');
+      assert.ok(new Set(log.map((h) => h.consumer)).size === 3, 'all three consumers had a share');
+    },
+  );
+
+  test(
     'the CLI: stream --sink redis+cluster://… writes every event to the cluster',
     T,
     async () => {
@@ -386,7 +461,7 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
         /publishing to Redis stream cli:stocks at redis\+cluster:\/\/127\.0\.0\.1:/,
       );
       assert.match(r.stderr, /^sink: 300 written, 0 lost, 0 dropped$/m);
-      assert.equal(await admin.xlen('cli:stocks'), 300);
+      assert.equal((await streamEvents(admin, 'cli:stocks')).length, 300);
     },
   );
 });
