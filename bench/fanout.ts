@@ -1,6 +1,6 @@
 /**
- * `node --import tsx bench/fanout.ts [--events N] [--seconds S] [--consumers C] [--rate R]
- * [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with the same flags; `--long`
+ * `node --import tsx bench/fanout.ts [--events N] [--seconds S] [--consumers C] [--partitions P]
+ * [--rate R] [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with the same flags; `--long`
  * is accepted and changes nothing here):
  * the fan-out path end to end. The simulator (a child process, generating as fast as asked) feeds
  * a StreamClient here; every frame goes through a RedisSink into a private redis-server (entry
@@ -8,7 +8,10 @@
  * consumer group and read with `readStream`, which decodes each entry's batch. Measured: events/s
  * from the first publish to the last event handled by any consumer, and lost / duplicated events
  * by (symbol, sequence number) — the simulator's `q` rises per symbol, this process records every
- * (sym, q) the sink wrote, the consumers report every (sym, q) they got.
+ * (sym, q) the sink wrote, the consumers report every (sym, q) they got. With P partitions (default
+ * 8; 1 = one stream, no order promised) the sink spreads the symbols over P streams and the
+ * consumers share them through leases: each consumer must then see each symbol's events in order
+ * (counted as "out of order" otherwise).
  *
  * The baseline, measured first in the same run: the client alone, reading the same simulator the
  * same way with no sink. The row gives the end-to-end rate, its ratio to the client alone, and
@@ -24,6 +27,7 @@ import { Redis } from 'ioredis';
 import { StreamClient, type WireEvent } from '../src/index.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { readStream, RedisSink, type RedisSinkOptions } from '../src/redis/index.js';
+import { leaseKeyOf, partitionKey } from '../src/redis/partition-keys.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis.js';
 
 const { values } = parseArgs({
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     events: { type: 'string' },
     seconds: { type: 'string' },
     consumers: { type: 'string', default: '4' },
+    partitions: { type: 'string', default: '8' },
     rate: { type: 'string', default: '1000000' },
     // publish: prebuilt trade frames through the simulator's publish(), as fast as the client
     // takes them; generated: the simulator's own tape at --rate (its generator is then the limit).
@@ -47,6 +52,7 @@ const { values } = parseArgs({
 });
 
 const GROUP = 'bench';
+const PARTITIONS = Number(values.partitions);
 /** Issue 24's target for the path end to end on the 2-core machine. */
 const TARGET_EV_PER_SEC = 500_000;
 /** Entries per XREADGROUP of a consumer (each entry holds up to the sink's `entryEvents`). */
@@ -137,6 +143,7 @@ async function consumerChild(url: string, key: string): Promise<void> {
     key,
     group: GROUP,
     consumer: `consumer-${process.pid}`,
+    partitions: PARTITIONS,
     start: '0',
     count: READ_COUNT,
     blockMs: 100,
@@ -171,6 +178,39 @@ function exitOf(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/**
+ * With partitions: wait (bounded) until the consumers' leases are spread, every consumer holding
+ * its fair share, so the run measures the group as it settles in steady state, not a first
+ * consumer holding every partition while the others join.
+ */
+async function sharesSettled(url: string, key: string, consumers: number): Promise<void> {
+  if (PARTITIONS <= 1) return;
+  const admin = new Redis(url);
+  const floor = Math.floor(PARTITIONS / consumers);
+  const deadline = Date.now() + 30_000;
+  try {
+    for (;;) {
+      const owners = await Promise.all(
+        Array.from({ length: PARTITIONS }, (_, p) =>
+          admin.get(leaseKeyOf(partitionKey(key, p, PARTITIONS), GROUP)),
+        ),
+      );
+      const held = new Map<string, number>();
+      for (const o of owners) if (o !== null) held.set(o, (held.get(o) ?? 0) + 1);
+      const settled =
+        owners.every((o) => o !== null) &&
+        held.size === Math.min(consumers, PARTITIONS) &&
+        [...held.values()].every((n) => n >= floor);
+      if (settled) return;
+      if (Date.now() > deadline)
+        throw new Error(`partition leases not spread: ${owners.join(',')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
+
 /** redis-server's own CPU so far (INFO cpu: used_cpu_user + used_cpu_sys), in ms. */
 async function redisCpuMs(url: string): Promise<number> {
   const admin = new Redis(url);
@@ -202,7 +242,8 @@ interface Published {
  * `maxBuffer` is past the run's events: the bench measures throughput, not the overflow policy.
  */
 function sinkOptions(url: string, max: number): RedisSinkOptions {
-  return { url, cluster: 'stocks', maxBuffer: max + 1, closeTimeoutMs: DRAIN_LIMIT_MS };
+  const partitions = PARTITIONS;
+  return { url, cluster: 'stocks', partitions, maxBuffer: max + 1, closeTimeoutMs: DRAIN_LIMIT_MS };
 }
 
 /**
@@ -281,7 +322,8 @@ async function main(): Promise<number> {
     const progress = new Map<ChildProcess, number>();
     let wake: (() => void) | undefined;
     const consumers = Array.from({ length: consumerCount }, () => {
-      const child = forkSelf(['--role', 'consumer', '--redis', redis!.url, '--key', key]);
+      const args = ['--role', 'consumer', '--redis', redis!.url, '--key', key];
+      const child = forkSelf([...args, '--partitions', String(PARTITIONS)]);
       children.push(child);
       child.on('message', (m: FromConsumer) => {
         if (m.type === 'final') finals.push(m);
@@ -292,6 +334,7 @@ async function main(): Promise<number> {
     });
     const received = (): number => [...progress.values()].reduce((a, b) => a + b, 0);
 
+    await sharesSettled(redis.url, key, consumerCount);
     const sim = forkSelf(['--role', 'sim', '--rate', String(rate), '--feed', String(values.feed)]);
     children.push(sim);
     const simUrl = await new Promise<string>((resolve, reject) => {
@@ -349,6 +392,15 @@ async function main(): Promise<number> {
     let lost = 0;
     let dup = 0;
     let unknown = 0;
+    // With partitions, each consumer sees each symbol's events in order.
+    let outOfOrder = 0;
+    if (PARTITIONS > 1) {
+      for (const f of finals) {
+        for (const qs of Object.values(f.seen)) {
+          for (let i = 1; i < qs.length; i++) if (qs[i]! <= qs[i - 1]!) outOfOrder++;
+        }
+      }
+    }
     for (const [sym, qs] of pub.seqs) {
       const m = got.get(sym);
       for (const q of qs) if (!m?.has(q)) lost++;
@@ -379,9 +431,17 @@ async function main(): Promise<number> {
     const ratio = evPerSec / aloneEvPerSec;
     const complete =
       lost === 0 && unknown === 0 && s.dropped === 0 && finals.length === consumerCount;
-    const pass = complete && dup === 0 && evPerSec >= TARGET_EV_PER_SEC;
+    const pass = complete && dup === 0 && outOfOrder === 0 && evPerSec >= TARGET_EV_PER_SEC;
     if (values.json) {
-      const fanout = { consumers: consumerCount, events: pub.count, evPerSec, lost, dup };
+      const fanout = {
+        consumers: consumerCount,
+        partitions: PARTITIONS,
+        events: pub.count,
+        evPerSec,
+        lost,
+        dup,
+        outOfOrder,
+      };
       const baseline = { clientAloneEvPerSec: aloneEvPerSec, ratio };
       const verdict = { target: TARGET_EV_PER_SEC, pass };
       console.log(
@@ -391,9 +451,12 @@ async function main(): Promise<number> {
       );
     } else {
       console.log(
-        `fan-out  simulator→client→Redis→${consumerCount} consumers  ${fmt(pub.count)} events  ` +
+        `fan-out  simulator→client→Redis (${PARTITIONS} partition${PARTITIONS > 1 ? 's' : ''})→${consumerCount} consumers  ${fmt(pub.count)} events  ` +
           `${fmt(evPerSec)} ev/s  = ${ratio.toFixed(2)}× the client alone (${fmt(aloneEvPerSec)} ev/s)  ` +
-          `lost ${lost}  dup ${dup}  ${pass ? 'PASS' : 'FAIL'} (target ≥ ${fmt(TARGET_EV_PER_SEC)} ev/s, nothing lost or duplicated)`,
+          `lost ${lost}  dup ${dup}` +
+          (PARTITIONS > 1 ? `  out of order ${outOfOrder}` : '') +
+          `  ${pass ? 'PASS' : 'FAIL'} (target ≥ ${fmt(TARGET_EV_PER_SEC)} ev/s, nothing lost or duplicated` +
+          (PARTITIONS > 1 ? ', each symbol in order)' : ')'),
       );
     }
     return complete ? 0 : 1;
