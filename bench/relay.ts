@@ -16,7 +16,9 @@
  * client's stamp (each client of a real relay decodes in its own process). The ≤ 2 ms added-p99
  * target (none lost or duplicated) applies to the 100-client rows: PASS/FAIL. `load avg` is the
  * machine's 1-minute load average after the case: on 2 cores, above about 2 other work competes
- * for the CPU and latency is noisy. `--cpu-prof DIR` writes the relay child's CPU profile to DIR.
+ * for the CPU and latency is noisy. `clients CPU %` is this process's (simulator, direct and relay
+ * clients): near 100% the harness, not the relay, is the bottleneck. `--cpu-prof DIR` writes the
+ * relay child's CPU profile to DIR.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -250,12 +252,14 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, WARM_UP_MS));
       child.send({ type: 'cpu' } satisfies ToRelay);
       const cpu0 = (await next('cpu')).micros;
+      const own0 = process.cpuUsage();
       const t0 = performance.now();
       window.open = true;
       await new Promise((r) => setTimeout(r, seconds * 1000));
       window.open = false;
       child.send({ type: 'cpu' } satisfies ToRelay);
       const cpu1 = (await next('cpu')).micros;
+      const own = process.cpuUsage(own0);
       const elapsed = (performance.now() - t0) / 1000;
       const expected = clients.map((c) => window.count(c.symbols));
       const until = performance.now() + DRAIN_MS;
@@ -278,6 +282,7 @@ async function main(): Promise<void> {
         dup,
         'relay CPU %': Math.round(((cpu1 - cpu0) / 1e6 / elapsed) * 100),
         'CPU µs/ev out': Number(((cpu1 - cpu0) / Math.max(1, delivered)).toFixed(2)),
+        'clients CPU %': Math.round(((own.user + own.system) / 1e6 / elapsed) * 100),
         'added p50 ms': Number(pct(added, 50).toFixed(2)),
         'added p99 ms': Number(p99.toFixed(2)),
         target: judged ? `p99 <= ${TARGET.addedP99Ms} ms, none lost` : '-',
