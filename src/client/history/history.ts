@@ -14,7 +14,11 @@ import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import { redactUrlText } from '../../redact.js';
 import * as v from '../../validate.js';
 import type { WireEvent } from '../../protocol/codec.js';
-import { type HistoryWindow, historyPath, MAX_PAGE_ROWS } from '../../protocol/rest/rest-history.js';
+import {
+  type HistoryWindow,
+  historyPath,
+  MAX_PAGE_ROWS,
+} from '../../protocol/rest/rest-history.js';
 import { eventTime } from '../../protocol/timestamps.js';
 import type { Cluster, Feed } from '../../protocol/streams.js';
 import { type Logger, redactingLogger } from '../logger.js';

@@ -3,7 +3,6 @@
  * and the Redis replies it tells apart, shared by the one-stream reader (reader.ts) and the
  * partitioned one (partition-reader.ts).
  */
-import type { RedisConnection as Redis } from '../open-redis.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 
 /**

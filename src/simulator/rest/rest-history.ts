@@ -17,7 +17,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { historyBodyText, historyRoute, type HistoryRoute } from '../../protocol/rest/rest-history.js';
+import {
+  historyBodyText,
+  historyRoute,
+  type HistoryRoute,
+} from '../../protocol/rest/rest-history.js';
 import { clusterOfTicker, type Cluster } from '../../protocol/streams.js';
 import { ErrorCode, isPolygonStreamError } from '../../errors.js';
 import {

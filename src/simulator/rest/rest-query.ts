@@ -4,7 +4,11 @@
  * `limit`; `/v2/aggs/ticker/{ticker}/range/1/{second|minute}/{from}/{to}` with `sort`, `limit`),
  * and the HTTP error a bad one gets. Pure: no I/O, no tape.
  */
-import { historyRoute, MAX_PAGE_ROWS, type HistoryRoute } from '../../protocol/rest/rest-history.js';
+import {
+  historyRoute,
+  MAX_PAGE_ROWS,
+  type HistoryRoute,
+} from '../../protocol/rest/rest-history.js';
 import { clusterOfTicker, STREAMS, type Cluster, type StreamSpec } from '../../protocol/streams.js';
 import { canonicalSymbol } from '../../protocol/symbols.js';
 
