@@ -29,6 +29,7 @@ import {
 } from '../open-redis.js';
 import { encodeEntries } from './encode-entries.js';
 import { FrameQueue } from './frame-queue.js';
+import { InFlightWindow, type InFlight } from './in-flight.js';
 import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
 import { reportError } from '../report.js';
 import {
@@ -63,14 +64,6 @@ const RETRY_DELAY_MS = 200;
 type BatchReply = [string, string, number, number, number, string];
 /** TRIM_HANDLED's reply: trimmed, groups, first id kept. */
 type TrimReply = [number, number, string];
-/** A batch sent, awaiting its reply. */
-interface InFlight {
-  entries: WireEvent[][];
-  events: number;
-  /** The connection epoch it was sent in: a batch requeued after a failure is stale. */
-  epoch: number;
-  done: Promise<void>;
-}
 type BatchClient = Redis & {
   polygonXaddBatch(key: string, ...args: string[]): Promise<BatchReply>;
   polygonTrimHandled(key: string): Promise<TrimReply>;
@@ -89,10 +82,7 @@ export class RedisSink extends EventEmitter {
   #closing: Promise<void> | undefined;
   #connected = false;
   readonly #queue = new FrameQueue();
-  /** Batches sent, oldest first (Redis replies in this order). */
-  #inflight: InFlight[] = [];
-  #inflightEvents = 0;
-  #epoch = 0;
+  readonly #inflight = new InFlightWindow();
   #retryTimer: NodeJS.Timeout | undefined;
   #trimTimer: NodeJS.Timeout | undefined;
   #verifyTimer: NodeJS.Timeout | undefined;
@@ -247,10 +237,10 @@ export class RedisSink extends EventEmitter {
     const summary = this.#memory.end('closed');
     if (summary) this.#report(summary);
     const client = this.#client;
-    if (client && this.#inflight.length > 0) {
-      const done = this.#inflight.map((batch) => batch.done);
+    if (client && this.#inflight.size > 0) {
+      const settled = this.#inflight.settled();
       client.disconnect();
-      await Promise.all(done);
+      await settled;
     }
     this.#dropped += this.#buffered();
     this.#queue.clear();
@@ -259,7 +249,7 @@ export class RedisSink extends EventEmitter {
   }
 
   #buffered(): number {
-    return this.#queue.length + this.#inflightEvents;
+    return this.#queue.length + this.#inflight.events;
   }
 
   /** Send batches while the window has room. */
@@ -267,26 +257,19 @@ export class RedisSink extends EventEmitter {
     const client = this.#client;
     if (!client || !this.#connected || !this.#verified || this.#final) return;
     const { batchSize, entryEvents, maxInFlight } = this.#o;
-    while (this.#inflight.length < maxInFlight && this.#queue.length > 0) {
+    while (this.#inflight.size < maxInFlight && this.#queue.length > 0) {
       const encoded = encodeEntries(
         this.#queue.take(batchSize, Math.min(entryEvents, batchSize)),
         (event, err) => this.#unserializable(event, err),
       );
       if (encoded.events === 0) continue;
-      const batch: InFlight = {
-        entries: encoded.entries,
-        events: encoded.events,
-        epoch: this.#epoch,
-        done: Promise.resolve(),
-      };
+      const batch = this.#inflight.add(encoded.entries, encoded.events);
       batch.done = client.polygonXaddBatch(this.key, this.#o.maxLen, ...encoded.args).then(
         (reply) => this.#onWritten(batch, reply),
         (err: unknown) => this.#onFailed(batch, err),
       );
-      this.#inflight.push(batch);
-      this.#inflightEvents += batch.events;
     }
-    if (this.#inflight.length === 0 && this.#queue.length === 0) this.#drained?.();
+    if (this.#inflight.size === 0 && this.#queue.length === 0) this.#drained?.();
   }
 
   #unserializable(event: WireEvent, err: unknown): void {
@@ -294,17 +277,10 @@ export class RedisSink extends EventEmitter {
     this.#report(unserializableReport(event, err));
   }
 
-  /** Take `batch` off the in-flight window (it is the oldest: replies come in order). */
-  #settle(batch: InFlight): void {
-    const at = this.#inflight.indexOf(batch);
-    this.#inflight.splice(at, 1);
-    this.#inflightEvents -= batch.events;
-  }
-
   #onWritten(batch: InFlight, reply: BatchReply): void {
     const [first, last, unread, unreadEntries, groups, kept] = reply;
-    if (batch.epoch === this.#epoch) {
-      this.#settle(batch);
+    if (!this.#inflight.isStale(batch)) {
+      this.#inflight.settle(batch);
       this.#confirmed += batch.events;
       this.#log.record(first, last, batch.events);
       this.#overflowReported = false;
@@ -351,7 +327,7 @@ export class RedisSink extends EventEmitter {
     let state;
     try {
       // A write in flight (to a Cluster node that stayed up) would land after the stream was read.
-      await Promise.all(this.#inflight.map((batch) => batch.done));
+      await this.#inflight.settled();
       state = await readStreamState(client, this.key);
     } catch {
       // Lost again (or refused): the next 'ready' checks again; until then nothing is written.
@@ -384,20 +360,16 @@ export class RedisSink extends EventEmitter {
   }
 
   #onFailed(batch: InFlight, err: unknown): void {
-    if (batch.epoch !== this.#epoch) return; // already requeued with the others
+    if (this.#inflight.isStale(batch)) return; // already requeued with the others
     if (isTransient(err)) {
       // Connection lost (or Redis busy/loading): every batch in flight goes back, in order, for
       // the next try; their late replies are stale.
-      const entries = this.#inflight.flatMap((b) => b.entries);
-      this.#inflight = [];
-      this.#inflightEvents = 0;
-      this.#epoch++;
-      this.#queue.requeue(entries);
+      this.#queue.requeue(this.#inflight.takeAll());
       if (this.#connected) this.#retryLater();
       return;
     }
     // Redis refused the write (WRONGTYPE, OOM, NOPERM…): retrying cannot help.
-    this.#settle(batch);
+    this.#inflight.settle(batch);
     this.#dropped += batch.events;
     if (isOutOfMemory(err)) {
       this.#droppedForMemory += batch.events;
