@@ -2,9 +2,11 @@
  * Shared by the Redis reader tests: events in the sink's entry format, written straight to a stream
  * (so a test controls exactly which entries exist), and polling Redis until a condition holds.
  */
-import type { Cluster, Redis } from 'ioredis';
+import { after, before } from 'node:test';
+import { Redis as IORedis, type Cluster, type Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
+import { requireRedis, startRedis, type RedisServer } from './redis.js';
 
 const SYMS = ['AAPL', 'MSFT', 'NVDA'];
 
@@ -81,3 +83,40 @@ export async function pendingCount(admin: Redis, key: string, group: string): Pr
 
 /** A flat field/value list (as XRANGE returns it) as an object. */
 export { fieldsObject as fieldsOf } from '../../src/redis/reader/decode-entry.js';
+
+/**
+ * A test file's private redis-server (started before its tests, disposed after, skipped with the
+ * install hint when redis-server is missing) and an admin connection to it, handed to `use` once
+ * started. Also: the tests' options `T`, a signal aborted at the end (give every reader one), and
+ * `freshKey()`, a new stream key per call.
+ */
+export function privateRedis(
+  prefix: string,
+  use: (server: RedisServer, admin: Redis) => void,
+): {
+  T: { timeout: number; skip: string | boolean | undefined };
+  everything: AbortSignal;
+  freshKey: () => string;
+} {
+  const redis = requireRedis();
+  const everything = new AbortController();
+  let server: RedisServer | undefined;
+  let admin: Redis | undefined;
+  let keySeq = 0;
+  before(async () => {
+    if (redis.skip) return;
+    server = await startRedis();
+    admin = new IORedis(server.url, { maxRetriesPerRequest: null });
+    use(server, admin);
+  });
+  after(async () => {
+    everything.abort();
+    admin?.disconnect();
+    await server?.dispose();
+  });
+  return {
+    T: { timeout: 30_000, skip: redis.skip },
+    everything: everything.signal,
+    freshKey: () => `${prefix}:${process.pid}:${++keySeq}`,
+  };
+}

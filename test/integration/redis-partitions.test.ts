@@ -7,42 +7,28 @@
  * lease's local end (mock Date). The CLI's --partitions: redis-partitions-cli.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import type { PolygonStreamError } from '../../src/errors.js';
 import { RedisSink, StreamReader } from '../../src/redis/index.js';
 import { leaseKeyOf, partitionKey, partitionOf } from '../../src/redis/partition-keys.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
-import { streamEvents, waitFor } from '../helpers/redis-stream.js';
+import type { RedisServer } from '../helpers/redis.js';
+import { privateRedis, streamEvents, waitFor } from '../helpers/redis-stream.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
 import { PartitionLeases } from '../../src/redis/reader/partition-leases.js';
 import { spawnNode } from '../helpers/spawn.js';
 
-const redis = requireRedis();
-const T = { timeout: 30_000, skip: redis.skip };
 const P = 8;
 const LEASE_MS = 600;
 /** 40 symbols: every one of the 8 partitions gets some. */
 const SYMBOLS = Array.from({ length: 40 }, (_, i) => `SYM${i}`);
 let server: RedisServer;
 let admin: Redis;
-let keySeq = 0;
-const everything = new AbortController();
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
+const { T, everything, freshKey } = privateRedis('parts', (s, a) => {
+  server = s;
+  admin = a;
 });
-
-after(async () => {
-  everything.abort();
-  admin?.disconnect();
-  await server?.dispose();
-});
-
-const freshKey = (): string => `parts:${process.pid}:${++keySeq}`;
 
 /** Trade `q`: symbols in turn, so each frame holds many symbols. */
 function trade(q: number): WireEvent {
@@ -81,7 +67,7 @@ function reader(key: string, consumer: string, signal: AbortSignal): StreamReade
     blockMs: 50,
     count: 20,
     start: '0',
-    signal: AbortSignal.any([signal, everything.signal]),
+    signal: AbortSignal.any([signal, everything]),
     onError: (err: PolygonStreamError) => assert.fail(`${consumer}: ${err.code} ${err.message}`),
   });
 }

@@ -3,34 +3,25 @@
  * worker every time, a consumer that dies mid-batch, and the order a consumer sees.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import { StreamReader, type StreamEntry } from '../../src/redis/index.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
-import { fieldsOf, pendingCount, trades, writeEvents } from '../helpers/redis-stream.js';
+import type { RedisServer } from '../helpers/redis.js';
+import {
+  fieldsOf,
+  pendingCount,
+  privateRedis,
+  trades,
+  writeEvents,
+} from '../helpers/redis-stream.js';
 
-const redis = requireRedis();
-const T = { timeout: 30_000, skip: redis.skip };
 let server: RedisServer;
 let admin: Redis;
-let keySeq = 0;
-/** Aborted at the end: every reader gets a signal from here. */
-const everything = new AbortController();
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
+const { T, everything, freshKey } = privateRedis('reader', (s, a) => {
+  server = s;
+  admin = a;
 });
-
-after(async () => {
-  everything.abort();
-  admin?.disconnect();
-  await server?.dispose();
-});
-
-const freshKey = (): string => `reader:${process.pid}:${++keySeq}`;
 
 function reader(
   key: string,
@@ -47,7 +38,7 @@ function reader(
     start: '0',
     blockMs: 50,
     onError: (err) => reports.push(err),
-    signal: own ? AbortSignal.any([own.signal, everything.signal]) : everything.signal,
+    signal: own ? AbortSignal.any([own.signal, everything]) : everything,
     ...extra,
   });
 }
@@ -130,7 +121,7 @@ describe('readStream: poison entries and the delivery limit', () => {
       group: 'g',
       consumer: 'c',
       start: '0',
-      signal: AbortSignal.any([ac.signal, everything.signal]),
+      signal: AbortSignal.any([ac.signal, everything]),
     });
     const heard: PolygonStreamError[] = [];
     r.on('error', (err: PolygonStreamError) => heard.push(err));
@@ -223,7 +214,7 @@ describe('readStream: claiming and order', () => {
         consumer: 'live',
         count: 10,
         onError: (err) => reports.push(err),
-        signal: AbortSignal.any([ac.signal, everything.signal]),
+        signal: AbortSignal.any([ac.signal, everything]),
       });
       for await (const entry of live.entries()) {
         got.push({ ...entry, at: Date.now() - died });

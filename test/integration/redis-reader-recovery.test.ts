@@ -4,35 +4,20 @@
  * consumers that died long ago.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import { StreamReader } from '../../src/redis/index.js';
 import { readerSurvivesEmptyRestart } from '../helpers/redis-restart.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
-import { trades, waitFor, writeEvents } from '../helpers/redis-stream.js';
+import type { RedisServer } from '../helpers/redis.js';
+import { privateRedis, trades, waitFor, writeEvents } from '../helpers/redis-stream.js';
 
-const redis = requireRedis();
-const T = { timeout: 30_000, skip: redis.skip };
 let server: RedisServer;
 let admin: Redis;
-let keySeq = 0;
-/** Aborted at the end: every reader gets a signal from here. */
-const everything = new AbortController();
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
+const { T, everything, freshKey } = privateRedis('recovery', (s, a) => {
+  server = s;
+  admin = a;
 });
-
-after(async () => {
-  everything.abort();
-  admin?.disconnect();
-  await server?.dispose();
-});
-
-const freshKey = (): string => `recovery:${process.pid}:${++keySeq}`;
 
 function reader(
   key: string,
@@ -48,7 +33,7 @@ function reader(
     consumer,
     blockMs: 50,
     onError,
-    signal: own ? AbortSignal.any([own.signal, everything.signal]) : everything.signal,
+    signal: own ? AbortSignal.any([own.signal, everything]) : everything,
     ...extra,
   });
 }
