@@ -23,6 +23,7 @@ import { deadLetterKeyOf, partitionKey } from '../partition-keys.js';
 import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
+import { createGroup, recreateGroup } from './consumer-group.js';
 import { checkMissed } from './missed-entries.js';
 import { PartitionLeases } from './partition-leases.js';
 import { READ, TAKE_OVER } from './partition-scripts.js';
@@ -30,7 +31,6 @@ import type { ReaderSettings } from './reader-options.js';
 import {
   deadLettered,
   deliveryLimitReason,
-  groupRecreated,
   isNoGroup,
   MissedReports,
   poisonEntry,
@@ -123,7 +123,7 @@ export class PartitionReader<E> {
       // Every partition's group from now on, not from when a consumer first takes the partition.
       for (let p = 0; p < this.#s.partitions; p++) {
         const key = partitionKey(this.#s.key, p, this.#s.partitions);
-        await this.#createGroup(key, this.#s.start);
+        await createGroup(cmd, key, this.#s.group, this.#s.start);
         const runId = await runIdOf(cmd, key);
         if (runId !== undefined) this.#runIds.set(key, runId);
       }
@@ -234,7 +234,7 @@ export class PartitionReader<E> {
     const leases = this.#leases!;
     const key = leases.streamKey(p);
     try {
-      await this.#createGroup(key, this.#s.start);
+      await createGroup(this.#cmd!, key, this.#s.group, this.#s.start);
       for (;;) {
         try {
           await this.#takeOver(p, taking, key);
@@ -273,26 +273,13 @@ export class PartitionReader<E> {
     return missed;
   }
 
-  /** The group vanished (Redis restarted empty, or the stream was deleted): from 0, reported. */
+  /** The group vanished: re-created at '0' (consumer-group.ts) and reported, once. */
   async #recreateGroup(key: string): Promise<void> {
-    if (!(await this.#createGroup(key, '0'))) return;
+    const recreated = await recreateGroup(this.#cmd!, key, this.#s.group, this.#runIds.get(key));
+    if (!recreated) return;
     this.#missedOf(key).reset();
-    const runId = await runIdOf(this.#cmd!, key).catch(() => undefined);
-    const before = this.#runIds.get(key);
-    const restarted = runId !== undefined && before !== undefined && runId !== before;
-    if (runId !== undefined) this.#runIds.set(key, runId);
-    this.#report(groupRecreated(key, this.#s.group, restarted));
-  }
-
-  /** XGROUP CREATE … MKSTREAM; false when the group already existed. */
-  async #createGroup(key: string, start: '$' | '0'): Promise<boolean> {
-    try {
-      await this.#cmd!.xgroup('CREATE', key, this.#s.group, start, 'MKSTREAM');
-      return true;
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('BUSYGROUP')) return false;
-      throw err;
-    }
+    if (recreated.runId !== undefined) this.#runIds.set(key, recreated.runId);
+    this.#report(recreated.report);
   }
 
   /** The group's pending entries of the partition, whoever held them, oldest first. */

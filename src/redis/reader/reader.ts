@@ -25,13 +25,13 @@ import { runIdOf } from '../run-id.js';
 import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { decodeEntry } from './decode-entry.js';
+import { createGroup, recreateGroup } from './consumer-group.js';
 import { checkMissed } from './missed-entries.js';
 import { PartitionReader } from './partition-reader.js';
 import { reportError, stderrLogger } from '../report.js';
 import {
   deadLettered,
   deliveryLimitReason,
-  groupRecreated,
   isNoGroup,
   MissedReports,
   poisonEntry,
@@ -133,7 +133,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
       const cmd = (this.#cmd = await this.#connect('reader'));
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
-      await this.#createGroup(cmd, this.#s.start);
+      await createGroup(cmd, this.#s.key, this.#s.group, this.#s.start);
       this.#runId = await runIdOf(cmd, this.#s.key);
       let nextClaim = 0;
       let nextCheck = 0;
@@ -189,30 +189,16 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     });
   }
 
-  /** XGROUP CREATE … MKSTREAM at `start`; false when the group already existed. */
-  async #createGroup(cmd: Redis, start: '$' | '0'): Promise<boolean> {
-    const { key, group } = this.#s;
-    try {
-      await cmd.xgroup('CREATE', key, group, start, 'MKSTREAM');
-      return true;
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('BUSYGROUP')) return false;
-      throw redisFailed(err);
-    }
-  }
-
   /**
-   * The group vanished (Redis restarted empty, or the stream was deleted): re-create it at '0', so
-   * that every entry written since is read, and report it (once: the consumer that re-created it).
+   * The group vanished: re-created at '0' (consumer-group.ts) and reported, once: by the consumer
+   * that re-created it.
    */
   async #recreateGroup(cmd: Redis): Promise<void> {
-    const { key, group } = this.#s;
     this.#missed.reset();
-    if (!(await this.#createGroup(cmd, '0'))) return;
-    const runId = await runIdOf(cmd, this.#s.key).catch(() => undefined);
-    const restarted = runId !== undefined && this.#runId !== undefined && runId !== this.#runId;
-    this.#runId = runId ?? this.#runId;
-    this.#report(groupRecreated(key, group, restarted));
+    const recreated = await recreateGroup(cmd, this.#s.key, this.#s.group, this.#runId);
+    if (!recreated) return;
+    this.#runId = recreated.runId ?? this.#runId;
+    this.#report(recreated.report);
   }
 
   /** XREADGROUP '>' (empty on timeout). */
