@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { Cluster } from 'ioredis';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
-import { RedisSink, StreamReader, type RedisSinkStats } from '../../src/redis/index.js';
+import { RedisSink, StreamReader } from '../../src/redis/index.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { closeRedis, openRedis } from '../../src/redis/open-redis.js';
 import { runIdOf } from '../../src/redis/run-id.js';
@@ -29,6 +29,7 @@ import {
   startRedisCluster,
   type RedisCluster,
 } from '../helpers/redis-cluster.js';
+import { PartitionSinks, readAll } from '../helpers/cluster-partitions.js';
 import { streamEvents, waitFor } from '../helpers/redis-stream.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
 
@@ -69,76 +70,6 @@ async function ownerOf(key: string): Promise<number> {
 /** Trade `q` of symbol SYMBOLS[q % 24]. */
 function trade(q: number): WireEvent {
   return { ev: 'T', sym: SYMBOLS[q % SYMBOLS.length], p: 1, s: 1, t: 1e12 + q, q };
-}
-
-/** One RedisSink per partition stream, fed each frame's events of that partition, in order. */
-class PartitionSinks {
-  readonly sinks: RedisSink[];
-  readonly reports: PolygonStreamError[][];
-  readonly given: number[] = new Array<number>(P).fill(0);
-  constructor(prefix: string) {
-    this.reports = Array.from({ length: P }, () => []);
-    this.sinks = Array.from(
-      { length: P },
-      (_, p) =>
-        new RedisSink({
-          url: c.url,
-          streamKey: partitionKey(prefix, p, P),
-          batchSize: 200,
-          trimIntervalMs: 0,
-          onError: (err) => this.reports[p]!.push(err),
-        }),
-    );
-  }
-  connect(): Promise<void[]> {
-    return Promise.all(this.sinks.map((s) => s.connect()));
-  }
-  write(events: WireEvent[]): void {
-    const parts = this.sinks.map((): WireEvent[] => []);
-    for (const e of events) parts[partitionOf(e['sym'] as string, P)]!.push(e);
-    parts.forEach((part, p) => {
-      this.given[p]! += part.length;
-      this.sinks[p]!.writeFrame(part);
-    });
-  }
-  close(): Promise<void[]> {
-    return Promise.all(this.sinks.map((s) => s.close()));
-  }
-  stats(): RedisSinkStats[] {
-    return this.sinks.map((s) => s.stats());
-  }
-}
-
-/** One reader per partition (group `g`), collecting what it is handed (and a loop's failure). */
-function readAll(prefix: string, reports: PolygonStreamError[][]) {
-  const got: WireEvent[][] = Array.from({ length: P }, () => []);
-  const failures: unknown[] = [];
-  const readers = Array.from({ length: P }, (_, p) => {
-    const reader = new StreamReader({
-      url: c.url,
-      key: partitionKey(prefix, p, P),
-      group: 'g',
-      consumer: `w${p}`,
-      start: '0',
-      blockMs: 100,
-      onError: (err) => reports[p]!.push(err),
-    });
-    const done = (async () => {
-      for await (const e of reader) got[p]!.push(e);
-    })().catch((err: unknown) => {
-      failures.push(err);
-    });
-    return { reader, done };
-  });
-  return {
-    got,
-    failures,
-    total: () => got.reduce((n, g) => n + g.length, 0),
-    async stop() {
-      for (const r of readers) r.reader.stop();
-      await Promise.all(readers.map((r) => r.done));
-    },
-  };
 }
 
 /** The q's a stream holds, in stream order (admin through the cluster). */
@@ -203,9 +134,9 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
     T,
     async () => {
       const prefix = 'spread';
-      const sinks = new PartitionSinks(prefix);
+      const sinks = new PartitionSinks(c.url, P, prefix);
       const readerReports: PolygonStreamError[][] = Array.from({ length: P }, () => []);
-      const reading = readAll(prefix, readerReports);
+      const reading = readAll(c.url, P, prefix, readerReports);
       const N = 6_000;
       try {
         await sinks.connect();
@@ -246,9 +177,9 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
     T,
     async () => {
       const prefix = 'restart';
-      const sinks = new PartitionSinks(prefix);
+      const sinks = new PartitionSinks(c.url, P, prefix);
       const readerReports: PolygonStreamError[][] = Array.from({ length: P }, () => []);
-      const reading = readAll(prefix, readerReports);
+      const reading = readAll(c.url, P, prefix, readerReports);
       let q = 0;
       let writer: NodeJS.Timeout | undefined;
       let holds: number[][];
