@@ -254,6 +254,27 @@ describe('DuckDB recording', { skip }, () => {
     assert.deepEqual(back, events);
   });
 
+  test('commitLagMs: how long the oldest row of a commit waited for it, none before a commit', async () => {
+    const sink = await DuckDbSink.open(join(dir, 'lag.duckdb'), {
+      cluster: 'stocks',
+      flushIntervalMs: 3_600_000,
+    });
+    const trade = (q: number): WireEvent => ({ ev: 'T', sym: 'AAPL', p: 1, s: 1, t: q, q });
+    const first = performance.now();
+    sink.write([trade(1)]);
+    assert.equal(sink.stats().commitLagMs, 0, 'nothing committed yet');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    sink.write([trade(2)]); // a later row does not shorten the wait of the first
+    sink.flush();
+    const lag = sink.stats().commitLagMs;
+    assert.ok(lag >= 40 && lag <= performance.now() - first, `commitLagMs ${lag}`);
+    sink.write([trade(3)]);
+    sink.flush(); // a quick commit after a slow one: the longest stays
+    assert.equal(sink.stats().commitLagMs, lag);
+    assert.equal(sink.stats().committed, 3);
+    await sink.close();
+  });
+
   test('bad input: a --parquet without --to, a file that is not DuckDB', async () => {
     const r = await start(['record', 'x.ndjson', '--parquet', dir]).result;
     assert.equal(r.code, 2);

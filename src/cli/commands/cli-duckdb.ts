@@ -1,6 +1,6 @@
 /**
  * `record --to FILE.duckdb` (and `--parquet DIR`): the events the CLI records go to a DuckDB file
- * too, appended per WebSocket frame (src/duckdb/sink.ts: committed every second or 10 000 rows),
+ * too, appended per WebSocket frame (src/duckdb/sink.ts: committed every second or 200 000 rows),
  * with the client's gap and backfill reports; at the end every table is exported to Parquet when
  * asked. The DuckDB module is imported only here, only when --to is given.
  */
