@@ -162,9 +162,9 @@ test('a slow consumer gets its queue policy; wildcards and repeats are refused',
 });
 
 test('topics queued behind a slow request gate are not given up for waiting their turn', async () => {
-  // 8 topics, each needing at least two REST queries, through a gate of one request at a time
-  // at 4 a second: the last topics' first query leaves the gate seconds after their first live
-  // event, far past maxHoldMs (300 ms). Waiting in the gate is not REST failing to make progress.
+  // 8 topics through a gate of one request at a time at 4 a second: the last topics' first query
+  // leaves the gate seconds after their first live event, far past maxHoldMs (300 ms). Waiting in
+  // the gate is not REST failing to make progress.
   const names = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'AMD'];
   const sim = await startSimulator({
     eventsPerSecond: 800,
@@ -200,6 +200,14 @@ test('topics queued behind a slow request gate are not given up for waiting thei
   // The gate really made them wait: live events were held longer than maxHoldMs, yet filled.
   const longest = Math.max(...caught.map((c) => c.heldMs));
   assert.ok(longest > 3 * 300, `live events held at most ${longest} ms`);
+  // A query's window is taken when it leaves the gate: one that waited past its topic's first
+  // live event reaches it, so that topic needs no second query for the seam. At 4 requests a
+  // second, at least the last four topics waited a second or more (about 25 trades each).
+  const once = caught.filter((c) => c.queries === 1).length;
+  assert.ok(
+    once >= 4,
+    `topics filled by one query: ${once} of 8 (${caught.map((c) => c.queries)})`,
+  );
 });
 
 test('a subscribe that times out keeps its fill (the topic stays subscribed); a refused one stops', async () => {

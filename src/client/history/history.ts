@@ -14,11 +14,7 @@ import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import { redactUrlText } from '../../redact.js';
 import * as v from '../../validate.js';
 import type { WireEvent } from '../../protocol/codec.js';
-import {
-  type HistoryWindow,
-  historyPath,
-  MAX_PAGE_ROWS,
-} from '../../protocol/rest/rest-history.js';
+import { historyPath } from '../../protocol/rest/rest-history.js';
 import { eventTime } from '../../protocol/timestamps.js';
 import type { Cluster, Feed } from '../../protocol/streams.js';
 import { type Logger, redactingLogger } from '../logger.js';
@@ -32,81 +28,25 @@ import {
   readBounded,
   serverMessage,
 } from './rest-response.js';
-import { type RejectedRow, RowCheck } from './row-check.js';
+import { RowCheck } from './row-check.js';
+
+import {
+  checkWindow,
+  type EventsQuery,
+  HISTORY_DEFAULTS,
+  type HistoryOptions,
+  type HistoryQuery,
+  resolveHistoryOptions,
+  type Settings,
+} from './history-options.js';
 
 export { feedOfUrl, restBaseUrl, type HistoryTopic } from './history-topic.js';
-
-export interface HistoryOptions {
-  /** REST base URL (default: from the WebSocket host; socket.polygon.io → https://api.polygon.io). */
-  restUrl?: string;
-  /** Requests in flight at once, across every history call of the client (default 4). */
-  concurrency?: number;
-  /** Requests started per second, across every history call of the client (default 10). */
-  requestsPerSecond?: number;
-  /** Retries of a 429, 5xx, network error or timeout before HISTORY_FAILED (default 3). */
-  maxRetries?: number;
-  /** First retry delay, ms, doubled on each retry (default 500); a 429's Retry-After wins. */
-  retryDelayMs?: number;
-  /** Longest wait between retries, Retry-After included, ms (default 30 000). */
-  maxRetryDelayMs?: number;
-  /** Per-request timeout, ms, body included (default 10 000). */
-  timeoutMs?: number;
-  /** Rows per page asked for (default and maximum 50 000). */
-  pageLimit?: number;
-  /** A page's body longer than this many bytes is not read further: HISTORY_INVALID (default 64 MiB). */
-  maxPageBytes?: number;
-  /** More pages than this in one call is HISTORY_INVALID (default 1 000). */
-  maxPages?: number;
-  /**
-   * One `history()` call, every page and retry included, takes at most this long, ms: then
-   * HISTORY_FAILED (default 20 000). A Retry-After that would pass it fails at once.
-   */
-  deadlineMs?: number;
-}
-
-export interface HistoryQuery extends HistoryWindow {
-  /** More events than this in the window is HISTORY_FAILED (default 100 000; `collect` only). */
-  maxRows?: number;
-  signal?: AbortSignal;
-}
-
-/** What gap-fill asks of `events`, beyond a history query. */
-export interface EventsQuery extends HistoryQuery {
-  /**
-   * Give up at this time (Unix ms) with HISTORY_FAILED; default: now + `deadlineMs`. `Infinity`:
-   * never (the caller bounds the call itself and aborts it through `signal`).
-   */
-  deadline?: number;
-  /** Each row that failed its checks; without it the first such row is HISTORY_INVALID. */
-  rejected?: (row: RejectedRow) => void;
-  /** Each bar left out because its window had not closed when its page was asked for. */
-  forming?: (event: WireEvent) => void;
-  /** Bars starting at or before this time are known closed (the stream delivered a later one). */
-  closedThrough?: number;
-  /** Called once each page's rows were yielded, before the next page is asked for. */
-  page?: () => void;
-  /**
-   * Each request of the call (retries included) waits for its turn in the client's request gate
-   * (`'queued'`), then leaves it and goes on the wire (`'sent'`).
-   */
-  gate?: (phase: 'queued' | 'sent') => void;
-}
-
-export const HISTORY_DEFAULTS = {
-  concurrency: 4,
-  requestsPerSecond: 10,
-  maxRetries: 3,
-  retryDelayMs: 500,
-  maxRetryDelayMs: 30_000,
-  timeoutMs: 10_000,
-  pageLimit: MAX_PAGE_ROWS,
-  maxRows: 100_000,
-  maxPageBytes: 64 * 1024 * 1024,
-  maxPages: 1_000,
-  deadlineMs: 20_000,
-} as const;
-
-type Settings = Required<Omit<HistoryOptions, 'restUrl'>>;
+export {
+  type EventsQuery,
+  HISTORY_DEFAULTS,
+  type HistoryOptions,
+  type HistoryQuery,
+} from './history-options.js';
 
 type Attempt<T> =
   | { ok: true; value: T; at: number }
@@ -158,27 +98,36 @@ export class HistoryFetcher {
     query: EventsQuery,
   ): AsyncGenerator<WireEvent, void, undefined> {
     const t = typeof topic === 'string' ? this.topic(topic) : topic;
-    const window = checkWindow(query);
+    let window = checkWindow(query);
     const s = this.settings;
     const deadline = query.deadline ?? Date.now() + s.deadlineMs;
-    const first = historyPath(t.stream, t.route, t.ticker, window, s.pageLimit);
-    let url: URL | undefined = new URL(this.base.pathname.replace(/\/$/, '') + first, this.base);
-    const fetched = new Set<string>();
-    const check = new RowCheck(t.route, t.ticker, window);
+    let check = new RowCheck(t.route, t.ticker, window);
     const bar = t.route.windowMs;
-    const closed = query.closedThrough ?? -Infinity;
+    let closed = query.closedThrough ?? -Infinity;
+    const firstUrl = (): URL => {
+      const late = query.lateWindow?.();
+      if (late) {
+        window = checkWindow(late);
+        check = new RowCheck(t.route, t.ticker, window);
+        closed = late.closedThrough ?? -Infinity;
+      }
+      const first = historyPath(t.stream, t.route, t.ticker, window, s.pageLimit);
+      return new URL(this.base.pathname.replace(/\/$/, '') + first, this.base);
+    };
+    let url: URL | (() => URL) | undefined = query.lateWindow ? firstUrl : firstUrl();
+    const fetched = new Set<string>();
     while (url) {
       if (fetched.size >= s.maxPages) {
         throw invalid(`${t.topic}: more than history.maxPages (${s.maxPages}) pages`, t.topic);
       }
-      fetched.add(url.href);
-      const got: { value: Page; at: number } = await this.get(
+      const got: { value: Page; at: number; url: URL } = await this.get(
         url,
         t.topic,
         parsePage,
         query,
         deadline,
       );
+      fetched.add(got.url.href);
       const { value: page, at } = got;
       for (const row of page.results) {
         const event = t.route.convert(row, t.ticker);
@@ -259,15 +208,17 @@ export class HistoryFetcher {
     return (await this.get(url, topic, parse, { signal }, deadline)).value;
   }
 
+  /** One GET through the gate, with retries; `url` a function: made when it first leaves the gate. */
   private async get<T>(
-    url: URL,
+    url: URL | (() => URL),
     topic: string,
     parse: (text: string) => T | undefined,
     query: Pick<EventsQuery, 'signal' | 'gate'>,
     deadline: number,
-  ): Promise<{ value: T; at: number }> {
+  ): Promise<{ value: T; at: number; url: URL }> {
     const s = this.settings;
     const signal = query.signal;
+    let target = typeof url === 'function' ? undefined : url;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) throw this.late(topic, deadline);
@@ -276,8 +227,9 @@ export class HistoryFetcher {
       query.gate?.('sent');
       let result: Attempt<T>;
       try {
+        target ??= (url as () => URL)();
         result = await this.attempt(
-          url,
+          target,
           topic,
           signal,
           Math.min(s.timeoutMs, deadline - Date.now()),
@@ -286,7 +238,7 @@ export class HistoryFetcher {
       } finally {
         this.gate.release();
       }
-      if (result.ok) return result;
+      if (result.ok) return { value: result.value, at: result.at, url: target };
       if (!result.retry || attempt >= s.maxRetries) throw result.error;
       const delay = Math.min(
         result.retryAfterMs ?? s.retryDelayMs * 2 ** attempt,
@@ -382,47 +334,6 @@ export class HistoryFetcher {
   private mask(text: string): string {
     return redactUrlText(text, this.apiKey);
   }
-}
-
-function resolveHistoryOptions(o: HistoryOptions): Settings {
-  const d = HISTORY_DEFAULTS;
-  const where = 'StreamClient';
-  const int = (
-    name: 'pageLimit' | 'concurrency' | 'maxRetries' | 'maxPages',
-    min: number,
-    max: number,
-  ) => v.optional(o[name], d[name], (x) => v.integer(where, `history.${name}`, x, { min, max }));
-  const ms = (name: 'retryDelayMs' | 'maxRetryDelayMs' | 'timeoutMs' | 'deadlineMs', min: number) =>
-    v.optional(o[name], d[name], (x) => v.duration(where, `history.${name}`, x, { min }));
-  return {
-    concurrency: int('concurrency', 1, 1_000),
-    requestsPerSecond: v.optional(o.requestsPerSecond, d.requestsPerSecond, (x) =>
-      v.number(where, 'history.requestsPerSecond', x, { min: 0.001, max: 1_000_000 }),
-    ),
-    maxRetries: int('maxRetries', 0, 100),
-    retryDelayMs: ms('retryDelayMs', 0),
-    maxRetryDelayMs: ms('maxRetryDelayMs', 0),
-    timeoutMs: ms('timeoutMs', 1),
-    pageLimit: int('pageLimit', 1, MAX_PAGE_ROWS),
-    maxPageBytes: v.optional(o.maxPageBytes, d.maxPageBytes, (x) =>
-      v.integer(where, 'history.maxPageBytes', x, { min: 1_024 }),
-    ),
-    maxPages: int('maxPages', 1, 1_000_000),
-    deadlineMs: ms('deadlineMs', 1),
-  };
-}
-
-function checkWindow(w: HistoryWindow): HistoryWindow {
-  const ok = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (typeof w !== 'object' || w === null || !ok(w.from) || !ok(w.to) || w.from >= w.to) {
-    throw v.invalidOption(
-      'history',
-      '{ from, to }',
-      'Unix ms integers with from < to (from inclusive, to exclusive)',
-      w,
-    );
-  }
-  return { from: w.from, to: w.to };
 }
 
 function failed(message: string, topic: string): PolygonStreamError {

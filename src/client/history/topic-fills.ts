@@ -376,12 +376,18 @@ export class TopicFills {
       if (out.length > 0) this.host.deliver(out, []);
     };
     const pages = fill.pages;
+    let asked = window;
     const query = {
       ...window,
+      // Asked when the request leaves the gate: after a wait for its turn, the window reaches the
+      // first live event that came meanwhile, and the seam needs no second query.
+      lateWindow: () => {
+        asked = fill.window(Date.now());
+        return fill.firstLive === undefined ? asked : { ...asked, closedThrough: fill.firstLive };
+      },
       signal,
       deadline: Infinity,
-      ...(fill.firstLive === undefined ? {} : { closedThrough: fill.firstLive }),
-      rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, window),
+      rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, asked),
       forming: () => void fill.forming++,
       gate: (phase: 'queued' | 'sent') => this.gate(fill, phase),
       page: flush,
