@@ -9,7 +9,13 @@ import { ErrorCode, PolygonStreamError } from '../../src/errors.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
 import { readerSettings } from '../../src/redis/reader/reader-options.js';
 import { reportError } from '../../src/redis/report.js';
-import { compareIds, missedFrom, type StreamFacts } from '../../src/redis/reader/missed-entries.js';
+import fc from 'fast-check';
+import {
+  compareIds,
+  MAX_COUNTED_UNREAD,
+  missedFrom,
+  type StreamFacts,
+} from '../../src/redis/reader/missed-entries.js';
 
 test('decodeEntry: v2 entries (n, data = an array of events) and old one-event entries decode to a batch', () => {
   assert.deepEqual(decodeEntry(['n', '2', 'data', '[{"ev":"T","q":1},{"ev":"Q","q":2}]']), {
@@ -171,4 +177,58 @@ test('readStream options: the new ones are checked, with their defaults', () => 
     () => readerSettings({ ...base, checkIntervalMs: -1 }),
     /readStream: checkIntervalMs must be a duration/,
   );
+});
+
+test('missedFrom: facts read stream first, then group, then unread count never report a miss while the sink adds and the group reads', async () => {
+  // A stream never trimmed, entries n-0 for n = 1…added. checkMissed reads XINFO STREAM at t1,
+  // XINFO GROUPS at t2 and counts the unread entries (XRANGE, at most lag + 1) at t3; between
+  // them the sink may add entries and the group may read some.
+  const step = fc.record({ added: fc.nat(50), read: fc.nat(50) });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 100 }),
+      fc.nat(100),
+      step,
+      step,
+      async (a0, r0, s12, s23) => {
+        let added = a0;
+        let read = Math.min(r0, added);
+        const a1 = added;
+        added += s12.added;
+        read = Math.min(added, read + s12.read);
+        const [a2, r2] = [added, read];
+        added += s23.added;
+        const a3 = added;
+        const stream: StreamFacts = {
+          length: a1,
+          entriesAdded: a1,
+          maxDeletedId: '0-0',
+          firstId: '1-0',
+          lastId: `${a1}-0`,
+        };
+        const lag = a2 - r2;
+        const check = await missedFrom(
+          stream,
+          { lastDeliveredId: `${r2}-0`, entriesRead: r2 },
+          async (after) => {
+            assert.equal(after, `${r2}-0`);
+            return lag > MAX_COUNTED_UNREAD ? undefined : Math.min(a3 - r2, lag + 1);
+          },
+        );
+        assert.ok(check.missed === 0 || check.missed === 'later', JSON.stringify(check));
+      },
+    ),
+    { numRuns: Number(process.env['FUZZ_RUNS'] ?? 500) },
+  );
+  // The other order (group facts older than the stream's) is what reported false misses on a
+  // cluster: 7 entries added in between, the count capped at lag + 1, so 6 "missed".
+  const late: StreamFacts = {
+    length: 20,
+    entriesAdded: 20,
+    maxDeletedId: '0-0',
+    firstId: '1-0',
+    lastId: '20-0',
+  };
+  const older = await missedFrom(late, { lastDeliveredId: '10-0', entriesRead: 10 }, async () => 4);
+  assert.deepEqual(older, { missed: 6 });
 });
