@@ -18,7 +18,7 @@ import { historyRoute, type HistoryRoute } from '../../protocol/rest/rest-histor
 import { eventTime } from '../../protocol/timestamps.js';
 import { STREAMS, type Cluster } from '../../protocol/streams.js';
 import { eventKey } from '../../protocol/symbols.js';
-import type { HistoryFetcher } from './history.js';
+import type { HistoryFetcher } from '../history/history.js';
 import type { BackfillConfig } from './backfill-options.js';
 import type { TopicFill } from './topic-fill.js';
 import type { BackfillReport, MissingRange } from '../delivery/lifecycle.js';
