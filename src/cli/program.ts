@@ -28,7 +28,7 @@ import { collectRestFaults } from './commands/rest-fault-flag.js';
 import { runSimulate, type SimulateFlags } from './commands/simulate.js';
 import { QUERY_FORMATS, runQuery, type QueryFlags } from './commands/query-command.js';
 import { runStream } from './commands/stream.js';
-import { addStreamOptions, streamRequestsOf, type StreamFlags } from './commands/stream-options.js';
+import { addStreamOptions, streamRequestsOf, type StreamFlags } from './commands/stream-flags.js';
 
 /** The widest line any --help prints. */
 export const HELP_WIDTH = 100;

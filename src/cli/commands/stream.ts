@@ -26,8 +26,12 @@ import { eventSource } from '../../duckdb/event-source.js';
 import { StreamStatus } from './stream-status.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { isFuturesCluster } from '../../protocol/streams.js';
-import { defaultStreams, type StreamRequest } from './stream-flags.js';
-import { checkStreamFlags, type StreamFlags } from './stream-options.js';
+import {
+  checkStreamFlags,
+  defaultStreams,
+  type StreamFlags,
+  type StreamRequest,
+} from './stream-flags.js';
 import { unknownTickerNotes } from '../unknown-tickers.js';
 
 const noop = (): void => undefined;
