@@ -18,8 +18,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Backfill } from '../src/client/history/backfill.js';
-import { resolveBackfill } from '../src/client/history/backfill-options.js';
+import { Backfill } from '../src/client/fills/backfill.js';
+import { resolveBackfill } from '../src/client/fills/backfill-options.js';
 import { HistoryFetcher } from '../src/client/history/history.js';
 import { silentLogger } from '../src/client/logger.js';
 import type { Gap } from '../src/client/delivery/lifecycle.js';

@@ -15,7 +15,7 @@ export type {
   StateChange,
 } from './client/delivery/lifecycle.js';
 export type { SubscribeOptions } from './client/subscriptions/subscribe-options.js';
-export type { BackfillOptions } from './client/history/backfill-options.js';
+export type { BackfillOptions } from './client/fills/backfill-options.js';
 export type { StreamMethods, SubscribeMethod } from './client/subscriptions/stream-methods.js';
 export type { TimeInput } from './protocol/time-input.js';
 export type { ClientOptions, MaxConnectionsPolicy, StartOptions } from './client/config.js';

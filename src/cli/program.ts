@@ -11,35 +11,24 @@ import { CLUSTERS } from '../protocol/streams.js';
 import {
   collectDelays,
   collectList,
-  parseDuration,
   parseDurationOrZero,
   parseNonNegativeInt,
   parsePast,
   parsePort,
-  parseMaxLen,
   parsePositiveInt,
-  parseRate,
-  parseReclaimAfter,
-  parseRedisUrl,
   parseSpeed,
-  parseStreamKey,
   parseTime,
   splitList,
   UsageError,
 } from './args.js';
-import { FORMATS } from './output/format.js';
-import { hostsHelp } from './hosts-help.js';
 import { runHistory, type HistoryFlags } from './commands/history-command.js';
 import { runRelay, type RelayFlags } from './commands/relay-command.js';
 import { addRelayOptions } from './commands/relay-flags.js';
 import { collectRestFaults } from './commands/rest-fault-flag.js';
 import { runSimulate, type SimulateFlags } from './commands/simulate.js';
 import { QUERY_FORMATS, runQuery, type QueryFlags } from './commands/query-command.js';
-import { runStream, type StreamFlags } from './commands/stream.js';
-import { STREAM_FLAGS, type StreamRequest } from './commands/stream-flags.js';
-
-const STREAM_GROUP = 'Streams ([symbols] is a comma-separated list, left off = all):';
-const SINK_GROUP = 'Fan-out to a Redis Stream (consumer groups share the events among workers):';
+import { runStream } from './commands/stream.js';
+import { addStreamOptions, streamRequestsOf, type StreamFlags } from './commands/stream-flags.js';
 
 /** The widest line any --help prints. */
 export const HELP_WIDTH = 100;
@@ -51,132 +40,6 @@ function version(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-function addStreamOptions(cmd: Command): Command {
-  cmd
-    .addOption(
-      new Option('-c, --cluster <cluster>', 'cluster to stream from')
-        .choices(CLUSTERS)
-        .default('stocks'),
-    )
-    .option(
-      '-s, --subscribe <topics>',
-      'topics, comma-separated (T.AAPL,Q.*); repeatable',
-      collectList,
-    )
-    .option('-k, --key <key>', 'API key (default: $POLYGON_API_KEY; none: embedded simulator)')
-    .addOption(
-      new Option(
-        '--host <host>',
-        'a provider host (see Hosts below: delayed, iex-business.polygon.io …) or any host name or ws:// / wss:// URL (default socket.massive.com)',
-      ).conflicts('delayed'),
-    )
-    .option('--delayed', 'use the delayed feed (delayed.massive.com: 15 minutes late, futures 10)')
-    .addOption(
-      new Option(
-        '-f, --format <format>',
-        'stdout format (default: pretty on a TTY, else ndjson)',
-      ).choices(FORMATS),
-    )
-    .option('-o, --out <file>', 'also write every event to FILE as NDJSON (the recording format)')
-    .addOption(new Option('-q, --quiet', 'print no events on stdout').conflicts('format'))
-    .option('-d, --duration <duration>', 'stop after this long (500ms, 30s, 5m, 1h)', parseDuration)
-    .option('-n, --max-events <n>', 'stop after N data events', parsePositiveInt)
-    .option('--stats', 'stats line on stderr (live on a TTY, one line per second otherwise)')
-    .option('--no-stats', 'no stats line, even on a TTY')
-    .option('--compression', 'negotiate permessage-deflate')
-    .option('--no-color', 'no colours in pretty output (also: NO_COLOR=1)')
-    .option('--no-reconnect', 'exit on the first disconnection instead of reconnecting')
-    .option('--backfill', "fill each reconnect's gap from REST history (per-symbol topics)")
-    .option(
-      '--snapshot',
-      "print each per-symbol topic's latest trade or quote from REST before its live events",
-    )
-    .option(
-      '--from <time>',
-      'history, then live: every per-symbol topic from TIME on (09:30 market time, ISO 8601, epoch, or 30m back)',
-    )
-    .addOption(
-      new Option(
-        '--on-max-connections <policy>',
-        'another connection took this key over: stop (default) or reclaim the slot',
-      ).choices(['stop', 'reclaim']),
-    )
-    .option(
-      '--reclaim-after <duration>',
-      'with reclaim: wait this long first (default 60s, at least 60s)',
-      parseReclaimAfter,
-    )
-    .option(
-      '--sim-rate <events/s>',
-      'embedded simulator (no key): generated events per second (default 200)',
-      parseRate,
-    )
-    .option('-v, --verbose', 'connection-level logs on stderr');
-  for (const option of [
-    new Option(
-      '--sink <url>',
-      'also publish every data event to Redis: redis://[:pw@]host:port[/db], or redis+cluster://[:pw@]host:port[,host:port…]',
-    ).argParser(parseRedisUrl),
-    new Option(
-      '--stream-key <key>',
-      'the stream key; {cluster} is filled in (default polygon:{cluster})',
-    ).argParser(parseStreamKey),
-    new Option(
-      '--maxlen <~n>',
-      'hard ceiling on the stream length (N or ~N): older entries are trimmed, unread ones reported as lost',
-    ).argParser(parseMaxLen),
-    new Option(
-      '--partitions <n>',
-      'spread events over n streams {key:0}…{key:n-1} by symbol (default 1: the key itself)',
-    ).argParser(parsePositiveInt),
-  ]) {
-    cmd.addOption(option.helpGroup(SINK_GROUP));
-  }
-  for (const stream of STREAM_FLAGS) {
-    cmd.addOption(
-      new Option(`--${stream.flag} [symbols]`, `${stream.title} (${stream.clusters.join(', ')})`)
-        .argParser(collectList)
-        .helpGroup(STREAM_GROUP),
-    );
-  }
-  return cmd.addHelpText(
-    'after',
-    `
-With no API key the embedded simulator is started and streamed from (--sim-rate sets its pace).
-With no --subscribe and no stream flag, the cluster's first two streams are subscribed
-(stocks: T.*,Q.*). Status events go to stdout in pretty format, to stderr otherwise; --out files
-hold data events. Pretty lines start with the time the event arrived (bars too: not their window
-start, so lines stay in time order). The status line leads with the connection state: live,
-connecting, reconnecting n/20 (attempt / attempts allowed), reclaiming, closed.
-
-${hostsHelp(HELP_WIDTH)}
-
-Examples:
-  $ polygon-stream stream
-  $ polygon-stream stream --stock-trades AAPL,MSFT --stock-quotes AAPL --duration 30s
-  $ POLYGON_API_KEY=... polygon-stream stream -c futures --host delayed -s 'T.ESZ5'
-  $ polygon-stream stream -c crypto --crypto-level2-book BTC-USD --format json
-  $ POLYGON_API_KEY=... polygon-stream stream -s 'T.*' --format ndjson | jq .p
-  $ polygon-stream record trades.ndjson --stock-trades --max-events 10000 --sim-rate 5000
-  $ polygon-stream stream -s 'T.*' -q --sink redis://127.0.0.1:6379 --maxlen ~1000000`,
-  );
-}
-
-/** The stream flags given on the command line, in table order. */
-function streamRequestsOf(cmd: Command): StreamRequest[] {
-  const opts = cmd.opts<Record<string, unknown>>();
-  const requests: StreamRequest[] = [];
-  for (const stream of STREAM_FLAGS) {
-    const option = cmd.options.find((o) => o.long === `--${stream.flag}`);
-    const value = option ? opts[option.attributeName()] : undefined;
-    // `--stock-trades` alone is `true` (every symbol); with symbols, the collected list.
-    if (value === true) requests.push({ flag: stream.flag, method: stream.method, symbols: ['*'] });
-    else if (Array.isArray(value))
-      requests.push({ flag: stream.flag, method: stream.method, symbols: value });
-  }
-  return requests;
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -204,6 +67,7 @@ Exit codes:
 
   addStreamOptions(
     program.command('stream').description('stream events to stdout (and optionally a file)'),
+    HELP_WIDTH,
   ).action(async (_opts: unknown, cmd: Command) => {
     setExit(await runStream(cmd.opts<StreamFlags>(), streamRequestsOf(cmd)));
   });
@@ -220,6 +84,7 @@ Exit codes:
       )
       .option('--to <file.duckdb>', 'record to a DuckDB database: one typed table per stream')
       .option('--parquet <dir>', 'with --to: at the end, export each table to DIR/<table>.parquet'),
+    HELP_WIDTH,
   ).action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
     const flags = cmd.opts<StreamFlags & { echo?: boolean }>();
     if (flags.format !== undefined && !flags.echo) {

@@ -8,7 +8,7 @@ import * as v from '../validate.js';
 import type { ReconnectPolicy } from './connection/backoff.js';
 import type { EventsOptions } from './delivery/dispatcher.js';
 import type { HistoryOptions } from './history/history.js';
-import type { BackfillOptions } from './history/backfill-options.js';
+import type { BackfillOptions } from './fills/backfill-options.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';
 import { parseTimeInput, type TimeInput } from '../protocol/time-input.js';
 import { DEFAULT_HOST, expandShortName, lookupHost } from '../protocol/hosts.js';

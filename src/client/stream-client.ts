@@ -35,8 +35,8 @@ import type {
 } from '../protocol/events.js';
 import type { WireEvent } from '../protocol/codec.js';
 import { HistoryFetcher, type HistoryQuery } from './history/history.js';
-import { type Backfill, createBackfill } from './history/backfill.js';
-import { Snapshots } from './history/snapshot.js';
+import { type Backfill, createBackfill } from './fills/backfill.js';
+import { Snapshots } from './fills/snapshot.js';
 import {
   resolveSubscribeOptions,
   type SubscribeConfig,

@@ -3,7 +3,7 @@
  * is opened, and an unsafe combination (any token beyond loopback) is refused.
  */
 import { isIP } from 'node:net';
-import type { BackfillOptions } from '../client/history/backfill-options.js';
+import type { BackfillOptions } from '../client/fills/backfill-options.js';
 import type { ClientOptions } from '../client/config.js';
 import type { StreamClient } from '../client/stream-client.js';
 import { CLUSTERS, type Cluster } from '../protocol/streams.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { historyTopic } from '../../src/client/history/history-topic.js';
-import { TopicFill } from '../../src/client/history/topic-fill.js';
+import { TopicFill } from '../../src/client/fills/topic-fill.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
 
 const quote = (t: number, b = 1.1, a = 1.2): WireEvent => ({

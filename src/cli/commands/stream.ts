@@ -7,7 +7,7 @@ import type { WireEvent } from '../../protocol/codec.js';
 import { StreamClient } from '../../client/stream-client.js';
 import { redactValue } from '../../redact.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { apiKeyOf, UsageError } from '../args.js';
+import { apiKeyOf } from '../args.js';
 import {
   clockTime,
   type Format,
@@ -16,50 +16,23 @@ import {
   formatPretty,
   wantColor,
 } from '../output/format.js';
-import { type Cluster, DEFAULT_RECONNECT, DEFAULTS, Host, hostWarning } from '../../index.js';
+import { DEFAULT_RECONNECT, DEFAULTS, Host, hostWarning } from '../../index.js';
 import { LinkWatch } from '../output/link.js';
 import { asUsage, errorLine, gapLine } from '../messages.js';
 import { LineWriter, openLineFile } from '../output/output.js';
-import { checkSinkFlags, CliSink, type SinkFlags } from './cli-sink.js';
-import { checkDuckDbFlags, CliDuckDb, type DuckDbFlags } from './cli-duckdb.js';
+import { checkSinkFlags, CliSink } from './cli-sink.js';
+import { checkDuckDbFlags, CliDuckDb } from './cli-duckdb.js';
 import { eventSource } from '../../duckdb/event-source.js';
 import { StreamStatus } from './stream-status.js';
 import { symbolOf } from '../../protocol/symbols.js';
 import { isFuturesCluster } from '../../protocol/streams.js';
-import { defaultStreams, type StreamRequest } from './stream-flags.js';
+import {
+  checkStreamFlags,
+  defaultStreams,
+  type StreamFlags,
+  type StreamRequest,
+} from './stream-flags.js';
 import { unknownTickerNotes } from '../unknown-tickers.js';
-
-export interface StreamFlags extends SinkFlags, DuckDbFlags {
-  cluster: Cluster;
-  subscribe?: string[];
-  host?: string;
-  delayed?: boolean;
-  format?: Format;
-  out?: string;
-  quiet?: boolean;
-  duration?: number;
-  maxEvents?: number;
-  /** true: --stats, false: --no-stats, undefined: live line on a TTY only. */
-  stats?: boolean;
-  compression?: boolean;
-  key?: string;
-  color?: boolean;
-  reconnect?: boolean;
-  verbose?: boolean;
-  /** `--sim-rate`: the embedded simulator's events per second. */
-  simRate?: number;
-  onMaxConnections?: 'stop' | 'reclaim';
-  /** `--reclaim-after`, ms. */
-  reclaimAfter?: number;
-  /** `record`: a progress line on stderr (events written, file, rate) unless --stats/--no-stats. */
-  progress?: boolean;
-  /** `--backfill`: fill each reconnect's gap from REST history. */
-  backfill?: boolean;
-  /** `--from`: history, then live, from this time (the client's `start`). */
-  from?: string;
-  /** `--snapshot`: each topic's latest state from REST before its live events. */
-  snapshot?: boolean;
-}
 
 const noop = (): void => undefined;
 
@@ -130,24 +103,7 @@ class StreamRun {
   async start(): Promise<number> {
     const { flags } = this;
     const key = apiKeyOf(flags, this.io.env);
-    if (key === undefined && (flags.host !== undefined || flags.delayed)) {
-      throw new UsageError(
-        `${flags.host !== undefined ? '--host' : '--delayed'} needs an API key: pass --key or set POLYGON_API_KEY (leave out both to stream from the embedded simulator)`,
-      );
-    }
-    if (key !== undefined && flags.simRate !== undefined) {
-      throw new UsageError(
-        '--sim-rate only applies to the embedded simulator, which runs when no API key is given (--key or POLYGON_API_KEY)',
-      );
-    }
-    if (flags.reclaimAfter !== undefined && flags.onMaxConnections !== 'reclaim') {
-      throw new UsageError('--reclaim-after needs --on-max-connections reclaim');
-    }
-    if (flags.backfill && flags.reconnect === false && flags.onMaxConnections !== 'reclaim') {
-      throw new UsageError(
-        '--backfill fills the gap of each reconnect, and --no-reconnect turns reconnects off: give one of them',
-      );
-    }
+    checkStreamFlags(flags, key);
     checkSinkFlags(flags);
     checkDuckDbFlags(flags);
     if (flags.sink !== undefined) {

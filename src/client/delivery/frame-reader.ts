@@ -8,8 +8,8 @@
  */
 import { decodeFrame, isStatusFrame, isWireEvent, type WireEvent } from '../../protocol/codec.js';
 import type { PolygonStreamError } from '../../errors.js';
-import type { Backfill } from '../history/backfill.js';
-import type { Snapshots } from '../history/snapshot.js';
+import type { Backfill } from '../fills/backfill.js';
+import type { Snapshots } from '../fills/snapshot.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Stats } from './stats.js';

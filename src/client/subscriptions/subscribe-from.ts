@@ -11,8 +11,8 @@
  */
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import type { ConnectionState } from '../connection/connection.js';
-import type { FromFills } from '../history/from-fills.js';
-import type { Snapshots } from '../history/snapshot.js';
+import type { FromFills } from '../fills/from-fills.js';
+import type { Snapshots } from '../fills/snapshot.js';
 import type { SubscribeConfig } from './subscribe-options.js';
 import type { SubscriptionRequests } from './subscription-requests.js';
 import type { SubscriptionResult, SubscriptionStore } from './subscription-store.js';

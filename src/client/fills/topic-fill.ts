@@ -13,8 +13,8 @@ import type { WireEvent } from '../../protocol/codec.js';
 import { eventTime } from '../../protocol/timestamps.js';
 import type { MissingRange } from '../delivery/lifecycle.js';
 import type { BackfillConfig } from './backfill-options.js';
-import type { HistoryTopic } from './history-topic.js';
-import type { RejectedRow } from './row-check.js';
+import type { HistoryTopic } from '../history/history-topic.js';
+import type { RejectedRow } from '../history/row-check.js';
 
 /** More separate missing ranges than this are reported as one range covering them all. */
 const MAX_RANGES = 10;

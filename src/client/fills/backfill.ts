@@ -14,7 +14,12 @@ import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import type { WireEvent } from '../../protocol/codec.js';
 import type { Cluster, Feed } from '../../protocol/streams.js';
 import { topicKey } from '../../protocol/symbols.js';
-import { feedOfUrl, HistoryFetcher, type HistoryOptions, type HistoryTopic } from './history.js';
+import {
+  feedOfUrl,
+  HistoryFetcher,
+  type HistoryOptions,
+  type HistoryTopic,
+} from '../history/history.js';
 import { resolveBackfill, type BackfillConfig } from './backfill-options.js';
 import { TopicFill } from './topic-fill.js';
 import { TopicFills } from './topic-fills.js';

@@ -18,9 +18,10 @@ import { historyRoute, type HistoryRoute } from '../../protocol/rest/rest-histor
 import { eventTime } from '../../protocol/timestamps.js';
 import { STREAMS, type Cluster } from '../../protocol/streams.js';
 import { eventKey } from '../../protocol/symbols.js';
-import type { HistoryFetcher } from './history.js';
+import type { HistoryFetcher } from '../history/history.js';
 import type { BackfillConfig } from './backfill-options.js';
 import type { TopicFill } from './topic-fill.js';
+import { FillClock } from './fill-clock.js';
 import type { BackfillReport, MissingRange } from '../delivery/lifecycle.js';
 
 /** Per topic, what the last delivered event was: its time and the identities at that time. */
@@ -35,9 +36,6 @@ interface Guard {
   readonly ids: Set<string>;
 }
 
-/** Longest wait between two REST queries of a fill that has not reached its first live event. */
-const MAX_POLL_GAP_MS = 1_000;
-
 export interface FillsHost {
   /** Deliver events in order to the listeners: history (marked backfilled), then held live ones. */
   deliver(history: readonly WireEvent[], live: readonly WireEvent[]): void;
@@ -51,6 +49,10 @@ export class TopicFills {
   private readonly guards = new Map<string, Guard>();
   /** `ev` → route of this cluster's streams with history (and enabled). */
   private readonly routes = new Map<string, HistoryRoute>();
+  private readonly clock = new FillClock({
+    expired: (fill) => this.finish(fill),
+    due: (fill) => this.query(fill),
+  });
 
   constructor(
     private readonly config: BackfillConfig,
@@ -117,11 +119,11 @@ export class TopicFills {
   /** Start an added fill: its deadline armed, its first query now or after `afterMs`. */
   start(fill: TopicFill, afterMs?: number): void {
     if (afterMs === undefined) {
-      this.arm(fill);
+      this.clock.arm(fill);
       this.query(fill);
     } else {
       fill.timer = setTimeout(() => this.query(fill), afterMs);
-      this.arm(fill);
+      this.clock.arm(fill);
     }
   }
 
@@ -175,62 +177,6 @@ export class TopicFills {
     fill.abort?.abort();
   }
 
-  /**
-   * (Re)arm the fill's deadline: then live events flow and what is missing is reported. Not
-   * while a history-then-live fill's clock is stopped (its request waits in the gate).
-   */
-  private arm(fill: TopicFill): void {
-    clearTimeout(fill.deadlineTimer);
-    fill.deadlineTimer = undefined;
-    if (fill.paused !== undefined) return;
-    fill.deadlineTimer = setTimeout(
-      () => this.finish(fill),
-      Math.max(0, fill.deadline - Date.now()),
-    );
-  }
-
-  /** At least `ms` of hold left from now (or from when the fill's stopped clock runs again). */
-  private extend(fill: TopicFill, ms: number): void {
-    if (fill.paused !== undefined) fill.paused = Math.max(fill.paused, ms);
-    else {
-      fill.deadline = Math.max(fill.deadline, Date.now() + ms);
-      this.arm(fill);
-    }
-  }
-
-  /**
-   * A request of the fill's query entered the request gate or left it. Waiting for a turn is not
-   * REST failing to make progress: a history-then-live fill's hold clock stops meanwhile (its
-   * held live events stay bounded by maxHeldEvents) and runs again, with the time it had left,
-   * once the request is sent. A gap's fill keeps its clock: its live events must flow in time.
-   */
-  private gate(fill: TopicFill, phase: 'queued' | 'sent'): void {
-    if (fill.done) return;
-    fill.phase = phase;
-    fill.phaseAt = Date.now();
-    if (fill.mode !== 'from') return;
-    if (phase === 'sent') this.resume(fill);
-    else if (fill.paused === undefined) {
-      fill.paused = Math.max(0, fill.deadline - fill.phaseAt);
-      this.arm(fill);
-    }
-  }
-
-  /** The fill's query ended: nothing waits in the gate, the hold clock runs. */
-  private idle(fill: TopicFill): void {
-    fill.abort = undefined;
-    fill.phase = 'idle';
-    fill.phaseAt = Date.now();
-    this.resume(fill);
-  }
-
-  private resume(fill: TopicFill): void {
-    if (fill.paused === undefined) return;
-    fill.deadline = Date.now() + fill.paused;
-    fill.paused = undefined;
-    this.arm(fill);
-  }
-
   private hold(fill: TopicFill, event: WireEvent): boolean {
     if (fill.held.length >= this.config.maxHeldEvents) {
       const waiting = fill.waiting(Date.now(), this.config);
@@ -247,11 +193,11 @@ export class TopicFills {
       fill.heldAt = Date.now();
       // A gap's live events are held maxHoldMs from the first; history-then-live gives REST at
       // least that long (of its own time, not the gate's) to reach it, and more while it makes
-      // progress (see gate and stream).
-      if (fill.mode === 'from') this.extend(fill, this.config.maxHoldMs);
+      // progress (see FillClock.gate and stream).
+      if (fill.mode === 'from') this.clock.extend(fill, this.config.maxHoldMs);
       else {
         fill.deadline = fill.heldAt + this.config.maxHoldMs;
-        this.arm(fill);
+        this.clock.arm(fill);
       }
       if (fill.abort === undefined) {
         clearTimeout(fill.timer);
@@ -274,7 +220,7 @@ export class TopicFills {
     ).then(
       (events) => {
         if (fill.done) return;
-        this.idle(fill);
+        this.clock.idle(fill);
         if (!streaming) fill.take(events);
         if (fill.history.length > this.config.maxRows) {
           fill.cut = {
@@ -283,11 +229,11 @@ export class TopicFills {
           };
         }
         if (fill.proven || fill.cut) this.finish(fill);
-        else this.next(fill);
+        else this.clock.next(fill);
       },
       (err: unknown) => {
         if (fill.done) return;
-        this.idle(fill);
+        this.clock.idle(fill);
         if (streaming) fill.answered();
         fill.error =
           err instanceof PolygonStreamError
@@ -297,31 +243,9 @@ export class TopicFills {
         const code = fill.error.code;
         if (code === ErrorCode.HistoryUnavailable || code === ErrorCode.HistoryInvalid) {
           this.finish(fill);
-        } else this.next(fill);
+        } else this.clock.next(fill);
       },
     );
-  }
-
-  /**
-   * Plan the next query of a fill not yet proven: at once when the last one was asked before the
-   * first live event was known; then its tail again, ever less often (REST may be catching up)
-   * while live events are held; once more, halfway to the deadline, while none has come.
-   */
-  private next(fill: TopicFill): void {
-    const now = Date.now();
-    let delay: number;
-    const backoff = Math.min(MAX_POLL_GAP_MS, 100 * 2 ** Math.min(fill.queries, 4));
-    if (fill.mode === 'from') {
-      // A failed query is asked again; one that stopped short of the first live event (or of
-      // now, before one came) asks for its tail again, ever less often while REST catches up.
-      delay = fill.firstLive !== undefined && fill.lastTo <= fill.firstLive ? 0 : backoff;
-    } else if (fill.firstLive === undefined) {
-      if (fill.queries >= 2) return;
-      delay = (fill.deadline - now) / 2;
-    } else if (fill.lastTo <= fill.firstLive) delay = 0;
-    else delay = backoff;
-    if (now + delay >= fill.deadline) return;
-    fill.timer = setTimeout(() => this.query(fill), delay);
   }
 
   /** One query of a gap's fill: the whole answer, collected. */
@@ -338,7 +262,7 @@ export class TopicFills {
       ...(fill.firstLive === undefined ? {} : { closedThrough: fill.firstLive }),
       rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, window),
       forming: () => void fill.forming++,
-      gate: (phase: 'queued' | 'sent') => this.gate(fill, phase),
+      gate: (phase: 'queued' | 'sent') => this.clock.gate(fill, phase),
     };
     for await (const event of this.fetcher.events(fill.target, query)) {
       out.push(event);
@@ -368,7 +292,7 @@ export class TopicFills {
       // The answer begins with its first page (a query still in the gate has answered nothing).
       if (fill.pages++ === pages) fill.answer();
       fill.add(page);
-      if (page.length > 0) this.extend(fill, c.maxHoldMs);
+      if (page.length > 0) this.clock.extend(fill, c.maxHoldMs);
       page = [];
       const safe = fill.firstLive ?? startedAt - c.maxHoldMs;
       const out = fill.release(safe, seen);
@@ -389,7 +313,7 @@ export class TopicFills {
       deadline: Infinity,
       rejected: (row: Parameters<TopicFill['reject']>[0]) => fill.reject(row, asked),
       forming: () => void fill.forming++,
-      gate: (phase: 'queued' | 'sent') => this.gate(fill, phase),
+      gate: (phase: 'queued' | 'sent') => this.clock.gate(fill, phase),
       page: flush,
     };
     for await (const event of this.fetcher.events(fill.target, query)) {

@@ -10,8 +10,8 @@
 import type { PolygonStreamError } from '../../errors.js';
 import { topicKey } from '../../protocol/symbols.js';
 import type { Cluster } from '../../protocol/streams.js';
-import type { HistoryFetcher } from './history.js';
-import type { HistoryTopic } from './history-topic.js';
+import type { HistoryFetcher } from '../history/history.js';
+import type { HistoryTopic } from '../history/history-topic.js';
 import type { BackfillConfig } from './backfill-options.js';
 import { TopicFill } from './topic-fill.js';
 import type { TopicFills } from './topic-fills.js';

@@ -23,8 +23,8 @@ import type { Cluster } from '../../protocol/streams.js';
 import { eventKey, splitTopic, topicKey } from '../../protocol/symbols.js';
 import { eventTime } from '../../protocol/timestamps.js';
 import type { SnapshotReport } from '../delivery/lifecycle.js';
-import type { HistoryFetcher, HistoryTopic } from './history.js';
-import { RowCheck } from './row-check.js';
+import type { HistoryFetcher, HistoryTopic } from '../history/history.js';
+import { RowCheck } from '../history/row-check.js';
 
 /** How long a topic's live events wait for its snapshot, and how many of them at most. */
 export const SNAPSHOT_LIMITS = { maxHoldMs: 5_000, maxHeldEvents: 10_000 } as const;
