@@ -239,11 +239,12 @@ describe('client.history', () => {
     T,
     async () => {
       const server = await serve(() => ({ hang: true }));
-      const c = client('stocks', server.wsHost, { ...FAST, timeoutMs: 150, maxRetries: 1 });
+      // Long enough for the retry to reach the server on a loaded machine before it times out.
+      const c = client('stocks', server.wsHost, { ...FAST, timeoutMs: 500, maxRetries: 1 });
       await rejectsWith(
         c.history('T.AAPL', { from: FROM, to: TO }),
         ErrorCode.HistoryFailed,
-        /timed out after 150 ms/,
+        /timed out after 500 ms/,
       );
       assert.equal(server.requests.length, 2);
     },
