@@ -34,7 +34,7 @@ import { isOutOfMemory, MemoryEpisode } from './memory-episode.js';
 import { reportError } from '../report.js';
 import type { RedisSinkStats, SinkSettings } from './sink-options.js';
 import { TRIM_HANDLED, XADD_BATCH } from './sink-scripts.js';
-import { checkForLoss, readStreamState } from './restart-check.js';
+import { RestartCheck } from './restart-check.js';
 import {
   outageReport,
   overflowReport,
@@ -71,15 +71,9 @@ export class StreamWriter {
   readonly #inflight = new InFlightWindow();
   #retryTimer: NodeJS.Timeout | undefined;
   #trimTimer: NodeJS.Timeout | undefined;
-  #verifyTimer: NodeJS.Timeout | undefined;
   #trimming = false;
-  /** Redis checked since the last (re)connect: writing may go on. */
-  #verified = false;
-  /** Bumped by every lost connection (a Cluster's: to any node): a check begun before proves nothing. */
-  #lostConnections = 0;
-  /** A check is running: at most one at a time (it checks again when it proved nothing). */
-  #verifying = false;
-  #runId: string | undefined;
+  /** After every (re)connect, before writing: what a restart or rollback took. */
+  readonly #check: RestartCheck;
   #closed = false;
   #final = false;
   #outageReported = false;
@@ -97,6 +91,21 @@ export class StreamWriter {
     this.#owner = owner;
     this.#o = settings;
     this.key = settings.key;
+    this.#check = new RestartCheck(
+      {
+        key: this.key,
+        connected: () => this.#connected,
+        writing: (client) => !this.#final && client === this.#client,
+        settled: () => this.#inflight.settled(),
+        lost: (loss) => {
+          this.#lostRestart += loss.details.lost as number;
+          this.#report(loss);
+        },
+        checked: () => this.#pump(),
+      },
+      this.#log,
+      RETRY_DELAY_MS,
+    );
   }
 
   /** Connect once; rejects with REDIS_UNAVAILABLE when Redis does not answer. */
@@ -213,7 +222,7 @@ export class StreamWriter {
     this.#drained = undefined;
     clearTimeout(this.#retryTimer);
     clearInterval(this.#trimTimer);
-    clearTimeout(this.#verifyTimer);
+    this.#check.stop();
     const summary = this.#memory.end('closed');
     if (summary) this.#report(summary);
     const client = this.#client;
@@ -235,7 +244,7 @@ export class StreamWriter {
   /** Send batches while the window has room. */
   #pump(): void {
     const client = this.#client;
-    if (!client || !this.#connected || !this.#verified || this.#final) return;
+    if (!client || !this.#connected || !this.#check.passed || this.#final) return;
     const { batchSize, entryEvents, maxInFlight } = this.#o;
     while (this.#inflight.size < maxInFlight && this.#queue.length > 0) {
       const encoded = encodeEntries(
@@ -283,7 +292,9 @@ export class StreamWriter {
   /** Trim what every group has handled (the schedule); failures wait for the next tick. */
   async #trim(): Promise<void> {
     const client = this.#client;
-    if (!client || !this.#connected || !this.#verified || this.#trimming || this.#final) return;
+    if (!client || !this.#connected || !this.#check.passed || this.#trimming || this.#final) {
+      return;
+    }
     this.#trimming = true;
     try {
       const [, , kept] = await client.polygonTrimHandled(this.key);
@@ -293,50 +304,6 @@ export class StreamWriter {
     } finally {
       this.#trimming = false;
     }
-  }
-
-  /**
-   * After a (re)connect (or a lost Cluster node connection), before writing: did Redis come back
-   * empty or rolled back? Count and report what it no longer holds of what the sink wrote, then
-   * let writing go on.
-   */
-  async #verify(client: BatchClient): Promise<void> {
-    if (this.#verifying) return;
-    this.#verifying = true;
-    const lost = this.#lostConnections;
-    let state;
-    try {
-      // A write in flight (to a Cluster node that stayed up) would land after the stream was read.
-      await this.#inflight.settled();
-      state = await readStreamState(client, this.key);
-    } catch {
-      // Lost again (or refused): the next 'ready' checks again; until then nothing is written.
-      if (this.#connected) this.#retryVerify(client);
-      return;
-    } finally {
-      this.#verifying = false;
-    }
-    if (this.#final || client !== this.#client) return;
-    if (lost !== this.#lostConnections) {
-      this.#retryVerify(client);
-      return;
-    }
-    const loss = checkForLoss(this.key, state, this.#runId, this.#log);
-    this.#runId = state.runId;
-    if (loss) {
-      this.#lostRestart += loss.details.lost as number;
-      this.#report(loss);
-    }
-    this.#verified = true;
-    this.#pump();
-  }
-
-  #retryVerify(client: BatchClient): void {
-    clearTimeout(this.#verifyTimer);
-    this.#verifyTimer = setTimeout(() => {
-      if (this.#connected && !this.#verified && !this.#final) void this.#verify(client);
-    }, RETRY_DELAY_MS);
-    this.#verifyTimer.unref();
   }
 
   #onFailed(batch: InFlight, err: unknown): void {
@@ -374,28 +341,20 @@ export class StreamWriter {
   #onReady(): void {
     if (this.#final) return;
     this.#connected = true;
-    this.#verified = false;
+    this.#check.reset();
     this.#outageReported = false;
     this.#owner.emit('connect');
-    if (this.#client) void this.#verify(this.#client);
+    if (this.#client) void this.#check.run(this.#client);
   }
 
-  /**
-   * Cluster: one node's connection closed while the cluster stays up. The node may come back as a
-   * server that lost its data: stop writing and check the stream (on the node owning it) again.
-   */
+  /** Cluster: one node's connection closed while the cluster stays up (RestartCheck.nodeLost). */
   #onNodeClose(): void {
     if (!this.#connected || this.#final || !this.#client) return;
-    this.#lostConnections++;
-    if (this.#verified) {
-      this.#verified = false;
-      this.#outageReported = false;
-    }
-    this.#retryVerify(this.#client);
+    if (this.#check.nodeLost(this.#client)) this.#outageReported = false;
   }
 
   #onClose(): void {
-    this.#lostConnections++;
+    this.#check.connectionLost();
     if (!this.#connected) return;
     this.#connected = false;
     this.#owner.emit('disconnect');
