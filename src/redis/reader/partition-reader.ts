@@ -22,11 +22,7 @@ import type { PolygonStreamError } from '../../errors.js';
 import { deadLetterKeyOf, partitionKey } from '../partition-keys.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { createGroup, recreateGroup } from './consumer-group.js';
-import {
-  handOutBatch,
-  type DeliveredEntry as Delivered,
-  type EntryItem,
-} from './hand-out-batch.js';
+import type { Batch, DeliveredEntry as Delivered } from './hand-out.js';
 import { checkMissed } from './missed-entries.js';
 import { PartitionLeases } from './partition-leases.js';
 import { READ, TAKE_OVER } from './partition-scripts.js';
@@ -53,7 +49,7 @@ interface Ready {
   done: () => void;
 }
 
-export class PartitionReader<E> {
+export class PartitionReader {
   readonly #s: ReaderSettings;
   readonly #connect: (role: string) => Promise<Redis>;
   readonly #report: (err: PolygonStreamError) => void;
@@ -91,13 +87,14 @@ export class PartitionReader<E> {
     if (cmd && cmd.status !== 'ready') cmd.disconnect();
   }
 
-  /** The events of the partitions this consumer owns, `item(…)` each (with its partition). */
-  async *entries<T>(item: EntryItem<E, T>): AsyncGenerator<T, void, undefined> {
-    const { group, maxDeliveries } = this.#s;
+  /**
+   * The batches the workers of the partitions this consumer owns read, in the order read; a batch's
+   * handled entries are acknowledged when the next one is asked for.
+   */
+  async *batches(): AsyncGenerator<Batch, void, undefined> {
+    const { group } = this.#s;
     /** The partition stream and ids whose handler returned, not yet acknowledged. */
     let acks: { key: string; ids: string[] } | undefined;
-    const report = (err: PolygonStreamError): void => this.#report(err);
-    const stopped = (): boolean => this.#stopped;
     try {
       const cmd = (this.#cmd = (await this.#connect('reader')) as PartitionClient);
       cmd.defineCommand('polygonPartitionRead', { numberOfKeys: 2, lua: READ });
@@ -133,24 +130,17 @@ export class PartitionReader<E> {
         const { p, taking, key, batch, claimed } = ready;
         acks = { key, ids: [] };
         try {
-          const stoppedIn = yield* handOutBatch(
-            {
-              cmd,
-              target: { key, group, deadLetterKey: deadLetterKeyOf(key) },
-              maxDeliveries,
-              entries: batch,
-              claimed,
-              partition: p,
-              acks: acks.ids,
-              report,
-              stopped,
-              // Lost the lease (or about to): the rest stays pending for the next owner.
-              holds: () => leases.holds(p, taking),
-            },
-            item,
-          );
-          // Stopped: what was stopped in the middle of stays pending for the next owner.
-          if (stoppedIn) return;
+          // Stopped in the middle of an entry: it stays pending for the next owner.
+          yield {
+            cmd,
+            target: { key, group, deadLetterKey: deadLetterKeyOf(key) },
+            entries: batch,
+            claimed,
+            partition: p,
+            acks: acks.ids,
+            // Lost the lease (or about to): the rest stays pending for the next owner.
+            holds: () => leases.holds(p, taking),
+          };
           await this.#ack(acks);
         } finally {
           ready.done();

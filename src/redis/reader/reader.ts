@@ -25,10 +25,11 @@ import { runIdOf } from '../run-id.js';
 import { removeDeadConsumers } from './dead-consumers.js';
 import { createGroup, recreateGroup } from './consumer-group.js';
 import {
-  handOutBatch,
+  handOut,
+  type Batch,
   type DeliveredEntry as Delivered,
   type EntryItem,
-} from './hand-out-batch.js';
+} from './hand-out.js';
 import { checkMissed } from './missed-entries.js';
 import { PartitionReader } from './partition-reader.js';
 import { reportError, stderrLogger } from '../report.js';
@@ -63,7 +64,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   #runId: string | undefined;
   readonly #missed: MissedReports;
   /** With `partitions` > 1, the reader of the partitions this consumer owns. */
-  #parts: PartitionReader<E> | undefined;
+  #parts: PartitionReader | undefined;
 
   constructor(given: ReadStreamOptions) {
     super();
@@ -95,8 +96,21 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     );
   }
 
-  /** The read loop, yielding `item(…)` for each event. */
-  async *#loop<T>(item: EntryItem<E, T>): AsyncGenerator<T, void, undefined> {
+  /** `item(…)` for each event of the batches read (hand-out.ts). */
+  #loop<T>(item: EntryItem<E, T>): AsyncGenerator<T, void, undefined> {
+    const report = (err: PolygonStreamError): void => this.#report(err);
+    const stopped = (): boolean => this.#stopped;
+    const { maxDeliveries } = this.#s;
+    return handOut(this.#batches(report), item, { maxDeliveries, report, stopped });
+  }
+
+  /**
+   * The read loop: each batch read (claimed or new), its handled entries acknowledged when the next
+   * one is asked for, and what is left when the loop ends.
+   */
+  async *#batches(
+    report: (err: PolygonStreamError) => void,
+  ): AsyncGenerator<Batch, void, undefined> {
     if (this.#started) {
       throw new PolygonStreamError(
         ErrorCode.InvalidOption,
@@ -110,18 +124,16 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     if (signal?.aborted) this.stop();
     /** Ids whose handler returned, not yet sent to Redis. */
     const acks: string[] = [];
-    const report = (err: PolygonStreamError): void => this.#report(err);
-    const stopped = (): boolean => this.#stopped;
     try {
       if (this.#stopped) return;
       if (this.#s.partitions > 1) {
-        this.#parts = new PartitionReader<E>(this.#s, (role) => this.#connect(role), report);
-        return yield* this.#parts.entries(item);
+        this.#parts = new PartitionReader(this.#s, (role) => this.#connect(role), report);
+        return yield* this.#parts.batches();
       }
       const cmd = (this.#cmd = await this.#connect('reader'));
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
-      const { key, group, deadLetterKey, maxDeliveries } = this.#s;
+      const { key, group, deadLetterKey } = this.#s;
       const target = { key, group, deadLetterKey };
       await createGroup(cmd, key, group, this.#s.start);
       this.#runId = await runIdOf(cmd, key);
@@ -140,8 +152,8 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
         }
         const claimed = entries.length > 0;
         if (!claimed) entries = await this.#read(block, cmd);
-        const batch = { cmd, target, maxDeliveries, entries, claimed, acks, report, stopped };
-        if (yield* handOutBatch(batch, item)) return;
+        if (entries.length === 0) continue;
+        yield { cmd, target, entries, claimed, acks };
         await this.#ack(cmd, acks);
       }
     } catch (err) {
@@ -213,7 +225,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
    * The oldest entry idle past claimIdleMs, found with XPENDING … IDLE (which gives its delivery
    * count) and taken with XCLAIM: one entry per claim, in id order, so the entries a dead worker
    * held behind the one that killed it are claimed on their own, their delivery counts untouched.
-   * One past maxDeliveries is dead-lettered when handed out (hand-out-batch.ts); the next claim
+   * One past maxDeliveries is dead-lettered when handed out (hand-out.ts); the next claim
    * goes on with the next entry.
    */
   async #claim(cmd: Redis): Promise<Delivered[]> {
