@@ -108,7 +108,7 @@ export class StreamWriter {
     );
   }
 
-  /** Connect once; rejects with REDIS_UNAVAILABLE when Redis does not answer. */
+  /** RedisSink.connect. */
   connect(): Promise<void> {
     if (this.#closed) {
       return Promise.reject(
@@ -143,12 +143,7 @@ export class StreamWriter {
     this.#onReady();
   }
 
-  /**
-   * Queue one frame's events for Redis (one entry, see `entryEvents`). Never blocks, never throws;
-   * status events are skipped, what is not an event object is dropped (counted). The sink keeps its
-   * own copy of the array; the events are serialized when their batch is sent: do not mutate them
-   * afterwards.
-   */
+  /** RedisSink.writeFrame: queues a copy of the frame's events, then sends what the window allows. */
   writeFrame(events: readonly WireEvent[]): void {
     try {
       const frame: WireEvent[] = [];
@@ -193,10 +188,7 @@ export class StreamWriter {
     };
   }
 
-  /**
-   * Stop accepting events, wait up to `closeTimeoutMs` for the buffer to reach Redis (through a
-   * reconnect if need be), count whatever is left as dropped, and quit.
-   */
+  /** RedisSink.close. */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
