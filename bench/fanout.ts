@@ -25,10 +25,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { StreamClient, type WireEvent } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
 import { readStream, RedisSink, type RedisSinkOptions } from '../src/redis/index.js';
 import { leaseKeyOf, partitionKey } from '../src/redis/partition-keys.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis.js';
+import { fmt, printFanout, tallyFanout, type ConsumerFinal, type Seqs } from './fanout-report.js';
+import { simChild, type FromSim } from './fanout-sim.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,64 +69,7 @@ const cpuMs = (from: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1000;
 };
 
-/** Sequence numbers by symbol. */
-type Seqs = Record<string, number[]>;
-type FromConsumer =
-  | { type: 'progress'; count: number }
-  | { type: 'final'; count: number; lastAt: number; seen: Seqs; cpuMs: number };
-type FromSim = { type: 'ready'; url: string };
-
-// ---- child: the simulator ----
-
-/** `--feed publish`: trades per frame, and the most bytes queued on a connection before waiting. */
-const FRAME_EVENTS = 100;
-const MAX_QUEUED_BYTES = 4 << 20;
-const SYMBOLS = Array.from({ length: 55 }, (_, i) => `S${String(i).padStart(2, '0')}`);
-
-async function simChild(rate: number, feed: string): Promise<void> {
-  const generated = feed === 'generated';
-  const sim = await startSimulator({
-    eventsPerSecond: generated ? rate : 0,
-    tickMs: 10,
-    slowConsumerBytes: 1 << 30, // the client may lag behind while it publishes: do not cut it off
-  });
-  if (!generated) {
-    // Frames of numbered trades (q rising per symbol), published while the connections keep up.
-    const seq = new Map<string, number>();
-    let n = 0;
-    const frame = (): WireEvent[] =>
-      Array.from({ length: FRAME_EVENTS }, () => {
-        const sym = SYMBOLS[n++ % SYMBOLS.length]!;
-        const q = (seq.get(sym) ?? 0) + 1;
-        seq.set(sym, q);
-        const t = Date.now();
-        return {
-          ev: 'T',
-          sym,
-          x: 4,
-          i: String(n),
-          z: 3,
-          p: 100 + (n % 97) / 8,
-          s: 100,
-          c: [0, 12],
-          t,
-          q,
-        };
-      });
-    const pump = (): void => {
-      const conns = sim.connections();
-      if (conns.length > 0 && conns.every((c) => c.bufferedAmount < MAX_QUEUED_BYTES)) {
-        for (let k = 0; k < 10; k++) sim.publish('stocks', frame());
-      }
-      setImmediate(pump);
-    };
-    pump();
-  }
-  const stop = (): void => void sim.close().finally(() => process.exit(0));
-  process.on('disconnect', stop);
-  process.on('message', (m) => m === 'stop' && stop());
-  process.send?.({ type: 'ready', url: sim.url } satisfies FromSim);
-}
+type FromConsumer = { type: 'progress'; count: number } | ({ type: 'final' } & ConsumerFinal);
 
 // ---- child: one consumer of the group ----
 
@@ -224,10 +168,6 @@ async function redisCpuMs(url: string): Promise<number> {
   }
 }
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 interface Published {
   seqs: Map<string, number[]>;
   count: number;
@@ -318,7 +258,7 @@ async function main(): Promise<number> {
     await sink.connect();
 
     // Consumers first: the group starts at the beginning of the stream either way.
-    const finals: Extract<FromConsumer, { type: 'final' }>[] = [];
+    const finals: ConsumerFinal[] = [];
     const progress = new Map<ChildProcess, number>();
     let wake: (() => void) | undefined;
     const consumers = Array.from({ length: consumerCount }, () => {
@@ -376,42 +316,11 @@ async function main(): Promise<number> {
     for (const c of consumers) if (c.connected) c.send('stop');
     await Promise.all(consumers.map(exitOf));
 
-    // Lost / duplicated by (sym, q).
-    const got = new Map<string, Map<number, number>>();
-    let total = 0;
-    let lastAt = 0;
-    for (const f of finals) {
-      total += f.count;
-      lastAt = Math.max(lastAt, f.lastAt);
-      for (const [sym, qs] of Object.entries(f.seen)) {
-        let m = got.get(sym);
-        if (!m) got.set(sym, (m = new Map()));
-        for (const q of qs) m.set(q, (m.get(q) ?? 0) + 1);
-      }
-    }
-    let lost = 0;
-    let dup = 0;
-    let unknown = 0;
-    // With partitions, each consumer sees each symbol's events in order.
-    let outOfOrder = 0;
-    if (PARTITIONS > 1) {
-      for (const f of finals) {
-        for (const qs of Object.values(f.seen)) {
-          for (let i = 1; i < qs.length; i++) if (qs[i]! <= qs[i - 1]!) outOfOrder++;
-        }
-      }
-    }
-    for (const [sym, qs] of pub.seqs) {
-      const m = got.get(sym);
-      for (const q of qs) if (!m?.has(q)) lost++;
-    }
-    for (const [sym, m] of got) {
-      const sent = new Set(pub.seqs.get(sym));
-      for (const [q, n] of m) {
-        dup += n - 1;
-        if (!sent.has(q)) unknown++;
-      }
-    }
+    const { total, lastAt, lost, dup, unknown, outOfOrder } = tallyFanout(
+      pub.seqs,
+      finals,
+      PARTITIONS,
+    );
     const seconds2 = (lastAt - pub.firstAt) / 1000;
     const redisCpu = (await redisCpuMs(redis.url)) - redisCpuFrom;
     const consumersCpu = finals.reduce((sum, f) => sum + f.cpuMs, 0);
@@ -432,33 +341,11 @@ async function main(): Promise<number> {
     const complete =
       lost === 0 && unknown === 0 && s.dropped === 0 && finals.length === consumerCount;
     const pass = complete && dup === 0 && outOfOrder === 0 && evPerSec >= TARGET_EV_PER_SEC;
-    if (values.json) {
-      const fanout = {
-        consumers: consumerCount,
-        partitions: PARTITIONS,
-        events: pub.count,
-        evPerSec,
-        lost,
-        dup,
-        outOfOrder,
-      };
-      const baseline = { clientAloneEvPerSec: aloneEvPerSec, ratio };
-      const verdict = { target: TARGET_EV_PER_SEC, pass };
-      console.log(
-        JSON.stringify({
-          fanout: { ...fanout, dropped: s.dropped, ms: seconds2 * 1000, ...baseline, ...verdict },
-        }),
-      );
-    } else {
-      console.log(
-        `fan-out  simulator→client→Redis (${PARTITIONS} partition${PARTITIONS > 1 ? 's' : ''})→${consumerCount} consumers  ${fmt(pub.count)} events  ` +
-          `${fmt(evPerSec)} ev/s  = ${ratio.toFixed(2)}× the client alone (${fmt(aloneEvPerSec)} ev/s)  ` +
-          `lost ${lost}  dup ${dup}` +
-          (PARTITIONS > 1 ? `  out of order ${outOfOrder}` : '') +
-          `  ${pass ? 'PASS' : 'FAIL'} (target ≥ ${fmt(TARGET_EV_PER_SEC)} ev/s, nothing lost or duplicated` +
-          (PARTITIONS > 1 ? ', each symbol in order)' : ')'),
-      );
-    }
+    const row = { consumers: consumerCount, partitions: PARTITIONS, events: pub.count, evPerSec };
+    const baseline = { clientAloneEvPerSec: aloneEvPerSec, ratio };
+    const verdict = { target: TARGET_EV_PER_SEC, pass };
+    const counts = { lost, dup, outOfOrder, dropped: s.dropped, ms: seconds2 * 1000 };
+    printFanout({ ...row, ...counts, ...baseline, ...verdict }, values.json);
     return complete ? 0 : 1;
   } finally {
     await sink?.close();

@@ -88,24 +88,27 @@ export { fieldsObject as fieldsOf } from '../../src/redis/reader/decode-entry.js
  * A test file's private redis-server (started before its tests, disposed after, skipped with the
  * install hint when redis-server is missing) and an admin connection to it, handed to `use` once
  * started. Also: the tests' options `T`, a signal aborted at the end (give every reader one), and
- * `freshKey()`, a new stream key per call.
+ * `freshKey()`, a new stream key per call. `options.settings`: redis-server settings (startRedis);
+ * `options.skip`: another reason to skip the file's tests (the server is then not started either).
  */
 export function privateRedis(
   prefix: string,
   use: (server: RedisServer, admin: Redis) => void,
+  options: { settings?: readonly string[]; skip?: string | boolean } = {},
 ): {
   T: { timeout: number; skip: string | boolean | undefined };
   everything: AbortSignal;
   freshKey: () => string;
 } {
   const redis = requireRedis();
+  const skip = redis.skip || options.skip;
   const everything = new AbortController();
   let server: RedisServer | undefined;
   let admin: Redis | undefined;
   let keySeq = 0;
   before(async () => {
-    if (redis.skip) return;
-    server = await startRedis();
+    if (skip) return;
+    server = await startRedis(options.settings);
     admin = new IORedis(server.url, { maxRetriesPerRequest: null });
     use(server, admin);
   });
@@ -115,7 +118,7 @@ export function privateRedis(
     await server?.dispose();
   });
   return {
-    T: { timeout: 30_000, skip: redis.skip },
+    T: { timeout: 30_000, skip },
     everything: everything.signal,
     freshKey: () => `${prefix}:${process.pid}:${++keySeq}`,
   };

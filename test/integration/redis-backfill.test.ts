@@ -6,72 +6,60 @@
  * and every gap was lost to Redis consumers).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
+import type { Redis } from 'ioredis';
 import { StreamClient, type Gap } from '../../src/index.js';
 import { RedisSink } from '../../src/redis/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
-import { streamEvents } from '../helpers/redis-stream.js';
+import type { RedisServer } from '../helpers/redis.js';
+import { privateRedis, streamEvents } from '../helpers/redis-stream.js';
 
-const redis = requireRedis();
 let server: RedisServer;
 let admin: Redis;
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-
-after(async () => {
-  admin?.disconnect();
-  await server?.dispose();
+const { T, freshKey } = privateRedis('backfill', (s, a) => {
+  server = s;
+  admin = a;
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test(
-  "a gap's filled events reach Redis in order, through 'frame'",
-  { timeout: 30_000, skip: redis.skip },
-  async () => {
-    const sim = await startSimulator({ eventsPerSecond: 2_000, tickMs: 10 });
-    const key = `backfill:${process.pid}`;
-    const sink = new RedisSink({ url: server.url, streamKey: key });
-    const client = new StreamClient('k', 'stocks', {
-      host: sim.url,
-      backfill: { liveWaitMs: 100, requestsPerSecond: 1_000 },
-      reconnect: { initialDelayMs: 10, maxDelayMs: 50, factor: 2, jitter: 0, maxAttempts: 100 },
-      onError: () => undefined,
-      onClose: () => undefined,
-    });
-    const gaps: Gap[] = [];
-    client.on('gap', (g) => gaps.push(g));
-    client.on('frame', (events) => sink.writeFrame(events));
-    try {
-      await sink.connect();
-      await client.startStreamThread();
-      await client.subscribe(['T.AAPL']);
-      await sleep(300);
-      sim.outage(500);
-      const deadline = Date.now() + 15_000;
-      while (gaps.length === 0) {
-        assert.ok(Date.now() < deadline, 'the gap');
-        await sleep(10);
-      }
-      assert.ok(gaps[0]!.filled!['T.AAPL']! > 0, JSON.stringify(gaps[0]));
-      await sleep(300);
-      await client.closeStream();
-      await sink.close();
-      const got = (await streamEvents(admin, key)).map((event) => event['q']);
-      const tape = sim.history('stocks', 'T.AAPL').map((e) => e['q']);
-      const start = tape.indexOf(got[0]);
-      assert.ok(start >= 0 && got.length > 20, `${got.length} events`);
-      assert.deepEqual(got, tape.slice(start, start + got.length), 'every event once, in order');
-    } finally {
-      await client.closeStream();
-      await sink.close();
-      await sim.close();
+test("a gap's filled events reach Redis in order, through 'frame'", T, async () => {
+  const sim = await startSimulator({ eventsPerSecond: 2_000, tickMs: 10 });
+  const key = freshKey();
+  const sink = new RedisSink({ url: server.url, streamKey: key });
+  const client = new StreamClient('k', 'stocks', {
+    host: sim.url,
+    backfill: { liveWaitMs: 100, requestsPerSecond: 1_000 },
+    reconnect: { initialDelayMs: 10, maxDelayMs: 50, factor: 2, jitter: 0, maxAttempts: 100 },
+    onError: () => undefined,
+    onClose: () => undefined,
+  });
+  const gaps: Gap[] = [];
+  client.on('gap', (g) => gaps.push(g));
+  client.on('frame', (events) => sink.writeFrame(events));
+  try {
+    await sink.connect();
+    await client.startStreamThread();
+    await client.subscribe(['T.AAPL']);
+    await sleep(300);
+    sim.outage(500);
+    const deadline = Date.now() + 15_000;
+    while (gaps.length === 0) {
+      assert.ok(Date.now() < deadline, 'the gap');
+      await sleep(10);
     }
-  },
-);
+    assert.ok(gaps[0]!.filled!['T.AAPL']! > 0, JSON.stringify(gaps[0]));
+    await sleep(300);
+    await client.closeStream();
+    await sink.close();
+    const got = (await streamEvents(admin, key)).map((event) => event['q']);
+    const tape = sim.history('stocks', 'T.AAPL').map((e) => e['q']);
+    const start = tape.indexOf(got[0]);
+    assert.ok(start >= 0 && got.length > 20, `${got.length} events`);
+    assert.deepEqual(got, tape.slice(start, start + got.length), 'every event once, in order');
+  } finally {
+    await client.closeStream();
+    await sink.close();
+    await sim.close();
+  }
+});

@@ -6,33 +6,23 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { symbolOf } from '../../src/protocol/symbols.js';
 import { partitionKey, partitionOf } from '../../src/redis/partition-keys.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import type { RedisServer } from '../helpers/redis.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
-import { streamEvents } from '../helpers/redis-stream.js';
+import { privateRedis, streamEvents } from '../helpers/redis-stream.js';
 
-const redis = requireRedis();
-const T = { timeout: 30_000, skip: redis.skip };
 let server: RedisServer;
 let admin: Redis;
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
+// Registered first, so it runs first: the CLIs end before their Redis does.
+after(() => killAll());
+const { T, freshKey } = privateRedis('parts', (s, a) => {
+  server = s;
+  admin = a;
 });
-
-after(async () => {
-  killAll();
-  admin?.disconnect();
-  await server?.dispose();
-});
-
-const freshKey = (): string => `parts:${process.pid}:cli`;
 
 describe('CLI --partitions', () => {
   test(

@@ -10,31 +10,26 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
+import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { RedisSink } from '../../src/redis/index.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import type { RedisServer } from '../helpers/redis.js';
 import { requirePythonRedis } from '../helpers/python-redis.js';
-import { fieldsOf, pendingCount, trades, waitFor } from '../helpers/redis-stream.js';
+import { fieldsOf, pendingCount, privateRedis, trades, waitFor } from '../helpers/redis-stream.js';
 import { ROOT } from '../helpers/spawn.js';
 
-const redis = requireRedis();
 const python = requirePythonRedis();
-const T = { timeout: 30_000, skip: redis.skip || python.skip };
 let server: RedisServer;
 let admin: Redis;
-
-before(async () => {
-  if (T.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-
-after(async () => {
-  admin?.disconnect();
-  await server?.dispose();
-});
+const { T } = privateRedis(
+  'python',
+  (s, a) => {
+    server = s;
+    admin = a;
+  },
+  { skip: python.skip },
+);
 
 /** The Python code between the README's markers, without its fence. */
 async function readmeExample(): Promise<string> {

@@ -7,47 +7,36 @@
  * events 10k-9 … 10k.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { after, describe, test } from 'node:test';
+import type { Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import { RedisSink, type RedisSinkOptions } from '../../src/redis/index.js';
-import { requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
-import { streamEvents } from '../helpers/redis-stream.js';
+import type { RedisServer } from '../helpers/redis.js';
+import { privateRedis, streamEvents, waitFor } from '../helpers/redis-stream.js';
 
-const redis = requireRedis();
-const T = { timeout: 30_000, skip: redis.skip };
 let server: RedisServer;
 let admin: Redis;
-let keySeq = 0;
 const sinks: RedisSink[] = [];
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis(['--maxmemory-policy', 'noeviction']);
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-
+// Registered first, so it runs first: the sinks close before their Redis does.
 after(async () => {
   await Promise.all(sinks.map((s) => s.close()));
-  admin?.disconnect();
-  await server?.dispose();
 });
+const { T, freshKey } = privateRedis(
+  'trim',
+  (s, a) => {
+    server = s;
+    admin = a;
+  },
+  { settings: ['--maxmemory-policy', 'noeviction'] },
+);
 
 function trades(from: number, n: number, pad = ''): WireEvent[] {
   return Array.from({ length: n }, (_, k) => ({ ev: 'T', sym: 'AAPL', q: from + k, pad }));
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function open(extra: Partial<RedisSinkOptions>) {
-  const key = `trim:${process.pid}:${++keySeq}`;
+  const key = freshKey();
   const reports: PolygonStreamError[] = [];
   const sink = new RedisSink({
     url: server.url,
@@ -213,7 +202,7 @@ describe('RedisSink and a full Redis', () => {
 describe('RedisSink reports are never silent', () => {
   test('with no onError and no error listener a report is a one-line warning', T, async () => {
     const warnings: string[] = [];
-    const key = `trim:${process.pid}:${++keySeq}`;
+    const key = freshKey();
     const sink = new RedisSink({
       url: server.url,
       streamKey: key,

@@ -20,22 +20,14 @@
 import type { RedisConnection as Redis } from '../open-redis.js';
 import type { PolygonStreamError } from '../../errors.js';
 import { deadLetterKeyOf, partitionKey } from '../partition-keys.js';
-import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
-import { decodeEntry } from './decode-entry.js';
 import { createGroup, recreateGroup } from './consumer-group.js';
+import type { Batch, DeliveredEntry as Delivered } from './hand-out.js';
 import { checkMissed } from './missed-entries.js';
 import { PartitionLeases } from './partition-leases.js';
 import { READ, TAKE_OVER } from './partition-scripts.js';
 import type { ReaderSettings } from './reader-options.js';
-import {
-  deadLettered,
-  deliveryLimitReason,
-  isNoGroup,
-  MissedReports,
-  poisonEntry,
-  redisFailed,
-} from './reader-reports.js';
+import { isNoGroup, MissedReports, redisFailed } from './reader-reports.js';
 import { runIdOf } from '../run-id.js';
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -45,22 +37,6 @@ type PartitionClient = Redis & {
   polygonPartitionRead(...args: string[]): Promise<ReadReply>;
   polygonPartitionTakeOver(...args: string[]): Promise<TakeOverReply>;
 };
-
-/** What the loop yields for one event: its entry's id, its index in the entry, the partition. */
-export type PartitionItem<E, T> = (
-  id: string,
-  index: number,
-  event: E,
-  claimed: boolean,
-  partition: number,
-) => T;
-
-interface Delivered {
-  id: string;
-  fields: string[];
-  /** Times handed out, this one included. */
-  deliveries: number;
-}
 
 /** A batch a worker read, waiting for the loop. */
 interface Ready {
@@ -73,7 +49,7 @@ interface Ready {
   done: () => void;
 }
 
-export class PartitionReader<E> {
+export class PartitionReader {
   readonly #s: ReaderSettings;
   readonly #connect: (role: string) => Promise<Redis>;
   readonly #report: (err: PolygonStreamError) => void;
@@ -111,8 +87,12 @@ export class PartitionReader<E> {
     if (cmd && cmd.status !== 'ready') cmd.disconnect();
   }
 
-  async *entries<T>(item: PartitionItem<E, T>): AsyncGenerator<T, void, undefined> {
-    const { group, maxDeliveries } = this.#s;
+  /**
+   * The batches the workers of the partitions this consumer owns read, in the order read; a batch's
+   * handled entries are acknowledged when the next one is asked for.
+   */
+  async *batches(): AsyncGenerator<Batch, void, undefined> {
+    const { group } = this.#s;
     /** The partition stream and ids whose handler returned, not yet acknowledged. */
     let acks: { key: string; ids: string[] } | undefined;
     try {
@@ -150,33 +130,17 @@ export class PartitionReader<E> {
         const { p, taking, key, batch, claimed } = ready;
         acks = { key, ids: [] };
         try {
-          for (const { id, fields, deliveries } of batch) {
+          // Stopped in the middle of an entry: it stays pending for the next owner.
+          yield {
+            cmd,
+            target: { key, group, deadLetterKey: deadLetterKeyOf(key) },
+            entries: batch,
+            claimed,
+            partition: p,
+            acks: acks.ids,
             // Lost the lease (or about to): the rest stays pending for the next owner.
-            if (!leases.holds(p, taking)) break;
-            const where = { id, key, group, deadLetterKey: deadLetterKeyOf(key) };
-            if (deliveries > maxDeliveries) {
-              const reason = deliveryLimitReason(deliveries - 1, maxDeliveries);
-              await this.#deadLetter(where, fields, reason, deliveries - 1);
-              this.#report(deadLettered(where, deliveries - 1, maxDeliveries));
-              continue;
-            }
-            const decoded = decodeEntry<E>(fields);
-            if ('poison' in decoded) {
-              // Never handed to a worker: the delivery that found it out does not count.
-              await this.#deadLetter(where, fields, decoded.poison, deliveries - 1);
-              this.#report(poisonEntry(where, decoded.poison));
-              continue;
-            }
-            const { events } = decoded;
-            for (let index = 0; index < events.length; index++) {
-              yield item(id, index, events[index]!, claimed, p);
-              // Stopped before the entry's last event: the entry stays pending for the next owner.
-              if (this.#stopped && index < events.length - 1) return;
-            }
-            // The consumer asked for the next event after the entry's last: the entry is handled.
-            acks.ids.push(id);
-            if (this.#stopped) return;
-          }
+            holds: () => leases.holds(p, taking),
+          };
           await this.#ack(acks);
         } finally {
           ready.done();
@@ -195,17 +159,6 @@ export class PartitionReader<E> {
       for (const block of this.#blocks.values()) block.disconnect();
       cmd?.disconnect();
     }
-  }
-
-  async #deadLetter(
-    where: { id: string; key: string; group: string; deadLetterKey: string },
-    fields: string[],
-    reason: string,
-    handed: number,
-  ): Promise<void> {
-    await deadLetter(this.#cmd!, where, where.id, fields, reason, handed).catch((err: unknown) =>
-      Promise.reject(redisFailed(err)),
-    );
   }
 
   async #ack(acks: { key: string; ids: string[] }): Promise<void> {

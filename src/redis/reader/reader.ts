@@ -22,21 +22,18 @@ import type { WireEvent } from '../../protocol/codec.js';
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 import { closeRedis, openRedis, type RedisConnection as Redis } from '../open-redis.js';
 import { runIdOf } from '../run-id.js';
-import { deadLetter } from './dead-letter.js';
 import { removeDeadConsumers } from './dead-consumers.js';
-import { decodeEntry } from './decode-entry.js';
 import { createGroup, recreateGroup } from './consumer-group.js';
+import {
+  handOut,
+  type Batch,
+  type DeliveredEntry as Delivered,
+  type EntryItem,
+} from './hand-out.js';
 import { checkMissed } from './missed-entries.js';
 import { PartitionReader } from './partition-reader.js';
 import { reportError, stderrLogger } from '../report.js';
-import {
-  deadLettered,
-  deliveryLimitReason,
-  isNoGroup,
-  MissedReports,
-  poisonEntry,
-  redisFailed,
-} from './reader-reports.js';
+import { isNoGroup, MissedReports, redisFailed } from './reader-reports.js';
 import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';
 
 export type { ReadStreamOptions } from './reader-options.js';
@@ -57,13 +54,6 @@ type RawEntry = [id: string, fields: string[] | null];
 type ReadReply = [key: string, entries: RawEntry[]][] | null;
 type PendingReply = [id: string, consumer: string, idleMs: number, deliveries: number][];
 
-/** An entry to decode and hand over; `deliveries` counts this one. */
-interface Delivered {
-  id: string;
-  fields: string[];
-  deliveries: number;
-}
-
 export class StreamReader<E = WireEvent> extends EventEmitter {
   readonly #s: ReaderSettings;
   #cmd: Redis | undefined;
@@ -74,7 +64,7 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
   #runId: string | undefined;
   readonly #missed: MissedReports;
   /** With `partitions` > 1, the reader of the partitions this consumer owns. */
-  #parts: PartitionReader<E> | undefined;
+  #parts: PartitionReader | undefined;
 
   constructor(given: ReadStreamOptions) {
     super();
@@ -106,10 +96,21 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     );
   }
 
-  /** The read loop, yielding `item(…)` for each event. */
-  async *#loop<T>(
-    item: (id: string, index: number, event: E, claimed: boolean, partition?: number) => T,
-  ): AsyncGenerator<T, void, undefined> {
+  /** `item(…)` for each event of the batches read (hand-out.ts). */
+  #loop<T>(item: EntryItem<E, T>): AsyncGenerator<T, void, undefined> {
+    const report = (err: PolygonStreamError): void => this.#report(err);
+    const stopped = (): boolean => this.#stopped;
+    const { maxDeliveries } = this.#s;
+    return handOut(this.#batches(report), item, { maxDeliveries, report, stopped });
+  }
+
+  /**
+   * The read loop: each batch read (claimed or new), its handled entries acknowledged when the next
+   * one is asked for, and what is left when the loop ends.
+   */
+  async *#batches(
+    report: (err: PolygonStreamError) => void,
+  ): AsyncGenerator<Batch, void, undefined> {
     if (this.#started) {
       throw new PolygonStreamError(
         ErrorCode.InvalidOption,
@@ -126,15 +127,16 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
     try {
       if (this.#stopped) return;
       if (this.#s.partitions > 1) {
-        const report = (err: PolygonStreamError): void => this.#report(err);
-        this.#parts = new PartitionReader<E>(this.#s, (role) => this.#connect(role), report);
-        return yield* this.#parts.entries(item);
+        this.#parts = new PartitionReader(this.#s, (role) => this.#connect(role), report);
+        return yield* this.#parts.batches();
       }
       const cmd = (this.#cmd = await this.#connect('reader'));
       const block = (this.#block = await this.#connect('reader-block'));
       if (this.#stopped) return;
-      await createGroup(cmd, this.#s.key, this.#s.group, this.#s.start);
-      this.#runId = await runIdOf(cmd, this.#s.key);
+      const { key, group, deadLetterKey } = this.#s;
+      const target = { key, group, deadLetterKey };
+      await createGroup(cmd, key, group, this.#s.start);
+      this.#runId = await runIdOf(cmd, key);
       let nextClaim = 0;
       let nextCheck = 0;
       while (!this.#stopped) {
@@ -142,30 +144,16 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
           await this.#maintain(cmd);
           nextCheck = Date.now() + this.#s.checkIntervalMs;
         }
-        let batch: Delivered[] = [];
+        let entries: Delivered[] = [];
         if (Date.now() >= nextClaim) {
-          batch = await this.#claim(cmd);
+          entries = await this.#claim(cmd);
           // Claimed one: look for the next on the next turn.
-          nextClaim = batch.length > 0 ? 0 : Date.now() + this.#s.claimIntervalMs;
+          nextClaim = entries.length > 0 ? 0 : Date.now() + this.#s.claimIntervalMs;
         }
-        const claimed = batch.length > 0;
-        if (!claimed) batch = await this.#read(block, cmd);
-        for (const { id, fields, deliveries } of batch) {
-          const decoded = decodeEntry<E>(fields);
-          if ('poison' in decoded) {
-            await this.#poison(cmd, id, fields, decoded.poison, deliveries);
-            continue;
-          }
-          const { events } = decoded;
-          for (let index = 0; index < events.length; index++) {
-            yield item(id, index, events[index]!, claimed);
-            // Stopped before the entry's last event: the rest is not handled, the entry stays pending.
-            if (this.#stopped && index < events.length - 1) return;
-          }
-          // The consumer asked for the next event after the entry's last: the entry is handled.
-          acks.push(id);
-          if (this.#stopped) return;
-        }
+        const claimed = entries.length > 0;
+        if (!claimed) entries = await this.#read(block, cmd);
+        if (entries.length === 0) continue;
+        yield { cmd, target, entries, claimed, acks };
         await this.#ack(cmd, acks);
       }
     } catch (err) {
@@ -237,10 +225,11 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
    * The oldest entry idle past claimIdleMs, found with XPENDING … IDLE (which gives its delivery
    * count) and taken with XCLAIM: one entry per claim, in id order, so the entries a dead worker
    * held behind the one that killed it are claimed on their own, their delivery counts untouched.
-   * Entries past maxDeliveries are dead-lettered here and the search goes on.
+   * One past maxDeliveries is dead-lettered when handed out (hand-out.ts); the next claim
+   * goes on with the next entry.
    */
   async #claim(cmd: Redis): Promise<Delivered[]> {
-    const { key, group, consumer, claimIdleMs, maxDeliveries } = this.#s;
+    const { key, group, consumer, claimIdleMs } = this.#s;
     let previous: string | undefined;
     for (;;) {
       let pending: PendingReply;
@@ -276,34 +265,8 @@ export class StreamReader<E = WireEvent> extends EventEmitter {
         await cmd.xack(key, group, id).catch((err: unknown) => Promise.reject(redisFailed(err)));
         continue;
       }
-      const deliveries = Number(before) + 1;
-      if (deliveries <= maxDeliveries) return [{ id, fields, deliveries }];
-      await this.#deadLetter(cmd, id, fields, deliveries - 1);
+      return [{ id, fields, deliveries: Number(before) + 1 }];
     }
-  }
-
-  async #deadLetter(cmd: Redis, id: string, fields: string[], handed: number): Promise<void> {
-    const { key, group, maxDeliveries, deadLetterKey } = this.#s;
-    const reason = deliveryLimitReason(handed, maxDeliveries);
-    await deadLetter(cmd, this.#s, id, fields, reason, handed).catch((err: unknown) =>
-      Promise.reject(redisFailed(err)),
-    );
-    this.#report(deadLettered({ id, key, group, deadLetterKey }, handed, maxDeliveries));
-  }
-
-  async #poison(
-    cmd: Redis,
-    id: string,
-    fields: string[],
-    reason: string,
-    deliveries: number,
-  ): Promise<void> {
-    const { key, group, deadLetterKey } = this.#s;
-    // Never handed to a worker: the delivery that found it out does not count.
-    await deadLetter(cmd, this.#s, id, fields, reason, deliveries - 1).catch((err: unknown) =>
-      Promise.reject(redisFailed(err)),
-    );
-    this.#report(poisonEntry({ id, key, group, deadLetterKey }, reason));
   }
 
   /** Missed entries (reported as they grow) and dead consumers; re-creates a vanished group. */
