@@ -13,6 +13,7 @@ import { RedisSink } from '../../src/redis/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { RedisServer } from '../helpers/redis.js';
 import { privateRedis, streamEvents } from '../helpers/redis-stream.js';
+import { until } from '../helpers/until.js';
 
 let server: RedisServer;
 let admin: Redis;
@@ -20,8 +21,6 @@ const { T, freshKey } = privateRedis('backfill', (s, a) => {
   server = s;
   admin = a;
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test("a gap's filled events reach Redis in order, through 'frame'", T, async () => {
   const sim = await startSimulator({ eventsPerSecond: 2_000, tickMs: 10 });
@@ -41,15 +40,13 @@ test("a gap's filled events reach Redis in order, through 'frame'", T, async () 
     await sink.connect();
     await client.startStreamThread();
     await client.subscribe(['T.AAPL']);
-    await sleep(300);
+    await until(() => sink.stats().written >= 10, 'live events in Redis before the outage');
     sim.outage(500);
-    const deadline = Date.now() + 15_000;
-    while (gaps.length === 0) {
-      assert.ok(Date.now() < deadline, 'the gap');
-      await sleep(10);
-    }
+    await until(() => gaps.length > 0, 'the gap', 15_000);
     assert.ok(gaps[0]!.filled!['T.AAPL']! > 0, JSON.stringify(gaps[0]));
-    await sleep(300);
+    // Live again after the fill: events past the seam reach Redis too.
+    const written = sink.stats().written;
+    await until(() => sink.stats().written >= written + 10, 'live events in Redis after the gap');
     await client.closeStream();
     await sink.close();
     const got = (await streamEvents(admin, key)).map((event) => event['q']);
