@@ -1,28 +1,21 @@
 /**
  * One connection to the protocol server: the protocol state machine (connected → authenticated →
- * subscribed), its acknowledgements and refusals, the cap on what a client sends before it has
- * authenticated (a slowed verdict holds what comes meanwhile), delivery of the events its
- * subscriptions cover, the slow-consumer cut-off and its timers. Which keys authenticate and how a topic is answered
+ * subscribed), the cap on what a client sends before it has authenticated (a slowed verdict holds
+ * what comes meanwhile), delivery of the events its subscriptions cover, the slow-consumer cut-off
+ * and its timers. Its subscribe and unsubscribe messages, with their acknowledgements and
+ * refusals, are handled in topic-requests.ts. Which keys authenticate and how a topic is answered
  * belong to the server's source (see protocol-server.ts); the server owns routing across sessions.
  */
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import {
-  ackMessage,
-  decodeAction,
-  decodeTopics,
-  encodeEvents,
-  status,
-  type ClientMessage,
-} from '../protocol/codec.js';
+import { decodeAction, encodeEvents, status, type ClientMessage } from '../protocol/codec.js';
 import { isPolygonStreamError } from '../errors.js';
-import { streamsOfCluster, type Cluster } from '../protocol/streams.js';
-import { topicKey } from '../protocol/symbols.js';
+import type { Cluster } from '../protocol/streams.js';
 import { MessageLog } from './message-log.js';
-import { CloseCode, type SessionHost, type SessionInfo, type TopicAnswer } from './session-host.js';
+import { CloseCode, type SessionHost, type SessionInfo } from './session-host.js';
 import { SessionTopics } from './session-topics.js';
 import type { SharedFrames } from './shared-frames.js';
-import { TopicReplies, topicRefusal } from './topic-replies.js';
+import { TopicRequests } from './topic-requests.js';
 import { MAX_TIMER_MS } from '../validate.js';
 
 const AUTH_FAILED = 'authentication failed';
@@ -40,12 +33,12 @@ export class ServerSession implements SessionInfo {
   private unauthenticatedBytes = 0;
   private readonly countBytes = (chunk: Buffer): void => this.counted(chunk.length);
   private readonly topics = new SessionTopics();
+  private readonly requests: TopicRequests<ServerSession>;
   private pongsStalled = false;
   private dataPaused = false;
   private closed = false;
   private authTimer: NodeJS.Timeout | undefined;
   private verdictTimer: NodeJS.Timeout | undefined;
-  private readonly ackTimers = new Set<NodeJS.Timeout>();
   /**
    * The socket, when no compression was negotiated: `ws` then never queues a frame (the server
    * sends no Blobs), so shared frames are written to it directly, already framed.
@@ -68,6 +61,7 @@ export class ServerSession implements SessionInfo {
     private readonly socket?: Duplex,
   ) {
     this.log = new MessageLog(host.messageLogBytes);
+    this.requests = new TopicRequests(this, host, this.topics);
     this.plainSocket = ws.extensions.includes(DEFLATE) ? undefined : socket;
     socket?.on('data', this.countBytes);
     ws.on('message', (data: WebSocket.RawData) => this.handle(rawText(data)));
@@ -240,7 +234,8 @@ export class ServerSession implements SessionInfo {
         break;
       case 'subscribe':
       case 'unsubscribe':
-        this.subscription(msg.action, msg.params);
+        if (this.authenticated) this.requests.handle(msg.action, msg.params);
+        else this.sendStatus('auth_required', 'authentication required');
         break;
       default:
         this.sendStatus('error', `unknown action: ${String(msg.action)}`);
@@ -318,85 +313,6 @@ export class ServerSession implements SessionInfo {
     this.dispose();
   }
 
-  private subscription(action: 'subscribe' | 'unsubscribe', params: string): void {
-    if (!this.authenticated) {
-      this.sendStatus('auth_required', 'authentication required');
-      return;
-    }
-    const carried = new Set(streamsOfCluster(this.cluster).map((s) => s.prefix));
-    const replies = new TopicReplies(action);
-    let changed = false;
-    for (const topic of decodeTopics(params)) {
-      const refusal = topicRefusal(this.cluster, carried, topic);
-      const key = topicKey(this.cluster, topic);
-      if (refusal !== undefined || key === undefined) {
-        replies.refuse(refusal ?? `invalid topic for ${this.cluster}: ${topic}`);
-        continue;
-      }
-      // Already held: the real server says nothing.
-      if (action === 'subscribe' && this.topics.has(topic)) continue;
-      const answer = this.host.policy.answer(this, action, topic, key);
-      if (typeof answer === 'object' && !(answer instanceof Promise)) {
-        replies.refuse(answer.refuse);
-        continue;
-      }
-      this.topics.apply(action, topic, key);
-      changed = true;
-      if (answer instanceof Promise) this.later(action, topic, key, answer);
-      else if (answer === 'ack') replies.ack(topic);
-    }
-    // The acknowledgements go first: data the change brings (a new symbol's first events) follows.
-    this.reply(replies.done(), this.host.replyDelayMs());
-    if (changed) this.changed(action);
-  }
-
-  private changed(action: 'subscribe' | 'unsubscribe'): void {
-    this.host.onSubscriptionChange(this, action);
-  }
-
-  /** A topic answered later: its reply then; a refused subscribe is dropped again. */
-  private later(
-    action: 'subscribe' | 'unsubscribe',
-    topic: string,
-    key: string,
-    answer: Promise<TopicAnswer>,
-  ): void {
-    answer.then(
-      (a) => {
-        if (this.closed) return;
-        if (a === 'silent') return;
-        if (a === 'ack') {
-          this.sendText(encodeEvents([status('success', ackMessage(action, topic))]));
-          return;
-        }
-        if (action === 'subscribe' && this.topics.get(topic) === key) {
-          this.topics.apply('unsubscribe', topic, key);
-          this.changed('unsubscribe');
-        }
-        this.sendText(encodeEvents([status('error', a.refuse)]));
-      },
-      () => undefined,
-    );
-  }
-
-  /** Send subscription replies, one frame each, now or after the configured delay. */
-  private reply(frames: string[], delayMs: number): void {
-    if (frames.length === 0) return;
-    if (!(delayMs > 0)) {
-      for (const f of frames) this.sendText(f);
-      return;
-    }
-    // Longer than a timer honours (Infinity included) is as good as never: the longest timer.
-    const timer = setTimeout(
-      () => {
-        this.ackTimers.delete(timer);
-        for (const f of frames) this.sendText(f);
-      },
-      Math.min(delayMs, MAX_TIMER_MS),
-    );
-    this.ackTimers.add(timer);
-  }
-
   // ---- transport ----------------------------------------------------------------------------
 
   private slowConsumer(): void {
@@ -422,8 +338,7 @@ export class ServerSession implements SessionInfo {
     clearTimeout(this.verdictTimer);
     this.verdictTimer = undefined;
     this.deferred = undefined;
-    for (const t of this.ackTimers) clearTimeout(t);
-    this.ackTimers.clear();
+    this.requests.stop();
   }
 }
 
