@@ -1,9 +1,10 @@
 /**
- * The connection state machine: one socket at a time, authentication, heartbeat, server statuses
- * and reconnects. State changes go through `transition` (the legal ones are in
- * connection-state.ts); every timer is a named field, armed in one place and cleared in
- * `clearTimers`. The client above it decodes frames and owns subscriptions; the socket below it is
- * a transport (transport.ts): `ws`, or the runtime's standard WebSocket.
+ * The connection state machine: one socket at a time, authentication, server statuses and
+ * reconnects, with the heartbeat (heartbeat.ts) watching each open socket. State changes go
+ * through `transition` (the legal ones are in connection-state.ts); every timer is a named field
+ * here or in the heartbeat, armed in one place and cleared in `clearTimers`. The client above it
+ * decodes frames and owns subscriptions; the socket below it is a transport (transport.ts): `ws`,
+ * or the runtime's standard WebSocket.
  */
 import { encodeAction } from '../../protocol/codec.js';
 import type { ClientConfig, StartConfig } from '../config.js';
@@ -16,6 +17,7 @@ import { connectionFailed, firstConnectError } from '../transport/socket-errors.
 import { SocketState, type Transport, type TransportSocket } from '../transport/transport.js';
 import { pickTransport } from '../transport/transports.js';
 import { checkTransition, type ConnectionState } from './connection-state.js';
+import { Heartbeat } from './heartbeat.js';
 
 export type { ConnectionState } from './connection-state.js';
 
@@ -60,25 +62,20 @@ export class Connection {
   private everAuthenticated = false;
   /** Before the first auth_success: the last failure, and whether the first one was reported. */
   private firstFailure: { last: PolygonStreamError; attempts: number } | undefined;
-  /** Last time any frame (or pong) arrived. */
-  private lastFrameAt = 0;
   /** When the last connection was found lost (its socket closed), ms. */
   private lostAt = 0;
-  /** Last time a message frame arrived (pongs are not data: the idle timeout ignores them). */
-  private lastMessageAt = 0;
   /** When the previous connection last heard from the server (the start of a gap). */
   private disconnectedSince = 0;
   /** The last status the server sent on this socket (logged with the close). */
   private lastStatus = '';
+  /** Liveness of the open socket (pings, idle timeout), and when the server was last heard. */
+  private readonly heartbeat: Heartbeat;
   private readonly closeWaiters: (() => void)[] = [];
   /** Why the current socket is going away, decided before its close event arrives. */
   private closeCause: { error: PolygonStreamError; fatal: boolean; delayMs?: number } | undefined;
 
   private reconnectTimer: Timer | undefined;
   private authTimer: Timer | undefined;
-  private pingTimer: Timer | undefined;
-  private pongTimer: Timer | undefined;
-  private idleTimer: Timer | undefined;
   private stableTimer: Timer | undefined;
   private closeTimer: Timer | undefined;
   /** Bounds a client that was never connected (firstConnectTimeoutMs); outlives each socket. */
@@ -91,6 +88,10 @@ export class Connection {
   ) {
     this.backoff = config.reconnect ? new Backoff(config.reconnect) : undefined;
     this.transport = pickTransport(config.transport);
+    this.heartbeat = new Heartbeat(config.idleTimeoutMs, {
+      idleWatched: () => this.current === 'open' && hooks.subscribed(),
+      dead: (error) => this.drop(error, false),
+    });
   }
 
   get state(): ConnectionState {
@@ -175,11 +176,11 @@ export class Connection {
         message: (text) => {
           if (this.ws !== ws) return;
           const now = Date.now();
-          this.lastFrameAt = this.lastMessageAt = now;
+          this.heartbeat.message(now);
           this.hooks.frame(text, now);
         },
         pong: () => {
-          if (this.ws === ws) this.lastFrameAt = Date.now();
+          if (this.ws === ws) this.heartbeat.pong(Date.now());
         },
         error: (err) => {
           if (this.ws !== ws || this.closeCause) return;
@@ -194,7 +195,6 @@ export class Connection {
 
   private opened(ws: TransportSocket): void {
     this.transition('authenticating');
-    this.lastFrameAt = this.lastMessageAt = Date.now();
     this.log.info('open; sending auth');
     ws.send(encodeAction('auth', this.config.apiKey));
     this.authTimer = setTimeout(
@@ -208,17 +208,7 @@ export class Connection {
         ),
       this.config.authTimeoutMs,
     );
-    const start = this.start!;
-    // Without ping frames (the standard WebSocket) liveness comes from data: idleTimeoutMs.
-    if (start.pingInterval > 0 && ws.canPing) {
-      this.pingTimer = setInterval(() => this.ping(ws), start.pingInterval * 1000);
-    }
-    if (this.config.idleTimeoutMs > 0) {
-      this.idleTimer = setInterval(
-        () => this.checkIdle(),
-        Math.max(10, this.config.idleTimeoutMs / 4),
-      );
-    }
+    this.heartbeat.start(ws, this.start!);
   }
 
   private authenticated(): void {
@@ -241,49 +231,6 @@ export class Connection {
     this.hooks.authenticated(reconnect);
   }
 
-  private ping(ws: TransportSocket): void {
-    const start = this.start!;
-    const sentAt = Date.now();
-    ws.ping(start.pingPayload);
-    if (this.pongTimer !== undefined) return;
-    this.pongTimer = setTimeout(() => {
-      this.pongTimer = undefined;
-      // Timers run before the loop reads sockets: after a busy stretch the pong may be waiting
-      // unread. Decide on the check phase, once pending I/O has been read.
-      setImmediate(() => {
-        // Any frame since the ping that armed this timer proves the connection alive (a late
-        // pong behind data is backlog). Not since the latest ping: with pingTimeout >=
-        // pingInterval a ping sent just before this check would count as unanswered.
-        if (this.ws !== ws || ws.readyState !== SocketState.Open || this.lastFrameAt >= sentAt)
-          return;
-        this.drop(
-          new PolygonStreamError(
-            ErrorCode.HeartbeatTimeout,
-            `No pong or data within ${start.pingTimeout} s of a ping: the connection is dead (half-open); reconnecting`,
-            { pingTimeout: start.pingTimeout },
-          ),
-          false,
-        );
-      });
-    }, start.pingTimeout * 1000);
-  }
-
-  private checkIdle(): void {
-    const idle = Date.now() - this.lastMessageAt;
-    if (this.current !== 'open' || !this.hooks.subscribed() || idle < this.config.idleTimeoutMs)
-      return;
-    this.drop(
-      new PolygonStreamError(
-        ErrorCode.IdleTimeout,
-        `No data for ${idle} ms while subscribed (idleTimeoutMs ${this.config.idleTimeoutMs}); reconnecting`,
-        {
-          idleMs: idle,
-        },
-      ),
-      false,
-    );
-  }
-
   /** End the current socket for `error`; fatal errors end the stream, others reconnect. */
   private drop(error: PolygonStreamError, fatal: boolean, delayMs?: number): void {
     const ws = this.ws;
@@ -304,7 +251,7 @@ export class Connection {
     const reason = redactText(rawReason, this.config.apiKey);
     this.clearTimers();
     this.lostAt = Date.now();
-    this.disconnectedSince = this.lastFrameAt || this.lostAt;
+    this.disconnectedSince = this.heartbeat.lastFrameAt || this.lostAt;
     this.log.info('socket closed', { code, reason, lastStatus: this.lastStatus });
     this.lastStatus = '';
     this.hooks.disconnected();
@@ -397,12 +344,9 @@ export class Connection {
   private clearTimers(): void {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.authTimer);
-    clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
-    clearInterval(this.idleTimer);
     clearTimeout(this.stableTimer);
     clearTimeout(this.closeTimer);
-    this.reconnectTimer = this.authTimer = this.pingTimer = this.pongTimer = undefined;
-    this.idleTimer = this.stableTimer = this.closeTimer = undefined;
+    this.heartbeat.stop();
+    this.reconnectTimer = this.authTimer = this.stableTimer = this.closeTimer = undefined;
   }
 }
