@@ -3,8 +3,9 @@
  * heartbeats, typed events, async iteration and stats. A facade over its parts: the socket state
  * machine (connection.ts), incoming frames (frame-reader.ts), subscribe/unsubscribe requests
  * (subscription-requests.ts over subscription-store.ts, subscribe-from.ts for history first),
- * listeners (listen.ts, dispatcher.ts) and REST backfill (backfill.ts). Subscribe methods are
- * generated from the stream table (streams.ts).
+ * listeners (listen.ts, dispatcher.ts), the user's onMessage/onError/onClose and the reporting of
+ * errors (user-handlers.ts) and REST backfill (backfill.ts). Subscribe methods are generated from
+ * the stream table (streams.ts).
  */
 import {
   type ClientConfig,
@@ -15,15 +16,9 @@ import {
   type StartOptions,
 } from './config.js';
 import { Connection, type ConnectionState } from './connection/connection.js';
-import {
-  defaultOnClose,
-  defaultOnError,
-  defaultOnMessage,
-  stderrLogger,
-} from './print-handlers.js';
+import { stderrLogger } from './print-handlers.js';
 import { Dispatcher, type EventsOptions } from './delivery/dispatcher.js';
 import { ErrorCode, PolygonStreamError } from '../errors.js';
-import { redactError } from '../redact.js';
 import { routeStatus } from './status-route.js';
 import type {
   DataEvent,
@@ -44,7 +39,7 @@ import {
 } from './subscriptions/subscribe-options.js';
 import { Lifecycle } from './delivery/lifecycle.js';
 import { deliverFromRest } from './delivery/rest-delivery.js';
-import { handlerError, invoke, invokeWith, thrownText } from './delivery/callbacks.js';
+import { UserHandlers } from './delivery/user-handlers.js';
 
 export type { CaughtUp, Gap, LifecycleEvents, StateChange } from './delivery/lifecycle.js';
 export type { SubscribeOptions } from './subscriptions/subscribe-options.js';
@@ -87,15 +82,12 @@ export class StreamClient<C extends Cluster = Cluster> {
   private readonly dispatcher: Dispatcher;
   private readonly statsCollector: Stats;
   private readonly lifecycle = new Lifecycle((err, name) =>
-    // A failing 'error' listener is only logged: reporting it would call it again.
-    name === 'error'
-      ? this.callbackThrew(err)
-      : this.report(handlerError(`A '${name}' listener`, err)),
+    this.handlers.listenerFailed(err, name),
   );
+  /** onMessage, onError, onClose; every runtime error reaches the user through its `report`. */
+  private readonly handlers: UserHandlers<this>;
   private readonly requests: SubscriptionRequests;
   private readonly reader: FrameReader;
-  private readonly onError: (client: this, error: PolygonStreamError) => void;
-  private readonly onClose: (client: this, code: number, reason: string) => void;
   private ready: { resolve: () => void; reject: (e: PolygonStreamError) => void } | undefined;
   private readonly historyFetcher: HistoryFetcher;
   private readonly backfill: Backfill;
@@ -112,6 +104,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.store = new SubscriptionStore(this.cluster);
     const base = options.logger ?? (options.enableConnectionLogs ? stderrLogger : silentLogger);
     this.log = redactingLogger(base, this.config.apiKey);
+    this.handlers = new UserHandlers(this, this.config.apiKey, this.log, this.lifecycle, options);
     // A host the table says does not serve this cluster: a warning, never a refusal.
     const hostNote = hostWarning(this.url, this.cluster);
     if (hostNote !== undefined) this.log.warn(hostNote, { url: this.url, cluster: this.cluster });
@@ -135,17 +128,11 @@ export class StreamClient<C extends Cluster = Cluster> {
         ),
       report: (report) => this.lifecycle.emit('snapshot', report),
     });
-    this.onError = options.onError ?? defaultOnError;
-    this.onClose = options.onClose ?? defaultOnClose;
     this.statsCollector = new Stats();
-    this.dispatcher = new Dispatcher(
-      this.cluster,
-      (error) => this.report(error),
-      (reason) => this.statsCollector.recordDrop(reason),
+    this.dispatcher = new Dispatcher(this.cluster, this.handlers.report, (reason) =>
+      this.statsCollector.recordDrop(reason),
     );
     this.statsCollector.setQueueDepth(() => this.dispatcher.queueDepth);
-    const { onMessage } = options;
-    const printMessage = defaultOnMessage(this.config.apiKey);
     this.reader = new FrameReader(
       this.dispatcher,
       this.lifecycle,
@@ -154,8 +141,8 @@ export class StreamClient<C extends Cluster = Cluster> {
       this.snapshots,
       this.statsCollector,
       {
-        raw: onMessage === undefined ? undefined : (raw) => this.callRaw(onMessage, raw),
-        print: (raw) => this.callRaw(printMessage, raw),
+        raw: this.handlers.raw,
+        print: this.handlers.print,
         status: (event) =>
           routeStatus(event, {
             config: this.config,
@@ -163,16 +150,16 @@ export class StreamClient<C extends Cluster = Cluster> {
             store: this.store,
             log: this.log,
             stats: () => this.stats(),
-            report: (error) => this.report(error),
+            report: this.handlers.report,
           }),
-        report: (error) => this.report(error),
+        report: this.handlers.report,
       },
     );
     this.requests = new SubscriptionRequests(
       this.store,
       (action, params) => this.connection.send(action, params),
       this.config.subscribeTimeoutMs,
-      (error) => this.report(error),
+      this.handlers.report,
     );
     this.connection = new Connection(this.config, this.log, {
       frame: (raw, now) => this.reader.read(raw, now),
@@ -187,7 +174,7 @@ export class StreamClient<C extends Cluster = Cluster> {
         this.statsCollector.recordReconnect();
         this.lifecycle.emit('reconnect', info);
       },
-      error: (error) => this.report(error),
+      error: this.handlers.report,
       closed: (code, reason, error) => this.closed(code, reason, error),
       subscribed: () => this.store.size > 0,
     });
@@ -382,31 +369,7 @@ export class StreamClient<C extends Cluster = Cluster> {
     this.ready?.reject(ended);
     this.ready = undefined;
     this.lifecycle.emit('close', { code, reason, error });
-    invoke(
-      () => this.onClose(this, code, reason),
-      (err) => this.report(handlerError('onClose', err)),
-    );
-  }
-
-  /** Every runtime error reaches the user through here, with the key masked (src/redact.ts). */
-  private report(error: PolygonStreamError): void {
-    redactError(error, this.config.apiKey);
-    this.lifecycle.emit('error', error);
-    // A failing onError is only logged: reporting it would call it again.
-    invoke(
-      () => this.onError(this, error),
-      (err) => this.callbackThrew(err),
-    );
-  }
-
-  private callRaw(handler: (client: this, raw: string) => void, raw: string): void {
-    invokeWith(handler, this, raw, this.rawFailed);
-  }
-
-  private readonly rawFailed = (err: unknown): void => this.report(handlerError('onMessage', err));
-
-  private callbackThrew(err: unknown): void {
-    this.log.error(`a user callback threw: ${thrownText(err)}`);
+    this.handlers.closed(code, reason);
   }
 }
 
