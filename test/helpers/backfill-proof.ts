@@ -121,6 +121,10 @@ export async function runProof(o: ProofOptions): Promise<ProofResult> {
     tickMs: 10,
     windowScale: 0.01,
     seed: o.seed,
+    // The tape must keep the whole run: about 1 350 events/s are logged here, so the default
+    // 250 000 last about 3 minutes, less than the REST-3-s-behind soak takes (about 3.5), and a
+    // tape trimmed of a topic's first events fails the comparison.
+    maxHistoryEvents: 2_000_000,
     ...o.sim,
   });
   const maxHoldMs = o.backfill?.maxHoldMs ?? 5_000;
