@@ -16,7 +16,7 @@ import { leaseKeyOf, partitionKey, partitionOf } from '../../src/redis/partition
 import type { RedisServer } from '../helpers/redis.js';
 import { privateRedis, streamEvents, waitFor } from '../helpers/redis-stream.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
-import { PartitionLeases } from '../../src/redis/reader/partition-leases.js';
+import { PartitionLeases } from '../../src/redis/reader/partitions/partition-leases.js';
 import { spawnNode } from '../helpers/spawn.js';
 
 const P = 8;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { balance } from '../../src/redis/reader/partition-balance.js';
+import { balance } from '../../src/redis/reader/partitions/partition-balance.js';
 
 test('alone: want every partition, starting where the name points, none twice', () => {
   const plan = balance({ partitions: 8, me: 'c1', owned: [], live: new Map() });

@@ -1,6 +1,6 @@
 /**
  * Creating a consumer group, and re-creating one that vanished, for both readers (reader.ts, one
- * stream; partition-reader.ts, each partition stream).
+ * stream; partitions/partition-reader.ts, each partition stream).
  */
 import type { PolygonStreamError } from '../../errors.js';
 import type { RedisConnection } from '../open-redis.js';

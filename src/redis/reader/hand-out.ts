@@ -1,5 +1,5 @@
 /**
- * The one per-entry step of both readers (reader.ts, partition-reader.ts), run over the batches a
+ * The one per-entry step of both readers (reader.ts, partitions/partition-reader.ts), run over the batches a
  * reader reads: each batch's entries in order. An entry handed out more than `maxDeliveries` times
  * goes to the dead-letter stream (dead-letter.ts, reported as REDIS_DEAD_LETTERED); one that is
  * not a batch of events (decode-entry.ts: entry format v2, `n` and a `data` JSON array, or the old

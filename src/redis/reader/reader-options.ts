@@ -33,7 +33,7 @@ export interface ReadStreamOptions {
    * The sink's `partitions` (default 1: the stream is `key`). With P > 1 the consumers of the group
    * share the partition streams `{key:0}` … `{key:P-1}`, one owner per partition at a time through
    * leases, so each symbol's events are handled in order by one consumer at a time (see
-   * partition-reader.ts). Must equal the sink's.
+   * partitions/partition-reader.ts). Must equal the sink's.
    */
   partitions?: number;
   /**

@@ -1,7 +1,7 @@
 /**
  * The reader's reports (PolygonStreamErrors naming what happened to which entry, group and stream)
  * and the Redis replies it tells apart, shared by the one-stream reader (reader.ts) and the
- * partitioned one (partition-reader.ts).
+ * partitioned one (partitions/partition-reader.ts).
  */
 import { ErrorCode, PolygonStreamError } from '../../errors.js';
 

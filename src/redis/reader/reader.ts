@@ -15,7 +15,7 @@
  *
  * Order: one consumer gets entries in stream order, except claimed ones (`claimed: true`), which
  * are older than what it read before; between consumers of one group there is no order. With
- * `partitions` > 1 the reading is partition-reader.ts's: per-symbol order through leases.
+ * `partitions` > 1 the reading is partitions/partition-reader.ts's: per-symbol order through leases.
  */
 import { EventEmitter } from 'node:events';
 import type { WireEvent } from '../../protocol/codec.js';
@@ -31,7 +31,7 @@ import {
   type EntryItem,
 } from './hand-out.js';
 import { checkMissed } from './missed-entries.js';
-import { PartitionReader } from './partition-reader.js';
+import { PartitionReader } from './partitions/partition-reader.js';
 import { reportError, stderrLogger } from '../report.js';
 import { isNoGroup, MissedReports, redisFailed } from './reader-reports.js';
 import { readerSettings, type ReaderSettings, type ReadStreamOptions } from './reader-options.js';

@@ -15,8 +15,8 @@
  * (a sorted set), records how many partitions it owns in `{K}:owned:<group>`, and removes consumers
  * whose stamp is older than leaseMs (dead: their leases have expired or are about to).
  */
-import type { RedisConnection as Redis } from '../open-redis.js';
-import { consumerKeysOf, leaseKeyOf, partitionKey } from '../partition-keys.js';
+import type { RedisConnection as Redis } from '../../open-redis.js';
+import { consumerKeysOf, leaseKeyOf, partitionKey } from '../../partition-keys.js';
 import { balance } from './partition-balance.js';
 
 /** KEYS: lease; ARGV: consumer, leaseMs. 1 when renewed. */

@@ -17,18 +17,18 @@
  * batches in the order they were read (no order across partitions). A worker waits for new entries
  * with a blocking XREAD on its own connection (XREADGROUP cannot block inside a script).
  */
-import type { RedisConnection as Redis } from '../open-redis.js';
-import type { PolygonStreamError } from '../../errors.js';
-import { deadLetterKeyOf, partitionKey } from '../partition-keys.js';
-import { removeDeadConsumers } from './dead-consumers.js';
-import { createGroup, recreateGroup } from './consumer-group.js';
-import type { Batch, DeliveredEntry as Delivered } from './hand-out.js';
-import { checkMissed } from './missed-entries.js';
+import type { RedisConnection as Redis } from '../../open-redis.js';
+import type { PolygonStreamError } from '../../../errors.js';
+import { deadLetterKeyOf, partitionKey } from '../../partition-keys.js';
+import { removeDeadConsumers } from '../dead-consumers.js';
+import { createGroup, recreateGroup } from '../consumer-group.js';
+import type { Batch, DeliveredEntry as Delivered } from '../hand-out.js';
+import { checkMissed } from '../missed-entries.js';
 import { PartitionLeases } from './partition-leases.js';
 import { READ, TAKE_OVER } from './partition-scripts.js';
-import type { ReaderSettings } from './reader-options.js';
-import { isNoGroup, MissedReports, redisFailed } from './reader-reports.js';
-import { runIdOf } from '../run-id.js';
+import type { ReaderSettings } from '../reader-options.js';
+import { isNoGroup, MissedReports, redisFailed } from '../reader-reports.js';
+import { runIdOf } from '../../run-id.js';
 
 type RawEntry = [id: string, fields: string[] | null];
 type ReadReply = ['lost'] | ['read', RawEntry[]] | ['idle', string];

@@ -12,7 +12,7 @@
  * The shares add up to at least P, so every partition ends up owned; the free ones are those whose
  * owner released them or died (its lease expired).
  */
-import { fnv1a32 } from '../partition-keys.js';
+import { fnv1a32 } from '../../partition-keys.js';
 
 export interface BalanceInput {
   partitions: number;
