@@ -94,6 +94,11 @@ export interface FanoutRow {
   ratio: number;
   target: number;
   pass: boolean;
+  /** CPU per event of every process on the path (simulator, client + sink, Redis, consumers). */
+  cpuUsPerEvent: number;
+  cores: number;
+  /** The most events/s the machine's cores can run at that cost. */
+  ceilingEvPerSec: number;
 }
 
 /** The run's row on stdout, or with `json` one line `{"fanout": {…}}`. */
@@ -109,6 +114,7 @@ export function printFanout(row: FanoutRow, json: boolean): void {
       `lost ${row.lost}  dup ${row.dup}` +
       (p > 1 ? `  out of order ${row.outOfOrder}` : '') +
       `  ${row.pass ? 'PASS' : 'FAIL'} (target ≥ ${fmt(row.target)} ev/s, nothing lost or duplicated` +
-      (p > 1 ? ', each symbol in order)' : ')'),
+      (p > 1 ? ', each symbol in order)' : ')') +
+      `  [all processes ${row.cpuUsPerEvent.toFixed(1)} µs CPU/event: ${row.cores} cores allow ≤ ${fmt(row.ceilingEvPerSec)} ev/s]`,
   );
 }

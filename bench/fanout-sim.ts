@@ -2,13 +2,13 @@
  * bench/fanout.ts's simulator child (`--role sim`): a simulator the bench's clients connect to, fed
  * either with prebuilt frames of numbered trades (`--feed publish`: the sequence number `q` rises
  * per symbol, published while every connection keeps up) or with its own tape at `--rate`
- * (`--feed generated`). It sends `{ type: 'ready', url }` once listening, and stops on 'stop' or
- * when the parent goes away.
+ * (`--feed generated`). It sends `{ type: 'ready', url }` once listening, answers 'cpu' with its
+ * CPU time so far (`{ type: 'cpu', ms }`), and stops on 'stop' or when the parent goes away.
  */
 import type { WireEvent } from '../src/index.js';
 import { startSimulator } from '../src/simulator/index.js';
 
-export type FromSim = { type: 'ready'; url: string };
+export type FromSim = { type: 'ready'; url: string } | { type: 'cpu'; ms: number };
 
 /** `--feed publish`: trades per frame, and the most bytes queued on a connection before waiting. */
 const FRAME_EVENTS = 100;
@@ -50,13 +50,23 @@ export async function simChild(rate: number, feed: string): Promise<void> {
       const conns = sim.connections();
       if (conns.length > 0 && conns.every((c) => c.bufferedAmount < MAX_QUEUED_BYTES)) {
         for (let k = 0; k < 10; k++) sim.publish('stocks', frame());
+        setImmediate(pump);
+      } else {
+        // Nobody to feed, or a connection is full: look again shortly instead of spinning, so the
+        // simulator's CPU time is its publishing alone.
+        setTimeout(pump, 1);
       }
-      setImmediate(pump);
     };
     pump();
   }
   const stop = (): void => void sim.close().finally(() => process.exit(0));
   process.on('disconnect', stop);
-  process.on('message', (m) => m === 'stop' && stop());
+  process.on('message', (m) => {
+    if (m === 'stop') stop();
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', ms: (user + system) / 1000 } satisfies FromSim);
+    }
+  });
   process.send?.({ type: 'ready', url: sim.url } satisfies FromSim);
 }

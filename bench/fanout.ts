@@ -21,6 +21,7 @@
  * Bounded: N events (default 200k) or S seconds of publishing (default 20), then a drain limit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -155,6 +156,19 @@ async function sharesSettled(url: string, key: string, consumers: number): Promi
   }
 }
 
+/** The simulator child's CPU so far (it answers 'cpu'), in ms. */
+function simCpuMs(sim: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: FromSim): void => {
+      if (m.type !== 'cpu') return;
+      sim.off('message', on);
+      resolve(m.ms);
+    };
+    sim.on('message', on);
+    sim.send('cpu');
+  });
+}
+
 /** redis-server's own CPU so far (INFO cpu: used_cpu_user + used_cpu_sys), in ms. */
 async function redisCpuMs(url: string): Promise<number> {
   const admin = new Redis(url);
@@ -278,7 +292,7 @@ async function main(): Promise<number> {
     const sim = forkSelf(['--role', 'sim', '--rate', String(rate), '--feed', String(values.feed)]);
     children.push(sim);
     const simUrl = await new Promise<string>((resolve, reject) => {
-      sim.once('message', (m: FromSim) => resolve(m.url));
+      sim.once('message', (m: FromSim) => m.type === 'ready' && resolve(m.url));
       sim.once('exit', (code) => reject(new Error(`simulator exited (code ${code})`)));
     });
 
@@ -292,7 +306,9 @@ async function main(): Promise<number> {
     );
 
     const redisCpuFrom = await redisCpuMs(redis.url);
+    const simCpuFrom = await simCpuMs(sim);
     const pub = await publish(simUrl, sink, max, seconds);
+    const simCpu = (await simCpuMs(sim)) - simCpuFrom;
     sim.send('stop');
     const publishMs = pub.lastAt - pub.firstAt;
     await sink.close();
@@ -327,8 +343,17 @@ async function main(): Promise<number> {
     const perEvent = (ms: number, n: number): string => ((ms * 1000) / n).toFixed(2);
     log(
       `fan-out: CPU µs/event: client alone ${perEvent(aloneCpuMs, alone.count)}; with the sink: ` +
-        `client+sink ${perEvent(sinkCpuMs, pub.count)}, redis-server ${perEvent(redisCpu, pub.count)}, ` +
-        `${consumerCount} consumers ${perEvent(consumersCpu, pub.count)} (the simulator not counted)`,
+        `simulator ${perEvent(simCpu, pub.count)}, client+sink ${perEvent(sinkCpuMs, pub.count)}, ` +
+        `redis-server ${perEvent(redisCpu, pub.count)}, ${consumerCount} consumers ${perEvent(consumersCpu, pub.count)}`,
+    );
+    // Every process of the path shares this machine's cores: their CPU per event bounds the rate.
+    const cpuUsPerEvent = ((simCpu + sinkCpuMs + redisCpu + consumersCpu) * 1000) / pub.count;
+    const cores = os.availableParallelism();
+    const ceilingEvPerSec = (cores * 1e6) / cpuUsPerEvent;
+    log(
+      `fan-out: all processes together ${cpuUsPerEvent.toFixed(2)} µs CPU/event: ${cores} cores run ` +
+        `at most ${fmt(ceilingEvPerSec)} ev/s at that cost; ${fmt(TARGET_EV_PER_SEC)} ev/s needs ` +
+        `≤ ${((cores * 1e6) / TARGET_EV_PER_SEC).toFixed(2)} µs/event`,
     );
     const perConsumer = finals.map((f) => fmt(f.count)).join(' + ');
     log(
@@ -342,10 +367,11 @@ async function main(): Promise<number> {
       lost === 0 && unknown === 0 && s.dropped === 0 && finals.length === consumerCount;
     const pass = complete && dup === 0 && outOfOrder === 0 && evPerSec >= TARGET_EV_PER_SEC;
     const row = { consumers: consumerCount, partitions: PARTITIONS, events: pub.count, evPerSec };
+    const cost = { cpuUsPerEvent, cores, ceilingEvPerSec };
     const baseline = { clientAloneEvPerSec: aloneEvPerSec, ratio };
     const verdict = { target: TARGET_EV_PER_SEC, pass };
     const counts = { lost, dup, outOfOrder, dropped: s.dropped, ms: seconds2 * 1000 };
-    printFanout({ ...row, ...counts, ...baseline, ...verdict }, values.json);
+    printFanout({ ...row, ...counts, ...baseline, ...verdict, ...cost }, values.json);
     return complete ? 0 : 1;
   } finally {
     await sink?.close();

@@ -21,13 +21,17 @@
  * rows: PASS/FAIL. `load avg` is the machine's 1-minute load average after the case: on 2 cores,
  * above about 2 other work competes for the CPU and latency is noisy. `clients CPU %` is this
  * process's (direct and relay clients): near 100% the harness, not the relay, is the bottleneck.
- * `--cpu-prof DIR` writes the relay child's CPU profile to DIR.
+ * `relay own p99 ≤ ms` / `relay own max ms`: the relay's own time per upstream frame over the case
+ * (its `metrics().forward`: from handing the frame to the sessions to the last socket write; each
+ * case runs a relay process of its own), what the relay adds before the harness and the OS do.
+ * `--cpu-prof DIR` writes each case's relay child CPU profile to DIR.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import type { ForwardMetrics } from '../src/relay/forward-times.js';
 import { startRelay } from '../src/relay/index.js';
 import { startSimulator, Universe } from '../src/simulator/index.js';
 
@@ -43,8 +47,11 @@ const { values } = parseArgs({
   },
 });
 
-type ToRelay = { type: 'cpu' };
-type FromRelay = { type: 'ready'; url: string } | { type: 'cpu'; micros: number };
+type ToRelay = { type: 'cpu' } | { type: 'forward' };
+type FromRelay =
+  | { type: 'ready'; url: string }
+  | { type: 'cpu'; micros: number }
+  | { type: 'forward'; forward: ForwardMetrics };
 
 /** The simulator's process: its ticks must not delay the clients' receipt stamps here. */
 async function simulatorChild(rate: number): Promise<void> {
@@ -82,7 +89,10 @@ async function relayChild(upstream: string): Promise<void> {
     maxBufferedBytes: 64 * 1024 * 1024,
   });
   process.on('message', (m: ToRelay) => {
-    if (m.type !== 'cpu') return;
+    if (m.type === 'forward') {
+      process.send!({ type: 'forward', forward: relay.metrics().forward } satisfies FromRelay);
+      return;
+    }
     const u = process.cpuUsage();
     process.send!({ type: 'cpu', micros: u.user + u.system } satisfies FromRelay);
   });
@@ -261,20 +271,6 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   // The simulator and the relay each in a process of their own: this one only receives.
   const sim = await forkRole('simulator', ['--rate', String(rate)]);
-  const { child, url } = await forkRole(
-    'relay',
-    ['--upstream', sim.url],
-    values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`],
-  );
-  const next = <T extends FromRelay['type']>(type: T): Promise<Extract<FromRelay, { type: T }>> =>
-    new Promise((resolve) => {
-      const on = (m: FromRelay): void => {
-        if (m.type !== type) return;
-        child.off('message', on);
-        resolve(m as Extract<FromRelay, { type: T }>);
-      };
-      child.on('message', on);
-    });
   const symbols = new Universe(1).symbols('stocks').map((s) => s.symbol);
   // Window events at most: every event the simulator makes in the window and the drain, twice over.
   const capacity = Math.ceil(rate * (seconds + DRAIN_MS / 1000 + 1) * 2);
@@ -285,6 +281,26 @@ async function main(): Promise<void> {
         mode === '*'
           ? ['T.*']
           : Array.from({ length: 5 }, (_, k) => `T.${symbols[(i * 5 + k) % symbols.length]}`);
+      // A relay of its own per case: its forward times (the last minute's) are this case's alone.
+      const { child, url } = await forkRole(
+        'relay',
+        ['--upstream', sim.url],
+        values['cpu-prof'] === undefined
+          ? []
+          : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`],
+      );
+      const next = <T extends FromRelay['type']>(
+        type: T,
+      ): Promise<Extract<FromRelay, { type: T }>> =>
+        new Promise((resolve) => {
+          const on = (m: FromRelay): void => {
+            if (m.type !== type) return;
+            child.off('message', on);
+            resolve(m as Extract<FromRelay, { type: T }>);
+          };
+          child.on('message', on);
+          child.send({ type } as ToRelay);
+        });
       const window = new Window();
       const inbox = new Inbox(window);
       const clients: Client[] = [];
@@ -294,14 +310,12 @@ async function main(): Promise<void> {
       const union = [...new Set(Array.from({ length: n }, (_, i) => topicsOf(i)).flat())];
       const direct = await connect(inbox, sim.url, union, true, 0);
       await new Promise((r) => setTimeout(r, WARM_UP_MS));
-      child.send({ type: 'cpu' } satisfies ToRelay);
       const cpu0 = (await next('cpu')).micros;
       const own0 = process.cpuUsage();
       const t0 = performance.now();
       window.open = true;
       await new Promise((r) => setTimeout(r, seconds * 1000));
       window.open = false;
-      child.send({ type: 'cpu' } satisfies ToRelay);
       const cpu1 = (await next('cpu')).micros;
       const own = process.cpuUsage(own0);
       const elapsed = (performance.now() - t0) / 1000;
@@ -310,6 +324,7 @@ async function main(): Promise<void> {
       while (performance.now() < until && clients.some((c, i) => c.got < expected[i]!)) {
         await new Promise((r) => setTimeout(r, 20));
       }
+      const { forward } = await next('forward');
       const delivered = clients.reduce((a, c) => a + c.got, 0);
       const lost = expected.reduce((a, e, i) => a + e - clients[i]!.got, 0);
       const dup = clients.reduce((a, c) => a + c.dup, 0);
@@ -329,17 +344,22 @@ async function main(): Promise<void> {
         'clients CPU %': Math.round(((own.user + own.system) / 1e6 / elapsed) * 100),
         'added p50 ms': Number(pct(added, 50).toFixed(2)),
         'added p99 ms': Number(p99.toFixed(2)),
+        // The relay's own time per frame (metrics().forward: warm-up and window): p99 at most.
+        'relay own p99 ≤ ms': forward.p99Ms,
+        'relay own max ms': Number((forward.maxMs ?? NaN).toFixed(2)),
         target: judged ? `p99 <= ${TARGET.addedP99Ms} ms, none lost` : '-',
         result: judged ? (pass ? 'PASS' : 'FAIL') : '',
         'load avg': Number(os.loadavg()[0]!.toFixed(1)),
       });
       for (const c of [...clients, direct]) c.ws.terminate();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.disconnect();
+      await exited;
       process.stderr.write(`done: ${mode} × ${n}\n`);
     }
   }
   if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
   else console.table(rows);
-  child.disconnect();
   sim.child.disconnect();
 }
 

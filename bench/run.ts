@@ -5,8 +5,8 @@
  * does each client mode (scenarios.ts, one process per mode): process.cpuUsage() there is the
  * client's alone, and the modes cannot skew each other's JIT feedback or heap.
  *
- * Default: 3 feeds × 5 modes × 7 repetitions (alternating order, medians), after one warm-up pass,
- * then a paced latency run at 200k events/s. `--long`: 10M events through typed listeners with
+ * Default: 3 feeds × 5 modes × 7 repetitions (alternating order, medians), each repetition in
+ * fresh client processes after a warm-up run, then a paced latency run at 200k events/s. `--long`: 10M events through typed listeners with
  * heap checkpoints every 1M (after a full GC).
  */
 import os from 'node:os';
@@ -19,6 +19,8 @@ const LONG = args.has('--long');
 const JSON_OUT = args.has('--json');
 const SCALE = args.has('--quick') ? 0.1 : 1;
 const REPS = 7;
+/** Each worker's warm-up run, as a share of the measured run's events (JIT-compiles the path). */
+const WARM_UP = 0.4;
 const ALL_FEEDS: { feed: Feed; count: number; label: string }[] = [
   { feed: 'T20', count: 500_000 * SCALE, label: 'trades, 20 events/frame' },
   { feed: 'T1', count: 300_000 * SCALE, label: 'trades, 1 event/frame' },
@@ -159,18 +161,22 @@ async function throughput(rig: Rig): Promise<Summary[]> {
   const summaries: Summary[] = [];
   for (const { feed, count } of FEEDS) {
     const runs = new Map<Mode, Measured[]>(MODES.map((m) => [m, []]));
-    await withWorkers(rig, MODES, async () => {
-      for (const mode of MODES) await measure(rig, mode, { feed, count }); // warm-up, not counted
-      for (let rep = 0; rep < REPS; rep++) {
+    // Fresh processes for every repetition: a long-lived client's steady state, as users run it.
+    // Clients made and dropped one after another in one process drift slower (V8 drops optimized
+    // code that embedded a dead client's objects and re-optimizes it less well: queued ~20% worse
+    // by the third client), which would measure the churn, not the delivery path.
+    for (let rep = 0; rep < REPS; rep++) {
+      await withWorkers(rig, MODES, async () => {
         const order = rep % 2 === 0 ? MODES : [...MODES].reverse();
+        for (const mode of order) await measure(rig, mode, { feed, count: count * WARM_UP }); // not counted
         for (const mode of order) {
           const r = await measure(rig, mode, { feed, count });
           const figures = `${kev(r.eventsPerSec)} ev/s, ${fmt(r.cpuUsPerEvent, 3)} µs CPU/ev`;
           log(`  ${feed} ${mode.padEnd(8)} #${rep + 1}: ${r.error ? `ERROR ${r.error}` : figures}`);
           runs.get(mode)!.push(r);
         }
-      }
-    });
+      });
+    }
     const base = runs.get('baseline')!;
     for (const mode of MODES) summaries.push(summarize(feed, mode, runs.get(mode)!, base));
   }

@@ -1,5 +1,9 @@
-/** The relay's counters, and per-second rates computed from them once a second. */
+/**
+ * The relay's counters, per-second rates computed from them once a second, and the time it takes
+ * to forward each upstream frame (forward-times.ts, its window moved on by the same tick).
+ */
 import type { ConnectionState } from '../client/connection/connection-state.js';
+import { ForwardTimes, type ForwardMetrics } from './forward-times.js';
 
 export interface RelayMetrics {
   /** Downstream clients connected and authenticated. */
@@ -29,6 +33,11 @@ export interface RelayMetrics {
   backfilledEvents: number;
   /** Topic fills after upstream gaps (with `backfill`), by outcome (the `backfill` report's status). */
   backfills: { filled: number; partial: number };
+  /**
+   * The relay's own time per upstream frame forwarded (filter, encode, write to every client that
+   * gets it), over the last minute: see ForwardMetrics.
+   */
+  forward: ForwardMetrics;
   /** Failed downstream authentications. */
   authFailures: number;
   /** Authentication answers given late: an address guessing tokens, or a wrong token retried. */
@@ -63,6 +72,7 @@ export type Counters = Omit<
   | 'authSlowed'
   | 'droppedEvents'
   | 'backfills'
+  | 'forward'
 >;
 
 export class MetricsClock {
@@ -79,6 +89,7 @@ export class MetricsClock {
   readonly reconnects = new Map<string, number>();
   readonly gaps = new Map<string, number>();
   readonly backfills = { filled: 0, partial: 0 };
+  readonly forwardTimes = new ForwardTimes();
   /** Events dropped on downstream connections that have closed (open ones keep their own count). */
   droppedOnClosed = 0;
   inPerSecond = 0;
@@ -136,6 +147,7 @@ export class MetricsClock {
       ...this.counters,
       droppedEvents,
       backfills: { ...this.backfills },
+      forward: this.forwardTimes.read(),
     };
   }
 
@@ -144,6 +156,7 @@ export class MetricsClock {
   }
 
   private tick(): void {
+    this.forwardTimes.rotate();
     const now = performance.now();
     const seconds = (now - this.last.at) / 1000;
     if (seconds <= 0) return;

@@ -7,6 +7,7 @@
  */
 import type * as PromClient from 'prom-client';
 import type { ServerConnection } from '../server/server-connection.js';
+import type { ForwardMetrics } from './forward-times.js';
 import type { RelayMetrics } from './metrics.js';
 
 type Prom = typeof PromClient;
@@ -48,6 +49,14 @@ type Samples = (s: Snapshot) => Iterable<[Labels, number]>;
 const one = (value: number): [Labels, number][] => [[{}, value]];
 const byCluster = (s: Snapshot, value: (cluster: string) => number): [Labels, number][] =>
   Object.keys(s.metrics.upstreams).map((cluster) => [{ cluster }, value(cluster)]);
+
+/** The forward-time quantiles, in seconds, by `quantile` label. */
+const quantiles = (f: ForwardMetrics): [Labels, number][] => {
+  const out: [Labels, number][] = [];
+  if (f.p50Ms !== null) out.push([{ quantile: '0.5' }, f.p50Ms / 1000]);
+  if (f.p99Ms !== null) out.push([{ quantile: '0.99' }, f.p99Ms / 1000]);
+  return out;
+};
 
 /** The numeric fields of RelayMetrics. */
 type Total = {
@@ -176,6 +185,27 @@ export class PrometheusMetrics {
       'Upstream gaps: the connection was lost, then back',
       ['cluster'],
       (s) => byCluster(s, (c) => s.metrics.upstreams[c]?.gaps ?? 0),
+    );
+    define(
+      'counter',
+      'forwarded_frames_total',
+      'Upstream frames forwarded to downstream clients',
+      [],
+      (s) => one(s.metrics.forward.frames),
+    );
+    define(
+      'gauge',
+      'forward_seconds',
+      "The relay's own time to forward an upstream frame (filter, encode, write to every client), over the last minute: at most this for the quantile's share of frames (its histogram bucket's upper bound); no sample while no frame",
+      ['quantile'],
+      (s) => quantiles(s.metrics.forward),
+    );
+    define(
+      'gauge',
+      'forward_max_seconds',
+      "The slowest frame forward of the last minute (the relay's own time); no sample while no frame",
+      [],
+      (s) => (s.metrics.forward.maxMs === null ? [] : one(s.metrics.forward.maxMs / 1000)),
     );
     define(
       'counter',

@@ -295,7 +295,9 @@ class RelayServer extends EventEmitter<RelayEvents> implements Relay, ProtocolSo
     for (const e of events) if (e.ev !== 'status') data++;
     if (data === 0) return;
     this.clock.counters.eventsIn += data;
+    const started = performance.now();
     const delivered = this.server.publish(cluster, events, true, raw);
+    this.clock.forwardTimes.record(performance.now() - started);
     this.clock.counters.eventsOut += delivered;
   }
 

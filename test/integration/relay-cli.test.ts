@@ -46,6 +46,11 @@ describe('polygon-stream relay', () => {
         /\[relay\] clients 1 {2}upstream topics stocks:1 {2}in \d+\/s .* backfilled 0 /,
         'stderr',
       );
+      // The relay's own time per forwarded frame, once a trade has gone through it.
+      await cli.waitFor(
+        /\[relay\] .* forward \(last 60 s\) p99 ≤ [\d.]+ ms, max \d+\.\d\d ms /,
+        'stderr',
+      );
       const scrape = await (await fetch(metricsUrl)).text();
       assert.match(scrape, /^polygon_stream_relay_clients\{authenticated="true"\} 1$/m);
     } finally {

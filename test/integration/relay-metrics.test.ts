@@ -96,8 +96,19 @@ describe('relay metrics and health', () => {
         const id = relay.connections()[0]!.id;
         assert.deepEqual(queues(m), [`${P}client_queue_bytes{client="${id}"}`]);
         assert.ok(m.get(`${P}client_queue_bytes{client="${id}"}`)! >= 0);
+        // Every upstream frame forwarded was timed. With fewer than 100 frames the p99 is the
+        // bucket of the slowest frame, so the exact max lies at or below its upper bound.
+        const frames = m.get(`${P}forwarded_frames_total`)!;
+        assert.ok(frames >= 1, 'the published frame was forwarded and counted');
+        const p50 = m.get(`${P}forward_seconds{quantile="0.5"}`)!;
+        const p99 = m.get(`${P}forward_seconds{quantile="0.99"}`)!;
+        const max = m.get(`${P}forward_max_seconds`)!;
+        assert.ok(p50 > 0 && p50 <= p99 && Number.isFinite(p99), `p50 ${p50} ≤ p99 ${p99}`);
+        assert.ok(max > 0 && max <= p99, `max ${max} s lies in the p99 bucket or below (${p99} s)`);
         // The JS API reads the same counters.
         const js = relay.metrics();
+        assert.equal(js.forward.frames, frames);
+        assert.equal(js.forward.p99Ms, p99 * 1000);
         assert.equal(js.authFailures, 1);
         assert.deepEqual(js.upstreams, { stocks: { state: 'open', reconnects: 0, gaps: 0 } });
 

@@ -133,8 +133,11 @@ export async function runRelay(flags: RelayFlags, env: NodeJS.ProcessEnv): Promi
         const topics = Object.entries(m.upstreamTopics)
           .map(([c, t]) => `${c}:${t.length}`)
           .join(' ');
+        const f = m.forward;
+        const forward =
+          f.p99Ms === null ? 'no frames' : `p99 ≤ ${f.p99Ms} ms, max ${f.maxMs!.toFixed(2)} ms`;
         process.stderr.write(
-          `[relay] clients ${m.clients}  upstream topics ${topics}  in ${m.eventsInPerSecond}/s  out ${m.eventsOutPerSecond}/s  slow-consumer cuts ${m.slowConsumerDisconnects}  upstream reconnects ${m.upstreamReconnects}  backfilled ${m.backfilledEvents}  auth failures ${m.authFailures}\n`,
+          `[relay] clients ${m.clients}  upstream topics ${topics}  in ${m.eventsInPerSecond}/s  out ${m.eventsOutPerSecond}/s  forward (last ${f.windowSeconds} s) ${forward}  slow-consumer cuts ${m.slowConsumerDisconnects}  upstream reconnects ${m.upstreamReconnects}  backfilled ${m.backfilledEvents}  auth failures ${m.authFailures}\n`,
         );
       }, 1_000)
     : undefined;
