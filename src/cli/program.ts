@@ -22,8 +22,8 @@ import {
   UsageError,
 } from './args.js';
 import { runHistory, type HistoryFlags } from './commands/history-command.js';
-import { runRelay, type RelayFlags } from './commands/relay-command.js';
-import { addRelayOptions } from './commands/relay-flags.js';
+import { runRelay, type RelayFlags } from './commands/relay/relay-command.js';
+import { addRelayOptions } from './commands/relay/relay-flags.js';
 import { collectRestFaults } from './commands/rest-fault-flag.js';
 import { runSimulate, type SimulateFlags } from './commands/simulate.js';
 import { QUERY_FORMATS, runQuery, type QueryFlags } from './commands/query-command.js';

@@ -1,7 +1,7 @@
 /** What `polygon-stream relay` prints about where it listens, for binds a test cannot make. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearTextWarning, listeningLines } from '../../src/cli/commands/relay-banner.js';
+import { clearTextWarning, listeningLines } from '../../src/cli/commands/relay/relay-banner.js';
 
 const NICS = {
   lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],

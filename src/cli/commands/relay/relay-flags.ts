@@ -2,7 +2,7 @@
  * The `relay` command's options and help: what `runRelay` (relay-command.ts) gets as its flags.
  */
 import { type Command, Option } from 'commander';
-import { collectList, parseClusters, parsePort, parsePositiveInt, splitList } from '../args.js';
+import { collectList, parseClusters, parsePort, parsePositiveInt, splitList } from '../../args.js';
 
 export function addRelayOptions(cmd: Command): Command {
   return cmd

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
-import { isLoopback } from '../../relay/index.js';
+import { isLoopback } from '../../../relay/index.js';
 
 /** The stdout lines naming where the relay listens; `url` is how this machine reaches it. */
 export function listeningLines(

@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import type { Cluster } from '../../protocol/streams.js';
-import { gapMessage, startRelay, type Relay } from '../../relay/index.js';
-import { apiKeyOf, UsageError } from '../args.js';
-import { untilInterrupted } from '../interrupt.js';
-import { listenFailure, optionAsUsage } from '../messages.js';
+import type { Cluster } from '../../../protocol/streams.js';
+import { gapMessage, startRelay, type Relay } from '../../../relay/index.js';
+import { apiKeyOf, UsageError } from '../../args.js';
+import { untilInterrupted } from '../../interrupt.js';
+import { listenFailure, optionAsUsage } from '../../messages.js';
 import { clearTextWarning, listeningLines } from './relay-banner.js';
-import { DEFAULT_HOST } from '../../protocol/hosts.js';
+import { DEFAULT_HOST } from '../../../protocol/hosts.js';
 
 export interface RelayFlags {
   port: number;
