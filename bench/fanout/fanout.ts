@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/fanout.ts [--events N] [--seconds S] [--consumers C] [--partitions P]
+ * `node --import tsx bench/fanout/fanout.ts [--events N] [--seconds S] [--consumers C] [--partitions P]
  * [--rate R] [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with the same flags; `--long`
  * is accepted and changes nothing here):
  * the fan-out path end to end. The simulator (a child process, generating as fast as asked) feeds
@@ -25,10 +25,10 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { StreamClient, type WireEvent } from '../src/index.js';
-import { readStream, RedisSink, type RedisSinkOptions } from '../src/redis/index.js';
-import { leaseKeyOf, partitionKey } from '../src/redis/partition-keys.js';
-import { startRedis, type RedisServer } from '../test/helpers/redis.js';
+import { StreamClient, type WireEvent } from '../../src/index.js';
+import { readStream, RedisSink, type RedisSinkOptions } from '../../src/redis/index.js';
+import { leaseKeyOf, partitionKey } from '../../src/redis/partition-keys.js';
+import { startRedis, type RedisServer } from '../../test/helpers/redis.js';
 import { fmt, printFanout, tallyFanout, type ConsumerFinal, type Seqs } from './fanout-report.js';
 import { simChild, type FromSim } from './fanout-sim.js';
 

@@ -1,5 +1,5 @@
 /**
- * bench/fanout.ts's results: what the consumers got, tallied against what was published (lost,
+ * bench/fanout/fanout.ts's results: what the consumers got, tallied against what was published (lost,
  * duplicated, never published, out of order by (symbol, sequence number)), and the row (or JSON
  * line) it prints on stdout.
  */

@@ -1,12 +1,12 @@
 /**
- * bench/fanout.ts's simulator child (`--role sim`): a simulator the bench's clients connect to, fed
+ * bench/fanout/fanout.ts's simulator child (`--role sim`): a simulator the bench's clients connect to, fed
  * either with prebuilt frames of numbered trades (`--feed publish`: the sequence number `q` rises
  * per symbol, published while every connection keeps up) or with its own tape at `--rate`
  * (`--feed generated`). It sends `{ type: 'ready', url }` once listening, answers 'cpu' with its
  * CPU time so far (`{ type: 'cpu', ms }`), and stops on 'stop' or when the parent goes away.
  */
-import type { WireEvent } from '../src/index.js';
-import { startSimulator } from '../src/simulator/index.js';
+import type { WireEvent } from '../../src/index.js';
+import { startSimulator } from '../../src/simulator/index.js';
 
 export type FromSim = { type: 'ready'; url: string } | { type: 'cpu'; ms: number };
 
