@@ -74,7 +74,7 @@ async function open(sim: Simulator, options: object, topics: string[]): Promise<
 const countOf = (run: Run, topic: string): number =>
   run.events.filter((e) => topicOf(e) === topic).length;
 
-/** Wait until every topic has delivered a live event: each fill then has a last event to start from. */
+/** Until every topic has delivered a live event: each fill then has a last event to start from. */
 async function liveOn(run: Run, topics: string[]): Promise<void> {
   await until(
     () => topics.every((t) => countOf(run, t) > 0),
@@ -84,7 +84,7 @@ async function liveOn(run: Run, topics: string[]): Promise<void> {
 
 async function dropAll(sim: Simulator): Promise<void> {
   for (const c of sim.connections()) c.drop();
-  // One macrotask (no waiting on time): the dropped sockets' close events run before the caller goes on.
+  // One macrotask, not a wait on time: the dropped sockets' close events run before the caller's.
   await sleep(0);
 }
 
