@@ -92,6 +92,8 @@ describe('snapshot on subscribe', () => {
       const TICK = 10;
       const sim = await simulator({ eventsPerSecond: 2_000, tickMs: TICK, restLagMs: LAG });
       await touch(sim, ['AAPL']);
+      // A fixed wait for the REST lag to be real: the past the touch made is served only LAG ms
+      // after it (nothing to observe but REST itself); 300 ms spare for a loaded machine.
       await sleep(LAG + 300);
       const run = await open(sim);
       const t0 = Date.now();
@@ -152,13 +154,16 @@ describe('snapshot on subscribe', () => {
         // Slow answers for half the tickers: their live events are held meanwhile.
         restFaults: tickers.map((ticker) => ({ ticker, slowBodyMs: 300 })),
       });
-      // On the tape longer than the lag before the subscribe: REST can serve every ticker.
+      // On the tape longer than the lag before the subscribe: REST can serve every ticker (a fixed
+      // wait, as the touched past is served only restLagMs after the touch; 300 ms spare).
       await touch(sim, all);
       await sleep(1_300);
       const run = await open(sim, { history: { requestsPerSecond: 1_000, concurrency: 40 } });
       const topics = all.flatMap((t) => [`T.${t}`, `Q.${t}`]);
       await run.client.subscribe(topics, { snapshot: true });
       await until(() => run.reports.length === topics.length, 'every report');
+      // A fixed quiet period of live events after the snapshots: a live event older than its
+      // topic's snapshot, or the snapshot's event again, would be delivered within it.
       await sleep(300);
       const statuses = run.reports.map((r) => r.status);
       assert.ok(
