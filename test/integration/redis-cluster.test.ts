@@ -32,7 +32,7 @@ import {
 import { PartitionSinks, readAll } from '../helpers/cluster-partitions.js';
 import { streamEvents, waitFor } from '../helpers/redis-stream.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
-import { sleep, until } from '../helpers/until.js';
+import { sleep } from '../helpers/until.js';
 
 const cluster = requireRedisCluster();
 const T = { timeout: 30_000, skip: cluster.skip };
@@ -198,9 +198,9 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
         spared = owners.flatMap((port, p) => (port === victim.port ? [] : [p]));
         assert.ok(spared.length > 0, 'some partitions live on the other nodes');
         writer = setInterval(() => sinks.write(Array.from({ length: 20 }, () => trade(q++))), 5);
-        await until(
-          () => sinks.stats().every((s) => s.written > 0) && reading.got.every((g) => g.length > 0),
+        await waitFor(
           'every partition written and read (each group made) before the kill',
+          () => sinks.stats().every((s) => s.written > 0) && reading.got.every((g) => g.length > 0),
         );
         await victim.stop({ save: false });
         // The outage's length, a fixed part of the scenario: the writer goes on against a dead node.
@@ -208,11 +208,11 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
         await victim.start();
         await c.waitReady();
         const readAtRestart = reading.got.map((g) => g.length);
-        await until(
+        await waitFor(
+          'the loss reported, the groups re-created and every partition read after the restart',
           () =>
             hit.every((p) => dataLost(p).length > 0 && recreated(p).length > 0) &&
             reading.got.every((g, p) => g.length > readAtRestart[p]!),
-          'the loss reported, the groups re-created and every partition read after the restart',
         );
         clearInterval(writer);
         await sinks.close();
