@@ -4,13 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StreamClient } from '../../src/client/stream-client.js';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import type { StockQuote, StockTrade, StreamEvent } from '../../src/protocol/events.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { symbolOf } from '../../src/protocol/symbols.js';
-import { until } from '../helpers/until.js';
+import { sleep, until } from '../helpers/until.js';
 
 const quiet = { onMessage: () => {}, onError: () => {}, onClose: () => {} };
 
