@@ -93,7 +93,8 @@ describe('snapshot on subscribe', () => {
       const sim = await simulator({ eventsPerSecond: 2_000, tickMs: TICK, restLagMs: LAG });
       await touch(sim, ['AAPL']);
       // A fixed wait for the REST lag to be real: the past the touch made is served only LAG ms
-      // after it (nothing to observe but REST itself); 300 ms spare for a loaded machine.
+      // after it (only REST itself shows it, and polling REST would spend the key's request rate
+      // the client needs next); 300 ms spare for a loaded machine.
       await sleep(LAG + 300);
       const run = await open(sim);
       const t0 = Date.now();
@@ -269,7 +270,8 @@ describe('snapshot on subscribe', () => {
     const auth = { headers: { Authorization: `Bearer ${KEY}` } };
     for (let tries = 0; (await fetch(latest, auth).then((r) => r.status)) !== 200; tries++) {
       assert.ok(tries < 100, 'REST serves a latest AAPL trade within 10 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Every 100 ms, not until()'s 10: well under the key's 100 REST requests a second.
+      await sleep(100);
     }
     const args = ['stream', '--snapshot', '--subscribe', 'T.AAPL', '--format', 'pretty'];
     const more = ['--no-color', '--max-events', '30', '--host', sim.url, '--key', KEY];
