@@ -16,6 +16,7 @@ import {
   type Gap,
 } from '../../src/index.js';
 import type { WireEvent } from '../../src/protocol/codec.js';
+import { topicOf } from '../../src/protocol/symbols.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startRestServer } from '../helpers/rest-server.js';
 import { sleep, until } from '../helpers/until.js';
@@ -69,8 +70,21 @@ async function open(sim: Simulator, options: object, topics: string[]): Promise<
   return run;
 }
 
+/** Events of `topic` (`T.AAPL`) the client has delivered so far. */
+const countOf = (run: Run, topic: string): number =>
+  run.events.filter((e) => topicOf(e) === topic).length;
+
+/** Until every topic has delivered a live event: each fill then has a last event to start from. */
+async function liveOn(run: Run, topics: string[]): Promise<void> {
+  await until(
+    () => topics.every((t) => countOf(run, t) > 0),
+    `live events on ${topics.join(', ')}`,
+  );
+}
+
 async function dropAll(sim: Simulator): Promise<void> {
   for (const c of sim.connections()) c.drop();
+  // One macrotask, not a wait on time: the dropped sockets' close events run before the caller's.
   await sleep(0);
 }
 
@@ -92,7 +106,7 @@ describe('backfill', () => {
         'LULD.AAPL',
       ]);
       try {
-        await sleep(200);
+        await liveOn(run, ['T.AAPL']);
         sim.outage(300);
         await until(() => run.gaps.length === 1, 'the gap');
         const gap = run.gaps[0]!;
@@ -136,7 +150,7 @@ describe('backfill', () => {
         ['T.AAPL'],
       );
       try {
-        await sleep(100);
+        await liveOn(run, ['T.AAPL']);
         await dropAll(sim);
         await until(() => run.gaps.length === 1, 'the gap');
         const u = run.gaps[0]!.unfilled!['T.AAPL']!;
@@ -166,7 +180,7 @@ describe('backfill', () => {
         'Q.AAPL',
       ]);
       try {
-        await sleep(100);
+        await liveOn(run, ['T.AAPL', 'Q.AAPL']);
         await dropAll(sim);
         await until(() => run.gaps.length === 1, 'the gap');
         const g = run.gaps[0]!;
@@ -191,7 +205,7 @@ describe('backfill', () => {
       'T.MSFT',
     ]);
     try {
-      await sleep(100);
+      await liveOn(run, ['T.AAPL', 'T.MSFT']);
       await dropAll(sim);
       await until(() => run.gaps.length === 1, 'the gap');
       const g = run.gaps[0]!;
@@ -216,7 +230,7 @@ describe('backfill', () => {
         'T.MSFT',
       ]);
       try {
-        await sleep(200);
+        await liveOn(run, ['T.AAPL', 'T.MSFT']);
         await dropAll(sim);
         await until(() => run.reports.length === 1, 'the first topic filled');
         await dropAll(sim);
@@ -227,7 +241,12 @@ describe('backfill', () => {
         assert.equal(interrupted[0]![1].code, ErrorCode.BackfillSkipped);
         assert.match(interrupted[0]![1].reason, /interrupted/);
         assert.deepEqual(Object.keys(second!.filled!).sort(), ['T.AAPL', 'T.MSFT']);
-        await sleep(100);
+        // Live events after the second fill, so the comparison covers its join with live.
+        const filledAt = ['T.AAPL', 'T.MSFT'].map((t) => countOf(run, t));
+        await until(
+          () => ['T.AAPL', 'T.MSFT'].every((t, i) => countOf(run, t) > filledAt[i]!),
+          'live events after the second gap',
+        );
         for (const sym of ['AAPL', 'MSFT']) {
           const got = run.events.filter((e) => e['sym'] === sym).map((e) => e['q']);
           const tape = sim.history('stocks', `T.${sym}`).map((e) => e['q']);
@@ -261,7 +280,7 @@ describe('backfill', () => {
         if (!run.client.isBackfilled(e)) lateness.push(Date.now() - e.t);
       });
       try {
-        await sleep(300);
+        await liveOn(run, ['T.AAPL']);
         sim.outage(300);
         await until(() => run.gaps.length === 1, 'the gap');
         const gap = run.gaps[0]!;
@@ -274,7 +293,9 @@ describe('backfill', () => {
         const [report] = run.reports;
         assert.equal(report!.status, 'partial');
         assert.ok(report!.heldMs >= 350 && report!.heldMs < 1_500, `held ${report!.heldMs} ms`);
-        await sleep(200);
+        // Live trades after the partial fill: their lateness counts too.
+        const liveAtGap = lateness.length;
+        await until(() => lateness.length > liveAtGap + 3, 'live trades after the gap');
         assert.ok(Math.max(...lateness) < 1_500, `a live trade waited ${Math.max(...lateness)} ms`);
         // Every trade of the tape not delivered lies inside the range reported.
         const got = new Set(run.events.map((e) => e['q']));
@@ -315,7 +336,10 @@ describe('backfill', () => {
         names.map((s) => `T.${s}`),
       );
       try {
-        await sleep(300);
+        await liveOn(
+          run,
+          names.map((s) => `T.${s}`),
+        );
         sim.outage(300);
         await until(() => run.gaps.length === 1, 'the gap');
       } finally {
@@ -343,7 +367,7 @@ describe('backfill', () => {
       const sim = await startSimulator({ apiKeys: [KEY], eventsPerSecond: 1_000, tickMs: 10 });
       const run = await open(sim, { backfill: { liveWaitMs: 50 } }, ['T.AAPL']);
       try {
-        await sleep(200);
+        await liveOn(run, ['T.AAPL']);
         sim.faults.rest.push({ emptyPages: true });
         await dropAll(sim);
         await until(() => run.gaps.length === 1, 'the gap');

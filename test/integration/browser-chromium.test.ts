@@ -16,6 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { type BoardServer, serveBoard } from '../../examples/browser/serve.js';
 import type { SimConnection } from '../../src/simulator/index.js';
 import { requireSystemBinary } from '../helpers/system-deps.js';
+import { until } from '../helpers/until.js';
 
 // Page-side globals: the functions passed to page.evaluate run in Chromium (no DOM library here).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -184,10 +185,11 @@ describe('in headless Chromium', () => {
         return client.state;
       });
       assert.equal(closed, 'closed');
-      const deadline = Date.now() + STEP.timeout;
-      while (board.sim.connections().includes(second) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.ok(!board.sim.connections().includes(second), 'the server saw the close');
+      await until(
+        () => !board.sim.connections().includes(second),
+        'the server to see the close',
+        STEP.timeout,
+      );
       await page.close();
     },
   );

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { CLI, killAll, spawnNode, type SpawnOptions } from '../helpers/spawn.js';
+import { until } from '../helpers/until.js';
 
 const sims = new Set<Simulator>();
 const start = (args: string[], options: SpawnOptions = {}) => spawnNode([CLI, ...args], options);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function simulator(): Promise<Simulator> {
   const sim = await startSimulator({ apiKeys: ['test'], eventsPerSecond: 1_000, tickMs: 10 });
@@ -27,10 +27,14 @@ describe('cli: REST history', () => {
   test('history T.AAPL --from --to prints the tape as stream NDJSON', async () => {
     const sim = await simulator();
     // Put AAPL on the tape (a history request does), let it run, then ask for a window of it.
+    const asked = Date.now();
     await fetch(`${sim.url.replace('ws:', 'http:')}/v3/trades/AAPL?apiKey=test`);
-    await sleep(400);
-    const tape = sim.history('stocks', 'T.AAPL');
-    assert.ok(tape.length > 10);
+    const aapl = () => sim.history('stocks', 'T.AAPL');
+    await until(
+      () => aapl().length > 10 && (aapl().at(-1)!['t'] as number) > asked,
+      'more than 10 AAPL trades on the tape, the last one timed after the request',
+    );
+    const tape = aapl();
     const from = tape[0]!['t'] as number;
     const to = (tape[tape.length - 1]!['t'] as number) + 1;
     const args = ['history', 'T.AAPL', '--from', String(from), '--to', String(to)];
@@ -67,8 +71,8 @@ describe('cli: REST history', () => {
       ],
       { timeoutMs: 30_000 },
     );
-    await cli.waitFor(/^stats: live · .* 0 backfilled · /m, 'stderr');
-    await sleep(200);
+    // Live events (nearly all T.AAPL trades) before the outage: the gap's fill starts from them.
+    await cli.waitFor(/^stats: live · .* [1-9][\d,]* events? · .* 0 backfilled · /m, 'stderr');
     sim.outage(500);
     const gap = await cli.waitFor(/^reconnected: .*$/m, 'stderr', 10_000);
     assert.match(

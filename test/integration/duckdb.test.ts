@@ -7,7 +7,7 @@
  * reads back. Skipped, with the reason counted, only if @duckdb/node-api cannot load.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import type { WireEvent } from '../../src/protocol/codec.js';
 import { eventKey } from '../../src/protocol/symbols.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { CLI, killAll, spawnNode, type SpawnOptions } from '../helpers/spawn.js';
+import { sleep, until } from '../helpers/until.js';
 
 const duckdb = await import('@duckdb/node-api').then(
   (m) => m,
@@ -130,9 +131,14 @@ describe('DuckDB recording', { skip }, () => {
         timeoutMs: 30_000,
       },
     );
-    // The progress line (one a second off a TTY) shows rows; let a few commits happen.
+    // The progress line (one a second off a TTY) shows rows; then a commit after it: each commit
+    // writes DuckDB's write-ahead log, so the log's size changes.
     await rec.waitFor(/record: live · [1-9][\d,]* events written/, 'stderr', 15_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    const walSize = async () => (await stat(`${db}.wal`).catch(() => undefined))?.size ?? -1;
+    const before = await walSize();
+    await until(async () => (await walSize()) !== before, 'a commit after rows were written');
+    // Half the 1 s durability interval, fixed: the kill lands between commits, rows uncommitted.
+    await sleep(500);
     const killedAt = Date.now();
     rec.child.kill('SIGKILL');
     const r = await rec.result;
@@ -263,7 +269,8 @@ describe('DuckDB recording', { skip }, () => {
     const first = performance.now();
     sink.write([trade(1)]);
     assert.equal(sink.stats().commitLagMs, 0, 'nothing committed yet');
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    // A fixed 40 ms for the first row to wait: the lag measured must be at least that.
+    await sleep(40);
     sink.write([trade(2)]); // a later row does not shorten the wait of the first
     sink.flush();
     const lag = sink.stats().commitLagMs;

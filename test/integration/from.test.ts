@@ -19,7 +19,7 @@ import {
 } from '../../src/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { compareWithTape, contentKey } from '../helpers/backfill-proof.js';
-import { sleep, until } from '../helpers/until.js';
+import { until } from '../helpers/until.js';
 
 const TOPICS = ['T.AAPL', 'Q.AAPL', 'T.MSFT'];
 const PAGE = 50;
@@ -52,6 +52,10 @@ test('from a past moment: history page by page, then live, every tape event once
   let history = 0;
   /** Events delivered per topic key when the first drop came. */
   const atDrop = new Map<string, number>();
+  const counts = () => TOPICS.map((t) => got.get(topicKey('stocks', t)!)?.length ?? 0);
+  /** Until every topic has delivered more events than `before` counted. */
+  const more = (before: number[], what: string) =>
+    until(() => counts().every((n, i) => n > before[i]!), what);
   client.on('*', (e) => {
     const key = eventKey('stocks', e as WireEvent);
     if (key === undefined || e.ev === 'status') return;
@@ -69,10 +73,11 @@ test('from a past moment: history page by page, then live, every tape event once
     for (const [key, events] of got) atDrop.set(key, events.length);
     for (const c of sim.connections()) c.drop();
     await until(() => caught.length >= TOPICS.length, 'every topic caught up', 15_000);
-    await sleep(200);
+    await more(counts(), 'live events on every topic after catching up');
     for (const c of sim.connections()) c.drop();
     await until(() => gaps.length >= 2 && client.state === 'open', 'second reconnect', 10_000);
-    await sleep(400);
+    // Live events after the second gap's fill, so the tape comparison covers its seam.
+    await more(counts(), 'live events on every topic after the second gap');
   } finally {
     await client.closeStream();
     await sim.close();

@@ -14,6 +14,7 @@ import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers
 import { CLI, killAll, type Result, type Running, spawnNode } from '../helpers/spawn.js';
 import { fieldProblems } from '../helpers/futures-fields.js';
 import { fieldsOf, streamEvents } from '../helpers/redis-stream.js';
+import { until } from '../helpers/until.js';
 
 const redis = requireRedis();
 
@@ -212,7 +213,10 @@ describe('stream --sink', { concurrency: true }, () => {
       const args = ['stream', '--sink', own.server.url, '-d', '4s', '-q', '--out', out];
       const run = start([CLI, ...args]);
       await run.waitFor(/publishing to Redis stream/, 'stderr');
-      await new Promise((r) => setTimeout(r, 1_000));
+      await until(
+        async () => (await own.admin.xlen('polygon:stocks')) > 0,
+        'events in Redis before the restart',
+      );
       await own.server.restart(); // SHUTDOWN SAVE, start again: what was written survives
       const r = await run.result;
       assert.equal(r.code, 0, r.stderr);

@@ -32,13 +32,13 @@ import {
 import { PartitionSinks, readAll } from '../helpers/cluster-partitions.js';
 import { streamEvents, waitFor } from '../helpers/redis-stream.js';
 import { CLI, killAll, spawnNode } from '../helpers/spawn.js';
+import { sleep } from '../helpers/until.js';
 
 const cluster = requireRedisCluster();
 const T = { timeout: 30_000, skip: cluster.skip };
 const P = 6;
 const KEY = 'polygon:stocks';
 const SYMBOLS = Array.from({ length: 24 }, (_, i) => `S${i}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let c: RedisCluster;
 let admin: Cluster;
@@ -144,7 +144,8 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
           sinks.write(Array.from({ length: 100 }, (_, k) => trade(q + k)));
         }
         await waitFor('every event read', () => reading.total() >= N, 15_000);
-        await sleep(200); // anything more (a duplicate) would arrive now
+        // A fixed quiet period: a duplicate delivery would arrive within it and fail `got.length`.
+        await sleep(200);
       } finally {
         await reading.stop();
         await sinks.close();
@@ -185,6 +186,10 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
       let holds: number[][];
       let hit: number[];
       let spared: number[];
+      const dataLost = (p: number) =>
+        sinks.reports[p]!.filter((e) => e.code === ErrorCode.RedisDataLost);
+      const recreated = (p: number) =>
+        readerReports[p]!.filter((e) => e.code === ErrorCode.RedisGroupRecreated);
       try {
         await sinks.connect();
         const owners = await Promise.all(sinks.sinks.map((s) => ownerOf(s.key)));
@@ -193,12 +198,22 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
         spared = owners.flatMap((port, p) => (port === victim.port ? [] : [p]));
         assert.ok(spared.length > 0, 'some partitions live on the other nodes');
         writer = setInterval(() => sinks.write(Array.from({ length: 20 }, () => trade(q++))), 5);
-        await sleep(600);
+        await waitFor(
+          'every partition written and read (each group made) before the kill',
+          () => sinks.stats().every((s) => s.written > 0) && reading.got.every((g) => g.length > 0),
+        );
         await victim.stop({ save: false });
+        // The outage's length, a fixed part of the scenario: the writer goes on against a dead node.
         await sleep(1_000);
         await victim.start();
         await c.waitReady();
-        await sleep(800);
+        const readAtRestart = reading.got.map((g) => g.length);
+        await waitFor(
+          'the loss reported, the groups re-created and every partition read after the restart',
+          () =>
+            hit.every((p) => dataLost(p).length > 0 && recreated(p).length > 0) &&
+            reading.got.every((g, p) => g.length > readAtRestart[p]!),
+        );
         clearInterval(writer);
         await sinks.close();
         const streams = await Promise.all(sinks.sinks.map((s) => held(s.key)));
@@ -218,10 +233,6 @@ describe('RedisSink and readStream on a 3-node Redis Cluster', () => {
       }
 
       const stats = sinks.stats();
-      const dataLost = (p: number) =>
-        sinks.reports[p]!.filter((e) => e.code === ErrorCode.RedisDataLost);
-      const recreated = (p: number) =>
-        readerReports[p]!.filter((e) => e.code === ErrorCode.RedisGroupRecreated);
       assert.deepEqual(reading.failures, []);
       for (let p = 0; p < P; p++) {
         const s = stats[p]!;

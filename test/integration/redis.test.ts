@@ -9,7 +9,7 @@ import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
 import { RedisSink, StreamReader, readStream, type StreamEntry } from '../../src/redis/index.js';
 import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { EXAMPLES } from '../fixtures/event-examples.js';
-import { fieldsOf, streamEvents } from '../helpers/redis-stream.js';
+import { fieldsOf, streamEvents, waitFor } from '../helpers/redis-stream.js';
 
 const redis = requireRedis();
 
@@ -60,14 +60,6 @@ function trade(q: number): WireEvent {
 
 function trades(from: number, n: number): WireEvent[] {
   return Array.from({ length: n }, (_, k) => trade(from + k));
-}
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function sinkFor(key: string, extra: Partial<ConstructorParameters<typeof RedisSink>[0]> = {}) {

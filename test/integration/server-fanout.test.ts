@@ -19,6 +19,7 @@ import {
   withSimulator,
 } from '../helpers/sim.js';
 import type { Simulator } from '../../src/simulator/index.js';
+import { sleep } from '../helpers/until.js';
 
 /** A client with or without permessage-deflate, authenticated (its own key), recording each frame's kind. */
 async function open(
@@ -86,7 +87,8 @@ describe('protocol server fan-out', () => {
             assert.ok(c.binary.length === frames && c.binary.every((x) => !x), 'text frames only');
           }
           assert.ok(Buffer.byteLength(all.client.frames.at(-1)!) > 65_535, 'a 64-bit length frame');
-          await new Promise((r) => setTimeout(r, 50));
+          // A fixed quiet period: an event sent twice or to a client not subscribed would arrive.
+          await sleep(50);
           for (const [c, expected] of cases) {
             assert.equal(c.client.events.filter(isData).length, expected.length, 'nothing more');
           }

@@ -92,6 +92,9 @@ describe('snapshot on subscribe', () => {
       const TICK = 10;
       const sim = await simulator({ eventsPerSecond: 2_000, tickMs: TICK, restLagMs: LAG });
       await touch(sim, ['AAPL']);
+      // A fixed wait for the REST lag to be real: the past the touch made is served only LAG ms
+      // after it (only REST itself shows it, and polling REST would spend the key's request rate
+      // the client needs next); 300 ms spare for a loaded machine.
       await sleep(LAG + 300);
       const run = await open(sim);
       const t0 = Date.now();
@@ -152,13 +155,16 @@ describe('snapshot on subscribe', () => {
         // Slow answers for half the tickers: their live events are held meanwhile.
         restFaults: tickers.map((ticker) => ({ ticker, slowBodyMs: 300 })),
       });
-      // On the tape longer than the lag before the subscribe: REST can serve every ticker.
+      // On the tape longer than the lag before the subscribe: REST can serve every ticker (a fixed
+      // wait, as the touched past is served only restLagMs after the touch; 300 ms spare).
       await touch(sim, all);
       await sleep(1_300);
       const run = await open(sim, { history: { requestsPerSecond: 1_000, concurrency: 40 } });
       const topics = all.flatMap((t) => [`T.${t}`, `Q.${t}`]);
       await run.client.subscribe(topics, { snapshot: true });
       await until(() => run.reports.length === topics.length, 'every report');
+      // A fixed quiet period of live events after the snapshots: a live event older than its
+      // topic's snapshot, or the snapshot's event again, would be delivered within it.
       await sleep(300);
       const statuses = run.reports.map((r) => r.status);
       assert.ok(
@@ -264,7 +270,8 @@ describe('snapshot on subscribe', () => {
     const auth = { headers: { Authorization: `Bearer ${KEY}` } };
     for (let tries = 0; (await fetch(latest, auth).then((r) => r.status)) !== 200; tries++) {
       assert.ok(tries < 100, 'REST serves a latest AAPL trade within 10 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Every 100 ms, not until()'s 10: well under the key's 100 REST requests a second.
+      await sleep(100);
     }
     const args = ['stream', '--snapshot', '--subscribe', 'T.AAPL', '--format', 'pretty'];
     const more = ['--no-color', '--max-events', '30', '--host', sim.url, '--key', KEY];

@@ -4,13 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { StreamClient } from '../../src/client/stream-client.js';
 import { ErrorCode, type PolygonStreamError } from '../../src/errors.js';
 import type { StockQuote, StockTrade, StreamEvent } from '../../src/protocol/events.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { symbolOf } from '../../src/protocol/symbols.js';
-import { until } from '../helpers/until.js';
+import { sleep, until } from '../helpers/until.js';
 
 const quiet = { onMessage: () => {}, onError: () => {}, onClose: () => {} };
 
@@ -114,6 +113,8 @@ describe('typed events', () => {
     await c.subscribeStockTrades();
     let peakDepth = 0;
     const heapBefore = process.memoryUsage().heapUsed;
+    // A fixed 1.5 s observation window, the queue depth sampled every 75 ms: long enough for an
+    // unbounded queue to outgrow 200 and for the heap to show it (nothing to wait for instead).
     for (let i = 0; i < 20; i++) {
       await sleep(75);
       peakDepth = Math.max(peakDepth, c.stats().queueDepth);
@@ -134,6 +135,7 @@ describe('typed events', () => {
     await c.subscribeStockQuotes();
     await assert.rejects(
       (async () => {
+        // A consumer taking 50 ms per event: its 5-event queue overflows.
         for await (const _e of c.events({ capacity: 5, overflow: 'error' })) await sleep(50);
       })(),
       (e: PolygonStreamError) => e.code === ErrorCode.QueueOverflow,
@@ -171,6 +173,7 @@ describe('queued listeners when their queue fails', () => {
         reconnect: false,
         onError: (_c, e) => errors.push(e as PolygonStreamError),
       });
+      // Handlers taking 20 ms per event: T's queue of 3 overflows, Q's still holds events at the drop.
       c.on('T', () => sleep(20), { queue: { capacity: 3, overflow: 'error' } });
       c.on('Q', () => sleep(20), { queue: { capacity: 1000 } });
       await c.startStreamThread();
@@ -178,6 +181,7 @@ describe('queued listeners when their queue fails', () => {
       await until(() => errors.some((e) => e.code === ErrorCode.QueueOverflow), 'a queue overflow');
       (await sim.waitFor((x) => x.apiKey === 'q1' && x.authenticated)).drop();
       await until(() => c.state === 'closed', 'the client closed');
+      // A fixed quiet period: a rejection left unhandled by the close would be reported within it.
       await sleep(50);
       assert.deepEqual(unhandled, []);
       assert.ok(errors.some((e) => e.code === ErrorCode.ConnectionClosed));

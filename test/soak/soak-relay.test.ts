@@ -15,6 +15,7 @@ import { startSimulator } from '../../src/simulator/index.js';
 import { covers, topicKey, wildcardOf } from '../../src/protocol/symbols.js';
 import { isAck, isStatus, TestClient } from '../helpers/sim.js';
 import { trade } from '../helpers/relay.js';
+import { sleep, until } from '../helpers/until.js';
 
 const CHURN_MS = Number(process.env['SOAK_RELAY_MS'] ?? 30_000);
 const CLIENTS = 200;
@@ -54,14 +55,6 @@ const quote = (sym: string, p: number): object => ({
 function minimalCover(held: Iterable<string>): string[] {
   const keys = new Set([...held].map((t) => topicKey('stocks', t)!));
   return [...keys].filter((k) => k.endsWith('.*') || !keys.has(wildcardOf(k))).sort();
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The process's open resources: timers apart from the rest (sockets, servers, pipes). */
@@ -154,7 +147,8 @@ test(
           // The events received are not kept: only what the end checks needs.
           c.events.length = 0;
           c.frames.length = 0;
-          await new Promise((r) => setTimeout(r, 20 + rand() * 180));
+          // A user's pause between actions, 20-200 ms from the seeded generator: the churn's pace.
+          await sleep(20 + rand() * 180);
         }
       };
       let n = 0;
@@ -182,7 +176,7 @@ test(
       const upstream = await sim.waitFor((s) => s.authenticated);
       const upstreamSet = (): string[] =>
         [...upstream.subscriptions].map((topic) => topicKey('stocks', topic)!).sort();
-      await until('the upstream set is the cover of what clients hold', () => {
+      await until(() => {
         const relayTopics = (relay.metrics().upstreamTopics['stocks'] ?? []).map((topic) =>
           topicKey('stocks', topic)!,
         );
@@ -190,7 +184,7 @@ test(
           JSON.stringify(upstreamSet()) === JSON.stringify(wanted) &&
           JSON.stringify(relayTopics.sort()) === JSON.stringify(wanted)
         );
-      });
+      }, 'the upstream set is the cover of what clients hold');
 
       // One trade and one quote of every symbol, then an end marker everyone holds.
       for (const c of remaining) c.events.length = 0;
@@ -214,14 +208,14 @@ test(
 
       for (const c of open) c.close();
       open.clear();
-      await until('every client has gone', () => relay.connections().length === 0);
-      await until('the upstream set is empty', () => upstream.subscriptions.size === 0);
+      await until(() => relay.connections().length === 0, 'every client has gone');
+      await until(() => upstream.subscriptions.size === 0, 'the upstream set is empty');
       // Sockets and servers exactly as before; timers at most one more: the upstream client's pong
       // deadline, armed by each ping for a while (a steady timer, not a per-client one).
-      await until('open handles are back where they were', () => {
+      await until(() => {
         const now = resources();
         return now.other === handlesBefore.other && now.timers <= handlesBefore.timers + 1;
-      }).catch((err: unknown) => {
+      }, 'open handles are back where they were').catch((err: unknown) => {
         throw new Error(
           `${String(err)}: ${JSON.stringify({ before: handlesBefore, now: resources() })}`,
         );
