@@ -4,7 +4,7 @@
  * and lifecycle reports, rare, row by row. Appending is synchronous and in memory; the appenders
  * are flushed — which
  * commits their rows to the file (DuckDB's write-ahead log) — every `flushIntervalMs` (default
- * 1 s) or after `flushRows` rows (default 10 000), whichever comes first, and on close. That is
+ * 1 s) or after `flushRows` rows (default 200 000), whichever comes first, and on close. That is
  * the durability interval: a crash (kill -9, power) loses at most the rows of the last interval;
  * every committed row stays, and the file opens clean (DuckDB replays its log).
  *

@@ -7,6 +7,7 @@ import { Redis as IORedis, type Cluster, type Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { decodeEntry } from '../../src/redis/reader/decode-entry.js';
 import { requireRedis, startRedis, type RedisServer } from './redis.js';
+import { until } from './until.js';
 
 const SYMS = ['AAPL', 'MSFT', 'NVDA'];
 
@@ -62,17 +63,13 @@ export async function streamEvents(admin: Redis | Cluster, key: string): Promise
   return out;
 }
 
-/** Polls `cond` every 10 ms until true; throws naming `what` after `ms`. */
-export async function waitFor(
+/** `until` (helpers/until.ts) with what is awaited named first, as the Redis tests read. */
+export function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
   ms = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return until(cond, what, ms);
 }
 
 /** The number of entries pending in `group` (XPENDING summary). */
