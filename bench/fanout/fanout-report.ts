@@ -1,7 +1,7 @@
 /**
- * bench/fanout/fanout.ts's results: what the consumers got, tallied against what was published (lost,
- * duplicated, never published, out of order by (symbol, sequence number)), and the row (or JSON
- * line) it prints on stdout.
+ * bench/fanout/fanout.ts's results: what the consumers got, tallied against what was published
+ * (lost, duplicated, never published, out of order by (symbol, sequence number)), and the row (or
+ * JSON line) it prints on stdout.
  */
 
 /** Sequence numbers by symbol. */

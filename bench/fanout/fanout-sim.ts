@@ -1,7 +1,7 @@
 /**
- * bench/fanout/fanout.ts's simulator child (`--role sim`): a simulator the bench's clients connect to, fed
- * either with prebuilt frames of numbered trades (`--feed publish`: the sequence number `q` rises
- * per symbol, published while every connection keeps up) or with its own tape at `--rate`
+ * bench/fanout/fanout.ts's simulator child (`--role sim`): a simulator the bench's clients connect
+ * to, fed either with prebuilt frames of numbered trades (`--feed publish`: the sequence number `q`
+ * rises per symbol, published while every connection keeps up) or with its own tape at `--rate`
  * (`--feed generated`). It sends `{ type: 'ready', url }` once listening, answers 'cpu' with its
  * CPU time so far (`{ type: 'cpu', ms }`), and stops on 'stop' or when the parent goes away.
  */

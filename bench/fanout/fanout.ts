@@ -1,7 +1,7 @@
 /**
- * `node --import tsx bench/fanout/fanout.ts [--events N] [--seconds S] [--consumers C] [--partitions P]
- * [--rate R] [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with the same flags; `--long`
- * is accepted and changes nothing here):
+ * `node --import tsx bench/fanout/fanout.ts [--events N] [--seconds S] [--consumers C]
+ * [--partitions P] [--rate R] [--quick] [--json]` (`npm run bench` runs it after bench/run.ts with
+ * the same flags; `--long` is accepted and changes nothing here):
  * the fan-out path end to end. The simulator (a child process, generating as fast as asked) feeds
  * a StreamClient here; every frame goes through a RedisSink into a private redis-server (entry
  * format v2: one entry per frame, up to the sink's `entryEvents`); C consumer processes share one
@@ -16,6 +16,9 @@
  * The baseline, measured first in the same run: the client alone, reading the same simulator the
  * same way with no sink. The row gives the end-to-end rate, its ratio to the client alone, and
  * PASS/FAIL against the target (TARGET_EV_PER_SEC events/s end to end, nothing lost or duplicated).
+ * Every process of the path shares the machine's cores, so the bench adds up their CPU per event
+ * (the simulator's, this process's, redis-server's, the consumers') and prints the most events/s
+ * the cores allow at that cost next to the rate measured.
  *
  * Prints one table row on stdout (details on stderr); exits 1 when anything was lost or dropped.
  * Bounded: N events (default 200k) or S seconds of publishing (default 20), then a drain limit.
