@@ -2,44 +2,27 @@
  * Redis Streams fan-out against a real, private redis-server (test/helpers/redis.ts).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { WireEvent } from '../../src/protocol/codec.js';
 import { ErrorCode, isPolygonStreamError } from '../../src/errors.js';
 import { RedisSink, StreamReader, readStream, type StreamEntry } from '../../src/redis/index.js';
-import { freePort, requireRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { freePort, type RedisServer } from '../helpers/redis.js';
 import { EXAMPLES } from '../fixtures/event-examples.js';
-import { fieldsOf, streamEvents, waitFor } from '../helpers/redis-stream.js';
+import { fieldsOf, privateRedis, streamEvents, waitFor } from '../helpers/redis-stream.js';
 
-const redis = requireRedis();
-
-const T = { timeout: 30_000, skip: redis.skip };
 let server: RedisServer;
 let admin: Redis;
-let keySeq = 0;
 /** Closed at the end whatever happened, so a failed test cannot keep the process alive. */
 const sinks: RedisSink[] = [];
-/** Aborted at the end: every reader gets a signal from here. */
-const everything = new AbortController();
+after(() => Promise.all(sinks.map((s) => s.close())));
+/** `everything` is aborted at the end: every reader gets a signal from it. */
+const { T, everything, freshKey } = privateRedis('test', (s, a) => {
+  server = s;
+  admin = a;
+});
 function signal(own?: AbortController): AbortSignal {
-  return own ? AbortSignal.any([own.signal, everything.signal]) : everything.signal;
-}
-
-before(async () => {
-  if (redis.skip) return;
-  server = await startRedis();
-  admin = new Redis(server.url, { maxRetriesPerRequest: null });
-});
-
-after(async () => {
-  everything.abort();
-  await Promise.all(sinks.map((s) => s.close()));
-  admin?.disconnect();
-  await server?.dispose();
-});
-
-function freshKey(): string {
-  return `test:${process.pid}:${++keySeq}`;
+  return own ? AbortSignal.any([own.signal, everything]) : everything;
 }
 
 function trade(q: number): WireEvent {
