@@ -164,7 +164,7 @@ async function throughput(rig: Rig): Promise<Summary[]> {
     // Fresh processes for every repetition: a long-lived client's steady state, as users run it.
     // Clients made and dropped one after another in one process drift slower (V8 drops optimized
     // code that embedded a dead client's objects and re-optimizes it less well: queued ~20% worse
-    // by the third client), which would measure the churn, not the delivery path.
+    // from the fourth client on), which would measure the churn, not the delivery path.
     for (let rep = 0; rep < REPS; rep++) {
       await withWorkers(rig, MODES, async () => {
         const order = rep % 2 === 0 ? MODES : [...MODES].reverse();
