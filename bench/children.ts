@@ -11,6 +11,26 @@ interface Message {
   type: string;
 }
 
+/**
+ * Send `request` to a forked `child` and resolve with its next message of `type` (messages of
+ * other types pass by): how the fan-out and relay benches ask their children for figures.
+ */
+export function ask<Out extends Message, T extends Out['type']>(
+  child: ChildProcess,
+  request: unknown,
+  type: T,
+): Promise<Extract<Out, { type: T }>> {
+  return new Promise((resolve) => {
+    const on = (m: Out): void => {
+      if (m.type !== type) return;
+      child.off('message', on);
+      resolve(m as Extract<Out, { type: T }>);
+    };
+    child.on('message', on);
+    child.send(request as object);
+  });
+}
+
 const children: Child<{ cmd: 'exit' }, Message>[] = [];
 export const stopAll = (): void => children.forEach((c) => c.stop());
 

@@ -34,6 +34,7 @@ import WebSocket from 'ws';
 import type { ForwardMetrics } from '../src/relay/forward-times.js';
 import { startRelay } from '../src/relay/index.js';
 import { startSimulator, Universe } from '../src/simulator/index.js';
+import { ask } from './children.js';
 
 const { values } = parseArgs({
   options: {
@@ -289,18 +290,8 @@ async function main(): Promise<void> {
           ? []
           : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`],
       );
-      const next = <T extends FromRelay['type']>(
-        type: T,
-      ): Promise<Extract<FromRelay, { type: T }>> =>
-        new Promise((resolve) => {
-          const on = (m: FromRelay): void => {
-            if (m.type !== type) return;
-            child.off('message', on);
-            resolve(m as Extract<FromRelay, { type: T }>);
-          };
-          child.on('message', on);
-          child.send({ type } as ToRelay);
-        });
+      const next = <T extends FromRelay['type']>(type: T) =>
+        ask<FromRelay, T>(child, { type } as ToRelay, type);
       const window = new Window();
       const inbox = new Inbox(window);
       const clients: Client[] = [];

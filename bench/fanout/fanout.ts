@@ -32,6 +32,7 @@ import { StreamClient, type WireEvent } from '../../src/index.js';
 import { readStream, RedisSink, type RedisSinkOptions } from '../../src/redis/index.js';
 import { leaseKeyOf, partitionKey } from '../../src/redis/partition-keys.js';
 import { startRedis, type RedisServer } from '../../test/helpers/redis.js';
+import { ask } from '../children.js';
 import { fmt, printFanout, tallyFanout, type ConsumerFinal, type Seqs } from './fanout-report.js';
 import { simChild, type FromSim } from './fanout-sim.js';
 
@@ -160,16 +161,8 @@ async function sharesSettled(url: string, key: string, consumers: number): Promi
 }
 
 /** The simulator child's CPU so far (it answers 'cpu'), in ms. */
-function simCpuMs(sim: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (m: FromSim): void => {
-      if (m.type !== 'cpu') return;
-      sim.off('message', on);
-      resolve(m.ms);
-    };
-    sim.on('message', on);
-    sim.send('cpu');
-  });
+async function simCpuMs(sim: ChildProcess): Promise<number> {
+  return (await ask<FromSim, 'cpu'>(sim, 'cpu', 'cpu')).ms;
 }
 
 /** redis-server's own CPU so far (INFO cpu: used_cpu_user + used_cpu_sys), in ms. */
